@@ -1,0 +1,23 @@
+//! The rules of the service: pure functions and plain data.
+//!
+//! Nothing in here reads a clock, touches a file, names sled or draws a
+//! screen. Time comes in as an argument, so every rule can be tested with a
+//! table of instants.
+
+pub mod account;
+pub mod address;
+pub mod audit;
+pub mod hours;
+pub mod lifecycle;
+pub mod mailbox;
+pub mod operator;
+pub mod organisation;
+pub mod permission;
+pub mod policy;
+pub mod record;
+pub mod refusal;
+pub mod routing;
+pub mod sms;
+pub mod ticket;
+pub mod time;
+pub mod validate;

@@ -1,0 +1,224 @@
+//! The only way to change data.
+//!
+//! Every command runs the same path: authorise the operator for the action
+//! at this hour, load what it needs, apply the domain rule, and write the
+//! change together with exactly one audit entry in one transaction. The CLI,
+//! the console and the daemon all call [`Service::execute`] and
+//! [`Service::query`], so there is one behaviour to test.
+
+mod accounts;
+mod command;
+mod error;
+mod gateway;
+mod mailboxes;
+mod operators;
+mod orgs;
+mod query;
+mod sweep;
+mod tickets;
+
+use std::path::Path;
+use std::sync::RwLock;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use command::{Command, NewTicket, Outcome, ResetReceipt, Subject, SweepItem, SweepReport, Verification};
+pub use error::ServiceError;
+pub use gateway::{CommandGateway, OutboxOnly, SmsGateway};
+pub use query::{AccountView, MailboxView, Query, QueueView, Reply, ShiftView, StatusFilter, TicketRow};
+
+use crate::domain::audit::{AuditDraft, AuditEntry};
+use crate::domain::hours::{BankHolidays, NasHours};
+use crate::domain::operator::Operator;
+use crate::domain::permission::{Action, authorise};
+use crate::domain::policy::Policy;
+use crate::store::{Change, OpenMode, Store, StoreError};
+
+/// Who is acting and when.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The operating-system user name of the operator.
+    pub operator: String,
+    /// The instant the service acts at: the real time, or a fixed clock
+    /// for rehearsals and tests.
+    pub now: DateTime<Utc>,
+    /// The real time, recorded in the audit log beside `now`.
+    pub real_now: DateTime<Utc>,
+}
+
+impl Ctx {
+    pub fn new(operator: impl Into<String>, now: DateTime<Utc>) -> Ctx {
+        Ctx { operator: operator.into(), now, real_now: Utc::now() }
+    }
+}
+
+/// Calendar and policy, read once and replaced when a supervisor changes them.
+struct Settings {
+    hours: NasHours,
+    policy: Policy,
+}
+
+pub struct Service {
+    store: Store,
+    settings: RwLock<Settings>,
+    gateway: Box<dyn SmsGateway>,
+}
+
+/// What a command prepared, ready to be written.
+struct Prepared<T> {
+    change: Change,
+    subject: String,
+    before: Option<String>,
+    after: Option<String>,
+    result: T,
+}
+
+/// A record as the audit log shows it.
+fn audit_json<T: Serialize>(value: &T) -> Option<String> {
+    serde_json::to_string(value).ok()
+}
+
+/// How many times a command is rebuilt when another write got in first.
+const CONFLICT_RETRIES: usize = 4;
+
+impl Service {
+    /// Opens the database at `path`. `mode` says whether it may be created.
+    pub fn open(path: &Path, mode: OpenMode) -> Result<Service, ServiceError> {
+        let store = Store::open(path, mode)?;
+        Service::with_store(store)
+    }
+
+    pub fn with_store(store: Store) -> Result<Service, ServiceError> {
+        let holidays = store.calendar()?.unwrap_or_else(BankHolidays::bundled);
+        let policy = store.policy()?.unwrap_or_default();
+        let gateway = gateway::from_policy(&policy);
+        Ok(Service { store, settings: RwLock::new(Settings { hours: NasHours::new(holidays), policy }), gateway })
+    }
+
+    /// Replaces the SMS gateway (tests use one that records messages).
+    pub fn set_gateway(&mut self, gateway: Box<dyn SmsGateway>) {
+        self.gateway = gateway;
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn hours(&self) -> NasHours {
+        self.settings.read().map(|s| s.hours.clone()).unwrap_or_else(|p| p.into_inner().hours.clone())
+    }
+
+    pub fn policy(&self) -> Policy {
+        self.settings.read().map(|s| s.policy.clone()).unwrap_or_else(|p| p.into_inner().policy.clone())
+    }
+
+    fn replace_settings(&self, hours: Option<NasHours>, policy: Option<Policy>) {
+        let mut s = self.settings.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(h) = hours {
+            s.hours = h;
+        }
+        if let Some(p) = policy {
+            s.policy = p;
+        }
+    }
+
+    /// The operator record of the caller, if enabled.
+    pub fn operator(&self, username: &str) -> Result<Operator, ServiceError> {
+        match self.store.operator(username)? {
+            Some(op) if op.enabled => Ok(op),
+            Some(_) => Err(ServiceError::OperatorDisabled { user: username.to_owned() }),
+            None => Err(ServiceError::NotOperator { user: username.to_owned() }),
+        }
+    }
+
+    /// Checks that the caller may take `action` now.
+    fn authorise(&self, ctx: &Ctx, action: Action) -> Result<Operator, ServiceError> {
+        let op = self.operator(&ctx.operator)?;
+        let in_hours = self.hours().is_open(ctx.now);
+        authorise(op.role, in_hours, action)?;
+        Ok(op)
+    }
+
+    /// Runs a command.
+    pub fn execute(&self, ctx: &Ctx, command: &Command) -> Result<Outcome, ServiceError> {
+        let outcome = match command {
+            Command::Init
+            | Command::AddOperator { .. }
+            | Command::SetOperatorRole { .. }
+            | Command::SetOperatorEnabled { .. }
+            | Command::SetTargets { .. }
+            | Command::SetSmsCommand { .. }
+            | Command::ImportCalendar { .. } => self.operators_command(ctx, command),
+            Command::AddOrganisation { .. } | Command::SetIgStatus { .. } | Command::CloseOrganisation { .. } => {
+                self.org_command(ctx, command)
+            }
+            Command::CreateAccount { .. }
+            | Command::RecordLogin { .. }
+            | Command::RecordPasswordChange { .. }
+            | Command::RecordLock { .. }
+            | Command::Unlock { .. }
+            | Command::ResetPassword { .. }
+            | Command::MarkLeaver { .. }
+            | Command::Joiner { .. }
+            | Command::SetMobileHidden { .. }
+            | Command::TransferAdministration { .. } => self.account_command(ctx, command),
+            Command::CreateMailbox { .. }
+            | Command::AddMember { .. }
+            | Command::RemoveMember { .. }
+            | Command::ChangeOwner { .. }
+            | Command::RecordMailboxAccess { .. } => self.mailbox_command(ctx, command),
+            Command::CreateTicket(_)
+            | Command::Claim { .. }
+            | Command::Assign { .. }
+            | Command::SetStatus { .. }
+            | Command::Note { .. }
+            | Command::Reply { .. }
+            | Command::Link { .. } => self.ticket_command(ctx, command),
+            Command::Sweep { dry_run } => self.sweep(ctx, *dry_run),
+        };
+        match &outcome {
+            Ok(o) => tracing::info!(operator = %ctx.operator, action = command.action(), audit = ?o.audit_seq, "done"),
+            Err(e) => tracing::info!(operator = %ctx.operator, action = command.action(), "refused: {e}"),
+        }
+        outcome
+    }
+
+    /// Prepares and writes a command, rebuilding it if another operator's
+    /// write got in between (the rebuilt command sees their change and may
+    /// now be refused, e.g. "already claimed by").
+    fn run<T>(
+        &self,
+        ctx: &Ctx,
+        command: &Command,
+        mut prepare: impl FnMut() -> Result<Prepared<T>, ServiceError>,
+    ) -> Result<(T, AuditEntry), ServiceError> {
+        let mut attempt = 0;
+        loop {
+            let p = prepare()?;
+            let draft = AuditDraft {
+                at: ctx.now,
+                recorded_at: ctx.real_now,
+                operator: ctx.operator.clone(),
+                action: command.action().to_owned(),
+                subject: p.subject,
+                command: serde_json::to_string(command).unwrap_or_default(),
+                before: p.before,
+                after: p.after,
+            };
+            match self.store.commit(&p.change, &draft) {
+                Ok(entry) => return Ok((p.result, entry)),
+                Err(StoreError::Conflict { .. }) if attempt < CONFLICT_RETRIES => attempt += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+fn outcome(summary: impl Into<String>, subject: Subject, entry: &AuditEntry) -> Outcome {
+    Outcome { summary: summary.into(), subject, audit_seq: Some(entry.seq) }
+}
+
+fn not_found(what: &'static str, key: impl Into<String>, hint: &'static str) -> ServiceError {
+    ServiceError::NotFound { what, key: key.into(), hint }
+}

@@ -1,0 +1,395 @@
+//! Reads for the three panes and the CLI.
+//!
+//! A query never writes. Searches go through the store's indexes: the shape
+//! of what the operator typed decides which one (an address, a mobile
+//! number, an ODS code or a name).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Ctx, Service, ServiceError, not_found};
+use crate::domain::account::Account;
+use crate::domain::audit::{AuditEntry, ChainBreak, ChainCheck};
+use crate::domain::hours::Shift;
+use crate::domain::lifecycle::LifecycleDue;
+use crate::domain::mailbox::Mailbox;
+use crate::domain::operator::Operator;
+use crate::domain::organisation::Organisation;
+use crate::domain::permission::{Action, Role};
+use crate::domain::policy::Policy;
+use crate::domain::routing::{Category, Queue};
+use crate::domain::sms::SmsMessage;
+use crate::domain::ticket::{Ticket, TicketRef, TicketStatus};
+use crate::domain::validate::{Mobile, OdsCode, fold_for_search};
+use crate::store::QueueSlot;
+
+/// Which tickets a queue page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueueView {
+    Queue(Queue),
+    /// Tickets assigned to the caller.
+    Mine,
+    /// Every queue together.
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StatusFilter {
+    Open,
+    Done,
+    Only(TicketStatus),
+}
+
+impl StatusFilter {
+    fn open_side(self) -> bool {
+        match self {
+            StatusFilter::Open => true,
+            StatusFilter::Done => false,
+            StatusFilter::Only(s) => s.is_open(),
+        }
+    }
+    fn admits(self, status: TicketStatus) -> bool {
+        match self {
+            StatusFilter::Only(s) => s == status,
+            _ => true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Query {
+    Shift,
+    Organisation { ods: String },
+    Account { address: String },
+    FindAccounts { text: String, limit: usize },
+    Mailbox { address: String },
+    FindMailboxes { text: String, limit: usize },
+    Ticket { reference: TicketRef },
+    Tickets { view: QueueView, status: StatusFilter, limit: usize },
+    Operators,
+    Audit { before: Option<u64>, limit: usize },
+    VerifyAudit,
+    Outbox { limit: usize },
+    Policy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftView {
+    #[serde(with = "crate::domain::time::ts")]
+    pub now: DateTime<Utc>,
+    pub open: bool,
+    /// Closing time when open, next opening when closed.
+    #[serde(with = "crate::domain::time::ts")]
+    pub changes_at: DateTime<Utc>,
+    pub operator: String,
+    pub role: Role,
+    /// The calendar's last bank holiday: beyond it only weekends count.
+    pub calendar_ends: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub account: Account,
+    pub organisation: Option<Organisation>,
+    pub next: Option<LifecycleDue>,
+    pub member_of: Vec<String>,
+    pub owns: Vec<String>,
+    pub tickets: Vec<TicketRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailboxView {
+    pub mailbox: Mailbox,
+    pub owner: Option<Account>,
+    /// Up to the first 500 members, in account order.
+    pub members: Vec<Account>,
+    pub not_accessed_recently: bool,
+}
+
+/// A queue row: what the list shows without the body or the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRow {
+    pub reference: TicketRef,
+    #[serde(with = "crate::domain::time::ts")]
+    pub received_at: DateTime<Utc>,
+    #[serde(with = "crate::domain::time::ts")]
+    pub due_at: DateTime<Utc>,
+    pub queue: Queue,
+    pub category: Category,
+    pub ods: Option<OdsCode>,
+    pub requester: String,
+    pub subject: String,
+    pub status: TicketStatus,
+    pub assignee: Option<String>,
+}
+
+impl From<&Ticket> for TicketRow {
+    fn from(t: &Ticket) -> Self {
+        TicketRow {
+            reference: t.reference,
+            received_at: t.received_at,
+            due_at: t.routing.due_at,
+            queue: t.routing.queue,
+            category: t.category,
+            ods: t.ods.clone(),
+            requester: t.requester.name.clone(),
+            subject: t.subject.clone(),
+            status: t.status,
+            assignee: t.assignee.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reply {
+    Shift(ShiftView),
+    Organisation(Organisation),
+    Account(Box<AccountView>),
+    Accounts(Vec<Account>),
+    Mailbox(Box<MailboxView>),
+    Mailboxes(Vec<Mailbox>),
+    Ticket(Box<Ticket>),
+    Tickets(Vec<TicketRow>),
+    Operators(Vec<Operator>),
+    Audit(Vec<AuditEntry>),
+    AuditVerified { entries: u64 },
+    Outbox(Vec<SmsMessage>),
+    Policy(Policy),
+}
+
+const MEMBERS_SHOWN: usize = 500;
+
+impl Service {
+    pub fn query(&self, ctx: &Ctx, query: &Query) -> Result<Reply, ServiceError> {
+        let action = match query {
+            Query::Audit { .. } | Query::VerifyAudit => Action::ReadAudit,
+            _ => Action::View,
+        };
+        let op = self.authorise(ctx, action)?;
+        Ok(match query {
+            Query::Shift => {
+                let hours = self.hours();
+                let (open, changes_at) = match hours.shift(ctx.now) {
+                    Shift::Open { closes_at } => (true, closes_at),
+                    Shift::Closed { opens_at } => (false, opens_at),
+                };
+                Reply::Shift(ShiftView {
+                    now: ctx.now,
+                    open,
+                    changes_at,
+                    operator: op.username,
+                    role: op.role,
+                    calendar_ends: hours.holidays().last_date(),
+                })
+            }
+            Query::Organisation { ods } => {
+                let ods = OdsCode::parse(ods)?;
+                Reply::Organisation(self.load_org(&ods)?)
+            }
+            Query::Account { address } => Reply::Account(Box::new(self.account_view(address)?)),
+            Query::FindAccounts { text, limit } => Reply::Accounts(self.find_accounts(text, *limit)?),
+            Query::Mailbox { address } => Reply::Mailbox(Box::new(self.mailbox_view(address, ctx.now)?)),
+            Query::FindMailboxes { text, limit } => Reply::Mailboxes(self.find_mailboxes(text, *limit)?),
+            Query::Ticket { reference } => Reply::Ticket(Box::new(self.load_ticket(*reference)?)),
+            Query::Tickets { view, status, limit } => {
+                Reply::Tickets(self.ticket_rows(&ctx.operator, view, *status, *limit)?)
+            }
+            Query::Operators => Reply::Operators(self.store.operators()?),
+            Query::Audit { before, limit } => Reply::Audit(self.store.audit_newest(*before, *limit)?),
+            Query::VerifyAudit => Reply::AuditVerified { entries: self.verify_audit()? },
+            Query::Outbox { limit } => Reply::Outbox(self.store.outbox_newest(*limit)?),
+            Query::Policy => Reply::Policy(self.policy()),
+        })
+    }
+
+    fn account_view(&self, address: &str) -> Result<AccountView, ServiceError> {
+        let account = self.load_account(address)?;
+        Ok(AccountView {
+            organisation: self.store.organisation(&account.ods)?,
+            next: account.lifecycle_due(),
+            member_of: self.store.memberships(account.id)?.into_iter().map(|m| m.address.to_string()).collect(),
+            owns: self.store.mailboxes_owned_by(account.id)?.into_iter().map(|m| m.address.to_string()).collect(),
+            tickets: self.store.tickets_for_account(account.id, 50)?,
+            account,
+        })
+    }
+
+    fn mailbox_view(&self, address: &str, now: DateTime<Utc>) -> Result<MailboxView, ServiceError> {
+        let mailbox = self.load_mailbox(address)?;
+        let owner = mailbox.owner.map(|id| self.store.account(id)).transpose()?.flatten();
+        let mut members = Vec::new();
+        for id in self.store.member_ids(mailbox.id, None, MEMBERS_SHOWN)? {
+            if let Some(a) = self.store.account(id)? {
+                members.push(a);
+            }
+        }
+        Ok(MailboxView { not_accessed_recently: mailbox.not_accessed_recently(now), mailbox, owner, members })
+    }
+
+    /// Accounts matching what an operator typed: an address (has `@`), a
+    /// mobile (digits), an ODS code of a known organisation, or a name
+    /// ("smith", "jo smith", "smith, jo").
+    pub fn find_accounts(&self, text: &str, limit: usize) -> Result<Vec<Account>, ServiceError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        if text.contains('@') {
+            return Ok(self.store.accounts_by_address_prefix(&text.to_lowercase(), limit)?);
+        }
+        if let Some(digits) = mobile_prefix(text) {
+            return Ok(match Mobile::parse(text) {
+                Ok(mobile) => self.store.account_by_mobile(&mobile)?.into_iter().collect(),
+                Err(_) => self.store.accounts_by_mobile_prefix(&digits, limit)?,
+            });
+        }
+        if let Ok(ods) = OdsCode::parse(text) {
+            if text.chars().any(|c| c.is_ascii_digit()) && self.store.organisation(&ods)?.is_some() {
+                return Ok(self.store.accounts_in_org(&ods, limit)?);
+            }
+        }
+        let (last, first) = match text.split_once(',') {
+            Some((last, first)) => (fold_for_search(last), Some(fold_for_search(first))),
+            None => {
+                let folded = fold_for_search(text);
+                match folded.rsplit_once(' ') {
+                    Some((first, last)) => (last.to_owned(), Some(first.to_owned())),
+                    None => (folded, None),
+                }
+            }
+        };
+        let mut found = self.store.accounts_by_name(&last, first.as_deref().filter(|f| !f.is_empty()), limit)?;
+        if found.is_empty() && !text.contains(' ') {
+            // Maybe the operator typed a full address's local part.
+            found = self.store.accounts_by_address_prefix(&text.to_lowercase(), limit)?;
+        }
+        Ok(found)
+    }
+
+    /// Mailboxes by address, ODS code or display name.
+    pub fn find_mailboxes(&self, text: &str, limit: usize) -> Result<Vec<Mailbox>, ServiceError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        if text.contains('@') {
+            return Ok(self.store.mailboxes_by_address_prefix(&text.to_lowercase(), limit)?);
+        }
+        if let Ok(ods) = OdsCode::parse(text) {
+            if text.chars().any(|c| c.is_ascii_digit()) && self.store.organisation(&ods)?.is_some() {
+                return Ok(self.store.mailboxes_in_org(&ods, limit)?);
+            }
+        }
+        let mut found = self.store.mailboxes_named(&fold_for_search(text), limit)?;
+        if found.len() < limit {
+            for m in self.store.mailboxes_by_address_prefix(&text.to_lowercase(), limit - found.len())? {
+                if !found.iter().any(|f| f.id == m.id) {
+                    found.push(m);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Ticket rows in due order, reading only as many tickets as the page shows.
+    pub fn ticket_rows(
+        &self,
+        operator: &str,
+        view: &QueueView,
+        status: StatusFilter,
+        limit: usize,
+    ) -> Result<Vec<TicketRow>, ServiceError> {
+        let open = status.open_side();
+        let mut refs: Vec<(DateTime<Utc>, TicketRef)> = Vec::new();
+        match view {
+            QueueView::Queue(q) => refs.extend(self.slots(*q, open, status, limit)?),
+            QueueView::All => {
+                for q in Queue::ALL {
+                    refs.extend(self.slots(q, open, status, limit)?);
+                }
+                refs.sort();
+                refs.truncate(limit);
+            }
+            QueueView::Mine => {
+                for r in self.store.assigned_page(operator, open, None, usize::MAX)? {
+                    if refs.len() >= limit {
+                        break;
+                    }
+                    if let Some(t) = self.store.ticket(r)? {
+                        if status.admits(t.status) {
+                            refs.push((t.routing.due_at, r));
+                        }
+                    }
+                }
+            }
+        }
+        let mut rows = Vec::with_capacity(refs.len());
+        for (_, r) in refs {
+            if let Some(t) = self.store.ticket(r)? {
+                rows.push(TicketRow::from(&t));
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Up to `limit` (due, reference) pairs of one queue that pass the
+    /// status filter, read from the index alone.
+    fn slots(
+        &self,
+        queue: Queue,
+        open: bool,
+        status: StatusFilter,
+        limit: usize,
+    ) -> Result<Vec<(DateTime<Utc>, TicketRef)>, ServiceError> {
+        let mut out = Vec::new();
+        let mut after: Option<QueueSlot> = None;
+        while out.len() < limit {
+            let page = self.store.queue_page(queue, open, after.as_ref(), limit.max(64))?;
+            let Some(last) = page.last().copied() else { break };
+            out.extend(page.iter().filter(|s| status.admits(s.status)).map(|s| (s.due_at, s.reference)));
+            after = Some(last);
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// Walks the whole audit chain; returns how many entries it proved.
+    pub fn verify_audit(&self) -> Result<u64, ServiceError> {
+        let mut check = ChainCheck::default();
+        let mut broken: Option<ChainBreak> = None;
+        self.store.audit_walk(|entry| match check.next(&entry) {
+            Ok(()) => true,
+            Err(e) => {
+                broken = Some(e);
+                false
+            }
+        })?;
+        if let Some(e) = broken {
+            return Err(ServiceError::BadInput(format!("the audit log is NOT intact: {e}")));
+        }
+        let head = self.store.audit_head()?;
+        if head != check.checked {
+            return Err(ServiceError::BadInput(format!(
+                "the audit log is NOT intact: it should end at entry {head} but only {} entries were found",
+                check.checked
+            )));
+        }
+        Ok(check.checked)
+    }
+
+    pub fn require_ticket(&self, reference: TicketRef) -> Result<Ticket, ServiceError> {
+        self.store.ticket(reference)?.ok_or_else(|| not_found("ticket", reference.to_string(), "check the reference"))
+    }
+}
+
+/// The digits of a (partial) mobile number in national form, if the text
+/// looks like one.
+fn mobile_prefix(text: &str) -> Option<String> {
+    let compact: String = text.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
+    let digits = compact.strip_prefix("+44").map(|rest| format!("0{rest}")).unwrap_or(compact);
+    (digits.len() >= 3 && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
+}

@@ -1,0 +1,245 @@
+//! Writing a command's change: the records, their index entries and the
+//! audit entry, in one transaction, flushed before the caller hears of it.
+//!
+//! A change is built outside the transaction from what the command read.
+//! Each record write names the revision it was based on; inside the
+//! transaction the store checks that revision is still current, so an edit
+//! made by someone else in between is refused as a conflict rather than
+//! silently overwritten. Unique indexes (address, mobile) are checked in the
+//! same transaction, so two operators cannot both take one mobile number.
+//! sled may run the closure more than once; it only reads and writes through
+//! the transaction, so a rerun is harmless.
+
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+
+use super::Store;
+use super::StoreError;
+use super::codec::CodecError;
+use super::keys::u64_key;
+use super::records::{self, IndexEntry, Record, TreeId};
+use crate::domain::audit::{AuditDraft, AuditEntry, GENESIS_HASH};
+
+const AUDIT_HEAD: &[u8] = b"audit.head";
+
+/// Reads the revision and last writer out of a stored record.
+type RevReader = fn(&[u8]) -> Result<(u64, String), CodecError>;
+
+enum Op {
+    Put {
+        tree: TreeId,
+        key: Vec<u8>,
+        value: Vec<u8>,
+        what: &'static str,
+        label: String,
+        /// The revision the change was built on; `None` for a new record.
+        based_on: Option<u64>,
+        current_rev: RevReader,
+        remove: Vec<(TreeId, Vec<u8>)>,
+        add: Vec<IndexEntry>,
+    },
+    /// A key whose presence is the fact (memberships), or a setting.
+    Raw { tree: TreeId, key: Vec<u8>, value: Option<Vec<u8>> },
+}
+
+/// Everything one command writes, apart from its audit entry.
+#[derive(Default)]
+pub struct Change {
+    ops: Vec<Op>,
+}
+
+fn current_rev<R: Record>(bytes: &[u8]) -> Result<(u64, String), CodecError> {
+    let record: R = records::decode(bytes)?;
+    Ok(record.meta().map_or((0, String::new()), |m| (m.rev, m.changed_by.clone())))
+}
+
+impl Change {
+    pub fn new() -> Change {
+        Change::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Writes `new` in place of `old` (which the command read), moving the
+    /// index entries that changed.
+    pub fn put<R: Record>(&mut self, old: Option<&R>, new: &R) -> Result<(), CodecError> {
+        let old_entries = old.map(Record::indexes).unwrap_or_default();
+        let new_entries = new.indexes();
+        let remove = old_entries
+            .iter()
+            .filter(|e| !new_entries.iter().any(|n| n.tree == e.tree && n.key == e.key))
+            .map(|e| (e.tree, e.key.clone()))
+            .collect();
+        let add = new_entries.into_iter().filter(|n| !old_entries.contains(n)).collect();
+        self.ops.push(Op::Put {
+            tree: R::TREE,
+            key: new.key(),
+            value: records::encode(new)?,
+            what: R::WHAT,
+            label: new.label(),
+            based_on: old.and_then(|o| o.meta()).map(|m| m.rev),
+            current_rev: current_rev::<R>,
+            remove,
+            add,
+        });
+        Ok(())
+    }
+
+    /// Stores an append-only record (an outbox message) or a setting.
+    pub fn set<R: Record>(&mut self, record: &R) -> Result<(), CodecError> {
+        self.ops.push(Op::Raw { tree: R::TREE, key: record.key(), value: Some(records::encode(record)?) });
+        Ok(())
+    }
+
+    pub fn add_member(&mut self, mailbox: u64, account: u64) {
+        for (tree, key) in records::membership_keys(mailbox, account) {
+            self.ops.push(Op::Raw { tree, key, value: Some(Vec::new()) });
+        }
+    }
+
+    pub fn remove_member(&mut self, mailbox: u64, account: u64) {
+        for (tree, key) in records::membership_keys(mailbox, account) {
+            self.ops.push(Op::Raw { tree, key, value: None });
+        }
+    }
+
+    fn trees(&self) -> Vec<TreeId> {
+        let mut used = vec![TreeId::Meta, TreeId::Audit];
+        for op in &self.ops {
+            match op {
+                Op::Put { tree, remove, add, .. } => {
+                    used.push(*tree);
+                    used.extend(remove.iter().map(|(t, _)| *t));
+                    used.extend(add.iter().map(|e| e.tree));
+                }
+                Op::Raw { tree, .. } => used.push(*tree),
+            }
+        }
+        used.sort();
+        used.dedup();
+        used
+    }
+}
+
+/// Why a transaction gave up.
+enum Abort {
+    Conflict { what: &'static str, label: String, changed_by: String },
+    Exists { what: &'static str, label: String },
+    Unique { what: &'static str, value: String },
+    Codec(CodecError),
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
+
+fn abort<T>(a: Abort) -> TxResult<T> {
+    Err(ConflictableTransactionError::Abort(a))
+}
+
+impl Store {
+    /// Applies `change` and appends `audit` to the chain, atomically, then
+    /// flushes. Returns the audit entry as written.
+    pub fn commit(&self, change: &Change, audit: &AuditDraft) -> Result<AuditEntry, StoreError> {
+        let used = change.trees();
+        let trees: Vec<&sled::Tree> = used.iter().map(|t| self.tree(*t)).collect();
+        let slot = |id: TreeId| used.binary_search(&id).unwrap_or(0);
+        let result = trees.as_slice().transaction(|tx: &Vec<TransactionalTree>| {
+            let t = |id: TreeId| &tx[slot(id)];
+            for op in &change.ops {
+                match op {
+                    Op::Put { tree, key, value, what, label, based_on, current_rev, remove, add } => {
+                        let current = t(*tree).get(key)?;
+                        match (based_on, current) {
+                            (None, Some(_)) => return abort(Abort::Exists { what, label: label.clone() }),
+                            (Some(_), None) => {
+                                return abort(Abort::Conflict {
+                                    what,
+                                    label: label.clone(),
+                                    changed_by: "another operator (it was removed)".into(),
+                                });
+                            }
+                            (Some(rev), Some(bytes)) => {
+                                let (now_rev, by) = current_rev(&bytes).or_else(|e| abort(Abort::Codec(e)))?;
+                                if now_rev != *rev {
+                                    return abort(Abort::Conflict { what, label: label.clone(), changed_by: by });
+                                }
+                            }
+                            (None, None) => {}
+                        }
+                        for (index, key) in remove {
+                            t(*index).remove(key.as_slice())?;
+                        }
+                        for entry in add {
+                            if let Some(unique) = entry.unique {
+                                if let Some(holder) = t(entry.tree).get(&entry.key)? {
+                                    if holder.as_ref() != entry.value.as_slice() {
+                                        return abort(Abort::Unique {
+                                            what: unique,
+                                            value: String::from_utf8_lossy(&entry.key).into_owned(),
+                                        });
+                                    }
+                                }
+                            }
+                            t(entry.tree).insert(entry.key.as_slice(), entry.value.as_slice())?;
+                        }
+                        t(*tree).insert(key.as_slice(), value.as_slice())?;
+                    }
+                    Op::Raw { tree, key, value: Some(v) } => {
+                        t(*tree).insert(key.as_slice(), v.as_slice())?;
+                    }
+                    Op::Raw { tree, key, value: None } => {
+                        t(*tree).remove(key.as_slice())?;
+                    }
+                }
+            }
+            let (seq, prev) = match t(TreeId::Meta).get(AUDIT_HEAD)? {
+                Some(bytes) => decode_head(&bytes).or_else(|e| abort(Abort::Codec(e)))?,
+                None => (0, GENESIS_HASH.to_owned()),
+            };
+            let entry = AuditEntry::chain(seq + 1, audit.clone(), &prev);
+            let bytes = records::encode(&entry).or_else(|e| abort(Abort::Codec(e)))?;
+            t(TreeId::Audit).insert(u64_key(entry.seq), bytes)?;
+            let head = encode_head(entry.seq, &entry.hash).or_else(|e| abort(Abort::Codec(e)))?;
+            t(TreeId::Meta).insert(AUDIT_HEAD, head)?;
+            Ok(entry)
+        });
+        let entry = result.map_err(|e| match e {
+            TransactionError::Abort(Abort::Conflict { what, label, changed_by }) => {
+                StoreError::Conflict { what, label, changed_by }
+            }
+            TransactionError::Abort(Abort::Exists { what, label }) => StoreError::Exists { what, label },
+            TransactionError::Abort(Abort::Unique { what, value }) => StoreError::Taken { what, value },
+            TransactionError::Abort(Abort::Codec(e)) => StoreError::Codec(e),
+            TransactionError::Storage(e) => self.io_error(e),
+        })?;
+        self.flush()?;
+        Ok(entry)
+    }
+
+    /// Records the gateway's answer for a message already in the outbox.
+    /// This is the outbox's own bookkeeping, not an operator's change, so it
+    /// writes no audit entry.
+    pub fn record_delivery(&self, message: &crate::domain::sms::SmsMessage) -> Result<(), StoreError> {
+        let bytes = records::encode(message)?;
+        self.tree(TreeId::Outbox).insert(u64_key(message.seq), bytes).map_err(|e| self.io_error(e))?;
+        self.flush()
+    }
+
+    /// The newest audit entry's number, 0 for an empty log.
+    pub fn audit_head(&self) -> Result<u64, StoreError> {
+        match self.tree(TreeId::Meta).get(AUDIT_HEAD).map_err(|e| self.io_error(e))? {
+            Some(bytes) => Ok(decode_head(&bytes)?.0),
+            None => Ok(0),
+        }
+    }
+}
+
+fn encode_head(seq: u64, hash: &str) -> Result<Vec<u8>, CodecError> {
+    super::codec::encode("audit head", 1, &(seq, hash))
+}
+
+fn decode_head(bytes: &[u8]) -> Result<(u64, String), CodecError> {
+    let (_, body) = super::codec::split("audit head", bytes)?;
+    super::codec::decode_body("audit head", body)
+}

@@ -1,0 +1,167 @@
+//! The sled database: the only module that names sled.
+//!
+//! One `Store` per process owns the database; sled refuses a second open, so
+//! everything (the CLI, the console, the daemon) shares this one. Reads go
+//! through indexes; writes go through [`Store::commit`] only.
+
+mod codec;
+mod commit;
+mod keys;
+mod lookup;
+mod records;
+
+use std::path::{Path, PathBuf};
+
+pub use codec::CodecError;
+pub use commit::Change;
+pub use lookup::QueueSlot;
+pub use records::{Record, TreeId, v1};
+
+/// The database layout this build writes. A database with a newer layout is
+/// refused; an older one is upgraded record by record as it is read.
+pub const LAYOUT: u8 = 1;
+const LAYOUT_KEY: &[u8] = b"layout";
+
+/// 64 MiB of cache: enough for the hot indexes of a national database, small
+/// enough for a server that runs many other things.
+const CACHE_BYTES: u64 = 64 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database at {path} is in use by another caredesk process: use that process (a running \
+         `caredesk serve` answers on its socket), or stop it first"
+    )]
+    Locked { path: PathBuf },
+    #[error("there is no caredesk database at {path}: create one with `caredesk init --db {path}` or `caredesk demo`")]
+    Missing { path: PathBuf },
+    #[error("the database at {path} uses layout {found}, newer than this caredesk ({LAYOUT}): upgrade caredesk")]
+    NewerLayout { path: PathBuf, found: u8 },
+    #[error("database error at {path}: {source}")]
+    Io { path: PathBuf, source: sled::Error },
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+    #[error("{what} {label} was changed by {changed_by} after you loaded it: reload and try again")]
+    Conflict { what: &'static str, label: String, changed_by: String },
+    #[error("{what} {label} already exists")]
+    Exists { what: &'static str, label: String },
+    #[error("{what} {value} is already taken")]
+    Taken { what: &'static str, value: String },
+}
+
+pub struct Store {
+    db: sled::Db,
+    path: PathBuf,
+    trees: Vec<sled::Tree>,
+}
+
+/// Whether opening may create a new database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    Existing,
+    CreateIfMissing,
+}
+
+impl Store {
+    pub fn open(path: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+        let exists = path.join("conf").exists();
+        if !exists && mode == OpenMode::Existing {
+            return Err(StoreError::Missing { path: path.to_owned() });
+        }
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_BYTES)
+            .flush_every_ms(Some(500))
+            .open()
+            .map_err(|e| open_error(path, e))?;
+        let trees = TreeId::ALL
+            .iter()
+            .map(|t| db.open_tree(t.name()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| open_error(path, e))?;
+        let store = Store { db, path: path.to_owned(), trees };
+        store.check_layout()?;
+        Ok(store)
+    }
+
+    fn check_layout(&self) -> Result<(), StoreError> {
+        let meta = self.tree(TreeId::Meta);
+        match meta.get(LAYOUT_KEY).map_err(|e| self.io_error(e))? {
+            Some(v) if v.first().copied().unwrap_or(0) > LAYOUT => {
+                Err(StoreError::NewerLayout { path: self.path.clone(), found: v[0] })
+            }
+            Some(_) => Ok(()),
+            None => {
+                meta.insert(LAYOUT_KEY, &[LAYOUT]).map_err(|e| self.io_error(e))?;
+                Ok(())
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn tree(&self, id: TreeId) -> &sled::Tree {
+        &self.trees[id as usize]
+    }
+
+    fn io_error(&self, source: sled::Error) -> StoreError {
+        StoreError::Io { path: self.path.clone(), source }
+    }
+
+    /// Makes every acknowledged write durable.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(drop).map_err(|e| self.io_error(e))
+    }
+
+    /// A fresh number from a named sequence (ticket numbers, record ids).
+    /// Numbers are never reused; a command that fails after taking one
+    /// leaves a gap.
+    pub fn next_number(&self, sequence: &str) -> Result<u64, StoreError> {
+        let key = format!("seq.{sequence}");
+        let next = self
+            .tree(TreeId::Meta)
+            .update_and_fetch(key.as_bytes(), |old| {
+                let n = old.and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
+                Some((n + 1).to_be_bytes().to_vec())
+            })
+            .map_err(|e| self.io_error(e))?;
+        Ok(next.and_then(|b| keys::read_u64(&b, 0)).unwrap_or(1))
+    }
+
+    /// The last number a sequence gave out.
+    pub fn last_number(&self, sequence: &str) -> Result<u64, StoreError> {
+        let key = format!("seq.{sequence}");
+        let got = self.tree(TreeId::Meta).get(key.as_bytes()).map_err(|e| self.io_error(e))?;
+        Ok(got.and_then(|b| keys::read_u64(&b, 0)).unwrap_or(0))
+    }
+
+    /// Raw bytes under a key, for tests that inspect what is on disk.
+    #[doc(hidden)]
+    pub fn raw_get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.tree(tree).get(key).map(|v| v.map(|v| v.to_vec())).map_err(|e| self.io_error(e))
+    }
+
+    /// Writes raw bytes, bypassing commit: for tests that plant old-version
+    /// records or damage the audit log on purpose.
+    #[doc(hidden)]
+    pub fn raw_put(&self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.tree(tree).insert(key, value).map(drop).map_err(|e| self.io_error(e))
+    }
+
+    /// Encodes a value in an older layout, for migration tests.
+    #[doc(hidden)]
+    pub fn encode_versioned<T: serde::Serialize>(what: &'static str, version: u8, value: &T) -> Vec<u8> {
+        codec::encode(what, version, value).unwrap_or_default()
+    }
+}
+
+fn open_error(path: &Path, e: sled::Error) -> StoreError {
+    match &e {
+        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+            StoreError::Locked { path: path.to_owned() }
+        }
+        _ => StoreError::Io { path: path.to_owned(), source: e },
+    }
+}

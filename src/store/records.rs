@@ -1,0 +1,389 @@
+//! Which tree each record lives in, its key, the index entries it owns, and
+//! how older versions of it are read.
+//!
+//! One tree per mapping and one more per index. An index entry belongs to
+//! the record that produced it: when a record changes, the store removes the
+//! entries it no longer produces and adds the new ones, so indexes cannot
+//! drift from the records they point at.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::codec::{self, CodecError};
+use super::keys::{Key, u64_key};
+use crate::domain::account::{Account, AccountStatus};
+use crate::domain::audit::AuditEntry;
+use crate::domain::mailbox::Mailbox;
+use crate::domain::operator::Operator;
+use crate::domain::organisation::Organisation;
+use crate::domain::record::RecordMeta;
+use crate::domain::sms::SmsMessage;
+use crate::domain::ticket::Ticket;
+use crate::domain::validate::fold_for_search;
+
+macro_rules! trees {
+    ($($id:ident = $name:literal,)*) => {
+        /// Every tree of the database. The names are on disk: never rename.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        pub enum TreeId { $($id,)* }
+        impl TreeId {
+            pub const ALL: &'static [TreeId] = &[$(TreeId::$id,)*];
+            pub fn name(self) -> &'static str {
+                match self { $(TreeId::$id => $name,)* }
+            }
+        }
+    };
+}
+
+trees! {
+    Meta = "meta",
+    Orgs = "orgs",
+    OrgsByName = "orgs.by_name",
+    Accounts = "accounts",
+    AccountsByAddress = "accounts.by_address",
+    AccountsByMobile = "accounts.by_mobile",
+    AccountsByName = "accounts.by_name",
+    AccountsByOrg = "accounts.by_org",
+    AccountsByEmail = "accounts.by_email",
+    AccountsByDue = "accounts.by_due",
+    Mailboxes = "mailboxes",
+    MailboxesByAddress = "mailboxes.by_address",
+    MailboxesByName = "mailboxes.by_name",
+    MailboxesByOrg = "mailboxes.by_org",
+    MailboxesByOwner = "mailboxes.by_owner",
+    Members = "members",
+    MemberOf = "members.by_account",
+    Tickets = "tickets",
+    TicketsByQueue = "tickets.by_queue",
+    TicketsByAssignee = "tickets.by_assignee",
+    TicketsByOrg = "tickets.by_org",
+    TicketsByAccount = "tickets.by_account",
+    TicketsByMailbox = "tickets.by_mailbox",
+    Operators = "operators",
+    Audit = "audit",
+    Outbox = "outbox",
+}
+
+/// One entry a record places in an index tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub tree: TreeId,
+    pub key: Vec<u8>,
+    pub value: Vec<u8>,
+    /// For unique indexes: what the key is, for the refusal message.
+    pub unique: Option<&'static str>,
+}
+
+impl IndexEntry {
+    fn plain(tree: TreeId, key: Vec<u8>) -> IndexEntry {
+        IndexEntry { tree, key, value: Vec::new(), unique: None }
+    }
+    fn unique(tree: TreeId, key: Vec<u8>, value: Vec<u8>, what: &'static str) -> IndexEntry {
+        IndexEntry { tree, key, value, unique: Some(what) }
+    }
+}
+
+pub trait Record: Serialize + DeserializeOwned + Sized {
+    const TREE: TreeId;
+    const VERSION: u8;
+    const WHAT: &'static str;
+    fn key(&self) -> Vec<u8>;
+    /// How messages name this record: an address, a reference, a code.
+    fn label(&self) -> String;
+    fn indexes(&self) -> Vec<IndexEntry> {
+        Vec::new()
+    }
+    fn meta(&self) -> Option<&RecordMeta> {
+        None
+    }
+    /// Reads a body written under an older schema version.
+    fn upgrade(version: u8, _body: &[u8]) -> Result<Self, CodecError> {
+        Err(CodecError::Unknown { what: Self::WHAT, found: version })
+    }
+}
+
+pub fn encode<R: Record>(record: &R) -> Result<Vec<u8>, CodecError> {
+    codec::encode(R::WHAT, R::VERSION, record)
+}
+
+pub fn decode<R: Record>(bytes: &[u8]) -> Result<R, CodecError> {
+    let (version, body) = codec::split(R::WHAT, bytes)?;
+    match version {
+        v if v == R::VERSION => codec::decode_body(R::WHAT, body),
+        v if v > R::VERSION => Err(CodecError::Newer { what: R::WHAT, found: v, known: R::VERSION }),
+        v => R::upgrade(v, body),
+    }
+}
+
+impl Record for Organisation {
+    const TREE: TreeId = TreeId::Orgs;
+    /// 2: the IG standing became a DSPT status instead of a level-2 flag.
+    const VERSION: u8 = 2;
+    const WHAT: &'static str = "organisation";
+    fn key(&self) -> Vec<u8> {
+        self.ods.as_str().as_bytes().to_vec()
+    }
+    fn label(&self) -> String {
+        self.ods.to_string()
+    }
+    fn indexes(&self) -> Vec<IndexEntry> {
+        vec![IndexEntry::plain(
+            TreeId::OrgsByName,
+            Key::new().text(&fold_for_search(&self.name)).text(self.ods.as_str()).build(),
+        )]
+    }
+    fn meta(&self) -> Option<&RecordMeta> {
+        Some(&self.meta)
+    }
+    fn upgrade(version: u8, body: &[u8]) -> Result<Self, CodecError> {
+        match version {
+            1 => Ok(codec::decode_body::<v1::Organisation>(Self::WHAT, body)?.into()),
+            found => Err(CodecError::Unknown { what: Self::WHAT, found }),
+        }
+    }
+}
+
+/// Shapes written by earlier releases, kept so their records stay readable.
+pub mod v1 {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Serialize};
+
+    use crate::domain::organisation::{Administration, IgStatus};
+    use crate::domain::record::RecordMeta;
+    use crate::domain::validate::OdsCode;
+
+    /// Schema 1: IG Toolkit level 2 as a yes/no.
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct Organisation {
+        pub ods: OdsCode,
+        pub name: String,
+        pub ig_toolkit_level2: bool,
+        pub administered_by: Administration,
+        #[serde(with = "crate::domain::time::ts")]
+        pub created_at: DateTime<Utc>,
+        #[serde(with = "crate::domain::time::ts_opt")]
+        pub closed_at: Option<DateTime<Utc>>,
+        pub meta: RecordMeta,
+    }
+
+    impl From<Organisation> for crate::domain::organisation::Organisation {
+        fn from(old: Organisation) -> Self {
+            crate::domain::organisation::Organisation {
+                ods: old.ods,
+                name: old.name,
+                ig: if old.ig_toolkit_level2 { IgStatus::IgToolkitLevel2 } else { IgStatus::NotMet },
+                administered_by: old.administered_by,
+                created_at: old.created_at,
+                closed_at: old.closed_at,
+                meta: old.meta,
+            }
+        }
+    }
+}
+
+impl Record for Account {
+    const TREE: TreeId = TreeId::Accounts;
+    const VERSION: u8 = 1;
+    const WHAT: &'static str = "account";
+    fn key(&self) -> Vec<u8> {
+        u64_key(self.id)
+    }
+    fn label(&self) -> String {
+        self.address.to_string()
+    }
+    fn indexes(&self) -> Vec<IndexEntry> {
+        let id = u64_key(self.id);
+        // The address stays indexed after deletion so it is never reused
+        // and the tombstone can still be found.
+        let mut out = vec![IndexEntry::unique(
+            TreeId::AccountsByAddress,
+            self.address.as_str().as_bytes().to_vec(),
+            id.clone(),
+            "NHSmail address",
+        )];
+        if let Some(p) = &self.personal {
+            out.push(IndexEntry::unique(
+                TreeId::AccountsByMobile,
+                p.mobile.as_str().as_bytes().to_vec(),
+                id,
+                "mobile number",
+            ));
+            out.push(IndexEntry::plain(
+                TreeId::AccountsByName,
+                Key::new()
+                    .text(&fold_for_search(&p.last_name))
+                    .text(&fold_for_search(&p.first_name))
+                    .u64(self.id)
+                    .build(),
+            ));
+            out.push(IndexEntry::plain(
+                TreeId::AccountsByEmail,
+                Key::new().text(p.email.as_str()).u64(self.id).build(),
+            ));
+        }
+        if self.status != AccountStatus::Deleted {
+            out.push(IndexEntry::plain(TreeId::AccountsByOrg, Key::new().text(self.ods.as_str()).u64(self.id).build()));
+        }
+        if let Some(due) = self.lifecycle_due() {
+            out.push(IndexEntry::plain(TreeId::AccountsByDue, Key::new().instant(due.at).u64(self.id).build()));
+        }
+        out
+    }
+    fn meta(&self) -> Option<&RecordMeta> {
+        Some(&self.meta)
+    }
+}
+
+impl Record for Mailbox {
+    const TREE: TreeId = TreeId::Mailboxes;
+    const VERSION: u8 = 1;
+    const WHAT: &'static str = "shared mailbox";
+    fn key(&self) -> Vec<u8> {
+        u64_key(self.id)
+    }
+    fn label(&self) -> String {
+        self.address.to_string()
+    }
+    fn indexes(&self) -> Vec<IndexEntry> {
+        let mut out = vec![
+            IndexEntry::unique(
+                TreeId::MailboxesByAddress,
+                self.address.as_str().as_bytes().to_vec(),
+                u64_key(self.id),
+                "shared mailbox address",
+            ),
+            IndexEntry::plain(
+                TreeId::MailboxesByName,
+                Key::new().text(&fold_for_search(&self.display_name)).u64(self.id).build(),
+            ),
+            IndexEntry::plain(TreeId::MailboxesByOrg, Key::new().text(self.ods.as_str()).u64(self.id).build()),
+        ];
+        if let Some(owner) = self.owner {
+            out.push(IndexEntry::plain(TreeId::MailboxesByOwner, Key::new().u64(owner).u64(self.id).build()));
+        }
+        out
+    }
+    fn meta(&self) -> Option<&RecordMeta> {
+        Some(&self.meta)
+    }
+}
+
+/// `TicketsByQueue` keys: queue, 0 for open or 1 for done, due, number; the
+/// value is the status code, so a page of open work is one ordered scan.
+pub fn queue_key(queue: u8, open: bool, due: chrono::DateTime<chrono::Utc>, number: u64) -> Vec<u8> {
+    Key::new().u8(queue).u8(u8::from(!open)).instant(due).u64(number).build()
+}
+
+/// `TicketsByAssignee` keys: operator, open flag, due, number.
+pub fn assignee_key(operator: &str, open: bool, due: chrono::DateTime<chrono::Utc>, number: u64) -> Vec<u8> {
+    Key::new().text(operator).u8(u8::from(!open)).instant(due).u64(number).build()
+}
+
+impl Record for Ticket {
+    const TREE: TreeId = TreeId::Tickets;
+    const VERSION: u8 = 1;
+    const WHAT: &'static str = "ticket";
+    fn key(&self) -> Vec<u8> {
+        u64_key(self.reference.0)
+    }
+    fn label(&self) -> String {
+        self.reference.to_string()
+    }
+    fn indexes(&self) -> Vec<IndexEntry> {
+        let n = self.reference.0;
+        let due = self.routing.due_at;
+        let mut out = vec![IndexEntry {
+            tree: TreeId::TicketsByQueue,
+            key: queue_key(self.routing.queue.code(), self.is_open(), due, n),
+            value: vec![self.status.code()],
+            unique: None,
+        }];
+        if let Some(op) = &self.assignee {
+            out.push(IndexEntry::plain(TreeId::TicketsByAssignee, assignee_key(op, self.is_open(), due, n)));
+        }
+        if let Some(ods) = &self.ods {
+            out.push(IndexEntry::plain(TreeId::TicketsByOrg, Key::new().text(ods.as_str()).u64(n).build()));
+        }
+        if let Some(a) = self.account {
+            out.push(IndexEntry::plain(TreeId::TicketsByAccount, Key::new().u64(a).u64(n).build()));
+        }
+        if let Some(m) = self.mailbox {
+            out.push(IndexEntry::plain(TreeId::TicketsByMailbox, Key::new().u64(m).u64(n).build()));
+        }
+        out
+    }
+    fn meta(&self) -> Option<&RecordMeta> {
+        Some(&self.meta)
+    }
+}
+
+impl Record for Operator {
+    const TREE: TreeId = TreeId::Operators;
+    const VERSION: u8 = 1;
+    const WHAT: &'static str = "operator";
+    fn key(&self) -> Vec<u8> {
+        self.username.as_bytes().to_vec()
+    }
+    fn label(&self) -> String {
+        self.username.clone()
+    }
+    fn meta(&self) -> Option<&RecordMeta> {
+        Some(&self.meta)
+    }
+}
+
+impl Record for AuditEntry {
+    const TREE: TreeId = TreeId::Audit;
+    const VERSION: u8 = 1;
+    const WHAT: &'static str = "audit entry";
+    fn key(&self) -> Vec<u8> {
+        u64_key(self.seq)
+    }
+    fn label(&self) -> String {
+        format!("#{}", self.seq)
+    }
+}
+
+impl Record for SmsMessage {
+    const TREE: TreeId = TreeId::Outbox;
+    const VERSION: u8 = 1;
+    const WHAT: &'static str = "outbox message";
+    fn key(&self) -> Vec<u8> {
+        u64_key(self.seq)
+    }
+    fn label(&self) -> String {
+        format!("#{}", self.seq)
+    }
+}
+
+/// Membership pairs, both ways round.
+pub fn membership_keys(mailbox: u64, account: u64) -> [(TreeId, Vec<u8>); 2] {
+    [
+        (TreeId::Members, Key::new().u64(mailbox).u64(account).build()),
+        (TreeId::MemberOf, Key::new().u64(account).u64(mailbox).build()),
+    ]
+}
+
+impl Record for crate::domain::policy::Policy {
+    const TREE: TreeId = TreeId::Meta;
+    const VERSION: u8 = 1;
+    const WHAT: &'static str = "policy";
+    fn key(&self) -> Vec<u8> {
+        b"policy".to_vec()
+    }
+    fn label(&self) -> String {
+        "policy".to_owned()
+    }
+}
+
+impl Record for crate::domain::hours::BankHolidays {
+    const TREE: TreeId = TreeId::Meta;
+    const VERSION: u8 = 1;
+    const WHAT: &'static str = "bank holiday calendar";
+    fn key(&self) -> Vec<u8> {
+        b"calendar".to_vec()
+    }
+    fn label(&self) -> String {
+        "bank holiday calendar".to_owned()
+    }
+}
