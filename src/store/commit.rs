@@ -213,7 +213,9 @@ impl Store {
             TransactionError::Abort(Abort::Codec(e)) => StoreError::Codec(e),
             TransactionError::Storage(e) => self.io_error(e),
         })?;
-        self.flush()?;
+        if !self.bulk.load(std::sync::atomic::Ordering::SeqCst) {
+            self.flush()?;
+        }
         Ok(entry)
     }
 

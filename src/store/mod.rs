@@ -53,6 +53,9 @@ pub struct Store {
     db: sled::Db,
     path: PathBuf,
     trees: Vec<sled::Tree>,
+    /// Set while a bulk load runs: commits skip their flush and the load
+    /// flushes once at the end, before it reports success.
+    bulk: std::sync::atomic::AtomicBool,
 }
 
 /// Whether opening may create a new database.
@@ -79,7 +82,7 @@ impl Store {
             .map(|t| db.open_tree(t.name()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| open_error(path, e))?;
-        let store = Store { db, path: path.to_owned(), trees };
+        let store = Store { db, path: path.to_owned(), trees, bulk: Default::default() };
         store.check_layout()?;
         Ok(store)
     }
@@ -113,6 +116,18 @@ impl Store {
     /// Makes every acknowledged write durable.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(drop).map_err(|e| self.io_error(e))
+    }
+
+    /// Runs `load` with per-commit flushes deferred, then flushes once.
+    /// Only for loads whose caller reports success after this returns (the
+    /// demo builder, CSV import): an interactive command must not use it.
+    pub fn bulk<T, E: From<StoreError>>(&self, load: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        use std::sync::atomic::Ordering;
+        let was = self.bulk.swap(true, Ordering::SeqCst);
+        let result = load();
+        self.bulk.store(was, Ordering::SeqCst);
+        self.flush()?;
+        result
     }
 
     /// A fresh number from a named sequence (ticket numbers, record ids).
