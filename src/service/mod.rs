@@ -133,7 +133,7 @@ impl Service {
     }
 
     /// Checks that the caller may take `action` now.
-    fn authorise(&self, ctx: &Ctx, action: Action) -> Result<Operator, ServiceError> {
+    pub fn authorise(&self, ctx: &Ctx, action: Action) -> Result<Operator, ServiceError> {
         let op = self.operator(&ctx.operator)?;
         let in_hours = self.hours().is_open(ctx.now);
         authorise(op.role, in_hours, action)?;
