@@ -1,1 +1,273 @@
-//! The command line.
+//! The command line: turns arguments into service commands and queries and
+//! prints what comes back. No rule of the domain lives here.
+
+pub mod args;
+// TEMP-BULK mod bulk;
+mod identity;
+mod print;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::{DateTime, Utc};
+
+pub use args::Cli;
+use args::{AccountCmd, Cmd, MailboxCmd, OperatorCmd, OrgCmd, PolicyCmd, TicketCmd};
+pub use identity::{default_db, default_demo_db, log_file, os_user};
+
+use crate::domain::organisation::IgStatus;
+use crate::domain::routing::Queue;
+use crate::domain::ticket::{TicketRef, TicketStatus};
+use crate::service::{Command, Ctx, NewTicket, Query, QueueView, Service, ServiceError, StatusFilter, Verification};
+use crate::store::OpenMode;
+
+/// How the process ends, for scripts: 0 done, 1 refused or invalid input,
+/// 2 usage (clap), 3 the database could not be used.
+pub fn exit_code(error: &anyhow::Error) -> i32 {
+    match error.downcast_ref::<ServiceError>() {
+        Some(ServiceError::Store(
+            crate::store::StoreError::Locked { .. }
+            | crate::store::StoreError::Missing { .. }
+            | crate::store::StoreError::Io { .. }
+            | crate::store::StoreError::NewerLayout { .. },
+        )) => 3,
+        _ => 1,
+    }
+}
+
+pub fn db_path(cli: &Cli) -> PathBuf {
+    match (&cli.db, &cli.command) {
+        (Some(db), _) => db.clone(),
+        (None, Some(Cmd::Demo { .. })) => default_demo_db(),
+        (None, _) => default_db(),
+    }
+}
+
+fn clock(cli: &Cli) -> Result<DateTime<Utc>> {
+    match &cli.now {
+        None => Ok(Utc::now()),
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .map(|t| t.to_utc())
+            .map_err(|_| anyhow!("--now {text:?} is not an RFC 3339 time: give it like 2026-12-24T17:30:00Z")),
+    }
+}
+
+/// Runs one invocation.
+pub fn run(cli: Cli) -> Result<()> {
+    let db = db_path(&cli);
+    let ctx = Ctx::new(os_user()?, clock(&cli)?);
+    let json = cli.json;
+    let Some(command) = cli.command else {
+        let service = Service::open(&db, OpenMode::Existing)?;
+        return print::reply(&service.query(&ctx, &Query::Shift)?, json);
+    };
+    match command {
+        Cmd::Init => {
+            let service = Service::open(&db, OpenMode::CreateIfMissing)?;
+            let outcome = service.execute(&ctx, &Command::Init)?;
+            print::outcome(&outcome, json)?;
+            if !json {
+                println!("database ready at {}", db.display());
+            }
+            Ok(())
+        }
+        Cmd::Demo { .. } => bail!("TEMP-BULK"),
+        Cmd::Import { kind, file, skip_bad } => {
+            let _ = (kind, file, skip_bad);
+            bail!("TEMP-BULK")
+        }
+        other => {
+            let service = Service::open(&db, OpenMode::Existing)?;
+            match to_request(other)? {
+                Request::Command(c) => print::outcome(&service.execute(&ctx, &c)?, json),
+                Request::Query(q) => print::reply(&service.query(&ctx, &q)?, json),
+            }
+        }
+    }
+}
+
+enum Request {
+    Command(Box<Command>),
+    Query(Query),
+}
+
+fn ticket_ref(text: &str) -> Result<TicketRef> {
+    Ok(text.parse::<TicketRef>()?)
+}
+
+fn opt_ticket(text: Option<String>) -> Result<Option<TicketRef>> {
+    text.as_deref().map(ticket_ref).transpose()
+}
+
+fn ig_status(text: &str) -> Result<IgStatus> {
+    IgStatus::parse(text).ok_or_else(|| {
+        anyhow!(
+            "unknown IG status {text:?}: use yes, no, ig-toolkit-level-2, dspt-standards-met, \
+             dspt-standards-exceeded, dspt-approaching-standards or not-met"
+        )
+    })
+}
+
+fn verification(text: &str, mobile: Option<String>) -> Result<Verification> {
+    match text.trim() {
+        "security-questions" => Ok(Verification::SecurityQuestions),
+        "mobile" => Ok(Verification::RegisteredMobile),
+        other => match other.strip_prefix("owner:") {
+            Some(owner) => {
+                let mobile = mobile.ok_or_else(|| {
+                    anyhow!("owner verification needs the mobile the owner confirmed: add --mobile 07…")
+                })?;
+                Ok(Verification::Owner { owner: owner.to_owned(), mobile })
+            }
+            None => bail!("--verified-by {other:?}: use security-questions, mobile, or owner:ADDRESS"),
+        },
+    }
+}
+
+fn read_body(path: Option<&Path>) -> Result<String> {
+    match path {
+        None => Ok(String::new()),
+        Some(p) if p == Path::new("-") => {
+            let mut body = String::new();
+            std::io::stdin().read_to_string(&mut body).context("could not read the body from standard input")?;
+            Ok(body)
+        }
+        Some(p) => std::fs::read_to_string(p).with_context(|| format!("could not read the body file {}", p.display())),
+    }
+}
+
+fn to_request(cmd: Cmd) -> Result<Request> {
+    use Request::Query as Q;
+    let change = |command: Command| Request::Command(Box::new(command));
+    Ok(match cmd {
+        Cmd::Status => Q(Query::Shift),
+        Cmd::Sweep { dry_run } => change(Command::Sweep { dry_run }),
+        Cmd::Audit { verify: true, .. } => Q(Query::VerifyAudit),
+        Cmd::Audit { limit, before, .. } => Q(Query::Audit { before, limit }),
+        Cmd::Outbox { limit } => Q(Query::Outbox { limit }),
+        Cmd::Org(org) => match org {
+            OrgCmd::Add { ods, name, ig, administered_by } => {
+                change(Command::AddOrganisation { ods, name, ig: ig_status(&ig)?, administered_by })
+            }
+            OrgCmd::Show { ods } => Q(Query::Organisation { ods }),
+            OrgCmd::Ig { ods, status } => change(Command::SetIgStatus { ods, ig: ig_status(&status)? }),
+            OrgCmd::Close { ods } => change(Command::CloseOrganisation { ods }),
+        },
+        Cmd::Account(a) => match a {
+            AccountCmd::New { first, last, mobile, ods, email, not_duplicate } => {
+                change(Command::CreateAccount { first, last, mobile, ods, email, not_duplicate })
+            }
+            AccountCmd::Show { address } => Q(Query::Account { address }),
+            AccountCmd::Find { query, limit } => Q(Query::FindAccounts { text: query, limit }),
+            AccountCmd::Login { address } => change(Command::RecordLogin { address }),
+            AccountCmd::PasswordChanged { address } => change(Command::RecordPasswordChange { address }),
+            AccountCmd::Locked { address } => change(Command::RecordLock { address }),
+            AccountCmd::Unlock { address, ticket } => change(Command::Unlock { address, ticket: opt_ticket(ticket)? }),
+            AccountCmd::ResetPassword { address, verified_by, mobile, ticket } => change(Command::ResetPassword {
+                address,
+                verified_by: verification(&verified_by, mobile)?,
+                ticket: opt_ticket(ticket)?,
+            }),
+            AccountCmd::Leaver { address, new_owner, ticket } => {
+                change(Command::MarkLeaver { address, new_owner, ticket: opt_ticket(ticket)? })
+            }
+            AccountCmd::Joiner { address, ods, mailboxes, ticket } => {
+                change(Command::Joiner { address, ods, mailboxes, ticket: opt_ticket(ticket)? })
+            }
+            AccountCmd::HideMobile { address, ticket } => {
+                change(Command::SetMobileHidden { address, hidden: true, ticket: opt_ticket(ticket)? })
+            }
+            AccountCmd::ShowMobile { address, ticket } => {
+                change(Command::SetMobileHidden { address, hidden: false, ticket: opt_ticket(ticket)? })
+            }
+            AccountCmd::Transfer { address, to } => change(Command::TransferAdministration { address, to: Some(to) }),
+        },
+        Cmd::Mailbox(m) => match m {
+            MailboxCmd::New { address, name, ods, owner, sponsored_by } => {
+                change(Command::CreateMailbox { address, name, ods, owner, sponsored_by })
+            }
+            MailboxCmd::AddMember { mailbox, account } => change(Command::AddMember { mailbox, account }),
+            MailboxCmd::RemoveMember { mailbox, account } => change(Command::RemoveMember { mailbox, account }),
+            MailboxCmd::Owner { mailbox, account } => change(Command::ChangeOwner { mailbox, owner: account }),
+            MailboxCmd::Show { mailbox } => Q(Query::Mailbox { address: mailbox }),
+            MailboxCmd::Find { query, limit } => Q(Query::FindMailboxes { text: query, limit }),
+            MailboxCmd::Accessed { mailbox } => change(Command::RecordMailboxAccess { mailbox }),
+        },
+        Cmd::Ticket(t) => match t {
+            TicketCmd::New(a) => change(Command::CreateTicket(NewTicket {
+                category: a.category,
+                channel: a.channel,
+                received_at: a.received,
+                requester_name: a.requester_name,
+                requester_email: a.requester_email,
+                requester_phone: a.requester_phone,
+                ods: a.ods,
+                account: a.account,
+                mailbox: a.mailbox,
+                mailbox_name: a.mailbox_name,
+                subject: a.subject,
+                body: read_body(a.body_file.as_deref())?,
+                incomplete: a.incomplete,
+            })),
+            TicketCmd::List { queue, status, limit } => {
+                let view = match queue.as_str() {
+                    "mine" => QueueView::Mine,
+                    "all" => QueueView::All,
+                    q => QueueView::Queue(q.parse::<Queue>().map_err(|e| anyhow!("{e}, mine, all"))?),
+                };
+                let status = match status.as_str() {
+                    "open" => StatusFilter::Open,
+                    "done" => StatusFilter::Done,
+                    "all" => StatusFilter::All,
+                    s => StatusFilter::Only(s.parse::<TicketStatus>().map_err(|e| anyhow!("{e}, open, done, all"))?),
+                };
+                Q(Query::Tickets { view, status, limit })
+            }
+            TicketCmd::Show { reference } => Q(Query::Ticket { reference: ticket_ref(&reference)? }),
+            TicketCmd::Claim { reference } => change(Command::Claim { reference: ticket_ref(&reference)? }),
+            TicketCmd::Assign { reference, operator, unassign } => {
+                if operator.is_none() && !unassign {
+                    bail!("name the operator to assign to, or use --unassign");
+                }
+                change(Command::Assign { reference: ticket_ref(&reference)?, to: operator })
+            }
+            TicketCmd::Status { reference, status } => change(Command::SetStatus {
+                reference: ticket_ref(&reference)?,
+                status: status.parse::<TicketStatus>().map_err(|e| anyhow!("{e}"))?,
+            }),
+            TicketCmd::Note { reference, text } => change(Command::Note { reference: ticket_ref(&reference)?, text }),
+            TicketCmd::Reply { reference, text } => change(Command::Reply { reference: ticket_ref(&reference)?, text }),
+            TicketCmd::Link { reference, account, mailbox } => {
+                change(Command::Link { reference: ticket_ref(&reference)?, account, mailbox })
+            }
+        },
+        Cmd::Operator(o) => match o {
+            OperatorCmd::Add { user, role } => change(Command::AddOperator { username: user, role }),
+            OperatorCmd::List => Q(Query::Operators),
+            OperatorCmd::Role { user, role } => change(Command::SetOperatorRole { username: user, role }),
+            OperatorCmd::Disable { user } => change(Command::SetOperatorEnabled { username: user, enabled: false }),
+            OperatorCmd::Enable { user } => change(Command::SetOperatorEnabled { username: user, enabled: true }),
+        },
+        Cmd::Policy(p) => match p {
+            PolicyCmd::Show => Q(Query::Policy),
+            PolicyCmd::Targets { nas, helpdesk, resolver } => {
+                if nas.is_none() && helpdesk.is_none() && resolver.is_none() {
+                    bail!("give at least one of --nas, --helpdesk, --resolver (minutes)");
+                }
+                change(Command::SetTargets { nas, helpdesk, resolver })
+            }
+            PolicyCmd::SmsCommand { command, none } => {
+                if command.is_none() && !none {
+                    bail!("give the command, or --none to keep messages in the outbox only");
+                }
+                change(Command::SetSmsCommand { command })
+            }
+            PolicyCmd::Calendar { file } => change(Command::ImportCalendar {
+                json: std::fs::read_to_string(&file)
+                    .with_context(|| format!("could not read the calendar file {}", file.display()))?,
+            }),
+        },
+        Cmd::Init | Cmd::Demo { .. } | Cmd::Import { .. } => unreachable!("handled before"),
+    })
+}

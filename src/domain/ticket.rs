@@ -17,10 +17,27 @@ use super::refusal::Refusal;
 use super::routing::{Category, Channel, Routing};
 use super::validate::{Email, OdsCode};
 
-/// A ticket number, shown as `CD-000123`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
+/// A ticket number, shown as `CD-000123`: a string in JSON, a number in the
+/// store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TicketRef(pub u64);
+
+impl Serialize for TicketRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() { s.collect_str(self) } else { s.serialize_u64(self.0) }
+    }
+}
+
+impl<'de> Deserialize<'de> for TicketRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            let text = String::deserialize(d)?;
+            text.parse().map_err(serde::de::Error::custom)
+        } else {
+            u64::deserialize(d).map(TicketRef)
+        }
+    }
+}
 
 impl fmt::Display for TicketRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -276,11 +276,10 @@ impl Service {
         let (account, message) = result;
         let message = self.deliver(message, &account.address, &password);
         let summary = format!(
-            "created {} for {}: temporary password {} to {} (outbox #{}); the username goes to {}",
+            "created {} for {}: temporary password {} (outbox #{}); the username goes to {}",
             account.address,
             account.display_name(),
-            delivery_word(&message.delivery),
-            mobile.masked(),
+            delivery_phrase(&message.delivery, &mobile.masked()),
             message.seq,
             email
         );
@@ -416,10 +415,9 @@ impl Service {
             delivery: message.delivery.clone(),
         };
         let summary = format!(
-            "password reset for {}: temporary password {} to {} (outbox #{})",
+            "password reset for {}: temporary password {} (outbox #{})",
             account.address,
-            delivery_word(&message.delivery),
-            receipt.sent_to,
+            delivery_phrase(&message.delivery, &receipt.sent_to),
             message.seq
         );
         Ok(outcome(summary, Subject::PasswordReset(receipt), &entry))
@@ -560,11 +558,12 @@ impl Service {
     }
 }
 
-pub(super) fn delivery_word(delivery: &Delivery) -> &'static str {
+/// What happened to a temporary-password message, for the summary line.
+pub(super) fn delivery_phrase(delivery: &Delivery, to: &str) -> String {
     match delivery {
-        Delivery::KeptInOutbox => "kept in the outbox (no gateway configured) for",
-        Delivery::Queued => "queued",
-        Delivery::Sent => "sent",
-        Delivery::Failed { .. } => "FAILED to send",
+        Delivery::KeptInOutbox => format!("for {to} kept in the outbox (no SMS gateway is configured)"),
+        Delivery::Queued => format!("queued for {to}"),
+        Delivery::Sent => format!("sent to {to}"),
+        Delivery::Failed { reason } => format!("NOT sent to {to}: {reason}; issue it again once the gateway works"),
     }
 }

@@ -13,7 +13,7 @@ use crate::domain::operator::Operator;
 use crate::domain::organisation::{IgStatus, Organisation};
 use crate::domain::permission::Role;
 use crate::domain::policy::Policy;
-use crate::domain::routing::{Category, Channel, ServiceTargets};
+use crate::domain::routing::{Category, Channel};
 use crate::domain::sms::Delivery;
 use crate::domain::ticket::{Ticket, TicketRef, TicketStatus};
 
@@ -68,8 +68,11 @@ pub enum Command {
         username: String,
         enabled: bool,
     },
+    /// Minutes per queue; a queue left out keeps its target.
     SetTargets {
-        targets: ServiceTargets,
+        nas: Option<u32>,
+        helpdesk: Option<u32>,
+        resolver: Option<u32>,
     },
     SetSmsCommand {
         command: Option<String>,

@@ -17,19 +17,19 @@ pub enum ServiceError {
     NotOperator { user: String },
     #[error("operator {user:?} is disabled: ask a supervisor to enable the account")]
     OperatorDisabled { user: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Denied(#[from] Denied),
-    #[error("{0}")]
+    #[error(transparent)]
     Invalid(#[from] ValidationError),
-    #[error("{0}")]
+    #[error(transparent)]
     Refused(#[from] Refusal),
     #[error("no {what} {key}: {hint}")]
     NotFound { what: &'static str, key: String, hint: &'static str },
     #[error("{0}")]
     BadInput(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0}")]
+    #[error(transparent)]
     Calendar(#[from] CalendarError),
 }
 

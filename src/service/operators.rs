@@ -30,15 +30,17 @@ impl Service {
                 }
                 self.change_operator(ctx, command, username, |op| op.enabled = *enabled)
             }
-            Command::SetTargets { targets } => {
+            Command::SetTargets { nas, helpdesk, resolver } => {
                 self.authorise(ctx, Action::SetPolicy)?;
-                if targets.nas_business_minutes == 0
-                    || targets.helpdesk_minutes == 0
-                    || targets.resolver_business_minutes == 0
-                {
-                    return Err(ServiceError::BadInput("service targets must be at least one minute".into()));
+                if [nas, helpdesk, resolver].iter().any(|m| **m == Some(0)) {
+                    return Err(ServiceError::BadInput("a service target must be at least one minute".into()));
                 }
-                self.set_policy(ctx, command, |p| p.targets = *targets)
+                self.set_policy(ctx, command, |p| {
+                    let t = &mut p.targets;
+                    t.nas_business_minutes = nas.unwrap_or(t.nas_business_minutes);
+                    t.helpdesk_minutes = helpdesk.unwrap_or(t.helpdesk_minutes);
+                    t.resolver_business_minutes = resolver.unwrap_or(t.resolver_business_minutes);
+                })
             }
             Command::SetSmsCommand { command: program } => {
                 self.authorise(ctx, Action::SetPolicy)?;

@@ -38,16 +38,21 @@ pub enum QueueView {
 #[serde(rename_all = "kebab-case")]
 pub enum StatusFilter {
     Open,
+    /// Resolved and closed.
     Done,
+    All,
     Only(TicketStatus),
 }
 
 impl StatusFilter {
-    fn open_side(self) -> bool {
+    /// Which halves of the queue index (open, done) to read.
+    fn sides(self) -> &'static [bool] {
         match self {
-            StatusFilter::Open => true,
-            StatusFilter::Done => false,
-            StatusFilter::Only(s) => s.is_open(),
+            StatusFilter::Open => &[true],
+            StatusFilter::Done => &[false],
+            StatusFilter::All => &[true, false],
+            StatusFilter::Only(s) if s.is_open() => &[true],
+            StatusFilter::Only(_) => &[false],
         }
     }
     fn admits(self, status: TicketStatus) -> bool {
@@ -303,30 +308,34 @@ impl Service {
         status: StatusFilter,
         limit: usize,
     ) -> Result<Vec<TicketRow>, ServiceError> {
-        let open = status.open_side();
         let mut refs: Vec<(DateTime<Utc>, TicketRef)> = Vec::new();
-        match view {
-            QueueView::Queue(q) => refs.extend(self.slots(*q, open, status, limit)?),
-            QueueView::All => {
-                for q in Queue::ALL {
-                    refs.extend(self.slots(q, open, status, limit)?);
-                }
-                refs.sort();
-                refs.truncate(limit);
-            }
-            QueueView::Mine => {
-                for r in self.store.assigned_page(operator, open, None, usize::MAX)? {
-                    if refs.len() >= limit {
-                        break;
+        for &open in status.sides() {
+            match view {
+                QueueView::Queue(q) => refs.extend(self.slots(*q, open, status, limit)?),
+                QueueView::All => {
+                    for q in Queue::ALL {
+                        refs.extend(self.slots(q, open, status, limit)?);
                     }
-                    if let Some(t) = self.store.ticket(r)? {
-                        if status.admits(t.status) {
-                            refs.push((t.routing.due_at, r));
+                }
+                QueueView::Mine => {
+                    let mut taken = 0;
+                    for r in self.store.assigned_page(operator, open, None, usize::MAX)? {
+                        if taken >= limit {
+                            break;
+                        }
+                        if let Some(t) = self.store.ticket(r)? {
+                            if status.admits(t.status) {
+                                refs.push((t.routing.due_at, r));
+                                taken += 1;
+                            }
                         }
                     }
                 }
             }
         }
+        // Each source is in due order; merge them and keep the first page.
+        refs.sort();
+        refs.truncate(limit);
         let mut rows = Vec::with_capacity(refs.len());
         for (_, r) in refs {
             if let Some(t) = self.store.ticket(r)? {

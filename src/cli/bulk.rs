@@ -1,0 +1,99 @@
+//! The two long-running commands: building the demo database and importing
+//! CSV files. Both draw a progress bar when a person is watching.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::demo::{Scale, build_demo};
+use crate::import::{ImportError, ImportKind, import_csv};
+use crate::service::{Command, Ctx, Service};
+use crate::store::OpenMode;
+
+/// Marks a directory as a demo database that `caredesk demo` may replace.
+const DEMO_MARKER: &str = "caredesk-demo";
+
+fn bar(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Builds the demo database at `db`, replacing an earlier demo there but
+/// never a directory that holds anything else.
+pub fn demo(db: &Path, ctx: &Ctx, scale: &str, json: bool) -> Result<()> {
+    let scale: Scale = scale.parse()?;
+    if db.exists() && std::fs::read_dir(db).map(|mut d| d.next().is_some()).unwrap_or(false) {
+        if !db.join(DEMO_MARKER).exists() {
+            bail!(
+                "{} already holds something that is not a caredesk demo: choose another --db, or remove it yourself",
+                db.display()
+            );
+        }
+        std::fs::remove_dir_all(db).with_context(|| format!("could not replace the old demo at {}", db.display()))?;
+    }
+    std::fs::create_dir_all(db).with_context(|| format!("could not create {}", db.display()))?;
+    std::fs::write(db.join(DEMO_MARKER), "built by `caredesk demo`; `caredesk demo` may replace this directory\n")?;
+    let service = Service::open(db, OpenMode::CreateIfMissing)?;
+    service.execute(ctx, &Command::Init)?;
+    let progress = bar(0);
+    let summary = build_demo(&service, ctx, scale, &mut |stage, done, total| {
+        progress.set_message(stage.to_owned());
+        progress.set_length(total);
+        progress.set_position(done);
+    })?;
+    progress.finish_and_clear();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "db": db, "summary": summary.to_string() }))?);
+    } else {
+        println!("{summary}");
+        println!("demo database ready at {}", db.display());
+    }
+    Ok(())
+}
+
+pub fn import(service: &Service, ctx: &Ctx, kind: &str, file: &Path, skip_bad: bool, json: bool) -> Result<()> {
+    let kind: ImportKind = kind.parse()?;
+    let reader = std::fs::File::open(file).with_context(|| format!("could not open {}", file.display()))?;
+    let progress = bar(0);
+    let result = import_csv(service, ctx, kind, reader, skip_bad, &mut |done, total| {
+        progress.set_length(total);
+        progress.set_position(done);
+    });
+    progress.finish_and_clear();
+    match result {
+        Ok(report) => {
+            if json {
+                let skipped: Vec<_> =
+                    report.skipped.iter().map(|b| serde_json::json!({ "line": b.line, "reason": b.reason })).collect();
+                println!("{}", serde_json::json!({ "imported": report.imported, "skipped": skipped }));
+            } else {
+                println!("imported {} from {}", report.imported, file.display());
+                for bad in &report.skipped {
+                    println!("  skipped line {}: {}", bad.line, bad.reason);
+                }
+            }
+            Ok(())
+        }
+        Err(ImportError::BadLines(lines)) => {
+            for bad in &lines {
+                eprintln!("{}:{}: {}", file.display(), bad.line, bad.reason);
+            }
+            bail!(
+                "{} bad lines in {}: nothing was imported; fix them, or rerun with --skip-bad to import the rest",
+                lines.len(),
+                file.display()
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}

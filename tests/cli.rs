@@ -1,0 +1,335 @@
+//! The command line end to end: the real binary on a temporary database,
+//! the way a script (mail intake, a directory feed, a rehearsal) drives it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const WEDNESDAY_10AM: &str = "2026-01-07T10:00:00Z";
+const CHRISTMAS_EVE_EVENING: &str = "2026-12-24T18:00:00Z";
+
+fn caredesk(db: &Path, now: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_caredesk"))
+        .arg("--db")
+        .arg(db)
+        .args(["--now", now])
+        .args(args)
+        .env_remove("CAREDESK_DB")
+        .output()
+        .expect("the caredesk binary runs")
+}
+
+fn ok(db: &Path, now: &str, args: &[&str]) -> String {
+    let out = caredesk(db, now, args);
+    assert!(out.status.success(), "caredesk {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn json(db: &Path, now: &str, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&ok(db, now, &all)).expect("valid JSON")
+}
+
+fn audit_count(db: &Path) -> usize {
+    json(db, WEDNESDAY_10AM, &["audit", "--limit", "100000"]).as_array().map_or(0, Vec::len)
+}
+
+/// A database with one organisation, one account and its mailbox.
+fn ready() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    ok(&db, WEDNESDAY_10AM, &["init"]);
+    ok(&db, WEDNESDAY_10AM, &["org", "add", "V1234", "--name", "Sunrise Care", "--ig-compliant", "yes"]);
+    let address = ok(
+        &db,
+        WEDNESDAY_10AM,
+        &[
+            "account",
+            "new",
+            "--first",
+            "Zoë",
+            "--last",
+            "O'Neil",
+            "--mobile",
+            "07700 900123",
+            "--ods",
+            "V1234",
+            "--email",
+            "zoe@example.org",
+        ],
+    );
+    assert_eq!(address.lines().next(), Some("zoe.oneil@nhs.net"), "account new prints the address first");
+    ok(
+        &db,
+        WEDNESDAY_10AM,
+        &[
+            "mailbox",
+            "new",
+            "sunrise@nhs.net",
+            "--name",
+            "Sunrise shared",
+            "--ods",
+            "V1234",
+            "--owner",
+            "zoe.oneil@nhs.net",
+        ],
+    );
+    dir
+}
+
+#[test]
+fn an_out_of_hours_leaver_request_goes_to_the_resolver_group_from_the_next_opening() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    let t = json(
+        &db,
+        CHRISTMAS_EVE_EVENING,
+        &[
+            "ticket",
+            "new",
+            "--category",
+            "leaver",
+            "--channel",
+            "phone",
+            "--requester-name",
+            "Jo Bloggs",
+            "--ods",
+            "V1234",
+            "--subject",
+            "Jo is leaving",
+        ],
+    );
+    assert_eq!(t["ref"], "CD-000001");
+    assert_eq!(t["queue"], "resolver");
+    assert_eq!(
+        t["work_from"], "2026-12-29T09:00:00Z",
+        "Christmas, the Boxing Day substitute and the weekend are skipped"
+    );
+    assert_eq!(t["due_at"], "2026-12-30T17:00:00Z");
+    assert_eq!(t["status"], "new");
+
+    let simple = json(
+        &db,
+        CHRISTMAS_EVE_EVENING,
+        &[
+            "ticket",
+            "new",
+            "--category",
+            "password-reset",
+            "--channel",
+            "email-helpdesk",
+            "--requester-name",
+            "Jo Bloggs",
+            "--subject",
+            "locked out",
+        ],
+    );
+    assert_eq!(
+        (simple["queue"].as_str(), simple["work_from"].as_str()),
+        (Some("helpdesk"), Some(CHRISTMAS_EVE_EVENING))
+    );
+
+    let listed = json(&db, CHRISTMAS_EVE_EVENING, &["ticket", "list", "--queue", "resolver"]);
+    let refs: Vec<_> = listed.as_array().unwrap().iter().map(|r| r["ref"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(refs, ["CD-000001"]);
+}
+
+#[test]
+fn refused_input_says_what_to_do_exits_non_zero_and_writes_nothing() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    let before = audit_count(&db);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "account",
+                "new",
+                "--first",
+                "Al",
+                "--last",
+                "Bo",
+                "--mobile",
+                "0161 496 0000",
+                "--ods",
+                "V1234",
+                "--email",
+                "a@b.org",
+            ],
+            "landline",
+        ),
+        (
+            &[
+                "account",
+                "new",
+                "--first",
+                "Al",
+                "--last",
+                "Bo",
+                "--mobile",
+                "07700 900123",
+                "--ods",
+                "V1234",
+                "--email",
+                "a@b.org",
+            ],
+            "zoe.oneil@nhs.net",
+        ),
+        (&["account", "show", "nobody@nhs.net"], "caredesk account find"),
+        (
+            &[
+                "ticket",
+                "new",
+                "--category",
+                "missing-personal-account",
+                "--channel",
+                "email-nas",
+                "--requester-name",
+                "Al",
+                "--subject",
+                "no account",
+            ],
+            "--incomplete",
+        ),
+        (&["org", "add", "V1234", "--name", "Again", "--ig-compliant", "yes"], "already exists"),
+        (&["ticket", "claim", "CD-999"], "no ticket"),
+    ];
+    for (args, hint) in cases {
+        let out = caredesk(&db, WEDNESDAY_10AM, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line on stderr for {args:?}: {err}");
+        assert!(err.contains(hint), "{args:?} should mention {hint:?}: {err}");
+    }
+    assert_eq!(audit_count(&db), before, "a refused command writes nothing");
+}
+
+#[test]
+fn an_owner_verified_reset_is_recorded_on_the_ticket_and_the_password_is_masked() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    ok(
+        &db,
+        WEDNESDAY_10AM,
+        &[
+            "account",
+            "new",
+            "--first",
+            "Ali",
+            "--last",
+            "Khan",
+            "--mobile",
+            "07700900200",
+            "--ods",
+            "V1234",
+            "--email",
+            "ali@example.org",
+        ],
+    );
+    ok(
+        &db,
+        WEDNESDAY_10AM,
+        &[
+            "ticket",
+            "new",
+            "--category",
+            "password-reset",
+            "--channel",
+            "phone",
+            "--requester-name",
+            "Ali Khan",
+            "--subject",
+            "forgot password",
+        ],
+    );
+    let out = ok(
+        &db,
+        WEDNESDAY_10AM,
+        &[
+            "account",
+            "reset-password",
+            "ali.khan@nhs.net",
+            "--verified-by",
+            "owner:zoe.oneil@nhs.net",
+            "--mobile",
+            "07700 900200",
+            "--ticket",
+            "CD-000001",
+        ],
+    );
+    assert!(out.contains("07*** ***200"), "{out}");
+    let ticket = ok(&db, WEDNESDAY_10AM, &["ticket", "show", "CD-1"]);
+    assert!(ticket.contains("zoe.oneil@nhs.net") && ticket.contains("checked the caller locally"), "{ticket}");
+    let outbox = ok(&db, WEDNESDAY_10AM, &["outbox"]);
+    assert!(outbox.contains("********") && outbox.contains("ali.khan@nhs.net"), "{outbox}");
+    let verified = ok(&db, WEDNESDAY_10AM, &["audit", "--verify"]);
+    assert!(verified.starts_with("audit log intact"), "{verified}");
+}
+
+#[test]
+fn the_actor_in_the_audit_log_is_the_operating_system_account() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    let ops = ok(&db, WEDNESDAY_10AM, &["operator", "list"]);
+    let me = ops.split_whitespace().next().unwrap().to_owned();
+    let out = caredesk(&db, WEDNESDAY_10AM, &["operator", "add", "helpdesk1", "--role", "helpdesk"]);
+    assert!(out.status.success());
+    let audit = ok(&db, WEDNESDAY_10AM, &["audit", "--limit", "1"]);
+    assert!(audit.contains(&me) && audit.contains("operator.add"), "the actor is the OS user: {audit}");
+}
+
+#[test]
+fn a_locked_database_gets_a_clear_error_not_the_storage_engines() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    let holder = caredesk::store::Store::open(&db, caredesk::store::OpenMode::Existing).unwrap();
+    let out = caredesk(&db, WEDNESDAY_10AM, &["ticket", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("in use by another caredesk process") && !err.contains("could not acquire lock"), "{err}");
+    drop(holder);
+    assert!(caredesk(&db, WEDNESDAY_10AM, &["ticket", "list"]).status.success());
+}
+
+#[test]
+fn a_missing_database_says_how_to_create_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = caredesk(&dir.path().join("nothing"), WEDNESDAY_10AM, &["ticket", "list"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("caredesk init"));
+}
+
+#[test]
+fn claim_note_and_resolve_through_the_cli() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    ok(
+        &db,
+        WEDNESDAY_10AM,
+        &[
+            "ticket",
+            "new",
+            "--category",
+            "general",
+            "--channel",
+            "email-nas",
+            "--requester-name",
+            "Jo Bloggs",
+            "--subject",
+            "question",
+        ],
+    );
+    ok(&db, WEDNESDAY_10AM, &["ticket", "claim", "CD-000001"]);
+    let again = caredesk(&db, WEDNESDAY_10AM, &["ticket", "claim", "CD-000001"]);
+    assert!(!again.status.success());
+    ok(&db, WEDNESDAY_10AM, &["ticket", "note", "CD-000001", "called back"]);
+    ok(&db, WEDNESDAY_10AM, &["ticket", "status", "CD-000001", "resolved"]);
+    let t = json(&db, WEDNESDAY_10AM, &["ticket", "show", "CD-000001"]);
+    assert_eq!(t["status"], "resolved");
+    assert!(t["assignee"].is_string());
+    let open = json(&db, WEDNESDAY_10AM, &["ticket", "list"]);
+    assert_eq!(open.as_array().map(Vec::len), Some(0), "a resolved ticket leaves the open list");
+    let done = json(&db, WEDNESDAY_10AM, &["ticket", "list", "--status", "done"]);
+    assert_eq!(done.as_array().map(Vec::len), Some(1));
+}
