@@ -22,7 +22,7 @@ const MAX_STEM: usize = MAX_LOCAL_PART - 10;
 
 /// A validated NHSmail address (personal or shared), lower-case, e.g. "jane.smith@nhs.net".
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[serde(transparent)]
 pub struct NhsMailAddress(String);
 string_newtype!(NhsMailAddress);
 
@@ -283,11 +283,13 @@ mod tests {
     }
 
     #[test]
-    fn serde_uses_plain_strings_and_still_validates() {
+    fn serde_uses_plain_strings_and_reads_stored_values_as_they_are() {
         let address = NhsMailAddress::parse("Jane.Smith@nhs.net").unwrap();
         assert_eq!(serde_json::to_string(&address).unwrap(), r#""jane.smith@nhs.net""#);
         assert_eq!(serde_json::from_str::<NhsMailAddress>(r#""jane.smith@nhs.net""#).unwrap(), address);
-        let refused = serde_json::from_str::<NhsMailAddress>(r#""jane@gmail.com""#).unwrap_err();
+        let stored = serde_json::from_str::<NhsMailAddress>(r#""jane@gmail.com""#).unwrap();
+        assert_eq!(stored.as_str(), "jane@gmail.com");
+        let refused = NhsMailAddress::parse("jane@gmail.com").unwrap_err();
         assert!(refused.to_string().contains("is not an NHSmail address"), "{refused}");
     }
 }
