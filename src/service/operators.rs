@@ -49,7 +49,7 @@ impl Service {
             }
             Command::ImportCalendar { json } => {
                 self.authorise(ctx, Action::SetPolicy)?;
-                self.import_calendar(ctx, command, json)
+                self.import_calendar(ctx, json)
             }
             _ => unreachable!("not an operator command"),
         }
@@ -148,7 +148,7 @@ impl Service {
         Ok(outcome("policy updated", Subject::Policy(policy), &entry))
     }
 
-    fn import_calendar(&self, ctx: &Ctx, command: &Command, json: &str) -> Result<Outcome, ServiceError> {
+    fn import_calendar(&self, ctx: &Ctx, json: &str) -> Result<Outcome, ServiceError> {
         let calendar = BankHolidays::from_govuk_json(json)?;
         let range = format!(
             "{} to {}",
@@ -163,7 +163,6 @@ impl Service {
             change.set(&calendar)?;
             Ok(Prepared { change, subject: "calendar".into(), before: None, after: Some(summary.clone()), result: () })
         })?;
-        let _ = command;
         self.replace_settings(Some(NasHours::new(calendar)), None);
         Ok(outcome(format!("calendar imported: {summary}"), Subject::Nothing, &entry))
     }

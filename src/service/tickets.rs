@@ -104,8 +104,8 @@ impl Service {
                     command,
                     *reference,
                     |t| {
-                        let mut next = t.add_entry(EntryKind::Event, "", &ctx.operator, ctx.now)?;
-                        next.timeline.pop();
+                        t.require_open()?;
+                        let mut next = t.next(&ctx.operator, ctx.now);
                         let mut linked = Vec::new();
                         if let Some(a) = &account {
                             next.account = Some(a.id);
