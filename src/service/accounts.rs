@@ -19,6 +19,9 @@ use crate::domain::validate::{Email, Mobile, OdsCode, fold_for_search, person_na
 use crate::service::command::Command;
 use crate::store::Change;
 
+/// A directory-feed fact applied to an account.
+type FeedRule = fn(&Account, &str, chrono::DateTime<chrono::Utc>) -> Result<Account, Refusal>;
+
 /// Mailbox records a command changes, each written once with its first-read
 /// revision even when several rules touch it.
 #[derive(Default)]
@@ -40,38 +43,18 @@ impl Service {
     pub(super) fn account_command(&self, ctx: &Ctx, command: &Command) -> Result<Outcome, ServiceError> {
         match command {
             Command::CreateAccount { .. } => self.create_account(ctx, command),
-            Command::RecordLogin { address } => {
+            Command::RecordLogin { address }
+            | Command::RecordPasswordChange { address }
+            | Command::RecordLock { address } => {
                 self.authorise(ctx, Action::DirectoryFeed)?;
-                self.edit_account(
-                    ctx,
-                    command,
-                    address,
-                    None,
-                    |a| a.record_login(&ctx.operator, ctx.now),
-                    "login recorded",
-                )
-            }
-            Command::RecordPasswordChange { address } => {
-                self.authorise(ctx, Action::DirectoryFeed)?;
-                self.edit_account(
-                    ctx,
-                    command,
-                    address,
-                    None,
-                    |a| a.record_password_change(&ctx.operator, ctx.now),
-                    "password change recorded",
-                )
-            }
-            Command::RecordLock { address } => {
-                self.authorise(ctx, Action::DirectoryFeed)?;
-                self.edit_account(
-                    ctx,
-                    command,
-                    address,
-                    None,
-                    |a| a.record_lock(&ctx.operator, ctx.now),
-                    "lock recorded",
-                )
+                let (rule, what): (FeedRule, _) = match command {
+                    Command::RecordLogin { .. } => (Account::record_login, "login recorded"),
+                    Command::RecordPasswordChange { .. } => {
+                        (Account::record_password_change, "password change recorded")
+                    }
+                    _ => (Account::record_lock, "lock recorded"),
+                };
+                self.edit_account(ctx, command, address, None, |a| rule(a, &ctx.operator, ctx.now), what)
             }
             Command::Unlock { address, ticket } => {
                 self.authorise(ctx, Action::SimpleAccountTask)?;

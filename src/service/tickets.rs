@@ -71,25 +71,14 @@ impl Service {
             Command::SetStatus { reference, status } => {
                 self.work(ctx, command, *reference, |t| t.set_status(*status, &ctx.operator, ctx.now), status.slug())
             }
-            Command::Note { reference, text } => {
-                let text = non_empty(text, "note")?;
-                self.work(
-                    ctx,
-                    command,
-                    *reference,
-                    |t| t.add_entry(EntryKind::Note, &text, &ctx.operator, ctx.now),
-                    "note added",
-                )
-            }
-            Command::Reply { reference, text } => {
-                let text = non_empty(text, "reply")?;
-                self.work(
-                    ctx,
-                    command,
-                    *reference,
-                    |t| t.add_entry(EntryKind::Reply, &text, &ctx.operator, ctx.now),
-                    "reply recorded",
-                )
+            Command::Note { reference, text } | Command::Reply { reference, text } => {
+                let (kind, what) = match command {
+                    Command::Note { .. } => (EntryKind::Note, "note"),
+                    _ => (EntryKind::Reply, "reply"),
+                };
+                let text = non_empty(text, what)?;
+                let done = format!("{what} recorded");
+                self.work(ctx, command, *reference, |t| t.add_entry(kind, &text, &ctx.operator, ctx.now), &done)
             }
             Command::Link { reference, account, mailbox } => {
                 if account.is_none() && mailbox.is_none() {
