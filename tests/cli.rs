@@ -333,3 +333,18 @@ fn claim_note_and_resolve_through_the_cli() {
     let done = json(&db, WEDNESDAY_10AM, &["ticket", "list", "--status", "done"]);
     assert_eq!(done.as_array().map(Vec::len), Some(1));
 }
+
+#[test]
+fn only_a_supervisor_may_act_at_another_time_because_permissions_follow_the_clock() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    let me = ok(&db, WEDNESDAY_10AM, &["operator", "list"]).split_whitespace().next().unwrap().to_owned();
+    ok(&db, WEDNESDAY_10AM, &["operator", "role", &me, "helpdesk"]);
+    let out = caredesk(&db, WEDNESDAY_10AM, &["ticket", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("--now") && err.contains("supervisor"), "{err}");
+    let real_clock =
+        Command::new(env!("CARGO_BIN_EXE_caredesk")).arg("--db").arg(&db).args(["ticket", "list"]).output().unwrap();
+    assert!(real_clock.status.success(), "{}", String::from_utf8_lossy(&real_clock.stderr));
+}

@@ -44,11 +44,11 @@ pub fn db_path(cli: &Cli) -> PathBuf {
     }
 }
 
-fn clock(cli: &Cli) -> Result<DateTime<Utc>> {
+fn clock(cli: &Cli) -> Result<Option<DateTime<Utc>>> {
     match &cli.now {
-        None => Ok(Utc::now()),
+        None => Ok(None),
         Some(text) => DateTime::parse_from_rfc3339(text)
-            .map(|t| t.to_utc())
+            .map(|t| Some(t.to_utc()))
             .map_err(|_| anyhow!("--now {text:?} is not an RFC 3339 time: give it like 2026-12-24T17:30:00Z")),
     }
 }
@@ -56,7 +56,10 @@ fn clock(cli: &Cli) -> Result<DateTime<Utc>> {
 /// Runs one invocation.
 pub fn run(cli: Cli) -> Result<()> {
     let db = db_path(&cli);
-    let ctx = Ctx::new(os_user()?, clock(&cli)?);
+    let ctx = match clock(&cli)? {
+        Some(now) => Ctx::rehearsal(os_user()?, now),
+        None => Ctx::new(os_user()?, Utc::now()),
+    };
     let json = cli.json;
     let Some(command) = cli.command else {
         let service = Service::open(&db, OpenMode::Existing)?;
