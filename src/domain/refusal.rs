@@ -89,7 +89,7 @@ pub enum Refusal {
     #[error("{reference} is already claimed by {by}")]
     AlreadyClaimed { reference: String, by: String },
 
-    #[error("{reference} is {status}: reopen it before changing it")]
+    #[error("{reference} is {status}: reopen it first (`caredesk ticket status {reference} in-progress`)")]
     TicketClosed { reference: String, status: &'static str },
 
     #[error("a {} request needs {}: ask the requester, or log it with --incomplete to wait for them",

@@ -287,7 +287,8 @@ impl Ticket {
         if self.status == status {
             return Err(Refusal::NothingToChange { what: format!("{} is already {status}", self.reference) });
         }
-        if self.status == TicketStatus::Closed {
+        // A closed ticket can only be reopened, never moved to another final state.
+        if self.status == TicketStatus::Closed && !status.is_open() {
             return Err(Refusal::TicketClosed { reference: self.reference.to_string(), status: "closed" });
         }
         let mut next = self.next(by, at);

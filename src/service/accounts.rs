@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::gateway::temporary_password;
+use super::gateway::{SmsGateway, temporary_password};
 use super::{
     Ctx, Outcome, Prepared, ResetReceipt, Service, ServiceError, Subject, Verification, audit_json, not_found, outcome,
 };
@@ -211,6 +211,7 @@ impl Service {
         let ods = OdsCode::parse(ods)?;
         let stem = address_stem(&first, &last)?;
         let password = temporary_password();
+        let gateway = self.gateway();
         let (result, entry) = self.run(ctx, command, || {
             let org = self.load_org(&ods)?;
             org.may_hold_accounts()?;
@@ -247,7 +248,7 @@ impl Service {
             );
             let mut change = Change::new();
             change.put(None, &account)?;
-            let message = self.outbox_message(&mut change, &account, &mobile, None, ctx)?;
+            let message = self.outbox_message(&mut change, &account, &mobile, None, ctx, gateway.as_ref())?;
             Ok(Prepared {
                 change,
                 subject: account.address.to_string(),
@@ -257,7 +258,7 @@ impl Service {
             })
         })?;
         let (account, message) = result;
-        let message = self.deliver(message, &account.address, &password);
+        let message = self.deliver(gateway.as_ref(), message, &account.address, &password);
         let summary = format!(
             "created {} for {}: temporary password {} (outbox #{}); the username goes to {}",
             account.address,
@@ -277,6 +278,7 @@ impl Service {
         to: &Mobile,
         ticket: Option<TicketRef>,
         ctx: &Ctx,
+        gateway: &dyn SmsGateway,
     ) -> Result<SmsMessage, ServiceError> {
         let message = SmsMessage {
             seq: self.store.next_number("outbox")?,
@@ -286,7 +288,7 @@ impl Service {
             address: account.address.clone(),
             ticket,
             text: temporary_password_text(&account.address, PASSWORD_MASK),
-            delivery: if self.gateway.keeps_only() { Delivery::KeptInOutbox } else { Delivery::Queued },
+            delivery: if gateway.keeps_only() { Delivery::KeptInOutbox } else { Delivery::Queued },
         };
         change.set(&message)?;
         Ok(message)
@@ -294,12 +296,18 @@ impl Service {
 
     /// Hands a committed message to the gateway with the real password, and
     /// records the answer. The password goes no further than this call.
-    fn deliver(&self, mut message: SmsMessage, address: &NhsMailAddress, password: &str) -> SmsMessage {
-        if self.gateway.keeps_only() {
+    fn deliver(
+        &self,
+        gateway: &dyn SmsGateway,
+        mut message: SmsMessage,
+        address: &NhsMailAddress,
+        password: &str,
+    ) -> SmsMessage {
+        if gateway.keeps_only() {
             return message;
         }
         let text = temporary_password_text(address, password);
-        message.delivery = match self.gateway.send(&message.to, &text) {
+        message.delivery = match gateway.send(&message.to, &text) {
             Ok(()) => Delivery::Sent,
             Err(reason) => Delivery::Failed { reason },
         };
@@ -318,6 +326,7 @@ impl Service {
         ticket: Option<TicketRef>,
     ) -> Result<Outcome, ServiceError> {
         let password = temporary_password();
+        let gateway = self.gateway();
         let (result, entry) = self.run(ctx, command, || {
             let old = self.load_account(address)?;
             old.administered_by.require_nas(old.address.as_str())?;
@@ -337,6 +346,16 @@ impl Service {
                 }
                 Verification::Owner { owner, mobile } => {
                     let owner = self.load_account(owner)?;
+                    if owner.id == old.id {
+                        return Err(Refusal::VerificationFailed {
+                            why: format!(
+                                "{} is the account being reset: an owner cannot vouch for themselves; verify the \
+                                 caller by security questions or the registered mobile instead",
+                                owner.address
+                            ),
+                        }
+                        .into());
+                    }
                     let owned = self.store.mailboxes_owned_by(owner.id)?;
                     let Some(mailbox) = owned.iter().find(|m| m.ods == old.ods) else {
                         return Err(Refusal::VerificationFailed {
@@ -378,7 +397,7 @@ impl Service {
             new.meta = old.meta.next(&ctx.operator, ctx.now);
             let mut change = Change::new();
             change.put(Some(&old), &new)?;
-            let message = self.outbox_message(&mut change, &new, &to, ticket, ctx)?;
+            let message = self.outbox_message(&mut change, &new, &to, ticket, ctx, gateway.as_ref())?;
             steps.push(format!("temporary password issued to {} (outbox #{})", to.masked(), message.seq));
             self.note_on_ticket(ctx, &mut change, ticket, &new, &steps)?;
             Ok(Prepared {
@@ -390,7 +409,7 @@ impl Service {
             })
         })?;
         let (account, message) = result;
-        let message = self.deliver(message, &account.address, &password);
+        let message = self.deliver(gateway.as_ref(), message, &account.address, &password);
         let receipt = ResetReceipt {
             address: account.address.to_string(),
             sent_to: message.to.masked(),

@@ -64,10 +64,10 @@ impl SmsGateway for CommandGateway {
     }
 }
 
-pub fn from_policy(policy: &Policy) -> Box<dyn SmsGateway> {
+pub fn from_policy(policy: &Policy) -> std::sync::Arc<dyn SmsGateway> {
     match &policy.sms_command {
-        Some(program) => Box::new(CommandGateway { program: program.clone() }),
-        None => Box::new(OutboxOnly),
+        Some(program) => std::sync::Arc::new(CommandGateway { program: program.clone() }),
+        None => std::sync::Arc::new(OutboxOnly),
     }
 }
 

@@ -18,7 +18,7 @@ mod sweep;
 mod tickets;
 
 use std::path::Path;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -63,16 +63,19 @@ impl Ctx {
     }
 }
 
-/// Calendar and policy, read once and replaced when a supervisor changes them.
+/// Calendar, policy and the gateway the policy names, read once and
+/// replaced together when a supervisor changes them.
 struct Settings {
     hours: NasHours,
     policy: Policy,
+    gateway: Arc<dyn SmsGateway>,
+    /// Set when the gateway was given in code (tests) rather than by policy.
+    gateway_pinned: bool,
 }
 
 pub struct Service {
     store: Store,
     settings: RwLock<Settings>,
-    gateway: Box<dyn SmsGateway>,
 }
 
 /// What a command prepared, ready to be written.
@@ -103,12 +106,22 @@ impl Service {
         let holidays = store.calendar()?.unwrap_or_else(BankHolidays::bundled);
         let policy = store.policy()?.unwrap_or_default();
         let gateway = gateway::from_policy(&policy);
-        Ok(Service { store, settings: RwLock::new(Settings { hours: NasHours::new(holidays), policy }), gateway })
+        let settings = Settings { hours: NasHours::new(holidays), policy, gateway, gateway_pinned: false };
+        Ok(Service { store, settings: RwLock::new(settings) })
     }
 
-    /// Replaces the SMS gateway (tests use one that records messages).
+    /// Replaces the SMS gateway, whatever the policy says (tests use one
+    /// that records messages).
     pub fn set_gateway(&mut self, gateway: Box<dyn SmsGateway>) {
-        self.gateway = gateway;
+        let mut s = self.settings.write().unwrap_or_else(|p| p.into_inner());
+        s.gateway = Arc::from(gateway);
+        s.gateway_pinned = true;
+    }
+
+    /// The gateway in force now; a command takes it once so that queuing
+    /// and sending agree even if the policy changes meanwhile.
+    fn gateway(&self) -> Arc<dyn SmsGateway> {
+        self.settings.read().map(|s| s.gateway.clone()).unwrap_or_else(|p| p.into_inner().gateway.clone())
     }
 
     pub fn store(&self) -> &Store {
@@ -129,6 +142,9 @@ impl Service {
             s.hours = h;
         }
         if let Some(p) = policy {
+            if !s.gateway_pinned {
+                s.gateway = gateway::from_policy(&p);
+            }
             s.policy = p;
         }
     }
@@ -226,7 +242,12 @@ impl Service {
             };
             match self.store.commit(&p.change, &draft) {
                 Ok(entry) => return Ok((p.result, entry)),
-                Err(StoreError::Conflict { .. }) if attempt < CONFLICT_RETRIES => attempt += 1,
+                // Another write got in first, or took the address or mobile
+                // this command chose: rebuild it from fresh reads, which then
+                // picks another address or refuses with the proper reason.
+                Err(StoreError::Conflict { .. } | StoreError::Taken { .. }) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1
+                }
                 Err(e) => return Err(e.into()),
             }
         }

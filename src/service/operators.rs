@@ -32,6 +32,11 @@ impl Service {
             }
             Command::SetTargets { nas, helpdesk, resolver } => {
                 self.authorise(ctx, Action::SetPolicy)?;
+                if nas.is_none() && helpdesk.is_none() && resolver.is_none() {
+                    return Err(ServiceError::BadInput(
+                        "give at least one service target (NAS, helpdesk or resolver minutes)".into(),
+                    ));
+                }
                 if [nas, helpdesk, resolver].iter().any(|m| **m == Some(0)) {
                     return Err(ServiceError::BadInput("a service target must be at least one minute".into()));
                 }

@@ -88,7 +88,12 @@ impl Service {
             action: action.to_owned(),
             subject: old.address.to_string(),
             command: serde_json::to_string(&Command::Sweep { dry_run: false }).unwrap_or_default(),
-            before: audit_json(&old),
+            // A deletion erases personal data: its own entry must not copy
+            // that data into the permanent log once more.
+            before: match due.transition {
+                Transition::BecomeInactive => audit_json(&old),
+                Transition::Delete => Some(format!("{} ({})", old.address, old.status.label())),
+            },
             after: Some(format!("{}; {}", new.status.label(), due.reason.describe())),
         };
         let entry = self.store.commit(&change, &draft)?;
