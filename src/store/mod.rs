@@ -71,12 +71,7 @@ impl Store {
         if !exists && mode == OpenMode::Existing {
             return Err(StoreError::Missing { path: path.to_owned() });
         }
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(CACHE_BYTES)
-            .flush_every_ms(Some(500))
-            .open()
-            .map_err(|e| open_error(path, e))?;
+        let db = open_db(path)?;
         let trees = TreeId::ALL
             .iter()
             .map(|t| db.open_tree(t.name()))
@@ -169,6 +164,25 @@ impl Store {
     #[doc(hidden)]
     pub fn encode_versioned<T: serde::Serialize>(what: &'static str, version: u8, value: &T) -> Vec<u8> {
         codec::encode(what, version, value).unwrap_or_default()
+    }
+}
+
+/// How long to wait for a lock that a handle dropped in this process is
+/// still releasing: sled lets go of its file lock shortly after the last
+/// handle is dropped, not at once. Another process holding it is reported
+/// after this wait.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(500);
+
+fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+    let started = std::time::Instant::now();
+    loop {
+        let opened = sled::Config::new().path(path).cache_capacity(CACHE_BYTES).flush_every_ms(Some(500)).open();
+        match opened.map_err(|e| open_error(path, e)) {
+            Err(StoreError::Locked { .. }) if started.elapsed() < LOCK_PATIENCE => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 
