@@ -6,6 +6,8 @@
 //! only way to change them; [`cli`] is the command line at the edge.
 
 pub mod cli;
+pub mod demo;
 pub mod domain;
+pub mod import;
 pub mod service;
 pub mod store;

@@ -2,7 +2,7 @@
 //! prints what comes back. No rule of the domain lives here.
 
 pub mod args;
-// TEMP-BULK mod bulk;
+mod bulk;
 mod identity;
 mod print;
 
@@ -25,13 +25,18 @@ use crate::store::OpenMode;
 /// How the process ends, for scripts: 0 done, 1 refused or invalid input,
 /// 2 usage (clap), 3 the database could not be used.
 pub fn exit_code(error: &anyhow::Error) -> i32 {
-    match error.downcast_ref::<ServiceError>() {
-        Some(ServiceError::Store(
-            crate::store::StoreError::Locked { .. }
-            | crate::store::StoreError::Missing { .. }
-            | crate::store::StoreError::Io { .. }
-            | crate::store::StoreError::NewerLayout { .. },
-        )) => 3,
+    use crate::store::StoreError;
+    let store = match error.downcast_ref::<ServiceError>() {
+        Some(ServiceError::Store(e)) => Some(e),
+        _ => error.downcast_ref::<StoreError>(),
+    };
+    match store {
+        Some(
+            StoreError::Locked { .. }
+            | StoreError::Missing { .. }
+            | StoreError::Io { .. }
+            | StoreError::NewerLayout { .. },
+        ) => 3,
         _ => 1,
     }
 }
@@ -53,6 +58,18 @@ fn clock(cli: &Cli) -> Result<Option<DateTime<Utc>>> {
     }
 }
 
+/// Opens the database with the page cache `CAREDESK_CACHE_MB` asks for.
+fn open_service(db: &Path, mode: OpenMode) -> Result<Service> {
+    let cache = match std::env::var("CAREDESK_CACHE_MB") {
+        Ok(mb) => mb.trim().parse::<u64>().ok().filter(|mb| *mb > 0).map(|mb| mb << 20).ok_or_else(|| {
+            anyhow!("CAREDESK_CACHE_MB={mb:?} is not a size in megabytes: give a whole number such as 256")
+        })?,
+        Err(_) => crate::store::DEFAULT_CACHE_BYTES,
+    };
+    let store = crate::store::Store::open_with_cache(db, mode, cache).map_err(ServiceError::from)?;
+    Ok(Service::with_store(store)?)
+}
+
 /// Runs one invocation.
 pub fn run(cli: Cli) -> Result<()> {
     let db = db_path(&cli);
@@ -62,12 +79,12 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     let json = cli.json;
     let Some(command) = cli.command else {
-        let service = Service::open(&db, OpenMode::Existing)?;
+        let service = open_service(&db, OpenMode::Existing)?;
         return print::reply(&service.query(&ctx, &Query::Shift)?, json);
     };
     match command {
         Cmd::Init => {
-            let service = Service::open(&db, OpenMode::CreateIfMissing)?;
+            let service = open_service(&db, OpenMode::CreateIfMissing)?;
             let outcome = service.execute(&ctx, &Command::Init)?;
             print::outcome(&outcome, json)?;
             if !json {
@@ -75,13 +92,13 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Demo { .. } => bail!("TEMP-BULK"),
+        Cmd::Demo { scale } => bulk::demo(&db, &ctx, &scale, json),
         Cmd::Import { kind, file, skip_bad } => {
-            let _ = (kind, file, skip_bad);
-            bail!("TEMP-BULK")
+            let service = open_service(&db, OpenMode::Existing)?;
+            bulk::import(&service, &ctx, &kind, &file, skip_bad, json)
         }
         other => {
-            let service = Service::open(&db, OpenMode::Existing)?;
+            let service = open_service(&db, OpenMode::Existing)?;
             match to_request(other)? {
                 Request::Command(c) => print::outcome(&service.execute(&ctx, &c)?, json),
                 Request::Query(q) => print::reply(&service.query(&ctx, &q)?, json),

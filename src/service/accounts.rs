@@ -191,9 +191,8 @@ impl Service {
             found.extend(self.store.accounts_with_email(email, 20)?);
         }
         let (first, last) = (fold_for_search(first), fold_for_search(last));
-        for a in self.store.accounts_by_name(&last, Some(&first), 200)? {
-            let same_name = a.personal.as_ref().is_some_and(|p| fold_for_search(&p.first_name) == first);
-            if same_name && &a.ods == ods && !found.iter().any(|f| f.id == a.id) {
+        for a in self.store.accounts_named_in_org(ods, &last, &first, 20)? {
+            if !found.iter().any(|f| f.id == a.id) {
                 found.push(a);
             }
         }

@@ -66,7 +66,7 @@ impl Ctx {
 /// Calendar, policy and the gateway the policy names, read once and
 /// replaced together when a supervisor changes them.
 struct Settings {
-    hours: NasHours,
+    hours: Arc<NasHours>,
     policy: Policy,
     gateway: Arc<dyn SmsGateway>,
     /// Set when the gateway was given in code (tests) rather than by policy.
@@ -106,7 +106,7 @@ impl Service {
         let holidays = store.calendar()?.unwrap_or_else(BankHolidays::bundled);
         let policy = store.policy()?.unwrap_or_default();
         let gateway = gateway::from_policy(&policy);
-        let settings = Settings { hours: NasHours::new(holidays), policy, gateway, gateway_pinned: false };
+        let settings = Settings { hours: Arc::new(NasHours::new(holidays)), policy, gateway, gateway_pinned: false };
         Ok(Service { store, settings: RwLock::new(settings) })
     }
 
@@ -128,7 +128,7 @@ impl Service {
         &self.store
     }
 
-    pub fn hours(&self) -> NasHours {
+    pub fn hours(&self) -> Arc<NasHours> {
         self.settings.read().map(|s| s.hours.clone()).unwrap_or_else(|p| p.into_inner().hours.clone())
     }
 
@@ -139,7 +139,7 @@ impl Service {
     fn replace_settings(&self, hours: Option<NasHours>, policy: Option<Policy>) {
         let mut s = self.settings.write().unwrap_or_else(|p| p.into_inner());
         if let Some(h) = hours {
-            s.hours = h;
+            s.hours = Arc::new(h);
         }
         if let Some(p) = policy {
             if !s.gateway_pinned {

@@ -50,6 +50,13 @@ impl Service {
             Command::SetSmsCommand { command: program } => {
                 self.authorise(ctx, Action::SetPolicy)?;
                 let program = program.as_ref().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
+                if program.is_some() && self.store.is_demo()? {
+                    return Err(ServiceError::BadInput(
+                        "this is a demo database: its mobile numbers are invented and may belong to real people, \
+                         so it never sends text messages"
+                            .into(),
+                    ));
+                }
                 self.set_policy(ctx, command, |p| p.sms_command = program.clone())
             }
             Command::ImportCalendar { json } => {

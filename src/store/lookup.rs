@@ -148,6 +148,19 @@ impl Store {
         self.load_all(&ids)
     }
 
+    /// Accounts in `ods` whose folded surname and forename are exactly these.
+    pub fn accounts_named_in_org(
+        &self,
+        ods: &OdsCode,
+        last: &str,
+        first: &str,
+        limit: usize,
+    ) -> Result<Vec<Account>, StoreError> {
+        let prefix = Key::new().text(ods.as_str()).text(last).text(first).build();
+        let ids = self.ids_with_prefix(TreeId::AccountsByOrgName, &prefix, limit)?;
+        self.load_all(&ids)
+    }
+
     pub fn accounts_with_email(&self, email: &Email, limit: usize) -> Result<Vec<Account>, StoreError> {
         let ids = self.ids_with_prefix(TreeId::AccountsByEmail, &Key::new().text(email.as_str()).build(), limit)?;
         self.load_all(&ids)

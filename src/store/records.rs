@@ -44,6 +44,7 @@ trees! {
     AccountsByMobile = "accounts.by_mobile",
     AccountsByName = "accounts.by_name",
     AccountsByOrg = "accounts.by_org",
+    AccountsByOrgName = "accounts.by_org_name",
     AccountsByEmail = "accounts.by_email",
     AccountsByDue = "accounts.by_due",
     Mailboxes = "mailboxes",
@@ -219,6 +220,19 @@ impl Record for Account {
             out.push(IndexEntry::plain(
                 TreeId::AccountsByEmail,
                 Key::new().text(p.email.as_str()).u64(self.id).build(),
+            ));
+        }
+        if let (Some(p), true) = (&self.personal, self.status != AccountStatus::Deleted) {
+            // Same name in the same organisation is how a likely duplicate
+            // is spotted: an exact key, however common the name.
+            out.push(IndexEntry::plain(
+                TreeId::AccountsByOrgName,
+                Key::new()
+                    .text(self.ods.as_str())
+                    .text(&fold_for_search(&p.last_name))
+                    .text(&fold_for_search(&p.first_name))
+                    .u64(self.id)
+                    .build(),
             ));
         }
         if self.status != AccountStatus::Deleted {

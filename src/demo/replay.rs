@@ -1,0 +1,368 @@
+//! Plays the planned history through the service, one command per event,
+//! each at the instant the plan gave it and by an operator whose role may
+//! do it then.
+//!
+//! Nothing is written any other way, so a demo record is exactly what the
+//! service would have made and each change has its audit entry. A command
+//! the service refuses means the plan was wrong: the replay stops and says
+//! so rather than skipping it, since a skipped step would leave later ones
+//! acting on something that is not there.
+
+use std::collections::HashSet;
+
+use super::history::{Event, History, NONE, Step};
+use super::invent;
+use super::people::Person;
+use super::tickets::{Proof, Task, TicketPlan, TicketStep, worker};
+use super::wording;
+use crate::domain::organisation::IgStatus;
+use crate::domain::permission::{Action, Role, authorise};
+use crate::domain::routing::{Category, Channel};
+use crate::domain::ticket::TicketRef;
+use crate::domain::time::rfc3339;
+use crate::service::{Command, Ctx, NewTicket, Outcome, Service, ServiceError, Subject, Verification};
+use crate::store::StoreError;
+
+/// The demo's operators: two of each role, so the work is shared out.
+pub const ROSTER: [(&str, Role); 7] = [
+    ("nas1", Role::Nas),
+    ("nas2", Role::Nas),
+    ("helpdesk1", Role::Helpdesk),
+    ("helpdesk2", Role::Helpdesk),
+    ("resolver1", Role::Resolver),
+    ("resolver2", Role::Resolver),
+    ("supervisor1", Role::Supervisor),
+];
+
+/// Who carries out an event.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    /// The directory's reports of logins, password changes, locks and
+    /// mailbox access come in under the account that loads the demo, as they
+    /// would under the account that runs the feed.
+    Feed,
+    Role(Role),
+}
+
+pub struct Replay<'a> {
+    service: &'a Service,
+    caller: &'a str,
+    history: &'a History,
+    /// Each person's NHSmail address, once the service has chosen it.
+    addresses: Vec<Option<String>>,
+    references: Vec<Option<TicketRef>>,
+    /// (first name, last name, organisation) of everyone registered so far,
+    /// names by their folded form, as the likely-duplicate check sees them.
+    names_in_orgs: HashSet<(u16, u16, u32)>,
+    folds: (Vec<u16>, Vec<u16>),
+}
+
+impl<'a> Replay<'a> {
+    pub fn new(service: &'a Service, caller: &'a str, history: &'a History) -> Replay<'a> {
+        Replay {
+            service,
+            caller,
+            history,
+            addresses: vec![None; history.people.len()],
+            references: vec![None; history.tickets.len()],
+            names_in_orgs: HashSet::new(),
+            folds: (invent::fold_ids(invent::FIRST_NAMES), invent::fold_ids(invent::LAST_NAMES)),
+        }
+    }
+
+    pub fn run(&mut self, progress: &mut dyn FnMut(&str, u64, u64)) -> Result<(), ServiceError> {
+        let total = self.history.events.len() as u64;
+        for (done, event) in self.history.events.iter().enumerate() {
+            if done % 256 == 0 {
+                progress("replaying the history", done as u64, total);
+            }
+            self.apply(event)?;
+        }
+        progress("replaying the history", total, total);
+        Ok(())
+    }
+
+    fn apply(&mut self, e: &Event) -> Result<(), ServiceError> {
+        let h = self.history;
+        let i = e.subject as usize;
+        let nas = Who::Role(Role::Nas);
+        let (who, action, command) = match e.step {
+            Step::AddOrganisation | Step::RaiseIg | Step::CloseOrganisation => {
+                let org = &h.orgs[i];
+                let ods = org.ods.clone();
+                let command = match e.step {
+                    Step::AddOrganisation => Command::AddOrganisation {
+                        ods,
+                        name: org.name.clone(),
+                        ig: org.ig,
+                        administered_by: org.sponsor.map(|s| h.orgs[s as usize].ods.clone()),
+                    },
+                    Step::RaiseIg => Command::SetIgStatus { ods, ig: IgStatus::DsptStandardsMet },
+                    _ => Command::CloseOrganisation { ods },
+                };
+                (nas, Action::OrganisationChange, command)
+            }
+            Step::CreateAccount => return self.create_account(e),
+            Step::Login => {
+                (Who::Feed, Action::DirectoryFeed, Command::RecordLogin { address: self.address(e.subject)? })
+            }
+            Step::PasswordChange => {
+                (Who::Feed, Action::DirectoryFeed, Command::RecordPasswordChange { address: self.address(e.subject)? })
+            }
+            Step::Lock => (Who::Feed, Action::DirectoryFeed, Command::RecordLock { address: self.address(e.subject)? }),
+            Step::HideMobile => (
+                Who::Role(Role::Helpdesk),
+                Action::SimpleAccountTask,
+                Command::SetMobileHidden { address: self.address(e.subject)?, hidden: true, ticket: None },
+            ),
+            Step::Transfer => {
+                let to = Some(h.orgs[h.people[i].other_org as usize].ods.clone());
+                (
+                    nas,
+                    Action::ComplexAccountTask,
+                    Command::TransferAdministration { address: self.address(e.subject)?, to },
+                )
+            }
+            Step::Leave => (
+                nas,
+                Action::ComplexAccountTask,
+                Command::MarkLeaver { address: self.address(e.subject)?, new_owner: None, ticket: None },
+            ),
+            Step::Join => {
+                let p = &h.people[i];
+                self.register_name(p, p.other_org);
+                let mailboxes = Some(p.join_mailbox).filter(|m| *m != NONE);
+                let command = Command::Joiner {
+                    address: self.address(e.subject)?,
+                    ods: h.orgs[p.other_org as usize].ods.clone(),
+                    mailboxes: mailboxes.map(|m| h.mailboxes[m as usize].address.clone()).into_iter().collect(),
+                    ticket: None,
+                };
+                (nas, Action::ComplexAccountTask, command)
+            }
+            Step::CreateMailbox => {
+                let mb = &h.mailboxes[i];
+                let command = Command::CreateMailbox {
+                    address: mb.address.clone(),
+                    name: mb.name.clone(),
+                    ods: h.orgs[mb.org as usize].ods.clone(),
+                    owner: self.address(mb.owner)?,
+                    sponsored_by: mb.sponsor.map(|s| h.orgs[s as usize].ods.clone()),
+                };
+                (nas, Action::MailboxChange, command)
+            }
+            Step::AddMember => {
+                let (mailbox, person) = h.memberships[i];
+                let mailbox = h.mailboxes[mailbox as usize].address.clone();
+                (nas, Action::MailboxChange, Command::AddMember { mailbox, account: self.address(person)? })
+            }
+            Step::MailboxAccessed => (
+                Who::Feed,
+                Action::DirectoryFeed,
+                Command::RecordMailboxAccess { mailbox: h.mailboxes[i].address.clone() },
+            ),
+            Step::Ticket(TicketStep::Log) => return self.log_ticket(e),
+            Step::Ticket(TicketStep::Task) => {
+                // A move puts the person's name in a new organisation, where
+                // a namesake registered later is someone else.
+                let t = &h.tickets[i];
+                if let (Task::Move { to }, Some(p)) = (t.task, h.people.get(t.person as usize)) {
+                    self.register_name(p, to);
+                }
+                match self.ticket_work(e, TicketStep::Task)? {
+                    Some(work) => work,
+                    None => return Ok(()),
+                }
+            }
+            Step::Ticket(step) => match self.ticket_work(e, step)? {
+                Some(work) => work,
+                None => return Ok(()),
+            },
+        };
+        self.act(who, action, e, &command).map(drop)
+    }
+
+    /// Notes that a person's name is now registered in an organisation, and
+    /// says whether someone of that name already was.
+    fn register_name(&mut self, p: &Person, org: u32) -> bool {
+        let key = (self.folds.0[usize::from(p.first)], self.folds.1[usize::from(p.last)], org);
+        !self.names_in_orgs.insert(key)
+    }
+
+    fn create_account(&mut self, e: &Event) -> Result<(), ServiceError> {
+        let h = self.history;
+        let p = &h.people[e.subject as usize];
+        let namesake = self.register_name(p, p.org);
+        let command = Command::CreateAccount {
+            first: p.first_name().to_owned(),
+            last: p.last_name().to_owned(),
+            mobile: invent::mobile(e.subject),
+            ods: h.orgs[p.org as usize].ods.clone(),
+            email: invent::registration_email(p.first_name(), p.last_name(), e.subject),
+            // Every planned person is someone different with their own mobile
+            // and email, so a namesake in the organisation is someone else:
+            // the case an operator answers with --not-duplicate. Only then,
+            // so the demo still goes through the check everywhere else.
+            not_duplicate: namesake,
+        };
+        let outcome = self.act(Who::Role(Role::Nas), Action::ComplexAccountTask, e, &command)?;
+        let Subject::Account(account) = outcome.subject else {
+            return Err(plan_fault(&command, "the service did not answer with the new account"));
+        };
+        self.addresses[e.subject as usize] = Some(account.address.to_string());
+        Ok(())
+    }
+
+    fn log_ticket(&mut self, e: &Event) -> Result<(), ServiceError> {
+        let h = self.history;
+        let t = &h.tickets[e.subject as usize];
+        let (name, email, phone) = match h.people.get(t.person as usize) {
+            Some(p) => (
+                p.full_name(),
+                invent::registration_email(p.first_name(), p.last_name(), t.person),
+                invent::mobile(t.person),
+            ),
+            None => {
+                let (first, last) =
+                    (invent::FIRST_NAMES[usize::from(t.requester.0)], invent::LAST_NAMES[usize::from(t.requester.1)]);
+                (
+                    format!("{first} {last}"),
+                    invent::registration_email(first, last, e.subject),
+                    invent::mobile(e.subject % 1000),
+                )
+            }
+        };
+        let org = h.orgs.get(t.org as usize);
+        let org_name = org.map_or("our organisation", |o| o.name.as_str());
+        // An incomplete request lacks the detail its category needs most.
+        let ods =
+            org.map(|o| o.ods.clone()).filter(|_| !t.incomplete || t.category == Category::MissingPersonalAccount);
+        let mailbox_name = org.filter(|_| t.category == Category::MissingPersonalAccount && !t.incomplete).map(|o| {
+            o.mailboxes.first().map_or_else(|| format!("{org_name} office"), |m| h.mailboxes[*m as usize].name.clone())
+        });
+        let phoned = t.channel == Channel::Phone;
+        let new = NewTicket {
+            category: t.category,
+            channel: t.channel,
+            received_at: Some(rfc3339(h.clock.at(t.received))),
+            requester_name: name.clone(),
+            requester_email: Some(email),
+            requester_phone: phoned.then_some(phone),
+            incomplete: t.incomplete || ods.is_none(),
+            ods,
+            account: None,
+            mailbox: None,
+            mailbox_name,
+            subject: wording::subject(t.category, &name, org_name),
+            body: wording::body(t.category, &name, org_name),
+        };
+        // The helpdesk takes the calls and its own mail, and everything
+        // that arrives while the NAS is closed.
+        let logger = if phoned || t.channel == Channel::EmailHelpdesk || !h.clock.is_open(e.at) {
+            Role::Helpdesk
+        } else {
+            Role::Nas
+        };
+        let command = Command::CreateTicket(new);
+        let outcome = self.act(Who::Role(logger), Action::LogTicket, e, &command)?;
+        let Subject::Ticket(ticket) = outcome.subject else {
+            return Err(plan_fault(&command, "the service did not answer with the new ticket"));
+        };
+        self.references[e.subject as usize] = Some(ticket.reference);
+        Ok(())
+    }
+
+    /// The command for one step of work on a ticket, by whoever works its queue.
+    fn ticket_work(&self, e: &Event, step: TicketStep) -> Result<Option<(Who, Action, Command)>, ServiceError> {
+        let h = self.history;
+        let t = &h.tickets[e.subject as usize];
+        let reference = self.references[e.subject as usize]
+            .ok_or_else(|| plan_fault(&Command::Claim { reference: TicketRef(0) }, "work planned before its ticket"))?;
+        let who = Who::Role(worker(t.queue));
+        let work = Action::WorkTicket(t.queue);
+        let command = match step {
+            TicketStep::Log => return Ok(None),
+            TicketStep::Claim => Command::Claim { reference },
+            TicketStep::Note(words) => Command::Note { reference, text: wording::note(t.category, words).to_owned() },
+            TicketStep::Reply(words) => {
+                Command::Reply { reference, text: wording::reply(t.category, words).to_owned() }
+            }
+            TicketStep::Status(status) => Command::SetStatus { reference, status },
+            TicketStep::Link => Command::Link {
+                reference,
+                account: if t.person == NONE { None } else { Some(self.address(t.person)?) },
+                mailbox: h.mailboxes.get(t.mailbox as usize).map(|m| m.address.clone()),
+            },
+            TicketStep::Task => return self.ticket_task(t, reference).map(|(a, c)| Some((who, a, c))),
+        };
+        Ok(Some((who, work, command)))
+    }
+
+    fn ticket_task(&self, t: &TicketPlan, reference: TicketRef) -> Result<(Action, Command), ServiceError> {
+        let h = self.history;
+        let address = self.address(t.person)?;
+        let ticket = Some(reference);
+        let mailbox = || h.mailboxes.get(t.mailbox as usize).map(|m| m.address.clone()).unwrap_or_default();
+        Ok(match t.task {
+            Task::None => return Err(plan_fault(&Command::Claim { reference }, "a task step with no task")),
+            Task::Reset(proof) => {
+                let verified_by = match proof {
+                    Proof::SecurityQuestions => Verification::SecurityQuestions,
+                    Proof::RegisteredMobile => Verification::RegisteredMobile,
+                    Proof::Owner { owner, mobile } => {
+                        Verification::Owner { owner: self.address(owner)?, mobile: invent::mobile(mobile) }
+                    }
+                };
+                (Action::SimpleAccountTask, Command::ResetPassword { address, verified_by, ticket })
+            }
+            Task::Unlock => (Action::SimpleAccountTask, Command::Unlock { address, ticket }),
+            Task::HideMobile => (Action::SimpleAccountTask, Command::SetMobileHidden { address, hidden: true, ticket }),
+            Task::Leaver => (Action::ComplexAccountTask, Command::MarkLeaver { address, new_owner: None, ticket }),
+            Task::Move { to } => {
+                let ods = h.orgs[to as usize].ods.clone();
+                (Action::ComplexAccountTask, Command::Joiner { address, ods, mailboxes: Vec::new(), ticket })
+            }
+            Task::AddMember => (Action::MailboxChange, Command::AddMember { mailbox: mailbox(), account: address }),
+            Task::NewOwner => (Action::MailboxChange, Command::ChangeOwner { mailbox: mailbox(), owner: address }),
+            Task::Transfer { sponsor } => {
+                let to = Some(h.orgs[sponsor as usize].ods.clone());
+                (Action::ComplexAccountTask, Command::TransferAdministration { address, to })
+            }
+        })
+    }
+
+    fn address(&self, person: u32) -> Result<String, ServiceError> {
+        self.addresses.get(person as usize).cloned().flatten().ok_or_else(|| {
+            let who = self.history.people.get(person as usize).map_or_else(|| "someone".to_owned(), Person::full_name);
+            plan_fault(&Command::Sweep { dry_run: true }, &format!("{who} was used before their account existed"))
+        })
+    }
+
+    /// Runs a command at the event's instant. The planned role does it if
+    /// the permission table lets that role do it then; otherwise the
+    /// supervisor running the demo does, as a supervisor may at any hour.
+    fn act(&self, who: Who, action: Action, e: &Event, command: &Command) -> Result<Outcome, ServiceError> {
+        let at = self.history.clock.at(e.at);
+        let operator = match who {
+            Who::Role(role) if authorise(role, self.history.clock.is_open(e.at), action).is_ok() => {
+                let names: Vec<&str> = ROSTER.iter().filter(|(_, r)| *r == role).map(|(n, _)| *n).collect();
+                names[e.subject as usize % names.len()]
+            }
+            _ => self.caller,
+        };
+        self.service.execute(&Ctx::new(operator, at), command).map_err(|err| match err {
+            ServiceError::Store(StoreError::Io { .. }) => err,
+            refused => plan_fault(command, &format!("at {} the service said: {refused}", rfc3339(at))),
+        })
+    }
+}
+
+/// A refusal during the replay is the demo's own mistake, never the
+/// operator's: say so, and what to send with the report.
+fn plan_fault(command: &Command, what: &str) -> ServiceError {
+    ServiceError::BadInput(format!(
+        "the demo could not replay `{}`: {what}. This is a fault in the demo builder, not in your data: \
+         report it with the date and time the demo was built for",
+        command.action()
+    ))
+}
