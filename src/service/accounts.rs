@@ -2,15 +2,14 @@
 //! directory feed, password resets with their verification, leavers and
 //! joiners, directory visibility and administration.
 
-use std::collections::BTreeMap;
-
 use super::gateway::{SmsGateway, temporary_password};
+use super::membership::MailboxEdits;
 use super::{
     Ctx, Outcome, Prepared, ResetReceipt, Service, ServiceError, Subject, Verification, audit_json, not_found, outcome,
 };
 use crate::domain::account::{Account, AccountStatus, NewAccount, PersonalData};
 use crate::domain::address::{NhsMailAddress, address_stem, first_free_address};
-use crate::domain::mailbox::{Mailbox, MailboxId, check_owner};
+use crate::domain::mailbox::check_owner;
 use crate::domain::permission::Action;
 use crate::domain::refusal::Refusal;
 use crate::domain::sms::{Delivery, PASSWORD_MASK, SmsMessage, temporary_password_text};
@@ -21,23 +20,6 @@ use crate::store::Change;
 
 /// A directory-feed fact applied to an account.
 type FeedRule = fn(&Account, &str, chrono::DateTime<chrono::Utc>) -> Result<Account, Refusal>;
-
-/// Mailbox records a command changes, each written once with its first-read
-/// revision even when several rules touch it.
-#[derive(Default)]
-pub(super) struct MailboxEdits(BTreeMap<MailboxId, (Mailbox, Mailbox)>);
-
-impl MailboxEdits {
-    pub(super) fn edit(&mut self, mailbox: &Mailbox, ctx: &Ctx) -> &mut Mailbox {
-        &mut self.0.entry(mailbox.id).or_insert_with(|| (mailbox.clone(), mailbox.next(&ctx.operator, ctx.now))).1
-    }
-    pub(super) fn write(self, change: &mut Change) -> Result<(), ServiceError> {
-        for (old, new) in self.0.values() {
-            change.put(Some(old), new)?;
-        }
-        Ok(())
-    }
-}
 
 impl Service {
     pub(super) fn account_command(&self, ctx: &Ctx, command: &Command) -> Result<Outcome, ServiceError> {
@@ -436,7 +418,6 @@ impl Service {
             let old = self.load_account(address)?;
             old.administered_by.require_nas(old.address.as_str())?;
             let new = old.mark_leaver(&ctx.operator, ctx.now)?;
-            let mut change = Change::new();
             let mut edits = MailboxEdits::default();
             let mut steps = vec![format!("{} marked as a leaver", old.address)];
             let owned = self.store.mailboxes_owned_by(old.id)?;
@@ -463,28 +444,16 @@ impl Service {
                     }
                     edits.edit(mailbox, ctx).owner = Some(successor.id);
                     if !self.store.is_member(mailbox.id, successor.id)? {
-                        change.add_member(mailbox.id, successor.id);
-                        edits.edit(mailbox, ctx).member_count += 1;
+                        edits.add_member(mailbox, successor.id, ctx);
                     }
                     steps.push(format!("{} now owns {}", successor.address, mailbox.address));
                 }
             }
             for mailbox in self.store.memberships(old.id)? {
-                change.remove_member(mailbox.id, old.id);
-                let m = edits.edit(&mailbox, ctx);
-                m.member_count = m.member_count.saturating_sub(1);
+                edits.remove_member(&mailbox, old.id, ctx);
                 steps.push(format!("removed from {}", mailbox.address));
             }
-            edits.write(&mut change)?;
-            change.put(Some(&old), &new)?;
-            self.note_on_ticket(ctx, &mut change, ticket, &new, &steps)?;
-            Ok(Prepared {
-                change,
-                subject: new.address.to_string(),
-                before: audit_json(&old),
-                after: Some(format!("{}; {}", audit_json(&new).unwrap_or_default(), steps.join("; "))),
-                result: new,
-            })
+            self.account_and_mailboxes(ctx, old, new, edits, ticket, &steps)
         })?;
         let deleted_on = account.lifecycle_due().map(|d| d.at.format("%-d %b %Y").to_string()).unwrap_or_default();
         Ok(outcome(
@@ -492,6 +461,30 @@ impl Service {
             Subject::Account(Box::new(account)),
             &entry,
         ))
+    }
+
+    /// Writes an account change together with the mailbox changes it
+    /// brought, and records the steps on the ticket it was done for.
+    fn account_and_mailboxes(
+        &self,
+        ctx: &Ctx,
+        old: Account,
+        new: Account,
+        edits: MailboxEdits,
+        ticket: Option<TicketRef>,
+        steps: &[String],
+    ) -> Result<Prepared<Account>, ServiceError> {
+        let mut change = Change::new();
+        edits.write(&mut change)?;
+        change.put(Some(&old), &new)?;
+        self.note_on_ticket(ctx, &mut change, ticket, &new, steps)?;
+        Ok(Prepared {
+            change,
+            subject: new.address.to_string(),
+            before: audit_json(&old),
+            after: Some(format!("{}; {}", audit_json(&new).unwrap_or_default(), steps.join("; "))),
+            result: new,
+        })
     }
 
     fn joiner(
@@ -518,14 +511,11 @@ impl Service {
                 .into());
             }
             let new = old.join(ods.clone(), org.administered_by.clone(), &ctx.operator, ctx.now)?;
-            let mut change = Change::new();
             let mut edits = MailboxEdits::default();
             let mut steps = vec![format!("{} joined {} ({})", new.address, org.name, org.ods)];
             for mailbox in self.store.memberships(old.id)? {
                 if mailbox.ods != ods {
-                    change.remove_member(mailbox.id, old.id);
-                    let m = edits.edit(&mailbox, ctx);
-                    m.member_count = m.member_count.saturating_sub(1);
+                    edits.remove_member(&mailbox, old.id, ctx);
                     steps.push(format!("removed from {}", mailbox.address));
                 }
             }
@@ -539,21 +529,11 @@ impl Service {
                 }
                 mailbox.require_national()?;
                 if !self.store.is_member(mailbox.id, old.id)? {
-                    change.add_member(mailbox.id, old.id);
-                    edits.edit(&mailbox, ctx).member_count += 1;
+                    edits.add_member(&mailbox, old.id, ctx);
                     steps.push(format!("added to {}", mailbox.address));
                 }
             }
-            edits.write(&mut change)?;
-            change.put(Some(&old), &new)?;
-            self.note_on_ticket(ctx, &mut change, ticket, &new, &steps)?;
-            Ok(Prepared {
-                change,
-                subject: new.address.to_string(),
-                before: audit_json(&old),
-                after: Some(format!("{}; {}", audit_json(&new).unwrap_or_default(), steps.join("; "))),
-                result: new,
-            })
+            self.account_and_mailboxes(ctx, old, new, edits, ticket, &steps)
         })?;
         Ok(outcome(format!("{} joined {}", account.address, account.ods), Subject::Account(Box::new(account)), &entry))
     }

@@ -1,6 +1,6 @@
 //! Shared mailboxes: create, members, owner, last access.
 
-use super::accounts::MailboxEdits;
+use super::membership::MailboxEdits;
 use super::{Ctx, Outcome, Prepared, Service, ServiceError, Subject, audit_json, not_found, outcome};
 use crate::domain::address::NhsMailAddress;
 use crate::domain::mailbox::{Mailbox, Sponsorship, check_member, check_owner};
@@ -32,7 +32,7 @@ impl Service {
             Command::CreateMailbox { address, name, ods, owner, sponsored_by } => {
                 self.create_mailbox(ctx, command, address, name, ods, owner, sponsored_by.as_deref())
             }
-            Command::AddMember { mailbox, account } => self.edit_mailbox(ctx, command, mailbox, |old, change| {
+            Command::AddMember { mailbox, account } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
                 old.require_national()?;
                 let member = self.load_account(account)?;
                 check_member(&member)?;
@@ -43,12 +43,10 @@ impl Service {
                     }
                     .into());
                 }
-                change.add_member(old.id, member.id);
-                let mut new = old.next(&ctx.operator, ctx.now);
-                new.member_count += 1;
-                Ok((new, format!("added {} to {}", member.address, old.address)))
+                edits.add_member(old, member.id, ctx);
+                Ok(format!("added {} to {}", member.address, old.address))
             }),
-            Command::RemoveMember { mailbox, account } => self.edit_mailbox(ctx, command, mailbox, |old, change| {
+            Command::RemoveMember { mailbox, account } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
                 old.require_national()?;
                 let member = self.load_account(account)?;
                 if old.owner == Some(member.id) {
@@ -63,12 +61,10 @@ impl Service {
                         Refusal::NotAMember { mailbox: old.address.clone(), account: member.address.clone() }.into()
                     );
                 }
-                change.remove_member(old.id, member.id);
-                let mut new = old.next(&ctx.operator, ctx.now);
-                new.member_count = new.member_count.saturating_sub(1);
-                Ok((new, format!("removed {} from {}", member.address, old.address)))
+                edits.remove_member(old, member.id, ctx);
+                Ok(format!("removed {} from {}", member.address, old.address))
             }),
-            Command::ChangeOwner { mailbox, owner } => self.edit_mailbox(ctx, command, mailbox, |old, change| {
+            Command::ChangeOwner { mailbox, owner } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
                 old.require_national()?;
                 let owner = self.load_account(owner)?;
                 check_owner(&owner)?;
@@ -85,18 +81,15 @@ impl Service {
                     }
                     .into());
                 }
-                let mut new = old.next(&ctx.operator, ctx.now);
-                new.owner = Some(owner.id);
+                edits.edit(old, ctx).owner = Some(owner.id);
                 if !self.store.is_member(old.id, owner.id)? {
-                    change.add_member(old.id, owner.id);
-                    new.member_count += 1;
+                    edits.add_member(old, owner.id, ctx);
                 }
-                Ok((new, format!("{} now owns {}", owner.address, old.address)))
+                Ok(format!("{} now owns {}", owner.address, old.address))
             }),
-            Command::RecordMailboxAccess { mailbox } => self.edit_mailbox(ctx, command, mailbox, |old, _| {
-                let mut new = old.next(&ctx.operator, ctx.now);
-                new.last_accessed_at = Some(ctx.now);
-                Ok((new, format!("{} accessed", old.address)))
+            Command::RecordMailboxAccess { mailbox } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
+                edits.edit(old, ctx).last_accessed_at = Some(ctx.now);
+                Ok(format!("{} accessed", old.address))
             }),
             _ => unreachable!("not a mailbox command"),
         }
@@ -179,14 +172,14 @@ impl Service {
         ctx: &Ctx,
         command: &Command,
         address: &str,
-        edit: impl Fn(&Mailbox, &mut Change) -> Result<(Mailbox, String), ServiceError>,
+        edit: impl Fn(&Mailbox, &mut MailboxEdits) -> Result<String, ServiceError>,
     ) -> Result<Outcome, ServiceError> {
         let ((mailbox, summary), entry) = self.run(ctx, command, || {
             let old = self.load_mailbox(address)?;
-            let mut change = Change::new();
-            let (new, summary) = edit(&old, &mut change)?;
             let mut edits = MailboxEdits::default();
-            *edits.edit(&old, ctx) = new.clone();
+            let summary = edit(&old, &mut edits)?;
+            let new = edits.edit(&old, ctx).clone();
+            let mut change = Change::new();
             edits.write(&mut change)?;
             Ok(Prepared {
                 change,

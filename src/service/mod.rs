@@ -11,6 +11,7 @@ mod command;
 mod error;
 mod gateway;
 mod mailboxes;
+mod membership;
 mod operators;
 mod orgs;
 mod query;

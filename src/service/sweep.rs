@@ -6,6 +6,7 @@
 //! and writes nothing.
 
 use super::command::{Command, Outcome, Subject, SweepItem, SweepReport};
+use super::membership::MailboxEdits;
 use super::{Ctx, Service, ServiceError, audit_json};
 use crate::domain::account::Account;
 use crate::domain::audit::AuditDraft;
@@ -67,15 +68,14 @@ impl Service {
         let mut change = Change::new();
         change.put(Some(&old), &new)?;
         if due.transition == Transition::Delete {
+            let mut edits = MailboxEdits::default();
             for mailbox in self.store.memberships(id)? {
-                change.remove_member(mailbox.id, id);
-                let mut m = mailbox.next(&ctx.operator, ctx.now);
-                m.member_count = m.member_count.saturating_sub(1);
-                if m.owner == Some(id) {
-                    m.owner = None;
-                }
-                change.put(Some(&mailbox), &m)?;
+                edits.remove_member(&mailbox, id, ctx);
             }
+            for mailbox in self.store.mailboxes_owned_by(id)? {
+                edits.edit(&mailbox, ctx).owner = None;
+            }
+            edits.write(&mut change)?;
         }
         let action = match due.transition {
             Transition::BecomeInactive => "lifecycle.inactive",

@@ -74,3 +74,26 @@ fn the_lifecycle_sweep_makes_accounts_inactive_then_deletes_them_once() {
     assert!(sweep_report(&last).applied.is_empty());
     assert_eq!(desk.audit_head(), before + 3);
 }
+
+#[test]
+fn a_deleted_owner_leaves_the_mailbox_without_an_owner() {
+    let desk = Desk::new();
+    sunrise(&desk);
+    let t0 = in_hours();
+    let owner = desk.new_account("Al", "Owner", &mobile(1), "V1234");
+    let mailbox = desk.new_mailbox("sunrise.care@nhs.net", "Sunrise Care shared", "V1234", "al.owner@nhs.net");
+    // Never logged in: inactive on day 90, deleted on day 180.
+    desk.ok(SUPERVISOR, t0 + days(200), &Command::Sweep { dry_run: false });
+    assert_eq!(desk.account("al.owner@nhs.net").status, AccountStatus::Deleted);
+    let now = desk.mailbox("sunrise.care@nhs.net");
+    assert_eq!((now.owner, now.member_count), (None, 0));
+    assert!(desk.service.store().mailboxes_owned_by(owner.id).unwrap().is_empty(), "the owner index follows");
+    assert!(desk.member_ids(&mailbox).is_empty());
+    let ctx = Ctx::new(SUPERVISOR, t0 + days(200));
+    let Reply::Mailbox(view) =
+        desk.service.query(&ctx, &Query::Mailbox { address: "sunrise.care@nhs.net".into() }).unwrap()
+    else {
+        panic!("mailbox query")
+    };
+    assert!(view.owner.is_none());
+}
