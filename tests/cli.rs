@@ -348,3 +348,26 @@ fn only_a_supervisor_may_act_at_another_time_because_permissions_follow_the_cloc
         Command::new(env!("CARGO_BIN_EXE_caredesk")).arg("--db").arg(&db).args(["ticket", "list"]).output().unwrap();
     assert!(real_clock.status.success(), "{}", String::from_utf8_lossy(&real_clock.stderr));
 }
+
+#[test]
+fn a_csv_with_bad_lines_imports_nothing_and_names_each_line_unless_told_to_skip_them() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    let csv = dir.path().join("orgs.csv");
+    std::fs::write(
+        &csv,
+        "ods,name,ig_status\nV2001,Oak House,yes\nV2002,Elm Court,perhaps\nV 2003,Ash Lodge,no\nV2004,Birch View,dspt-standards-met\n",
+    )
+    .unwrap();
+    let before = audit_count(&db);
+    let out = caredesk(&db, WEDNESDAY_10AM, &["import", "orgs", csv.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(":3:") && err.contains(":4:") && err.contains("nothing was imported"), "{err}");
+    assert_eq!(audit_count(&db), before, "nothing written");
+
+    let done = json(&db, WEDNESDAY_10AM, &["import", "orgs", csv.to_str().unwrap(), "--skip-bad"]);
+    assert_eq!(done["imported"], 2);
+    assert_eq!(done["skipped"].as_array().map(Vec::len), Some(2));
+    assert!(ok(&db, WEDNESDAY_10AM, &["org", "show", "V2004"]).contains("Birch View"));
+}
