@@ -3,6 +3,13 @@
 //! One `Store` per process owns the database; sled refuses a second open, so
 //! everything (the CLI, the console, the daemon) shares this one. Reads go
 //! through indexes; writes go through [`Store::commit`] only.
+//!
+//! Versioning: every record, setting and the audit head is stored as a
+//! schema-version byte and a bincode body (see `codec`), so each can be
+//! upgraded on read. Index entries, sequence counters and flags are bare
+//! keys and big-endian numbers whose shape belongs to the database layout
+//! ([`LAYOUT`], kept under `layout` in the meta tree): changing one of them
+//! means a new layout and a rebuild of that index, not a per-value upgrade.
 
 mod codec;
 mod commit;
