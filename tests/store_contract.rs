@@ -12,8 +12,9 @@ use caredesk::domain::account::Account;
 use caredesk::domain::audit::AuditDraft;
 use caredesk::domain::organisation::{Administration, IgStatus, Organisation};
 use caredesk::domain::record::RecordMeta;
+use caredesk::domain::routing::{Category, Channel};
 use caredesk::domain::validate::{Email, Mobile, OdsCode};
-use caredesk::service::{Command, Service, Verification};
+use caredesk::service::{Command, NewTicket, Service, Verification};
 use caredesk::store::{Change, OpenMode, Store, StoreError, TreeId, v1};
 use common::*;
 
@@ -384,4 +385,38 @@ fn sequence_numbers_keep_rising_across_a_reopen() {
     assert_eq!(store.last_number("ticket").unwrap(), 3);
     let after: Vec<u64> = (0..3).map(|_| store.next_number("ticket").unwrap()).collect();
     assert_eq!(after, [4, 5, 6]);
+}
+
+#[test]
+fn tickets_are_found_by_organisation_account_and_mailbox() {
+    let desk = desk_with_people();
+    desk.new_mailbox("sunrise.care@nhs.net", "Sunrise Care shared", "V1234", "jo.smith@nhs.net");
+    let form = |account: Option<&str>, mailbox: Option<&str>, ods: Option<&str>| {
+        Command::CreateTicket(NewTicket {
+            category: Category::General,
+            channel: Channel::Phone,
+            received_at: None,
+            requester_name: "Jo Smith".into(),
+            requester_email: None,
+            requester_phone: None,
+            ods: ods.map(Into::into),
+            account: account.map(Into::into),
+            mailbox: mailbox.map(Into::into),
+            mailbox_name: None,
+            subject: "a question".into(),
+            body: String::new(),
+            incomplete: false,
+        })
+    };
+    let about_jo = ticket_of(&desk.sup(&form(Some("jo.smith@nhs.net"), None, None)));
+    let about_mailbox = ticket_of(&desk.sup(&form(None, Some("sunrise.care@nhs.net"), None)));
+    let about_hilltop = ticket_of(&desk.sup(&form(None, None, Some("V9999"))));
+    let store = desk.service.store();
+    let jo = desk.account("jo.smith@nhs.net");
+    let mailbox = desk.mailbox("sunrise.care@nhs.net");
+    assert_eq!(store.tickets_for_account(jo.id, 10).unwrap(), [about_jo]);
+    assert_eq!(store.tickets_for_mailbox(mailbox.id, 10).unwrap(), [about_mailbox]);
+    // The account's and the mailbox's organisation is taken onto the ticket.
+    assert_eq!(store.tickets_for_org(&ods("V1234"), 10).unwrap(), [about_jo, about_mailbox]);
+    assert_eq!(store.tickets_for_org(&ods("V9999"), 10).unwrap(), [about_hilltop]);
 }

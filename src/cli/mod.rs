@@ -19,7 +19,9 @@ pub use identity::{default_db, default_demo_db, log_file, os_user};
 use crate::domain::organisation::IgStatus;
 use crate::domain::routing::Queue;
 use crate::domain::ticket::{TicketRef, TicketStatus};
-use crate::service::{Command, Ctx, NewTicket, Query, QueueView, Service, ServiceError, StatusFilter, Verification};
+use crate::service::{
+    Command, Ctx, NewTicket, Query, QueueView, Service, ServiceError, StatusFilter, Subject, Verification,
+};
 use crate::store::OpenMode;
 
 /// How the process ends, for scripts: 0 done, 1 refused or invalid input,
@@ -100,7 +102,15 @@ pub fn run(cli: Cli) -> Result<()> {
         other => {
             let service = open_service(&db, OpenMode::Existing)?;
             match to_request(other)? {
-                Request::Command(c) => print::outcome(&service.execute(&ctx, &c)?, json),
+                Request::Command(c) => {
+                    let outcome = service.execute(&ctx, &c)?;
+                    // `account new` prints the new address alone on its first
+                    // line, for scripts that go on to use it.
+                    if let (Command::CreateAccount { .. }, Subject::Account(a), false) = (&*c, &outcome.subject, json) {
+                        println!("{}", a.address);
+                    }
+                    print::outcome(&outcome, json)
+                }
                 Request::Query(q) => print::reply(&service.query(&ctx, &q)?, json),
             }
         }

@@ -63,11 +63,6 @@ pub fn outcome(outcome: &Outcome, as_json: bool) -> Result<()> {
         }
         return print_json(&v);
     }
-    match &outcome.subject {
-        // `account new` prints the new address alone on its first line, for scripts.
-        Subject::Account(a) if a.meta.rev == 1 => println!("{}", a.address),
-        _ => {}
-    }
     println!("{}", safe(&outcome.summary));
     if let Subject::Sweep(report) = &outcome.subject {
         for item in &report.applied {

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Service, ServiceError, not_found};
+use super::{Ctx, Service, ServiceError};
 use crate::domain::account::Account;
 use crate::domain::audit::{AuditEntry, ChainBreak, ChainCheck};
 use crate::domain::hours::Shift;
@@ -388,10 +388,6 @@ impl Service {
             )));
         }
         Ok(check.checked)
-    }
-
-    pub fn require_ticket(&self, reference: TicketRef) -> Result<Ticket, ServiceError> {
-        self.store.ticket(reference)?.ok_or_else(|| not_found("ticket", reference.to_string(), "check the reference"))
     }
 }
 

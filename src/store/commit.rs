@@ -58,10 +58,6 @@ impl Change {
         Change::default()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
-    }
-
     /// Writes `new` in place of `old` (which the command read), moving the
     /// index entries that changed.
     pub fn put<R: Record>(&mut self, old: Option<&R>, new: &R) -> Result<(), CodecError> {
