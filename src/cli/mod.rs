@@ -132,10 +132,8 @@ fn opt_ticket(text: Option<String>) -> Result<Option<TicketRef>> {
 
 fn ig_status(text: &str) -> Result<IgStatus> {
     IgStatus::parse(text).ok_or_else(|| {
-        anyhow!(
-            "unknown IG status {text:?}: use yes, no, ig-toolkit-level-2, dspt-standards-met, \
-             dspt-standards-exceeded, dspt-approaching-standards or not-met"
-        )
+        let known = IgStatus::ALL.map(IgStatus::slug).join(", ");
+        anyhow!("unknown IG status {text:?}: use yes, no, or one of {known}")
     })
 }
 
