@@ -6,6 +6,7 @@
 //! only way to change them; [`cli`] is the command line at the edge.
 
 pub mod cli;
+pub mod console;
 pub mod demo;
 pub mod domain;
 pub mod import;

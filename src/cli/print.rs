@@ -274,6 +274,14 @@ pub fn reply(reply: &Reply, as_json: bool) -> Result<()> {
                 );
             }
         }
+        Reply::TicketSlots(slots) => {
+            for s in slots {
+                println!("{}  due {}", s.reference, rfc3339(s.due_at));
+            }
+        }
+        Reply::Route(r) => {
+            println!("{} queue, work from {}, due {}", r.queue.label(), rfc3339(r.work_from), rfc3339(r.due_at));
+        }
         Reply::Operators(ops) => {
             for o in ops {
                 println!(

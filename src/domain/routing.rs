@@ -123,6 +123,16 @@ impl Category {
         Category::General,
     ];
 
+    /// The stored code: the position in [`Category::ALL`], so new
+    /// categories go at the end.
+    pub fn code(self) -> u8 {
+        Category::ALL.iter().position(|c| *c == self).map_or(u8::MAX, |i| i as u8)
+    }
+
+    pub fn from_code(code: u8) -> Option<Category> {
+        Category::ALL.get(usize::from(code)).copied()
+    }
+
     pub fn is_simple(self) -> bool {
         matches!(
             self,

@@ -27,7 +27,10 @@ use serde::Serialize;
 pub use command::{Command, NewTicket, Outcome, ResetReceipt, Subject, SweepItem, SweepReport, Verification};
 pub use error::ServiceError;
 pub use gateway::{CommandGateway, OutboxOnly, SmsGateway};
-pub use query::{AccountView, MailboxView, Query, QueueView, Reply, ShiftView, StatusFilter, TicketRow};
+pub use query::{
+    AccountView, MAX_SLOTS, MailboxView, Query, QueueView, Reply, ShiftView, StatusFilter, TicketFilter, TicketRow,
+    TicketSlot,
+};
 
 use crate::domain::audit::{AuditDraft, AuditEntry};
 use crate::domain::hours::{BankHolidays, NasHours};

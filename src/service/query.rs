@@ -17,7 +17,7 @@ use crate::domain::operator::Operator;
 use crate::domain::organisation::Organisation;
 use crate::domain::permission::{Action, Role};
 use crate::domain::policy::Policy;
-use crate::domain::routing::{Category, Queue};
+use crate::domain::routing::{Category, Queue, Routing, route_ticket};
 use crate::domain::sms::SmsMessage;
 use crate::domain::ticket::{Ticket, TicketRef, TicketStatus};
 use crate::domain::validate::{Mobile, OdsCode, fold_for_search};
@@ -63,21 +63,158 @@ impl StatusFilter {
     }
 }
 
+/// What the queue's filter line narrows the list to, as in
+/// `org:V1234 status:new cat:leaver who:alice`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketFilter {
+    pub status: StatusFilter,
+    pub ods: Option<OdsCode>,
+    pub category: Option<Category>,
+    pub assignee: Option<String>,
+}
+
+impl Default for TicketFilter {
+    fn default() -> Self {
+        TicketFilter { status: StatusFilter::Open, ods: None, category: None, assignee: None }
+    }
+}
+
+impl TicketFilter {
+    /// Words the filter line understands, for help and error messages.
+    pub const SYNTAX: &'static str = "org:ODS status:new|open|done|all|<status> cat:<category> who:<operator>";
+
+    /// Parses a filter line; an empty line is the default (open tickets).
+    pub fn parse(text: &str) -> Result<TicketFilter, ServiceError> {
+        let mut filter = TicketFilter::default();
+        for word in text.split_whitespace() {
+            let Some((key, value)) = word.split_once(':') else {
+                return Err(ServiceError::BadInput(format!(
+                    "{word:?} is not a filter word: use {}",
+                    TicketFilter::SYNTAX
+                )));
+            };
+            match key.to_ascii_lowercase().as_str() {
+                "org" | "ods" => filter.ods = Some(OdsCode::parse(value)?),
+                "status" | "is" => {
+                    filter.status = match value.to_ascii_lowercase().as_str() {
+                        "open" => StatusFilter::Open,
+                        "done" => StatusFilter::Done,
+                        "all" | "any" => StatusFilter::All,
+                        other => StatusFilter::Only(other.parse().map_err(|e| ServiceError::BadInput(format!("{e}")))?),
+                    }
+                }
+                "cat" | "category" => {
+                    filter.category = Some(value.parse().map_err(|e| ServiceError::BadInput(format!("{e}")))?)
+                }
+                "who" | "assignee" => filter.assignee = Some(value.to_owned()),
+                _ => {
+                    return Err(ServiceError::BadInput(format!(
+                        "unknown filter {key:?}: use {}",
+                        TicketFilter::SYNTAX
+                    )));
+                }
+            }
+        }
+        Ok(filter)
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == TicketFilter::default()
+    }
+}
+
+impl std::fmt::Display for TicketFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut words: Vec<String> = Vec::new();
+        if let Some(ods) = &self.ods {
+            words.push(format!("org:{ods}"));
+        }
+        match self.status {
+            StatusFilter::Open => {}
+            StatusFilter::Done => words.push("status:done".into()),
+            StatusFilter::All => words.push("status:all".into()),
+            StatusFilter::Only(s) => words.push(format!("status:{}", s.slug())),
+        }
+        if let Some(c) = self.category {
+            words.push(format!("cat:{}", c.slug()));
+        }
+        if let Some(a) = &self.assignee {
+            words.push(format!("who:{a}"));
+        }
+        f.write_str(&words.join(" "))
+    }
+}
+
+/// A ticket's place in a queue: enough to count, scroll and page the list
+/// without reading the ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TicketSlot {
+    #[serde(with = "crate::domain::time::ts")]
+    pub due_at: DateTime<Utc>,
+    pub reference: TicketRef,
+}
+
+/// The most slots one listing returns; a queue longer than this shows its
+/// most urgent part and says so.
+pub const MAX_SLOTS: usize = 100_000;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Query {
     Shift,
-    Organisation { ods: String },
-    Account { address: String },
-    FindAccounts { text: String, limit: usize },
-    Mailbox { address: String },
-    FindMailboxes { text: String, limit: usize },
-    Ticket { reference: TicketRef },
-    Tickets { view: QueueView, status: StatusFilter, limit: usize },
+    Organisation {
+        ods: String,
+    },
+    Account {
+        address: String,
+    },
+    FindAccounts {
+        text: String,
+        limit: usize,
+    },
+    Mailbox {
+        address: String,
+    },
+    FindMailboxes {
+        text: String,
+        limit: usize,
+    },
+    Ticket {
+        reference: TicketRef,
+    },
+    Tickets {
+        view: QueueView,
+        status: StatusFilter,
+        limit: usize,
+    },
+    /// Every ticket of a view that passes the filter, in due order, as slots.
+    TicketSlots {
+        view: QueueView,
+        filter: TicketFilter,
+    },
+    /// The rows for these tickets (the visible part of a list), in the order asked.
+    TicketRows {
+        refs: Vec<TicketRef>,
+    },
+    /// Where a request of this category received then (default now) would go.
+    Route {
+        category: Category,
+        received_at: Option<DateTime<Utc>>,
+    },
+    /// The owners of the organisation's shared mailboxes: who may vouch for a
+    /// person in an owner-verified password reset.
+    MailboxOwners {
+        ods: String,
+    },
     Operators,
-    Audit { before: Option<u64>, limit: usize },
+    Audit {
+        before: Option<u64>,
+        limit: usize,
+    },
     VerifyAudit,
-    Outbox { limit: usize },
+    Outbox {
+        limit: usize,
+    },
     Policy,
 }
 
@@ -159,6 +296,8 @@ pub enum Reply {
     Mailboxes(Vec<Mailbox>),
     Ticket(Box<Ticket>),
     Tickets(Vec<TicketRow>),
+    TicketSlots(Vec<TicketSlot>),
+    Route(Routing),
     Operators(Vec<Operator>),
     Audit(Vec<AuditEntry>),
     AuditVerified { entries: u64 },
@@ -203,6 +342,23 @@ impl Service {
             Query::Tickets { view, status, limit } => {
                 Reply::Tickets(self.ticket_rows(&ctx.operator, view, *status, *limit)?)
             }
+            Query::TicketSlots { view, filter } => {
+                Reply::TicketSlots(self.ticket_slots(&ctx.operator, view, filter)?)
+            }
+            Query::TicketRows { refs } => {
+                let mut rows = Vec::with_capacity(refs.len());
+                for r in refs {
+                    if let Some(t) = self.store.ticket(*r)? {
+                        rows.push(TicketRow::from(&t));
+                    }
+                }
+                Reply::Tickets(rows)
+            }
+            Query::Route { category, received_at } => {
+                let at = received_at.unwrap_or(ctx.now);
+                Reply::Route(route_ticket(&self.hours(), &self.policy().targets, at, *category))
+            }
+            Query::MailboxOwners { ods } => Reply::Accounts(self.mailbox_owners(&OdsCode::parse(ods)?)?),
             Query::Operators => Reply::Operators(self.store.operators()?),
             Query::Audit { before, limit } => Reply::Audit(self.store.audit_newest(*before, *limit)?),
             Query::VerifyAudit => Reply::AuditVerified { entries: self.verify_audit()? },
@@ -343,6 +499,98 @@ impl Service {
             }
         }
         Ok(rows)
+    }
+
+    /// Every slot of a view passing `filter`, in due order, up to [`MAX_SLOTS`].
+    /// Status and category come from the queue index; the organisation and
+    /// assignee narrow by their own indexes; only the "mine" view with a
+    /// status or category filter reads tickets.
+    pub fn ticket_slots(
+        &self,
+        operator: &str,
+        view: &QueueView,
+        filter: &TicketFilter,
+    ) -> Result<Vec<TicketSlot>, ServiceError> {
+        use std::collections::HashSet;
+        let of_org: Option<HashSet<TicketRef>> = match &filter.ods {
+            Some(ods) => Some(self.store.tickets_for_org(ods, usize::MAX)?.into_iter().collect()),
+            None => None,
+        };
+        let of_assignee: Option<HashSet<TicketRef>> = match &filter.assignee {
+            Some(who) => {
+                let mut set = HashSet::new();
+                for &open in filter.status.sides() {
+                    set.extend(self.store.assigned_slots(who, open)?.into_iter().map(|(_, r)| r));
+                }
+                Some(set)
+            }
+            None => None,
+        };
+        let wanted = |r: TicketRef| {
+            of_org.as_ref().is_none_or(|s| s.contains(&r)) && of_assignee.as_ref().is_none_or(|s| s.contains(&r))
+        };
+        let mut out = Vec::new();
+        for &open in filter.status.sides() {
+            let queues: &[Queue] = match view {
+                QueueView::Queue(q) => std::slice::from_ref(q),
+                QueueView::All => &Queue::ALL,
+                QueueView::Mine => &[],
+            };
+            for &queue in queues {
+                let mut after: Option<QueueSlot> = None;
+                loop {
+                    let page = self.store.queue_page(queue, open, after.as_ref(), 4096)?;
+                    let Some(last) = page.last().copied() else { break };
+                    for slot in &page {
+                        if !filter.status.admits(slot.status) || !wanted(slot.reference) {
+                            continue;
+                        }
+                        let category = match slot.category {
+                            Some(c) => Some(c),
+                            None if filter.category.is_some() => self.store.ticket(slot.reference)?.map(|t| t.category),
+                            None => None,
+                        };
+                        if filter.category.is_some() && category != filter.category {
+                            continue;
+                        }
+                        out.push(TicketSlot { due_at: slot.due_at, reference: slot.reference });
+                    }
+                    after = Some(last);
+                }
+            }
+            if *view == QueueView::Mine {
+                for (due_at, reference) in self.store.assigned_slots(operator, open)? {
+                    if !wanted(reference) {
+                        continue;
+                    }
+                    if filter.category.is_some() || matches!(filter.status, StatusFilter::Only(_)) {
+                        let Some(t) = self.store.ticket(reference)? else { continue };
+                        if !filter.status.admits(t.status) || filter.category.is_some_and(|c| c != t.category) {
+                            continue;
+                        }
+                    }
+                    out.push(TicketSlot { due_at, reference });
+                }
+            }
+        }
+        out.sort_unstable();
+        out.truncate(MAX_SLOTS);
+        Ok(out)
+    }
+
+    /// Accounts owning a shared mailbox of the organisation, each once.
+    fn mailbox_owners(&self, ods: &OdsCode) -> Result<Vec<Account>, ServiceError> {
+        let mut owners: Vec<Account> = Vec::new();
+        for mailbox in self.store.mailboxes_in_org(ods, usize::MAX)? {
+            let Some(id) = mailbox.owner else { continue };
+            if owners.iter().any(|o| o.id == id) {
+                continue;
+            }
+            if let Some(account) = self.store.account(id)? {
+                owners.push(account);
+            }
+        }
+        Ok(owners)
     }
 
     /// Up to `limit` (due, reference) pairs of one queue that pass the

@@ -15,7 +15,7 @@ use crate::domain::mailbox::{Mailbox, MailboxId};
 use crate::domain::operator::Operator;
 use crate::domain::organisation::Organisation;
 use crate::domain::policy::Policy;
-use crate::domain::routing::Queue;
+use crate::domain::routing::{Category, Queue};
 use crate::domain::sms::SmsMessage;
 use crate::domain::ticket::{Ticket, TicketRef, TicketStatus};
 use crate::domain::validate::{Email, Mobile, OdsCode};
@@ -29,6 +29,8 @@ pub struct QueueSlot {
     pub reference: TicketRef,
     pub due_at: DateTime<Utc>,
     pub status: TicketStatus,
+    /// `None` for an index entry older than the category byte.
+    pub category: Option<Category>,
 }
 
 impl Store {
@@ -280,6 +282,20 @@ impl Store {
         Ok(rows.iter().filter_map(|(k, _)| trailing_u64(k).map(TicketRef)).collect())
     }
 
+    /// Every (due, reference) of an operator's tickets on one side (open or
+    /// done), in due order, from the index alone.
+    pub fn assigned_slots(&self, operator: &str, open: bool) -> Result<Vec<(DateTime<Utc>, TicketRef)>, StoreError> {
+        let prefix = Key::new().text(operator).u8(u8::from(!open)).build();
+        let rows = self.keys_with_prefix(TreeId::TicketsByAssignee, &prefix, None, usize::MAX)?;
+        Ok(rows
+            .iter()
+            .filter_map(|(k, _)| {
+                let due = super::keys::instant_from_bits(read_u64(k, k.len().checked_sub(16)?)?)?;
+                Some((due, TicketRef(trailing_u64(k)?)))
+            })
+            .collect())
+    }
+
     pub fn tickets_for_org(&self, ods: &OdsCode, limit: usize) -> Result<Vec<TicketRef>, StoreError> {
         let ids = self.ids_with_prefix(TreeId::TicketsByOrg, &Key::new().text(ods.as_str()).build(), limit)?;
         Ok(ids.into_iter().map(TicketRef).collect())
@@ -369,5 +385,6 @@ fn slot_from(key: &[u8], offset: usize, value: &[u8]) -> Option<QueueSlot> {
     let due_at = super::keys::instant_from_bits(read_u64(key, offset)?)?;
     let reference = TicketRef(read_u64(key, offset + 8)?);
     let status = TicketStatus::from_code(*value.first()?)?;
-    Some(QueueSlot { reference, due_at, status })
+    let category = value.get(1).and_then(|c| Category::from_code(*c));
+    Some(QueueSlot { reference, due_at, status, category })
 }

@@ -283,7 +283,9 @@ impl Record for Mailbox {
 }
 
 /// `TicketsByQueue` keys: queue, 0 for open or 1 for done, due, number; the
-/// value is the status code, so a page of open work is one ordered scan.
+/// value is the status code then the category code, so a page of open work
+/// is one ordered scan and the queue filter needs no ticket reads. (Entries
+/// written before the category byte was added have the status alone.)
 pub fn queue_key(queue: u8, open: bool, due: chrono::DateTime<chrono::Utc>, number: u64) -> Vec<u8> {
     Key::new().u8(queue).u8(u8::from(!open)).instant(due).u64(number).build()
 }
@@ -309,7 +311,7 @@ impl Record for Ticket {
         let mut out = vec![IndexEntry {
             tree: TreeId::TicketsByQueue,
             key: queue_key(self.routing.queue.code(), self.is_open(), due, n),
-            value: vec![self.status.code()],
+            value: vec![self.status.code(), self.category.code()],
             unique: None,
         }];
         if let Some(op) = &self.assignee {

@@ -1,0 +1,319 @@
+//! Text fields and forms.
+//!
+//! A [`Form`] is a list of labelled fields drawn in a box over the screen:
+//! Tab and the arrow keys move between fields, left and right pick a
+//! choice, Enter saves and Esc cancels (twice, when something was typed).
+//! The pane that opened the form decides what the values mean, and can
+//! show a preview (routing, duplicates) under the fields as they change.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use tui_input::Input;
+use tui_input::backend::crossterm::to_input_request;
+
+use super::pane::centred;
+use super::text::clean;
+use super::theme::Theme;
+
+/// One line of editable text.
+#[derive(Debug, Clone, Default)]
+pub struct TextField {
+    input: Input,
+}
+
+impl TextField {
+    pub fn new(value: &str) -> TextField {
+        TextField { input: Input::new(value.to_owned()) }
+    }
+
+    pub fn value(&self) -> &str {
+        self.input.value()
+    }
+
+    pub fn set(&mut self, value: &str) {
+        self.input = Input::new(value.to_owned());
+    }
+
+    pub fn clear(&mut self) {
+        self.input.reset();
+    }
+
+    /// Edits the text for a key; true if the key was an editing key.
+    /// Enter, Esc, Tab and up/down are left to the caller.
+    pub fn key(&mut self, key: KeyEvent) -> bool {
+        if matches!(
+            key.code,
+            KeyCode::Enter | KeyCode::Esc | KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down
+        ) {
+            return false;
+        }
+        match to_input_request(&Event::Key(key)) {
+            Some(request) => {
+                self.input.handle(request);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Draws the field in `area` (one line) and, when `cursor`, places the
+    /// terminal cursor in it.
+    pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, style: Style, cursor: bool) {
+        let width = usize::from(area.width.max(1));
+        let scroll = self.input.visual_scroll(width.saturating_sub(1));
+        let shown: String = clean(self.input.value()).chars().skip(scroll).collect();
+        frame.render_widget(Paragraph::new(shown).style(style), area);
+        if cursor {
+            let x = self.input.visual_cursor().saturating_sub(scroll) as u16;
+            frame.set_cursor_position(Position::new(area.x + x.min(area.width.saturating_sub(1)), area.y));
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum FieldKind {
+    Text(TextField),
+    /// One of several options, chosen with left and right.
+    Choice {
+        options: Vec<String>,
+        chosen: usize,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub label: String,
+    pub kind: FieldKind,
+    /// Shown dimmed after an empty text field.
+    pub hint: String,
+    initial: String,
+}
+
+impl Field {
+    pub fn value(&self) -> &str {
+        match &self.kind {
+            FieldKind::Text(t) => t.value(),
+            FieldKind::Choice { options, chosen } => options.get(*chosen).map_or("", String::as_str),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormEvent {
+    /// Nothing the owner needs to act on.
+    Idle,
+    /// The value of this field changed.
+    Edited(usize),
+    Submit,
+    Cancel,
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// Lines the owner shows under the fields: a preview, duplicates, what
+    /// Enter will do.
+    pub notes: Vec<Line<'static>>,
+    /// Why the last save was refused; cleared by the next edit.
+    pub error: Option<String>,
+    /// Esc was pressed once on a form with input.
+    discarding: bool,
+}
+
+impl Form {
+    pub fn new(title: impl Into<String>) -> Form {
+        Form { title: title.into(), fields: Vec::new(), focus: 0, notes: Vec::new(), error: None, discarding: false }
+    }
+
+    pub fn text(mut self, label: &str, hint: &str, initial: &str) -> Form {
+        self.fields.push(Field {
+            label: label.to_owned(),
+            kind: FieldKind::Text(TextField::new(initial)),
+            hint: hint.to_owned(),
+            initial: initial.to_owned(),
+        });
+        self
+    }
+
+    pub fn choice(mut self, label: &str, options: Vec<String>, chosen: usize) -> Form {
+        let initial = options.get(chosen).cloned().unwrap_or_default();
+        self.fields.push(Field {
+            label: label.to_owned(),
+            kind: FieldKind::Choice { options, chosen },
+            hint: "←/→ to choose".to_owned(),
+            initial,
+        });
+        self
+    }
+
+    /// The value of the field labelled `label` ("" if there is none).
+    pub fn value(&self, label: &str) -> &str {
+        self.fields.iter().find(|f| f.label == label).map_or("", Field::value)
+    }
+
+    /// The value of a text field, trimmed, or `None` when empty.
+    pub fn optional(&self, label: &str) -> Option<String> {
+        let v = self.value(label).trim();
+        (!v.is_empty()).then(|| v.to_owned())
+    }
+
+    pub fn set(&mut self, label: &str, value: &str) {
+        if let Some(field) = self.fields.iter_mut().find(|f| f.label == label) {
+            match &mut field.kind {
+                FieldKind::Text(t) => t.set(value),
+                FieldKind::Choice { options, chosen } => {
+                    if let Some(i) = options.iter().position(|o| o == value) {
+                        *chosen = i;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Something was typed or chosen that has not been saved.
+    pub fn dirty(&self) -> bool {
+        self.fields.iter().any(|f| f.value() != f.initial)
+    }
+
+    pub fn key(&mut self, key: KeyEvent) -> FormEvent {
+        let discarding = std::mem::take(&mut self.discarding);
+        match key.code {
+            KeyCode::Esc => {
+                if self.dirty() && !discarding {
+                    self.discarding = true;
+                    self.error = Some("press esc again to discard what you typed".to_owned());
+                    return FormEvent::Idle;
+                }
+                return FormEvent::Cancel;
+            }
+            KeyCode::Enter => return FormEvent::Submit,
+            KeyCode::Char('s') if key.modifiers.contains(KeyModifiers::CONTROL) => return FormEvent::Submit,
+            KeyCode::Tab | KeyCode::Down => {
+                self.focus = (self.focus + 1) % self.fields.len().max(1);
+                return FormEvent::Idle;
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                self.focus = (self.focus + self.fields.len().max(1) - 1) % self.fields.len().max(1);
+                return FormEvent::Idle;
+            }
+            _ => {}
+        }
+        if discarding {
+            self.error = None;
+        }
+        let focus = self.focus;
+        let Some(field) = self.fields.get_mut(focus) else { return FormEvent::Idle };
+        let changed = match &mut field.kind {
+            FieldKind::Text(t) => {
+                let before = t.value().to_owned();
+                t.key(key) && t.value() != before
+            }
+            FieldKind::Choice { options, chosen } => match key.code {
+                KeyCode::Left | KeyCode::Char('h') => {
+                    *chosen = (*chosen + options.len().max(1) - 1) % options.len().max(1);
+                    true
+                }
+                KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => {
+                    *chosen = (*chosen + 1) % options.len().max(1);
+                    true
+                }
+                _ => false,
+            },
+        };
+        if changed {
+            self.error = None;
+            FormEvent::Edited(focus)
+        } else {
+            FormEvent::Idle
+        }
+    }
+
+    /// Draws the form in a box centred on `full`.
+    pub fn draw(&self, frame: &mut Frame<'_>, full: Rect, theme: Theme) {
+        let label_width = self.fields.iter().map(|f| f.label.chars().count()).max().unwrap_or(0) as u16 + 2;
+        let height = self.fields.len() as u16 + self.notes.len() as u16 + 5 + u16::from(self.error.is_some());
+        let width = full.width.saturating_sub(4).min(100).max(40.min(full.width));
+        let area = centred(full, width, height);
+        frame.render_widget(Clear, area);
+        let block = Block::bordered()
+            .title(Span::styled(format!(" {} ", self.title), theme.title()))
+            .border_style(theme.focused_border());
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        for (i, field) in self.fields.iter().enumerate() {
+            let y = inner.y + i as u16;
+            if y >= inner.bottom() {
+                break;
+            }
+            let focused = i == self.focus;
+            let label_style = if focused { theme.key() } else { Style::new() };
+            frame.render_widget(
+                Paragraph::new(format!("{:>w$} ", field.label, w = usize::from(label_width) - 1)).style(label_style),
+                Rect { x: inner.x, y, width: label_width.min(inner.width), height: 1 },
+            );
+            let value_area =
+                Rect { x: inner.x + label_width, y, width: inner.width.saturating_sub(label_width), height: 1 };
+            match &field.kind {
+                FieldKind::Text(t) if t.value().is_empty() && !focused => {
+                    frame.render_widget(Paragraph::new(field.hint.clone()).style(theme.dim()), value_area);
+                }
+                FieldKind::Text(t) => t.draw(frame, value_area, Style::new(), focused),
+                FieldKind::Choice { options, chosen } => {
+                    let text = options.get(*chosen).map_or("", String::as_str);
+                    let style = if focused { theme.selected() } else { Style::new() };
+                    frame.render_widget(Paragraph::new(format!("‹ {} ›", clean(text))).style(style), value_area);
+                }
+            }
+        }
+        let mut lines: Vec<Line<'static>> = vec![Line::default()];
+        lines.extend(self.notes.iter().cloned());
+        if let Some(e) = &self.error {
+            lines.push(Line::styled(e.clone(), theme.error()));
+        }
+        lines.push(Line::styled("enter save · esc cancel · tab next field", theme.dim()));
+        let y = inner.y + self.fields.len() as u16;
+        let notes = Rect { x: inner.x, y, width: inner.width, height: inner.bottom().saturating_sub(y) };
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), notes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::keymap::keys;
+
+    fn press(form: &mut Form, text: &str) -> Vec<FormEvent> {
+        keys(text).unwrap().into_iter().map(|k| form.key(k)).collect()
+    }
+
+    #[test]
+    fn typing_moving_and_choosing() {
+        let mut form =
+            Form::new("t").text("Name", "full name", "").choice("Channel", vec!["phone".into(), "email".into()], 0);
+        assert!(!form.dirty());
+        press(&mut form, "Jo Bloggs<tab><right>");
+        assert_eq!(form.value("Name"), "Jo Bloggs");
+        assert_eq!(form.value("Channel"), "email");
+        assert!(form.dirty());
+        assert_eq!(press(&mut form, "<enter>"), [FormEvent::Submit]);
+    }
+
+    #[test]
+    fn esc_asks_before_throwing_input_away() {
+        let mut form = Form::new("t").text("Name", "", "");
+        assert_eq!(press(&mut form, "<esc>"), [FormEvent::Cancel]);
+        press(&mut form, "x");
+        assert_eq!(press(&mut form, "<esc>"), [FormEvent::Idle]);
+        assert!(form.error.is_some());
+        assert_eq!(press(&mut form, "<esc>"), [FormEvent::Cancel]);
+        // Typing after the first Esc takes the warning back.
+        press(&mut form, "<esc>y");
+        assert_eq!(press(&mut form, "<esc>"), [FormEvent::Idle]);
+    }
+}

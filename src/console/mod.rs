@@ -1,0 +1,91 @@
+//! The terminal console: ticket queue, account lookup and shared mailbox
+//! side by side.
+//!
+//! Everything the console reads or changes goes through a [`Desk`]; the
+//! console itself holds only what one operator's session needs (what is
+//! selected, what is typed). [`run`] owns the terminal and puts it back as
+//! it found it on quit, on error and on panic.
+
+pub mod accounts;
+pub mod app;
+pub mod desk;
+pub mod form;
+pub mod keymap;
+pub mod mailboxes;
+pub mod pane;
+pub mod queue;
+pub mod text;
+pub mod theme;
+
+use std::io::{self, Stdout};
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+
+pub use app::App;
+pub use desk::{Clock, Desk, DeskExt, LocalDesk};
+pub use keymap::KeyMap;
+pub use theme::Theme;
+
+/// How long the loop waits for input before letting time pass (the clock
+/// in the top bar, the shift changing).
+const TICK: Duration = Duration::from_millis(500);
+
+/// Puts the terminal back: mouse reporting off, the normal screen, cooked
+/// mode. Safe to call more than once.
+fn restore() {
+    let _ = execute!(io::stdout(), DisableMouseCapture, LeaveAlternateScreen);
+    let _ = disable_raw_mode();
+    let _ = execute!(io::stdout(), ratatui::crossterm::cursor::Show);
+}
+
+/// Restores the terminal when dropped, so an early return or an unwinding
+/// panic leaves the operator's shell usable.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn start() -> io::Result<(TerminalGuard, Terminal<CrosstermBackend<Stdout>>)> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // Restore first, so the panic message lands on a normal screen.
+        restore();
+        tracing::error!("console panic: {info}");
+        previous(info);
+    }));
+    enable_raw_mode()?;
+    let guard = TerminalGuard;
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    Ok((guard, terminal))
+}
+
+/// Runs the console until the operator quits.
+pub fn run(mut app: App) -> anyhow::Result<()> {
+    let (_guard, mut terminal) = start()?;
+    while !app.should_quit() {
+        terminal.draw(|frame| app.draw(frame))?;
+        if event::poll(TICK)? {
+            // Take everything already waiting before drawing again, so a
+            // held-down key or a pasted string does not lag.
+            loop {
+                app.handle(event::read()?);
+                if app.should_quit() || !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        } else {
+            app.tick();
+        }
+    }
+    terminal.show_cursor()?;
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! What the three panes share: the context they act in, the hint line they
+//! offer, cross-pane jumps, and a scrolling cursor for long lists.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+
+use super::desk::Desk;
+use super::keymap::{Act, KeyMap};
+use super::theme::Theme;
+use crate::domain::permission::{Action, authorise};
+use crate::domain::ticket::TicketRef;
+use crate::service::{Command, NewTicket, Outcome, ServiceError, ShiftView};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaneId {
+    Queue,
+    Accounts,
+    Mailboxes,
+}
+
+impl PaneId {
+    pub const ALL: [PaneId; 3] = [PaneId::Queue, PaneId::Accounts, PaneId::Mailboxes];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PaneId::Queue => "Ticket queue",
+            PaneId::Accounts => "Account lookup",
+            PaneId::Mailboxes => "Shared mailbox",
+        }
+    }
+}
+
+/// The last thing the console has to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+/// A request from one pane to show something in another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Jump {
+    Account(String),
+    Mailbox(String),
+    Ticket(TicketRef),
+    /// Open the new-ticket form with these fields filled in.
+    NewTicket(Box<NewTicket>),
+}
+
+/// One entry of the hint line: an action, and why it cannot be taken now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    pub act: Act,
+    pub label: &'static str,
+    pub disabled: Option<String>,
+}
+
+impl Hint {
+    pub fn new(act: Act, label: &'static str) -> Hint {
+        Hint { act, label, disabled: None }
+    }
+
+    /// Disabled with the permission table's reason when the operator may not
+    /// take `action` now.
+    pub fn needs(mut self, cx: &Cx<'_>, action: Action) -> Hint {
+        self.disabled = cx.allowed(action).err();
+        self
+    }
+
+    pub fn disabled_because(mut self, reason: impl Into<String>) -> Hint {
+        self.disabled = Some(reason.into());
+        self
+    }
+}
+
+/// What a pane can reach while it handles a key.
+pub struct Cx<'a> {
+    pub desk: &'a dyn Desk,
+    pub shift: &'a ShiftView,
+    pub keymap: &'a KeyMap,
+    pub message: Option<Message>,
+    pub jump: Option<Jump>,
+    /// Set when a command changed something, so every pane reloads.
+    pub changed: bool,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(desk: &'a dyn Desk, shift: &'a ShiftView, keymap: &'a KeyMap) -> Cx<'a> {
+        Cx { desk, shift, keymap, message: None, jump: None, changed: false }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.desk.now()
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.message = Some(Message { text: text.into(), error: false });
+    }
+
+    pub fn warn(&mut self, text: impl Into<String>) {
+        self.message = Some(Message { text: text.into(), error: true });
+    }
+
+    /// Reports a failed command or query in words the operator can act on.
+    pub fn fail(&mut self, error: &ServiceError) {
+        let text = if error.is_conflict() {
+            format!("another operator changed this first, so nothing was saved; the screen has been reloaded ({error})")
+        } else {
+            error.to_string()
+        };
+        self.warn(text);
+    }
+
+    /// Runs a command; on success reports its summary and marks the screen
+    /// for reloading, on failure reports why and returns `None`. A conflict
+    /// also reloads, so the screen shows the other operator's change.
+    pub fn execute(&mut self, command: &Command) -> Option<Outcome> {
+        match self.desk.execute(command) {
+            Ok(outcome) => {
+                self.info(outcome.summary.clone());
+                self.changed = true;
+                Some(outcome)
+            }
+            Err(e) => {
+                if e.is_conflict() {
+                    self.changed = true;
+                }
+                self.fail(&e);
+                None
+            }
+        }
+    }
+
+    /// Whether the operator may take `action` now, for showing it enabled or
+    /// disabled. The service still decides when the command arrives.
+    pub fn allowed(&self, action: Action) -> Result<(), String> {
+        authorise(self.shift.role, self.shift.open, action).map_err(|d| d.0)
+    }
+
+    /// The disabled reason of the hint for `act`, if there is one.
+    pub fn refuse_if_disabled(&mut self, hints: &[Hint], act: Act) -> bool {
+        match hints.iter().find(|h| h.act == act).and_then(|h| h.disabled.clone()) {
+            Some(reason) => {
+                self.warn(format!("{} is not available: {reason}", act.name()));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// What a pane needs to draw itself.
+pub struct View<'a> {
+    pub theme: Theme,
+    pub keymap: &'a KeyMap,
+    pub shift: &'a ShiftView,
+    pub now: DateTime<Utc>,
+    pub focused: bool,
+}
+
+pub trait Pane {
+    /// Reload from the service what the pane shows.
+    fn refresh(&mut self, cx: &mut Cx<'_>);
+    /// A text field has the keys: printable characters go to it, and the
+    /// keymap only sees what the pane does not take.
+    fn typing(&self) -> bool;
+    /// Handles a key. `act` is what the keymap makes of it in this pane.
+    /// Returns false when the pane did not use it.
+    fn key(&mut self, key: KeyEvent, act: Option<Act>, cx: &mut Cx<'_>) -> bool;
+    /// The actions that make sense now, for the hint line.
+    fn hints(&self, cx: &Cx<'_>) -> Vec<Hint>;
+    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>);
+    /// Forms and dialogs, drawn over the whole screen when the pane has the focus.
+    fn draw_popup(&mut self, _frame: &mut Frame<'_>, _full: Rect, _view: &View<'_>) {}
+    /// A form holds input that has not been saved.
+    fn unsaved(&self) -> bool;
+    /// A mouse click at a screen position inside the pane.
+    fn click(&mut self, _column: u16, _row: u16, _cx: &mut Cx<'_>) -> bool {
+        false
+    }
+    /// Shows what another pane asked for; false if it is not this pane's.
+    fn jump(&mut self, jump: &Jump, cx: &mut Cx<'_>) -> bool;
+    /// A short line about the pane's state for the title (e.g. "12 open").
+    fn title(&self) -> String;
+}
+
+/// A selection in a list of `len` rows, and the first row on screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl Cursor {
+    /// Moves for a navigation action; false for any other action.
+    pub fn navigate(&mut self, act: Act, len: usize, page: usize) -> bool {
+        let page = page.max(1);
+        match act {
+            Act::Up => self.selected = self.selected.saturating_sub(1),
+            Act::Down => self.selected = (self.selected + 1).min(len.saturating_sub(1)),
+            Act::Top => self.selected = 0,
+            Act::Bottom => self.selected = len.saturating_sub(1),
+            Act::PageUp => self.selected = self.selected.saturating_sub(page),
+            Act::PageDown => self.selected = (self.selected + page).min(len.saturating_sub(1)),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Keeps the selection inside the list and on screen for `height` rows;
+    /// returns the range of rows to draw.
+    pub fn window(&mut self, len: usize, height: usize) -> std::ops::Range<usize> {
+        self.selected = self.selected.min(len.saturating_sub(1));
+        if height == 0 {
+            return 0..0;
+        }
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height));
+        self.offset..(self.offset + height).min(len)
+    }
+
+    /// Selects the row drawn at screen line `line` of a list whose first row
+    /// is at `top`; true if that is a row.
+    pub fn click(&mut self, top: u16, line: u16, len: usize) -> bool {
+        if line < top {
+            return false;
+        }
+        let index = self.offset + usize::from(line - top);
+        if index < len {
+            self.selected = index;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// A rectangle of `width`×`height` centred in `area`, clipped to it.
+pub fn centred(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cursor_stays_in_the_list_and_on_screen() {
+        let mut c = Cursor::default();
+        assert_eq!(c.window(100, 10), 0..10);
+        c.navigate(Act::PageDown, 100, 10);
+        c.navigate(Act::Down, 100, 10);
+        assert_eq!(c.selected, 11);
+        assert_eq!(c.window(100, 10), 2..12);
+        c.navigate(Act::Bottom, 100, 10);
+        assert_eq!(c.window(100, 10), 90..100);
+        // The list shrank under the cursor.
+        assert_eq!(c.window(5, 10), 0..5);
+        assert_eq!(c.selected, 4);
+        assert!(c.click(3, 5, 5));
+        assert_eq!(c.selected, 2);
+        assert!(!c.click(3, 9, 5));
+        assert!(!c.navigate(Act::Claim, 5, 10));
+    }
+}

@@ -1,0 +1,6 @@
+//! The console driven the way an operator drives it: key strings into the
+//! app, and the screen read back from ratatui's test backend.
+
+mod world;
+
+mod frame;
