@@ -309,11 +309,8 @@ impl App {
             other => {
                 // A pane action the pane did not take: say why, if the hint line knows.
                 let hints = self.with_pane_quiet_hints();
-                match hints.into_iter().find(|h| h.act == other) {
-                    Some(Hint { disabled: Some(reason), .. }) => {
-                        self.message = Some(Message { text: format!("{}: {reason}", other.name()), error: true })
-                    }
-                    _ => {}
+                if let Some(Hint { disabled: Some(reason), .. }) = hints.into_iter().find(|h| h.act == other) {
+                    self.message = Some(Message { text: format!("{}: {reason}", other.name()), error: true });
                 }
             }
         }
