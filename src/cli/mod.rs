@@ -6,7 +6,7 @@ mod bulk;
 mod identity;
 mod print;
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -75,12 +75,17 @@ fn open_service(db: &Path, mode: OpenMode) -> Result<Service> {
 /// Runs one invocation.
 pub fn run(cli: Cli) -> Result<()> {
     let db = db_path(&cli);
-    let ctx = match clock(&cli)? {
+    let rehearsal = clock(&cli)?;
+    let ctx = match rehearsal {
         Some(now) => Ctx::rehearsal(os_user()?, now),
         None => Ctx::new(os_user()?, Utc::now()),
     };
     let json = cli.json;
+    let on_terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let Some(command) = cli.command else {
+        if on_terminal && !json {
+            return console(&db, rehearsal);
+        }
         let service = open_service(&db, OpenMode::Existing)?;
         return print::reply(&service.query(&ctx, &Query::Shift)?, json);
     };
@@ -94,7 +99,10 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Demo { scale } => bulk::demo(&db, &ctx, &scale, json),
+        Cmd::Demo { scale } => {
+            bulk::demo(&db, &ctx, &scale, json)?;
+            if on_terminal && !json { console(&db, rehearsal) } else { Ok(()) }
+        }
         Cmd::Import { kind, file, skip_bad } => {
             let service = open_service(&db, OpenMode::Existing)?;
             bulk::import(&service, &ctx, &kind, &file, skip_bad, json)
@@ -114,6 +122,31 @@ pub fn run(cli: Cli) -> Result<()> {
                 Request::Query(q) => print::reply(&service.query(&ctx, &q)?, json),
             }
         }
+    }
+}
+
+/// Opens the console on `db` for the operating-system user, on the real
+/// clock or, for a supervisor's rehearsal, from the `--now` instant.
+fn console(db: &Path, rehearsal: Option<DateTime<Utc>>) -> Result<()> {
+    use crate::console::{App, Clock, KeyMap, LocalDesk, Theme};
+    let keymap = match keymap_file() {
+        Some(path) => KeyMap::load(&path).context("the keymap file has a mistake: fix the line or remove the file")?,
+        None => KeyMap::default(),
+    };
+    let service = std::sync::Arc::new(open_service(db, OpenMode::Existing)?);
+    let clock = rehearsal.map_or(Clock::System, Clock::rehearsal_from);
+    let desk = LocalDesk::new(service, os_user()?, clock);
+    let app = App::new(Box::new(desk), keymap, Theme::from_env())?;
+    tracing::info!(db = %db.display(), "console opened");
+    crate::console::run(app)
+}
+
+/// The user's keymap file: `CAREDESK_KEYS`, else `keys.conf` in the user's
+/// caredesk config directory.
+fn keymap_file() -> Option<PathBuf> {
+    match std::env::var_os("CAREDESK_KEYS") {
+        Some(path) if !path.is_empty() => Some(PathBuf::from(path)),
+        _ => dirs::config_dir().map(|d| d.join("caredesk").join("keys.conf")),
     }
 }
 

@@ -274,6 +274,7 @@ pub fn reply(reply: &Reply, as_json: bool) -> Result<()> {
                 );
             }
         }
+        Reply::TicketDetail(d) => return self::reply(&Reply::Ticket(Box::new(d.ticket.clone())), false),
         Reply::TicketSlots(slots) => {
             for s in slots {
                 println!("{}  due {}", s.reference, rfc3339(s.due_at));

@@ -425,7 +425,14 @@ impl App {
         }
         self.draw_message(frame, message);
         self.draw_hints(frame, hints);
-        let view = View { theme: self.theme, keymap: &self.keymap, shift: &self.shift, now, focused: true };
+        let view = View {
+            desk: self.desk.as_ref(),
+            theme: self.theme,
+            keymap: &self.keymap,
+            shift: &self.shift,
+            now,
+            focused: true,
+        };
         self.panes.get_mut(self.focus).draw_popup(frame, full, &view);
         match &self.overlay {
             Some(Overlay::Help { scroll }) => self.draw_help(frame, full, *scroll),
@@ -461,7 +468,14 @@ impl App {
 
     fn draw_pane(&mut self, frame: &mut Frame<'_>, id: PaneId, area: Rect, now: DateTime<Utc>) {
         self.areas.push((id, area));
-        let view = View { theme: self.theme, keymap: &self.keymap, shift: &self.shift, now, focused: id == self.focus };
+        let view = View {
+            desk: self.desk.as_ref(),
+            theme: self.theme,
+            keymap: &self.keymap,
+            shift: &self.shift,
+            now,
+            focused: id == self.focus,
+        };
         self.panes.get_mut(id).draw(frame, area, &view);
     }
 
@@ -511,13 +525,25 @@ impl App {
         }
     }
 
+    /// The focused pane's hints, most important first, cut to fit the
+    /// line; the help and quit keys are always shown.
     fn draw_hints(&self, frame: &mut Frame<'_>, area: Rect) {
         let cx = Cx::new(self.desk.as_ref(), &self.shift, &self.keymap);
-        let mut hints = self.pane(self.focus).hints(&cx);
-        hints.push(Hint::new(Act::Help, "keys"));
-        hints.push(Hint::new(Act::Quit, "quit"));
+        let hints = self.pane(self.focus).hints(&cx);
+        let tail = [Hint::new(Act::Help, "keys"), Hint::new(Act::Quit, "quit")];
+        let width = |h: &Hint| self.keymap.key_label(h.act).chars().count() + h.label.chars().count() + 3;
+        let mut room = usize::from(area.width).saturating_sub(tail.iter().map(width).sum());
+        let mut shown: Vec<Hint> = Vec::new();
+        for hint in hints {
+            if width(&hint) > room {
+                break;
+            }
+            room -= width(&hint);
+            shown.push(hint);
+        }
+        shown.extend(tail);
         let mut spans = Vec::new();
-        for h in hints {
+        for h in shown {
             let key = self.keymap.key_label(h.act);
             if h.disabled.is_some() {
                 spans.push(Span::styled(format!("{key} {}", h.label), self.theme.disabled()));

@@ -16,7 +16,7 @@ use crate::domain::sms::SmsMessage;
 use crate::domain::ticket::{Ticket, TicketRef};
 use crate::service::{
     AccountView, Command, Ctx, MailboxView, Outcome, Query, QueueView, Reply, Service, ServiceError, ShiftView,
-    TicketFilter, TicketRow, TicketSlot,
+    TicketDetail, TicketFilter, TicketRow, TicketSlot,
 };
 
 pub trait Desk {
@@ -137,6 +137,12 @@ pub trait DeskExt: Desk {
     fn ticket(&self, reference: TicketRef) -> Result<Ticket, ServiceError> {
         match self.query(&Query::Ticket { reference })? {
             Reply::Ticket(t) => Ok(*t),
+            _ => Err(unexpected("ticket")),
+        }
+    }
+    fn ticket_detail(&self, reference: TicketRef) -> Result<TicketDetail, ServiceError> {
+        match self.query(&Query::TicketDetail { reference })? {
+            Reply::TicketDetail(d) => Ok(*d),
             _ => Err(unexpected("ticket")),
         }
     }

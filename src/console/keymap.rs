@@ -105,6 +105,7 @@ actions! {
     RemoveMember, "remove-member", Mailboxes, "remove the selected member", ["-", "delete"];
     ChangeOwner, "change-owner", Mailboxes, "give the mailbox a new owner", ["o"];
     RevealOwner, "reveal-owner", Mailboxes, "show or mask the owner's mobile", ["v"];
+    LogMailboxTicket, "log-mailbox-ticket", Mailboxes, "log the request as a ticket (out of hours: for the resolver group)", ["t"];
 }
 
 /// A key with its modifiers, comparable and printable.

@@ -153,6 +153,8 @@ impl<'a> Cx<'a> {
 
 /// What a pane needs to draw itself.
 pub struct View<'a> {
+    /// For reading the rows that come into sight; drawing never writes.
+    pub desk: &'a dyn Desk,
     pub theme: Theme,
     pub keymap: &'a KeyMap,
     pub shift: &'a ShiftView,

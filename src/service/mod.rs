@@ -28,8 +28,8 @@ pub use command::{Command, NewTicket, Outcome, ResetReceipt, Subject, SweepItem,
 pub use error::ServiceError;
 pub use gateway::{CommandGateway, OutboxOnly, SmsGateway};
 pub use query::{
-    AccountView, MAX_SLOTS, MailboxView, Query, QueueView, Reply, ShiftView, StatusFilter, TicketFilter, TicketRow,
-    TicketSlot,
+    AccountView, MAX_SLOTS, MailboxView, Query, QueueView, Reply, ShiftView, StatusFilter, TicketDetail, TicketFilter,
+    TicketRow, TicketSlot,
 };
 
 use crate::domain::audit::{AuditDraft, AuditEntry};

@@ -182,6 +182,10 @@ pub enum Query {
     Ticket {
         reference: TicketRef,
     },
+    /// A ticket with the addresses and organisation name it refers to.
+    TicketDetail {
+        reference: TicketRef,
+    },
     Tickets {
         view: QueueView,
         status: StatusFilter,
@@ -251,6 +255,16 @@ pub struct MailboxView {
     pub not_accessed_recently: bool,
 }
 
+/// A ticket as the ticket view shows it: the linked records by address,
+/// the organisation by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub account: Option<String>,
+    pub mailbox: Option<String>,
+    pub organisation: Option<String>,
+}
+
 /// A queue row: what the list shows without the body or the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketRow {
@@ -295,6 +309,7 @@ pub enum Reply {
     Mailbox(Box<MailboxView>),
     Mailboxes(Vec<Mailbox>),
     Ticket(Box<Ticket>),
+    TicketDetail(Box<TicketDetail>),
     Tickets(Vec<TicketRow>),
     TicketSlots(Vec<TicketSlot>),
     Route(Routing),
@@ -341,6 +356,18 @@ impl Service {
             Query::Ticket { reference } => Reply::Ticket(Box::new(self.load_ticket(*reference)?)),
             Query::Tickets { view, status, limit } => {
                 Reply::Tickets(self.ticket_rows(&ctx.operator, view, *status, *limit)?)
+            }
+            Query::TicketDetail { reference } => {
+                let ticket = self.load_ticket(*reference)?;
+                let account = ticket.account.map(|id| self.store.account(id)).transpose()?.flatten();
+                let mailbox = ticket.mailbox.map(|id| self.store.mailbox(id)).transpose()?.flatten();
+                let organisation = ticket.ods.as_ref().map(|o| self.store.organisation(o)).transpose()?.flatten();
+                Reply::TicketDetail(Box::new(TicketDetail {
+                    account: account.map(|a| a.address.to_string()),
+                    mailbox: mailbox.map(|m| m.address.to_string()),
+                    organisation: organisation.map(|o| o.name),
+                    ticket,
+                }))
             }
             Query::TicketSlots { view, filter } => {
                 Reply::TicketSlots(self.ticket_slots(&ctx.operator, view, filter)?)

@@ -3,4 +3,7 @@
 
 mod world;
 
+mod accounts;
 mod frame;
+mod mailboxes;
+mod queue;

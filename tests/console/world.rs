@@ -122,7 +122,7 @@ impl World {
         }
         let day = chrono::Duration::days(1);
         world.ticket(t0 + day, ticket(Category::NewAccount, "Jo Bloggs", Some(OAK), "New starter on Monday"));
-        world.ticket(t0 + day * 6, ticket(Category::Leaver, "Jo Bloggs", Some(OAK), "Sam is leaving"));
+        world.ticket(t0 + day * 4, ticket(Category::Leaver, "Jo Bloggs", Some(OAK), "Sam is leaving"));
         world.ticket(
             utc("2026-11-22T20:00:00Z"),
             ticket(Category::PasswordReset, "Pat Lee", Some(OAK), "Forgotten password"),

@@ -1,0 +1,210 @@
+//! The ticket queue: tabs, filter, the ticket view, and every way of
+//! working a ticket, each checked against what the service then holds.
+
+use caredesk::console::App;
+use caredesk::console::pane::PaneId;
+use caredesk::domain::routing::{Category, Queue};
+use caredesk::domain::ticket::{Ticket, TicketRef, TicketStatus};
+use caredesk::service::{Command, Ctx, Query, Reply};
+
+use crate::world::*;
+
+fn ticket(world: &World, reference: TicketRef) -> Ticket {
+    match world.service.query(&Ctx::new(SUP, in_hours()), &Query::Ticket { reference }).unwrap() {
+        Reply::Ticket(t) => *t,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn selected(app: &App) -> TicketRef {
+    app.queue().selected().expect("a selected ticket")
+}
+
+#[test]
+fn tabs_show_each_queue_in_due_order() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    assert_eq!(app.queue().tab_label(), "NAS");
+    assert_eq!(app.queue().len(), 2);
+    let counts: Vec<(String, usize)> = (0..5)
+        .map(|_| {
+            app.press("]");
+            (app.queue().tab_label().to_owned(), app.queue().len())
+        })
+        .collect();
+    let want = [("helpdesk", 1), ("resolver", 1), ("mine", 0), ("all open", 4), ("NAS", 2)];
+    assert_eq!(counts, want.map(|(l, n)| (l.to_owned(), n)));
+    // Due order: the older new-starter request comes first.
+    let first = ticket(&world, selected(&app));
+    assert_eq!(first.category, Category::NewAccount);
+    app.press("j");
+    assert_eq!(ticket(&world, selected(&app)).category, Category::Leaver);
+}
+
+#[test]
+fn claim_puts_the_ticket_in_mine_and_cannot_be_repeated() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    let reference = selected(&app);
+    app.press("c");
+    assert_eq!(ticket(&world, reference).assignee.as_deref(), Some(NAS));
+    assert!(message(&app).contains("claimed"), "{}", message(&app));
+    app.press("c");
+    assert!(message(&app).contains("already yours"), "{}", message(&app));
+    app.press(":queue mine<enter>");
+    assert_eq!(app.queue().tab_label(), "mine");
+    assert_eq!(app.queue().selected(), Some(reference));
+}
+
+#[test]
+fn a_claim_lost_to_another_operator_says_who_won() {
+    let world = World::new();
+    let mut mine = world.app(NAS, in_hours());
+    let reference = selected(&mine);
+    world.run(SUP, in_hours(), &Command::Claim { reference });
+    mine.press("c");
+    assert!(message(&mine).contains(SUP), "{}", message(&mine));
+    assert_eq!(ticket(&world, reference).assignee.as_deref(), Some(SUP));
+    // The screen now shows the winner.
+    assert!(screen(&mut mine, 160, 48).contains(&format!("{SUP} ")), "the row should name {SUP}");
+}
+
+#[test]
+fn assign_status_note_and_reply_go_through_forms() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    let reference = selected(&app);
+    // Operators in name order after "nobody": harry, nina, rita, sup.
+    app.press("a<right><right><enter>");
+    assert_eq!(ticket(&world, reference).assignee.as_deref(), Some(NAS));
+    app.press("s<right><enter>");
+    assert_eq!(ticket(&world, reference).status, TicketStatus::InProgress);
+    app.press("iChecked the DSPT status<enter>");
+    app.press("rWe have set this up<enter>");
+    let t = ticket(&world, reference);
+    let texts: Vec<&str> = t.timeline.iter().map(|e| e.text.as_str()).collect();
+    assert!(texts.contains(&"Checked the DSPT status"), "{texts:?}");
+    assert!(texts.contains(&"We have set this up"), "{texts:?}");
+    // The ticket view shows the timeline.
+    app.press("<enter>");
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("[note] Checked the DSPT status"), "{text}");
+    assert!(text.contains("[reply] We have set this up"), "{text}");
+    app.press("<esc>");
+    assert!(app.queue().detail().is_none());
+}
+
+#[test]
+fn an_empty_note_is_refused_in_the_form_and_esc_asks_before_discarding() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("i<enter>");
+    assert!(app.queue().has_form(), "an empty note must not be saved");
+    app.press("half a thought<esc>");
+    assert!(app.queue().has_form(), "the first esc only warns");
+    app.press("<esc>");
+    assert!(!app.queue().has_form());
+}
+
+#[test]
+fn link_then_follow_to_the_account() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    let reference = selected(&app);
+    app.press("lsam.smith@nhs.net<enter>");
+    assert!(ticket(&world, reference).account.is_some(), "{}", message(&app));
+    app.press("<enter>o");
+    assert_eq!(app.focus(), PaneId::Accounts);
+}
+
+#[test]
+fn a_new_ticket_previews_its_route_and_lands_in_that_queue() {
+    let world = World::new();
+    let mut app = world.app(HELPDESK, out_of_hours());
+    app.press("n");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some("password-reset"));
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("→ national helpdesk queue"), "{text}");
+    // Five steps right: leaver, a complex request.
+    app.press("<right><right><right><right><right>");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some("leaver"));
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("→ resolver group queue · work from Tue 24 Nov 09:00"), "{text}");
+    assert!(text.contains("still needs: the organisation's ODS code"), "{text}");
+    app.press("<tab><tab>Jo Bloggs<tab><tab><tab>V1A2B<tab><tab><tab><tab>Ann Jones leaves Friday<enter>");
+    assert!(!app.queue().has_form(), "{}", message(&app));
+    assert_eq!(app.queue().tab_label(), "resolver");
+    let t = ticket(&world, selected(&app));
+    assert_eq!((t.category, t.routing.queue), (Category::Leaver, Queue::Resolver));
+    assert_eq!(t.subject, "Ann Jones leaves Friday");
+}
+
+#[test]
+fn a_refused_new_ticket_keeps_the_form_and_says_why() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    // Leaver without an ODS code.
+    app.press("n<right><right><right><right><right><tab><tab>Jo Bloggs<enter>");
+    assert!(app.queue().has_form());
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("ODS"), "{text}");
+    assert_eq!(app.queue().form_value("Requester").as_deref(), Some("Jo Bloggs"));
+}
+
+#[test]
+fn the_filter_line_narrows_the_list() {
+    let world = World::new();
+    let mut app = world.app(SUP, in_hours());
+    assert_eq!(app.queue().tab_label(), "all open");
+    assert_eq!(app.queue().len(), 4);
+    app.press("/cat:leaver<enter>");
+    assert_eq!(app.queue().len(), 1);
+    app.press("/org:X9Y8Z<enter>");
+    assert_eq!(app.queue().len(), 0);
+    assert!(screen(&mut app, 120, 30).contains("no tickets match the filter"));
+    app.press("/<ctrl-u>status:new org:V1A2B<enter>");
+    assert_eq!(app.queue().len(), 4);
+    app.press("/colour:red<enter>");
+    assert!(message(&app).contains("unknown filter"), "{}", message(&app));
+    app.press("<esc><esc>");
+    assert!(app.queue().filter().is_default());
+}
+
+#[test]
+fn work_outside_the_operators_queue_is_shown_disabled_with_the_reason() {
+    let world = World::new();
+    let mut app = world.app(HELPDESK, in_hours());
+    app.press(":queue nas<enter>");
+    app.press("c");
+    assert!(message(&app).contains("helpdesk agents do simple tasks"), "{}", message(&app));
+    assert_eq!(ticket(&world, selected(&app)).assignee, None);
+}
+
+#[test]
+fn only_the_rows_on_screen_are_read() {
+    let world = World::new();
+    for i in 0..300 {
+        let new = crate::world::ticket(Category::Unlock, "Pat Lee", Some(OAK), &format!("Locked out {i}"));
+        world.run(SUP, out_of_hours(), &Command::CreateTicket(new));
+    }
+    let mut app = world.app(HELPDESK, out_of_hours());
+    screen(&mut app, 80, 24);
+    assert_eq!(app.queue().len(), 301);
+    assert!(app.queue().rows_read() <= 20, "read {} rows for one screen", app.queue().rows_read());
+    app.press("G");
+    screen(&mut app, 80, 24);
+    assert!(app.queue().rows_read() <= 40, "read {} rows for two screens", app.queue().rows_read());
+    assert!(screen(&mut app, 80, 24).contains("CD-000304"), "the last row is on screen");
+}
+
+#[test]
+fn snapshots_of_the_queue() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    insta::assert_snapshot!("queue_80x24", screen(&mut app, 80, 24));
+    insta::assert_snapshot!("queue_160x48", screen(&mut app, 160, 48));
+    app.press("iCalled back, no answer<enter><enter>");
+    insta::assert_snapshot!("ticket_view_80x24", screen(&mut app, 80, 24));
+    app.press("<esc>n");
+    insta::assert_snapshot!("new_ticket_160x48", screen(&mut app, 160, 48));
+}
