@@ -15,7 +15,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
 
 use super::desk::DeskExt;
@@ -26,12 +26,16 @@ use super::text::clean;
 use super::theme::Theme;
 use crate::domain::account::{Account, AccountStatus};
 use crate::domain::lifecycle::{DueReason, LEAVER_DELETED_AFTER_DAYS, LifecycleDue, Transition};
+use crate::domain::mailbox::check_owner;
 use crate::domain::permission::Action;
+use crate::domain::refusal::Refusal;
 use crate::domain::routing::{Category, Channel};
 use crate::domain::sms::Delivery;
 use crate::domain::ticket::TicketRef;
 use crate::domain::validate::{Mobile, OdsCode};
-use crate::service::{AccountView, Command, NewTicket, Outcome, Query, Reply, ServiceError, Subject, Verification};
+use crate::service::{
+    AccountView, Command, NewTicket, Outcome, Query, Reply, ResetReceipt, ServiceError, Subject, Verification,
+};
 
 /// The most matches a search shows: the list narrows as the operator types,
 /// so a longer one is a sign to type more, not to scroll.
@@ -44,8 +48,13 @@ const DUPLICATES: usize = 5;
 const OUTBOX_LOOKBACK: usize = 50;
 /// At this inner width and wider the results and the details stand side by side.
 const SIDE_BY_SIDE: u16 = 100;
+/// Narrower than this, each result takes two lines: name and status over
+/// address and ODS code, so none of them is cut short.
+const TWO_LINE_ROWS: u16 = 60;
+/// The widest a form's note line is made, so it fits an 80-column screen.
+const NOTE_WIDTH: usize = 72;
 /// The width of the labels in the details.
-const LABEL: usize = 10;
+const LABEL: usize = 11;
 
 const TICKET_HINT: &str = "CD-000123 to record the steps on it (optional)";
 const VERIFY: [&str; 3] = ["security questions", "registered mobile", "shared mailbox owner"];
@@ -77,6 +86,8 @@ pub struct AccountPane {
     /// Where the search line and the result rows were last drawn, for clicks.
     search_area: Rect,
     rows_area: Rect,
+    /// Screen lines per result, as last drawn.
+    row_height: u16,
 }
 
 impl AccountPane {
@@ -185,7 +196,7 @@ impl AccountPane {
             return true;
         }
         let before = self.cursor.selected;
-        let page = usize::from(self.rows_area.height);
+        let page = usize::from(self.rows_area.height / self.row_height.max(1));
         if !self.cursor.navigate(act, self.found.len(), page) {
             return false;
         }
@@ -325,34 +336,50 @@ impl AccountPane {
             return;
         }
         self.rows_area = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
-        let range = self.cursor.window(self.found.len(), usize::from(self.rows_area.height));
+        let two_lines = self.row_height > 1;
+        let shown = usize::from(self.rows_area.height / self.row_height.max(1));
+        let range = self.cursor.window(self.found.len(), shown);
         let status_width = self.found.iter().map(|a| status_word(a).len()).max().unwrap_or(0);
         let ods_width = self.found.iter().map(|a| a.ods.as_str().len()).max().unwrap_or(0).max(3);
         let rows = self.found[range.clone()].iter().zip(range).map(|(a, i)| {
             let style = if i == self.cursor.selected { theme.selected() } else { Style::new() };
-            Row::new(vec![
-                Cell::from(clean(&a.display_name()).into_owned()),
-                Cell::from(a.address.to_string()),
-                Cell::from(status_word(a)),
-                Cell::from(a.ods.to_string()),
-            ])
-            .style(style)
+            let name = clean(&a.display_name()).into_owned();
+            let cells = if two_lines {
+                vec![
+                    Cell::from(Text::from(vec![Line::from(name), Line::from(a.address.to_string())])),
+                    Cell::from(Text::from(vec![Line::from(status_word(a)), Line::from(a.ods.to_string())])),
+                ]
+            } else {
+                vec![
+                    Cell::from(name),
+                    Cell::from(a.address.to_string()),
+                    Cell::from(status_word(a)),
+                    Cell::from(a.ods.to_string()),
+                ]
+            };
+            Row::new(cells).height(self.row_height).style(style)
         });
-        let widths = [
-            Constraint::Fill(2),
-            Constraint::Fill(3),
-            Constraint::Length(status_width as u16),
-            Constraint::Length(ods_width as u16),
-        ];
-        let header = Row::new(["Name", "Address", "Status", "ODS"]).style(theme.title());
-        frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
+        let table = if two_lines {
+            let widths = [Constraint::Fill(1), Constraint::Length(status_width.max(ods_width) as u16)];
+            Table::new(rows, widths).header(Row::new(["Name, address", "Status"]).style(theme.title()))
+        } else {
+            let widths = [
+                Constraint::Fill(2),
+                Constraint::Fill(3),
+                Constraint::Length(status_width as u16),
+                Constraint::Length(ods_width as u16),
+            ];
+            Table::new(rows, widths).header(Row::new(["Name", "Address", "Status", "ODS"]).style(theme.title()))
+        };
+        frame.render_widget(table.column_spacing(1), area);
     }
 
     fn draw_details(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let Some(account) = &self.view else { return };
         let mailboxes = self.mailboxes();
         let selected = (self.focus == Focus::Mailboxes).then_some(self.mailbox);
-        let lines = details(account, &mailboxes, selected, self.reveal, view.now, view.theme);
+        let how = DetailStyle { theme: view.theme, now: view.now, reveal: self.reveal, width: usize::from(area.width) };
+        let lines = details(account, &mailboxes, selected, &how);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
     }
 }
@@ -482,13 +509,14 @@ impl Pane for AccountPane {
         frame.render_widget(block, area);
         let [search, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         self.draw_search(frame, search, view);
+        self.row_height = if body.width < TWO_LINE_ROWS { 2 } else { 1 };
         let (list, details) = if body.width >= SIDE_BY_SIDE {
             let [list, details] =
                 Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).spacing(1).areas(body);
             (list, Block::new().borders(Borders::LEFT).border_style(view.theme.border()).inner(details))
         } else {
             let most = (body.height * 2 / 5).max(3);
-            let rows = (self.found.len() as u16 + 1).clamp(2, most);
+            let rows = (self.found.len() as u16 * self.row_height + 1).clamp(2, most);
             let [list, details] = Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(body);
             let rule = Block::new().borders(Borders::TOP).border_style(view.theme.border());
             frame.render_widget(rule.clone(), details);
@@ -518,7 +546,8 @@ impl Pane for AccountPane {
             return true;
         }
         let before = self.cursor.selected;
-        if self.rows_area.contains(at) && self.cursor.click(self.rows_area.y, row, self.found.len()) {
+        let line = self.rows_area.y + (row.saturating_sub(self.rows_area.y)) / self.row_height.max(1);
+        if self.rows_area.contains(at) && self.cursor.click(self.rows_area.y, line, self.found.len()) {
             self.focus = Focus::Results;
             if self.cursor.selected != before {
                 self.load(cx);
@@ -550,73 +579,119 @@ impl Pane for AccountPane {
 // ---------------------------------------------------------------------------
 // What the details say.
 
+/// What the details of an account are drawn with.
+struct DetailStyle {
+    theme: Theme,
+    now: DateTime<Utc>,
+    reveal: bool,
+    /// The inner width, for wrapping each value under its own column.
+    width: usize,
+}
+
 /// The selected account in words: who, where it stands, how to reach them.
+/// `selected` is the highlighted entry of `mailboxes`.
 fn details(
     view: &AccountView,
     mailboxes: &[(String, bool)],
     selected: Option<usize>,
-    reveal: bool,
-    now: DateTime<Utc>,
-    theme: Theme,
+    how: &DetailStyle,
 ) -> Vec<Line<'static>> {
-    let account = &view.account;
-    let mut lines = vec![
-        Line::styled(clean(&account.display_name()).into_owned(), theme.title()),
-        Line::from(account.address.to_string()),
-    ];
-    let mut status = account.status.label().to_owned();
-    if let Some(next) = &view.next {
-        status = format!("{status}: {}", next_in_words(next, now));
-    }
-    let status_style = match account.status {
-        AccountStatus::Active | AccountStatus::PendingActivation => Style::new(),
-        _ => theme.amber(),
+    let (account, theme, now) = (&view.account, how.theme, how.now);
+    let mut sheet = Sheet { lines: Vec::new(), width: how.width };
+    sheet.lines.push(Line::styled(clean(&account.display_name()).into_owned(), theme.title()));
+    sheet.lines.push(Line::from(account.address.to_string()));
+    let status = match &view.next {
+        Some(next) => format!("{}: {}", account.status.label(), next_in_words(next, now)),
+        None => account.status.label().to_owned(),
     };
-    lines.push(labelled("Status", Span::styled(status, status_style)));
+    let calm = matches!(account.status, AccountStatus::Active | AccountStatus::PendingActivation);
+    sheet.row("Status", status, if calm { Style::new() } else { theme.amber() });
     if let Some(at) = account.locked_at {
-        lines.push(labelled("Locked", Span::styled(format!("since {}", when(at, now)), theme.red())));
+        sheet.row("Locked", format!("since {}", when(at, now)), theme.red());
     }
     match &view.organisation {
         Some(org) => {
-            lines.push(labelled("Org", Span::raw(format!("{} ({})", clean(&org.name), org.ods))));
-            lines.push(labelled("", Span::raw(format!("administered by {}", org.administered_by.describe()))));
+            sheet.row("Org", format!("{} ({})", clean(&org.name), org.ods), Style::new());
+            sheet.row("", format!("administered by {}", org.administered_by.describe()), Style::new());
             if let Err(refusal) = org.may_hold_accounts() {
-                lines.push(labelled("", Span::styled(refusal.to_string(), theme.amber())));
+                sheet.row("", refusal.to_string(), theme.amber());
+            }
+            if org.administered_by != account.administered_by {
+                sheet.row("", format!("this account: {}", account.administered_by.describe()), theme.amber());
             }
         }
-        None => lines.push(labelled("Org", Span::raw(format!("{} (not on record)", account.ods)))),
-    }
-    if account.administered_by
-        != view.organisation.as_ref().map_or(account.administered_by.clone(), |o| o.administered_by.clone())
-    {
-        lines.push(labelled("", Span::raw(format!("this account: {}", account.administered_by.describe()))));
+        None => sheet.row("Org", format!("{} (not on record)", account.ods), theme.amber()),
     }
     if let Some(mobile) = account.mobile() {
-        let shown = if reveal { mobile.to_string() } else { mobile.masked() };
+        let shown = if how.reveal { mobile.to_string() } else { mobile.masked() };
         let directory =
             if account.mobile_hidden { "hidden from the NHS Directory" } else { "shown in the NHS Directory" };
-        lines.push(labelled("Mobile", Span::raw(format!("{shown} · {directory}"))));
+        sheet.row("Mobile", format!("{shown} · {directory}"), Style::new());
     }
     let login = account.last_login_at.map_or_else(|| "never".to_owned(), |at| when(at, now));
-    lines.push(labelled("Last login", Span::raw(login)));
-    lines.push(labelled("Password", Span::raw(password_words(account, now))));
+    sheet.row("Last login", login, Style::new());
+    sheet.row("Password", password_words(account, now), Style::new());
     if mailboxes.is_empty() {
-        lines.push(labelled("Mailboxes", Span::styled("none", theme.dim())));
+        sheet.row("Mailboxes", "none".to_owned(), theme.dim());
     }
     for (i, (address, owner)) in mailboxes.iter().enumerate() {
-        let text = format!("{} {address}", if *owner { "owner of " } else { "member of" });
         let style = if selected == Some(i) { theme.selected() } else { Style::new() };
-        lines.push(labelled(if i == 0 { "Mailboxes" } else { "" }, Span::styled(text, style)));
+        let role = if *owner { "owner" } else { "member" };
+        sheet.row(if i == 0 { "Mailboxes" } else { "" }, format!("{address} ({role})"), style);
     }
     if !view.tickets.is_empty() {
         let refs: Vec<String> = view.tickets.iter().map(ToString::to_string).collect();
-        lines.push(labelled("Tickets", Span::raw(refs.join(", "))));
+        sheet.row("Tickets", refs.join(", "), Style::new());
     }
-    lines
+    sheet.lines
 }
 
-fn labelled(label: &str, value: Span<'static>) -> Line<'static> {
-    Line::from(vec![Span::raw(format!("{label:<LABEL$}")), value])
+/// Labelled lines whose values wrap under their own column, so the labels
+/// stay readable in a narrow pane.
+struct Sheet {
+    lines: Vec<Line<'static>>,
+    width: usize,
+}
+
+impl Sheet {
+    fn row(&mut self, label: &str, value: String, style: Style) {
+        let width = self.width.saturating_sub(LABEL).max(10);
+        for (i, part) in wrap_words(&value, width).into_iter().enumerate() {
+            let label = if i == 0 { label } else { "" };
+            self.lines.push(Line::from(vec![Span::raw(format!("{label:<LABEL$}")), Span::styled(part, style)]));
+        }
+    }
+}
+
+/// Form notes broken into lines that fit a form on an 80-column screen:
+/// a form makes room for as many lines as it has notes, however they wrap.
+fn fit(notes: Vec<Line<'static>>) -> Vec<Line<'static>> {
+    notes
+        .into_iter()
+        .flat_map(|line| {
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            wrap_words(&text, NOTE_WIDTH).into_iter().map(Line::from)
+        })
+        .collect()
+}
+
+/// Splits `text` at spaces into lines of at most `width` characters (a
+/// longer word gets a line of its own).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let line = lines.last_mut().expect("there is always a line");
+        let used = line.chars().count();
+        if used > 0 && used + 1 + word.chars().count() > width {
+            lines.push(word.to_owned());
+        } else {
+            if used > 0 {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
 }
 
 fn password_words(account: &Account, now: DateTime<Utc>) -> String {
@@ -882,7 +957,7 @@ impl TaskKind {
             TaskKind::Reset(task) => task.submit(form),
             TaskKind::Leaver(task) => task.submit(form, cx.now()),
             TaskKind::Joiner(task) => task.submit(form),
-            TaskKind::NewAccount(task) => Ok(task.submit(form, cx)),
+            TaskKind::NewAccount(task) => Ok(task.submit(form)),
         };
         next.unwrap_or_else(|error| {
             form.error = Some(error);
@@ -963,7 +1038,7 @@ impl ResetTask {
                 self.owner_fields = form.fields.drain(1..3).collect();
             }
         }
-        form.notes = self.notes(form);
+        form.notes = fit(self.notes(form));
     }
 
     fn registered(&self) -> String {
@@ -988,7 +1063,8 @@ impl ResetTask {
         vec![
             Line::from(how),
             Line::from(format!(
-                "A temporary password goes by text to {to}; it is never shown here, and must be changed at the next login."
+                "A temporary password goes by text to {to}; it is never shown here, and must be changed at \
+                 the next login."
             )),
         ]
     }
@@ -997,14 +1073,14 @@ impl ResetTask {
         let ticket = ticket_field(form)?;
         let name = clean(&self.account.display_name()).into_owned();
         let mut lines = vec![Line::from(format!("Reset the password of {name} <{}>.", self.account.address))];
-        let verified_by = match form.value("Verified by") {
+        let (verified_by, to) = match form.value("Verified by") {
             v if v == VERIFY[0] => {
                 lines.push(Line::from("Verified by the security questions."));
-                Verification::SecurityQuestions
+                (Verification::SecurityQuestions, self.registered())
             }
             v if v == VERIFY[1] => {
                 lines.push(Line::from(format!("Verified by the registered mobile {}.", self.registered())));
-                Verification::RegisteredMobile
+                (Verification::RegisteredMobile, self.registered())
             }
             _ => {
                 let owner = chosen(form, "Owner", &self.owners).ok_or_else(|| {
@@ -1012,8 +1088,9 @@ impl ResetTask {
                 })?;
                 let mobile = Mobile::parse(form.value("Mobile")).map_err(|e| e.to_string())?;
                 lines.push(Line::from(format!(
-                    "Verified by {}, shared mailbox owner, who checked the caller locally.",
-                    clean(&person(owner))
+                    "Verified by {}, owner of a shared mailbox of {}, who checked the caller locally.",
+                    clean(&person(owner)),
+                    clean(&self.organisation)
                 )));
                 if self.account.mobile() != Some(&mobile) {
                     lines.push(Line::from(format!(
@@ -1022,12 +1099,10 @@ impl ResetTask {
                         mobile.masked()
                     )));
                 }
-                Verification::Owner { owner: owner.address.to_string(), mobile: mobile.to_string() }
+                let verification =
+                    Verification::Owner { owner: owner.address.to_string(), mobile: mobile.as_str().to_owned() };
+                (verification, mobile.masked())
             }
-        };
-        let to = match &verified_by {
-            Verification::Owner { mobile, .. } => Mobile::parse(mobile).map(|m| m.masked()).unwrap_or_default(),
-            _ => self.registered(),
         };
         lines.push(Line::from(format!("The temporary password goes by text to {to}.")));
         if let Some(t) = ticket {
@@ -1038,7 +1113,7 @@ impl ResetTask {
     }
 
     /// Where the temporary password went, and the outbox's masked copy.
-    fn receipt(receipt: &crate::service::ResetReceipt, cx: &mut Cx<'_>) -> Vec<Line<'static>> {
+    fn receipt(receipt: &ResetReceipt, cx: &mut Cx<'_>) -> Vec<Line<'static>> {
         let mut lines = vec![
             Line::from(format!(
                 "Temporary password for {} to {}: {}.",
@@ -1101,7 +1176,7 @@ impl LeaverTask {
             );
         }
         form = form.text("Ticket", TICKET_HINT, "");
-        form.notes = task.notes(cx.now());
+        form.notes = fit(task.notes(cx.now()));
         Task::new(TaskKind::Leaver(task), form)
     }
 
@@ -1119,10 +1194,7 @@ impl LeaverTask {
         }
         let mut seen = std::collections::HashSet::new();
         found.retain(|a| {
-            a.id != view.account.id
-                && a.ods == view.account.ods
-                && crate::domain::mailbox::check_owner(a).is_ok()
-                && seen.insert(a.id)
+            a.id != view.account.id && a.ods == view.account.ods && check_owner(a).is_ok() && seen.insert(a.id)
         });
         found
     }
@@ -1214,7 +1286,7 @@ impl JoinerTask {
             .text("ODS code", "of the organisation taking the account", "")
             .text("Mailboxes", "its shared mailboxes to join, separated by commas (optional)", "")
             .text("Ticket", TICKET_HINT, "");
-        form.notes = intro.clone();
+        form.notes = fit(intro.clone());
         Task::new(TaskKind::Joiner(JoinerTask { address: account.address.to_string(), intro }), form)
     }
 
@@ -1224,14 +1296,14 @@ impl JoinerTask {
         if form.fields.get(field).is_none_or(|f| f.label != "ODS code") {
             return;
         }
-        form.notes = self.intro.clone();
+        form.notes = fit(self.intro.clone());
         let ods = form.value("ODS code").trim().to_owned();
         let Some(line) = organisation_note(cx, &ods) else { return };
-        form.notes.push(line);
+        form.notes.extend(fit(vec![line]));
         let names: Vec<String> =
             cx.desk.find_mailboxes(&ods, 8).unwrap_or_default().iter().map(|m| m.address.to_string()).collect();
         if !names.is_empty() {
-            form.notes.push(Line::from(format!("Its shared mailboxes: {}", names.join(", "))));
+            form.notes.extend(fit(vec![Line::from(format!("Its shared mailboxes: {}", names.join(", ")))]));
         }
     }
 
@@ -1279,7 +1351,7 @@ impl NewAccountTask {
                 self.duplicates = if first.is_empty() || last.is_empty() {
                     Vec::new()
                 } else {
-                    let found = cx.desk.find_accounts(&format!("{first} {last}"), DUPLICATES).unwrap_or_default();
+                    let found = cx.desk.find_accounts(&format!("{last}, {first}"), DUPLICATES).unwrap_or_default();
                     found.into_iter().filter(|a| a.status != AccountStatus::Deleted).collect()
                 };
             }
@@ -1292,7 +1364,7 @@ impl NewAccountTask {
             Some("ODS code") => self.organisation = organisation_note(cx, form.value("ODS code")),
             _ => {}
         }
-        form.notes = self.notes();
+        form.notes = fit(self.notes());
     }
 
     fn notes(&self) -> Vec<Line<'static>> {
@@ -1301,7 +1373,7 @@ impl NewAccountTask {
             lines.push(Line::from("This person may already have an account:"));
             for a in &self.duplicates {
                 lines.push(Line::from(format!(
-                    "  {} <{}> {} {}",
+                    "· {} <{}> {} {}",
                     clean(&a.display_name()),
                     a.address,
                     a.ods,
@@ -1323,10 +1395,10 @@ impl NewAccountTask {
         lines
     }
 
-    fn submit(&mut self, form: &mut Form, _cx: &mut Cx<'_>) -> Next {
+    fn submit(&mut self, form: &mut Form) -> Next {
         if !self.armed && !self.duplicates.is_empty() {
             self.armed = true;
-            form.notes = self.notes();
+            form.notes = fit(self.notes());
             return Next::Stay;
         }
         Next::Run(Command::CreateAccount {
@@ -1342,14 +1414,14 @@ impl NewAccountTask {
     /// The service found likely duplicates the name search did not (the
     /// same registration email): show them, and let Enter save anyway.
     fn refused(&mut self, form: &mut Form, error: &ServiceError) {
-        if let ServiceError::Refused(crate::domain::refusal::Refusal::PossibleDuplicates { matches }) = error {
+        if let ServiceError::Refused(Refusal::PossibleDuplicates { matches }) = error {
             self.armed = true;
             form.error = Some(format!(
                 "this person may already have an account: {}; check with the caller, and press enter again if \
                  this is someone else",
                 matches.join(", ")
             ));
-            form.notes = self.notes();
+            form.notes = fit(self.notes());
         }
     }
 }

@@ -580,11 +580,22 @@ impl Pane for MailboxPane {
             _ => {}
         }
         if self.shown.is_some() {
-            hints.push(self.change_hint(cx, Act::AddMember, "add"));
-            hints.push(self.remove_hint(cx));
-            hints.push(self.change_hint(cx, Act::ChangeOwner, "owner"));
+            let changes = [
+                self.change_hint(cx, Act::AddMember, "add"),
+                self.remove_hint(cx),
+                self.change_hint(cx, Act::ChangeOwner, "owner"),
+            ];
+            let ticket = Hint::new(Act::LogMailboxTicket, "ticket").needs(cx, Action::LogTicket);
+            // A narrow hint line drops what does not fit from the end: when
+            // changes are refused, logging a ticket is what is left to do.
+            if changes[0].disabled.is_some() {
+                hints.push(ticket);
+                hints.extend(changes);
+            } else {
+                hints.extend(changes);
+                hints.push(ticket);
+            }
             hints.push(Hint::new(Act::RevealOwner, if self.reveal { "mask" } else { "reveal" }));
-            hints.push(Hint::new(Act::LogMailboxTicket, "ticket").needs(cx, Action::LogTicket));
         }
         hints
     }

@@ -839,7 +839,7 @@ fn columns(width: u16) -> Vec<Column> {
     let mut used = 0u16;
     let mut chosen = Vec::new();
     for (id, _, w, _) in by_priority {
-        if used + w + 1 <= width {
+        if used + w < width {
             used += w + 1;
             chosen.push(id);
         }

@@ -137,9 +137,14 @@ fn reason(role: Role, in_hours: bool, action: Action) -> String {
     use Action::*;
     match (role, action) {
         (_, ManageOperators | SetPolicy | ReadAudit) => "only a supervisor may do this".to_owned(),
-        (Role::Helpdesk | Role::Nas, ComplexAccountTask | MailboxChange | OrganisationChange | Import) => {
+        (Role::Helpdesk | Role::Nas, ComplexAccountTask | MailboxChange | OrganisationChange | Import) if !in_hours => {
             "out of hours only simple tasks can be done now (password reset, activation help, directory \
              visibility, unlock): log this as a ticket and it goes to the resolver group for the next NAS opening"
+                .to_owned()
+        }
+        (Role::Helpdesk, ComplexAccountTask | MailboxChange | OrganisationChange | Import) => {
+            "helpdesk agents do the simple tasks (password reset, activation help, directory visibility, unlock): \
+             log this as a ticket and it goes to the NAS queue"
                 .to_owned()
         }
         (Role::Helpdesk, _) => "helpdesk agents do simple tasks and work the helpdesk queue; \

@@ -1,1 +1,319 @@
+//! Account lookup: searching, the details, and the account tasks as an
+//! operator does them by keys.
 
+use crate::world::*;
+use caredesk::console::App;
+use caredesk::console::pane::{Pane, PaneId};
+use caredesk::domain::account::AccountStatus;
+use caredesk::domain::routing::{Category, Queue};
+use caredesk::domain::sms::PASSWORD_MASK;
+use caredesk::service::{AccountView, Command, Ctx, MailboxView, Query, QueueView, Reply, StatusFilter, TicketRow};
+
+fn account(world: &World, address: &str) -> AccountView {
+    match world.service.query(&Ctx::new(SUP, in_hours()), &Query::Account { address: address.into() }) {
+        Ok(Reply::Account(view)) => *view,
+        other => panic!("account {address}: {other:?}"),
+    }
+}
+
+fn mailbox(world: &World, address: &str) -> MailboxView {
+    match world.service.query(&Ctx::new(SUP, in_hours()), &Query::Mailbox { address: address.into() }) {
+        Ok(Reply::Mailbox(view)) => *view,
+        other => panic!("mailbox {address}: {other:?}"),
+    }
+}
+
+fn tickets(world: &World) -> Vec<TicketRow> {
+    let query = Query::Tickets { view: QueueView::All, status: StatusFilter::Open, limit: 100 };
+    match world.service.query(&Ctx::new(SUP, in_hours()), &query) {
+        Ok(Reply::Tickets(rows)) => rows,
+        other => panic!("tickets: {other:?}"),
+    }
+}
+
+fn outbox(world: &World) -> Vec<caredesk::domain::sms::SmsMessage> {
+    match world.service.query(&Ctx::new(SUP, in_hours()), &Query::Outbox { limit: 10 }) {
+        Ok(Reply::Outbox(messages)) => messages,
+        other => panic!("outbox: {other:?}"),
+    }
+}
+
+/// A console in the account pane with `text` searched for.
+fn searched(world: &World, operator: &str, at: chrono::DateTime<chrono::Utc>, text: &str) -> App {
+    let mut app = world.app(operator, at);
+    app.press(&format!("2/{text}<enter>"));
+    app
+}
+
+#[test]
+fn the_search_narrows_as_the_operator_types() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("2/s");
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("Sam Smith"), "{text}");
+    app.press("m");
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("sam.smith@nhs.net"), "{text}");
+    assert!(!text.contains("Jo Bloggs"), "{text}");
+    assert_eq!(app.accounts().selected_address(), Some("sam.smith@nhs.net"));
+    // Keys go to the search box until Enter leaves it.
+    assert_eq!(app.focus(), PaneId::Accounts);
+    app.press("<backspace><backspace>bloggs<enter>");
+    assert_eq!(app.accounts().selected_address(), Some("jo.bloggs@nhs.net"));
+}
+
+#[test]
+fn the_search_finds_by_mobile_and_by_ods_code() {
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), "07700 900102");
+    assert_eq!(app.accounts().selected_address(), Some("ann.jones@nhs.net"));
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("Ann Jones"), "{text}");
+    assert!(!text.contains("Sam Smith"), "{text}");
+
+    let mut app = searched(&world, NAS, in_hours(), "v1a2b");
+    let text = screen(&mut app, 80, 30);
+    for name in ["Jo Bloggs", "Sam Smith", "Ann Jones", "Pat Lee"] {
+        assert!(text.contains(name), "{name} missing:\n{text}");
+    }
+    assert!(text.contains("4 found"), "{text}");
+    app.press("<down><down>");
+    assert_eq!(app.accounts().selected_address(), Some("ann.jones@nhs.net"));
+}
+
+#[test]
+fn the_details_mask_the_mobile_until_revealed() {
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), "bloggs");
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("07*** ***100"), "{text}");
+    assert!(!text.contains("07700 900100"), "{text}");
+    assert!(text.contains("Oak Lodge (V1A2B)"), "{text}");
+    assert!(text.contains("inactive in 83 days"), "{text}");
+    assert!(text.contains("oaklodge.team@nhs.net (owner)"), "{text}");
+    app.press("v");
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("07700 900100"), "{text}");
+    app.press("v");
+    assert!(screen(&mut app, 80, 24).contains("07*** ***100"));
+}
+
+#[test]
+fn the_directory_visibility_goes_round_through_the_service() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "bloggs");
+    assert!(screen(&mut app, 80, 24).contains("shown in the NHS Directory"));
+    app.press("d");
+    assert!(account(&world, "jo.bloggs@nhs.net").account.mobile_hidden, "{}", message(&app));
+    assert!(screen(&mut app, 80, 24).contains("hidden from the NHS Directory"));
+    app.press("d");
+    assert!(!account(&world, "jo.bloggs@nhs.net").account.mobile_hidden, "{}", message(&app));
+    assert!(screen(&mut app, 80, 24).contains("shown in the NHS Directory"));
+}
+
+#[test]
+fn an_owner_verified_reset_shows_the_outbox_entry_and_never_the_password() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "smith");
+    app.press("p");
+    assert!(app.accounts().has_task());
+    // Choose the owner route: the owner and the mobile they confirm appear.
+    app.press("<right><right>");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("Jo Bloggs <jo.bloggs@nhs.net>"), "{text}");
+    app.press("<down><down>07700 900555<enter>");
+    let text = screen(&mut app, 140, 30);
+    assert!(text.contains("Verified by Jo Bloggs <jo.bloggs@nhs.net>"), "{text}");
+    assert!(text.contains("changes from 07*** ***101 to 07*** ***555"), "{text}");
+    app.press("<enter>");
+
+    let sent = outbox(&world);
+    let newest = sent.first().expect("an outbox entry");
+    assert_eq!(newest.address.as_str(), "sam.smith@nhs.net");
+    assert_eq!(newest.to.as_str(), "07700900555");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains(&format!("Outbox #{}", newest.seq)), "{text}");
+    assert!(text.contains("to 07*** ***555"), "{text}");
+    assert!(text.contains(PASSWORD_MASK), "{text}");
+    assert!(text.contains("kept in the outbox"), "{text}");
+    assert!(newest.text.contains(PASSWORD_MASK), "{}", newest.text);
+    // The only password-shaped thing on screen is the mask.
+    let words: Vec<&str> = newest.text.split_whitespace().collect();
+    let after_is = words.iter().position(|w| *w == "is").map(|i| words[i + 1]);
+    assert_eq!(after_is, Some(PASSWORD_MASK));
+    assert!(!app.accounts().unsaved());
+
+    app.press("<enter>");
+    assert!(!app.accounts().has_task());
+    let view = account(&world, "sam.smith@nhs.net");
+    assert!(view.account.must_change_password);
+}
+
+#[test]
+fn an_owner_cannot_be_offered_to_vouch_for_themselves() {
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), "bloggs");
+    app.press("p<right><right>");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("nobody else owns one of its shared mailboxes"), "{text}");
+    app.press("<enter>");
+    assert!(screen(&mut app, 100, 30).contains("no other shared mailbox owner"));
+    assert!(app.accounts().has_task());
+}
+
+#[test]
+fn a_leaver_who_owns_a_mailbox_names_a_new_owner_first() {
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), "bloggs");
+    app.press("x");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("New owner"), "{text}");
+    assert!(text.contains("owns oaklodge.team@nhs.net"), "{text}");
+    // Members of the mailbox are offered first.
+    assert!(text.contains("‹ Sam Smith <sam.smith@nhs.net> ›"), "{text}");
+    app.press("<enter>");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("oaklodge.team@nhs.net passes to sam.smith@nhs.net"), "{text}");
+    assert_ne!(account(&world, "jo.bloggs@nhs.net").account.status, AccountStatus::Leaver, "not before confirming");
+    app.press("<enter>");
+    assert!(!app.accounts().has_task(), "{}", message(&app));
+    assert!(message(&app).contains("marked as a leaver"), "{}", message(&app));
+    assert_eq!(account(&world, "jo.bloggs@nhs.net").account.status, AccountStatus::Leaver);
+    let team = mailbox(&world, TEAM);
+    assert_eq!(team.owner.map(|o| o.address.to_string()).as_deref(), Some("sam.smith@nhs.net"));
+    assert!(screen(&mut app, 80, 24).contains("unless taken as a joiner"));
+}
+
+#[test]
+fn a_joiner_moves_to_the_organisation_typed() {
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), "lee");
+    app.press("m");
+    app.press("x9y8z");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("does not meet the information-governance requirement"), "{text}");
+    app.press("<enter>");
+    assert!(app.accounts().has_task(), "a refused joiner keeps the form");
+    assert_eq!(account(&world, "pat.lee@nhs.net").account.ods.as_str(), OAK);
+}
+
+#[test]
+fn a_new_account_shows_likely_duplicates_while_typing() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("2n");
+    app.press("Sam<tab>Smit");
+    assert!(!screen(&mut app, 100, 30).contains("may already have an account"));
+    app.press("h");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("may already have an account"), "{text}");
+    assert!(text.contains("Sam Smith <sam.smith@nhs.net>"), "{text}");
+    app.press("<tab>07700 900777<tab>X1234<tab>sam@elsewhere.example<enter>");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("Enter again creates the account anyway"), "{text}");
+    assert!(app.accounts().has_task(), "the first enter only warns");
+}
+
+#[test]
+fn a_new_account_with_a_mobile_in_use_is_refused_and_keeps_the_input() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("2nSam<tab>Smyth<tab>07700900101<tab>V1A2B<tab>sam.smyth@oaklodge.example<enter>");
+    assert!(app.accounts().has_task());
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("is already registered to sam.smith@nhs.net"), "{text}");
+    assert!(text.contains("Smyth"), "{text}");
+    assert!(app.accounts().unsaved());
+}
+
+#[test]
+fn a_new_account_at_an_organisation_failing_ig_is_refused_with_the_reason() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("2nZed<tab>Quinn<tab>07700900999<tab>X9Y8Z<tab>zed@elm.example<enter>");
+    assert!(app.accounts().has_task());
+    assert!(message(&app).contains("does not meet the information-governance requirement"), "{}", message(&app));
+    let text = screen(&mut app, 120, 30);
+    assert!(text.contains("Quinn"), "{text}");
+    assert!(text.contains("DSPT"), "{text}");
+}
+
+#[test]
+fn a_new_account_once_saved_is_shown() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("2nZed<tab>Quinn<tab>07700900999<tab>V1A2B<tab>zed@oaklodge.example<enter>");
+    assert!(!app.accounts().has_task(), "{}", message(&app));
+    assert_eq!(app.accounts().selected_address(), Some("zed.quinn@nhs.net"));
+    assert!(screen(&mut app, 80, 24).contains("pending activation"));
+}
+
+#[test]
+fn out_of_hours_a_helpdesk_agent_logs_a_leaver_as_a_ticket() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "bloggs");
+    app.press("x");
+    assert!(!app.accounts().has_task());
+    assert!(message(&app).contains("out of hours only simple tasks"), "{}", message(&app));
+    app.press("t");
+    assert_eq!(app.focus(), PaneId::Queue, "{}", message(&app));
+    assert!(app.queue().has_form(), "{}", message(&app));
+    app.press("<enter>");
+    let logged = tickets(&world)
+        .into_iter()
+        .find(|t| t.subject == "Leaver: jo.bloggs@nhs.net")
+        .unwrap_or_else(|| panic!("no ticket logged: {}", message(&app)));
+    assert_eq!(logged.category, Category::Leaver);
+    assert_eq!(logged.queue, Queue::Resolver);
+    assert_eq!(logged.requester, "Jo Bloggs");
+}
+
+#[test]
+fn the_ticket_logged_follows_the_last_action_tried() {
+    let world = World::new();
+    let mut app = searched(&world, RESOLVER, out_of_hours(), "lee");
+    app.press("m");
+    assert!(message(&app).contains("resolver group works its queue"), "{}", message(&app));
+    app.press("t");
+    assert_eq!(app.focus(), PaneId::Queue, "{}", message(&app));
+    app.press("<enter>");
+    let logged = tickets(&world).into_iter().find(|t| t.subject == "Move: pat.lee@nhs.net");
+    assert_eq!(logged.map(|t| t.category), Some(Category::Move), "{}", message(&app));
+}
+
+#[test]
+fn a_locked_account_is_unlocked() {
+    let world = World::new();
+    world.run(NAS, in_hours(), &Command::RecordLock { address: "ann.jones@nhs.net".into() });
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "jones");
+    assert!(screen(&mut app, 80, 24).contains("Locked     since 23 Nov 10:30"));
+    app.press("u");
+    assert_eq!(account(&world, "ann.jones@nhs.net").account.locked_at, None, "{}", message(&app));
+    app.press("u");
+    assert!(message(&app).contains("not locked"), "{}", message(&app));
+}
+
+#[test]
+fn the_account_command_shows_the_account() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press(":account pat.lee@nhs.net<enter>");
+    assert_eq!(app.focus(), PaneId::Accounts);
+    assert_eq!(app.accounts().selected_address(), Some("pat.lee@nhs.net"));
+    assert!(screen(&mut app, 80, 24).contains("Pat Lee"));
+}
+
+#[test]
+fn pane_80x24() {
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), "v1a2b");
+    insta::assert_snapshot!("accounts_80x24", screen(&mut app, 80, 24));
+}
+
+#[test]
+fn pane_160x48() {
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), "v1a2b");
+    insta::assert_snapshot!("accounts_160x48", screen(&mut app, 160, 48));
+}

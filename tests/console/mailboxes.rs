@@ -195,6 +195,9 @@ fn a_helpdesk_agent_is_refused_changes_with_the_reason() {
     let world = World::new();
     for at in [in_hours(), out_of_hours()] {
         let mut app = showing_team(HELPDESK, at, &world);
+        let text = screen(&mut app, 80, 24);
+        let hint_line = text.lines().last().unwrap_or_default();
+        assert!(hint_line.starts_with("/ find  enter open  t ticket"), "{hint_line}");
         for key in ["+", "-", "o"] {
             app.press(key);
             assert!(!app.mailboxes().dialog_open(), "{key}");

@@ -1,0 +1,236 @@
+//! The real binary in a real terminal: tmux runs `caredesk` on a demo
+//! database, the test types at it and reads the screen back, as an
+//! operator would see it.
+//!
+//! The walk-through: find an account, reset its password with the
+//! owner-verified flow and see the outbox entry, log an out-of-hours
+//! leaver request and find it in the resolver group's queue, then quit and
+//! check the terminal was handed back clean (normal screen, cursor shown,
+//! mouse reporting off).
+//!
+//! It needs tmux, which `.ci/run` installs when it is missing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, Duration as Span, TimeZone, Utc, Weekday};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_caredesk");
+const WIDTH: u16 = 160;
+const HEIGHT: u16 = 48;
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("could not run {cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn caredesk_json(db: &Path, args: &[&str]) -> Value {
+    let out = run(Command::new(BIN).arg("--db").arg(db).arg("--json").args(args));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("caredesk {args:?} did not print JSON: {e}"))
+}
+
+/// A tmux server of this test's own, so nothing the operator runs is touched.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(command: &str) -> Tmux {
+        let tmux = Tmux { socket: format!("caredesk-e2e-{}", std::process::id()) };
+        let size = (WIDTH.to_string(), HEIGHT.to_string());
+        tmux.cmd(&["new-session", "-d", "-s", "e2e", "-x", &size.0, "-y", &size.1, command]);
+        tmux
+    }
+
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("tmux is needed for this test (`.ci/run` installs it): {e}"));
+        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    /// Types a key string: literal text, or tmux key names in `<…>`.
+    fn keys(&self, text: &str) {
+        let mut rest = text;
+        while !rest.is_empty() {
+            if let Some(stripped) = rest.strip_prefix('<') {
+                let end = stripped.find('>').expect("a closed <key>");
+                self.cmd(&["send-keys", "-t", "e2e", &stripped[..end]]);
+                rest = &stripped[end + 1..];
+            } else {
+                let end = rest.find('<').unwrap_or(rest.len());
+                self.cmd(&["send-keys", "-t", "e2e", "-l", &rest[..end]]);
+                rest = &rest[end..];
+            }
+            // Give the console a moment, as a person would.
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    /// Waits until the screen shows `text`; fails with the screen if it never does.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "the screen never showed {text:?}; it shows:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn flag(&self, name: &str) -> String {
+        self.cmd(&["display-message", "-p", "-t", "e2e", &format!("#{{{name}}}")]).trim().to_owned()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
+    }
+}
+
+/// The next weekday evening at 20:00 UTC (after 17:00 in London in summer
+/// and winter): out of hours, and in the future so the demo's history is behind it.
+fn next_weekday_evening() -> chrono::DateTime<Utc> {
+    let mut day = Utc::now() + Span::days(1);
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day += Span::days(1);
+    }
+    Utc.with_ymd_and_hms(day.year(), day.month(), day.day(), 20, 0, 0).single().expect("a valid instant")
+}
+
+/// A shared mailbox with an active owner and an active member who owns
+/// nothing: the member forgets their password, the owner vouches for them.
+/// Returns (member address, member mobile, owner address).
+fn reset_candidate(db: &Path) -> (String, String, String) {
+    // Mailbox names start with their organisation's; a letter finds some.
+    let mailboxes: Vec<Value> = ["a", "b", "c", "s"]
+        .iter()
+        .flat_map(|prefix| caredesk_json(db, &["mailbox", "find", prefix]).as_array().cloned().unwrap_or_default())
+        .collect();
+    for mailbox in &mailboxes {
+        let view = caredesk_json(db, &["mailbox", "show", mailbox["address"].as_str().expect("an address")]);
+        let owner = &view["owner"];
+        if owner["status"] != "active" {
+            continue;
+        }
+        for member in view["members"].as_array().expect("a list of members") {
+            let address = member["address"].as_str().unwrap_or_default();
+            let owns =
+                caredesk_json(db, &["account", "show", address])["owns"].as_array().is_some_and(|o| !o.is_empty());
+            if member["status"] == "active" && address != owner["address"] && !owns {
+                if let Some(mobile) = member["personal"]["mobile"].as_str() {
+                    let owner = owner["address"].as_str().unwrap_or_default();
+                    return (address.to_owned(), mobile.to_owned(), owner.to_owned());
+                }
+            }
+        }
+    }
+    panic!("the demo has no shared mailbox with an active owner and an active member");
+}
+
+#[test]
+fn an_operator_session_in_a_real_terminal() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db: PathBuf = dir.path().join("demo");
+    // Off a terminal, `demo` builds the database, prints its summary and exits.
+    let built = run(Command::new(BIN).arg("--db").arg(&db).arg("demo"));
+    assert!(String::from_utf8_lossy(&built.stdout).contains("demo database ready"));
+    let (address, mobile, owner) = reset_candidate(&db);
+    let evening = next_weekday_evening().to_rfc3339();
+
+    let console = format!(
+        "env TERM=xterm-256color NO_COLOR=1 {BIN} --db {} --now {evening}; echo \"caredesk exited with $?\"; sleep 600",
+        db.display()
+    );
+    let tmux = Tmux::start(&console);
+    tmux.wait_for("out of hours — NAS opens");
+
+    // Find the account.
+    tmux.keys(&format!("2/{address}<Enter>"));
+    tmux.wait_for(&address);
+
+    // Owner-verified reset: the third way of verifying, then this owner
+    // among those the organisation offers, then the mobile the owner
+    // confirms; then confirm.
+    tmux.keys("p<Right><Right>");
+    tmux.wait_for("Owner");
+    tmux.keys("<Down>");
+    for _ in 0..50 {
+        let screen = tmux.screen();
+        let offered = screen.lines().find(|l| l.contains("Owner ‹")).unwrap_or_default().to_owned();
+        if offered.contains(&format!("<{owner}>")) {
+            break;
+        }
+        tmux.keys("<Right>");
+    }
+    tmux.wait_for(&format!("<{owner}>"));
+    tmux.keys(&format!("<Down>{mobile}<Enter>"));
+    tmux.wait_for("The temporary password goes by text to");
+    tmux.keys("<Enter>");
+    let receipt = tmux.wait_for("Outbox #");
+    let seq: u64 = receipt
+        .split("Outbox #")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no outbox number on screen:\n{receipt}"));
+    assert!(!receipt.contains(&mobile), "the full mobile is on screen:\n{receipt}");
+    tmux.keys("<Escape>");
+
+    // Out of hours, a leaver request is logged for the resolver group: the
+    // leaver action, then the key that logs it as a ticket, then save.
+    tmux.keys("x");
+    std::thread::sleep(Duration::from_millis(300));
+    tmux.keys("<Escape>t");
+    tmux.wait_for("New ticket");
+    let form = tmux.wait_for("→ resolver group queue");
+    assert!(form.contains("leaver"), "{form}");
+    tmux.keys("<Enter>");
+    let queue = tmux.wait_for("logged for the resolver group queue");
+    let reference = queue
+        .split_whitespace()
+        .find(|w| w.starts_with("CD-") && queue.contains(&format!("{w} logged")))
+        .unwrap_or_else(|| panic!("no ticket reference in the message:\n{queue}"))
+        .to_owned();
+    assert!(queue.contains("Ticket queue · resolver"), "the resolver queue is shown:\n{queue}");
+    let row = queue.lines().find(|l| l.contains(&format!("│{reference} "))).unwrap_or_default();
+    assert!(row.contains("leaver"), "the new ticket's row is in the resolver queue:\n{queue}");
+
+    // Quit, and the terminal is the operator's again.
+    tmux.keys("q");
+    let after = tmux.wait_for("caredesk exited with 0");
+    assert!(!after.contains("Ticket queue"), "the console's screen was left behind:\n{after}");
+    assert_eq!(tmux.flag("alternate_on"), "0", "still on the alternate screen");
+    assert_eq!(tmux.flag("cursor_flag"), "1", "the cursor is hidden");
+    assert_eq!(tmux.flag("mouse_any_flag"), "0", "mouse reporting is still on");
+    assert_eq!(tmux.flag("keypad_cursor_flag"), "0", "cursor keys left in application mode");
+
+    // The console has let the database go; what it showed is what was stored.
+    let outbox = caredesk_json(&db, &["outbox", "--limit", "1"]);
+    let newest = &outbox["outbox"].as_array().expect("a list of messages")[0];
+    assert_eq!(newest["seq"].as_u64(), Some(seq), "the outbox entry on screen is the newest");
+    assert_eq!(newest["address"], address.as_str());
+    let tickets = caredesk_json(&db, &["ticket", "list", "--queue", "resolver", "--limit", "500"]);
+    let logged = tickets
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|t| t["ref"] == reference.as_str())
+        .unwrap_or_else(|| panic!("{reference} is not in the resolver queue: {tickets}"));
+    assert_eq!(logged["category"], "leaver");
+    assert_eq!(logged["subject"], format!("Leaver: {address}").as_str());
+}
