@@ -219,12 +219,14 @@ impl App {
     }
 
     /// Time passed without input: follow the shift changing and re-read
-    /// lists now and then.
-    pub fn tick(&mut self) {
+    /// lists now and then. Returns whether anything was re-read.
+    pub fn tick(&mut self) -> bool {
         let now = self.desk.now();
-        if now >= self.shift.changes_at || now - self.refreshed_at >= REFRESH_EVERY {
+        let due = now >= self.shift.changes_at || now - self.refreshed_at >= REFRESH_EVERY;
+        if due {
             self.refresh_all();
         }
+        due
     }
 
     pub fn handle(&mut self, event: Event) {
@@ -565,6 +567,18 @@ impl App {
             .border_style(self.theme.focused_border());
         frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
     }
+}
+
+/// The key table for the README, generated from the keymap so a test can
+/// tell when the two disagree.
+pub fn key_table(keymap: &KeyMap) -> String {
+    let mut out = String::from("| where | keys | action | what it does |\n|---|---|---|---|\n");
+    for act in Act::ALL {
+        let keys: Vec<String> = keymap.keys(*act).iter().map(|k| format!("`{k}`")).collect();
+        let keys = keys.join(" ").replace('|', "\\|");
+        out.push_str(&format!("| {} | {keys} | {} | {} |\n", act.scope().label(), act.name(), act.about()));
+    }
+    out
 }
 
 /// The help screen, generated from the keymap.

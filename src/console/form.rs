@@ -237,8 +237,13 @@ impl Form {
     /// Draws the form in a box centred on `full`.
     pub fn draw(&self, frame: &mut Frame<'_>, full: Rect, theme: Theme) {
         let label_width = self.fields.iter().map(|f| f.label.chars().count()).max().unwrap_or(0) as u16 + 2;
-        let height = self.fields.len() as u16 + self.notes.len() as u16 + 5 + u16::from(self.error.is_some());
         let width = full.width.saturating_sub(4).min(100).max(40.min(full.width));
+        // Notes and the error wrap, so the box is as tall as they will be.
+        let inner_width = usize::from(width.saturating_sub(2)).max(1);
+        let rows = |w: usize| w.div_ceil(inner_width).max(1) as u16;
+        let notes: u16 = self.notes.iter().map(|l| rows(l.width())).sum();
+        let error = self.error.as_ref().map_or(0, |e| rows(e.chars().count()));
+        let height = self.fields.len() as u16 + notes + error + 5;
         let area = centred(full, width, height);
         frame.render_widget(Clear, area);
         let block = Block::bordered()

@@ -18,7 +18,11 @@ pub mod text;
 pub mod theme;
 
 use std::io::{self, Stdout};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Timelike;
 
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -68,12 +72,34 @@ fn start() -> io::Result<(TerminalGuard, Terminal<CrosstermBackend<Stdout>>)> {
     Ok((guard, terminal))
 }
 
-/// Runs the console until the operator quits.
+/// Redraws are at most this close together; input that arrives faster is
+/// taken in a batch and drawn once.
+const FRAME: Duration = Duration::from_millis(33);
+
+/// Runs the console until the operator quits, or until the process is
+/// told to stop (SIGTERM, or SIGHUP when the SSH connection drops), which
+/// also hands the terminal back.
 pub fn run(mut app: App) -> anyhow::Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
     let (_guard, mut terminal) = start()?;
+    let mut dirty = true;
+    let mut drawn_at = Instant::now();
+    let mut minute = app.desk().now().minute();
     while !app.should_quit() {
-        terminal.draw(|frame| app.draw(frame))?;
-        if event::poll(TICK)? {
+        if stop.load(Ordering::Relaxed) {
+            tracing::warn!("console stopped by a signal; any unsaved form input was discarded");
+            break;
+        }
+        if dirty && drawn_at.elapsed() >= FRAME {
+            terminal.draw(|frame| app.draw(frame))?;
+            drawn_at = Instant::now();
+            dirty = false;
+        }
+        let wait = if dirty { FRAME.saturating_sub(drawn_at.elapsed()) } else { TICK };
+        if event::poll(wait)? {
             // Take everything already waiting before drawing again, so a
             // held-down key or a pasted string does not lag.
             loop {
@@ -82,8 +108,12 @@ pub fn run(mut app: App) -> anyhow::Result<()> {
                     break;
                 }
             }
-        } else {
-            app.tick();
+            dirty = true;
+        } else if !dirty {
+            dirty = app.tick();
+            let now = app.desk().now().minute();
+            dirty |= now != minute;
+            minute = now;
         }
     }
     terminal.show_cursor()?;

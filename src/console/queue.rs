@@ -7,31 +7,30 @@
 //! reads full rows only for what is on screen: 20,000 open tickets cost
 //! one index scan and a screenful of reads.
 
+mod forms;
+mod rows;
+mod ticket_view;
+
 use std::collections::HashMap;
 
-use chrono::{DateTime, TimeDelta, Utc};
-use chrono_tz::Europe::London;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Paragraph, Row, Table};
 
 use super::desk::{Desk, DeskExt};
 use super::form::{Form, FormEvent, TextField};
 use super::keymap::Act;
 use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View};
-use super::text::{clean, clean_lines};
 use super::theme::Theme;
 use crate::domain::permission::{Action, Role};
-use crate::domain::routing::{Category, Channel, Queue};
-use crate::domain::ticket::{EntryKind, TicketRef, TicketStatus, missing_details};
-use crate::domain::validate::OdsCode;
+use crate::domain::routing::Queue;
+use crate::domain::ticket::{TicketRef, TicketStatus};
 use crate::service::{Command, NewTicket, QueueView, Subject, TicketDetail, TicketFilter, TicketRow, TicketSlot};
-
-/// A due time this close is drawn amber.
-const DUE_SOON: TimeDelta = TimeDelta::hours(2);
+use forms::{FormKind, build_command, preview};
+use rows::{cell, columns};
 
 /// Rows kept in memory beyond the screen before the cache is dropped.
 const ROW_CACHE: usize = 4096;
@@ -44,17 +43,6 @@ const TABS: [(&str, QueueView); 5] = [
     ("mine", QueueView::Mine),
     ("all open", QueueView::All),
 ];
-
-/// What a form on this pane will do when saved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FormKind {
-    New,
-    Assign(TicketRef),
-    Status(TicketRef),
-    Note(TicketRef),
-    Reply(TicketRef),
-    Link(TicketRef),
-}
 
 pub struct QueuePane {
     tab: usize,
@@ -319,38 +307,7 @@ impl QueuePane {
     }
 
     fn new_ticket_form(&mut self, cx: &mut Cx<'_>, prefill: Option<&NewTicket>) {
-        let categories: Vec<String> = Category::ALL.iter().map(|c| c.slug().to_owned()).collect();
-        let channels: Vec<String> = Channel::ALL.iter().map(|c| c.slug().to_owned()).collect();
-        let phone = Channel::ALL.iter().position(|c| *c == Channel::Phone).unwrap_or(0);
-        let mut form = Form::new("New ticket")
-            .choice("Category", categories, 0)
-            .choice("Channel", channels, phone)
-            .text("Requester", "first and last name", "")
-            .text("Email", "requester's email (optional)", "")
-            .text("Phone", "requester's phone (optional)", "")
-            .text("ODS code", "e.g. V1A2B", "")
-            .text("Account", "the person's NHSmail address, if known", "")
-            .text("Mailbox", "the shared mailbox address, if known", "")
-            .text("Mailbox name", "shared mailbox named by the requester", "")
-            .text("Subject", "one line", "")
-            .text("Details", "what was asked", "")
-            .choice("If incomplete", vec!["refuse".to_owned(), "log and wait on the requester".to_owned()], 0);
-        if let Some(t) = prefill {
-            form.set("Category", t.category.slug());
-            form.set("Channel", t.channel.slug());
-            form.set("Requester", &t.requester_name);
-            form.set("Email", t.requester_email.as_deref().unwrap_or(""));
-            form.set("Phone", t.requester_phone.as_deref().unwrap_or(""));
-            form.set("ODS code", t.ods.as_deref().unwrap_or(""));
-            form.set("Account", t.account.as_deref().unwrap_or(""));
-            form.set("Mailbox", t.mailbox.as_deref().unwrap_or(""));
-            form.set("Mailbox name", t.mailbox_name.as_deref().unwrap_or(""));
-            form.set("Subject", &t.subject);
-            form.set("Details", &t.body);
-            form.focus = 2;
-        }
-        preview(&mut form, cx);
-        self.form = Some((FormKind::New, form));
+        self.form = Some((FormKind::New, forms::new_ticket(cx, prefill)));
     }
 
     fn form_key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> bool {
@@ -551,64 +508,6 @@ impl QueuePane {
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
     }
-
-    fn draw_detail(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>, d: &TicketDetail) {
-        let theme = view.theme;
-        let t = &d.ticket;
-        let label = |text: &str| Span::styled(format!("{text:<13}"), theme.dim());
-        let mut lines = vec![
-            Line::from(vec![
-                Span::styled(t.reference.to_string(), theme.title()),
-                Span::raw("  "),
-                Span::styled(clean(&t.subject).into_owned(), theme.title()),
-            ]),
-            Line::from(vec![
-                label("status"),
-                Span::raw(format!("{} · {} queue", t.status.slug(), t.routing.queue.label())),
-            ]),
-            Line::from(vec![
-                label("due"),
-                Span::styled(local(t.routing.due_at, "%a %-d %b %H:%M"), due_style(t.routing.due_at, view.now, theme)),
-                Span::raw(format!("  (work from {})", local(t.routing.work_from, "%a %-d %b %H:%M"))),
-            ]),
-            Line::from(vec![
-                label("received"),
-                Span::raw(format!("{} by {}", local(t.received_at, "%a %-d %b %H:%M"), t.channel.slug())),
-            ]),
-            Line::from(vec![label("category"), Span::raw(t.category.label())]),
-            Line::from(vec![label("requester"), Span::raw(requester(d))]),
-            Line::from(vec![label("organisation"), Span::raw(organisation(d))]),
-            Line::from(vec![label("assignee"), Span::raw(t.assignee.clone().unwrap_or_else(|| "nobody".to_owned()))]),
-        ];
-        if d.account.is_some() || d.mailbox.is_some() {
-            let linked = [d.account.as_deref(), d.mailbox.as_deref()].into_iter().flatten().collect::<Vec<_>>();
-            lines.push(Line::from(vec![label("linked"), Span::raw(clean(&linked.join(", ")).into_owned())]));
-        }
-        if let Some(name) = &t.mailbox_name {
-            lines.push(Line::from(vec![label("mailbox"), Span::raw(format!("named \"{}\"", clean(name)))]));
-        }
-        lines.push(Line::default());
-        lines.extend(clean_lines(&t.body).into_iter().map(Line::from));
-        lines.push(Line::default());
-        lines.push(Line::styled("Timeline", theme.title()));
-        for entry in &t.timeline {
-            let kind = match entry.kind {
-                EntryKind::Note => "note",
-                EntryKind::Reply => "reply",
-                EntryKind::Event => "event",
-            };
-            let mut text = clean_lines(&entry.text).into_iter();
-            lines.push(Line::from(vec![
-                Span::styled(local(entry.at, "%-d %b %H:%M "), theme.dim()),
-                Span::styled(format!("{} ", clean(&entry.by)), theme.key()),
-                Span::styled(format!("[{kind}] "), theme.dim()),
-                Span::raw(text.next().unwrap_or_default()),
-            ]));
-            lines.extend(text.map(|l| Line::from(format!("    {l}"))));
-        }
-        let scroll = self.detail_scroll.min(lines.len().saturating_sub(1) as u16);
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
-    }
 }
 
 impl Pane for QueuePane {
@@ -677,7 +576,7 @@ impl Pane for QueuePane {
         frame.render_widget(block, area);
         match self.detail.take() {
             Some(d) => {
-                self.draw_detail(frame, inner, view, &d);
+                ticket_view::draw(frame, inner, view, &d, self.detail_scroll);
                 self.detail = Some(d);
             }
             None => self.draw_list(frame, inner, view),
@@ -727,232 +626,5 @@ impl Pane for QueuePane {
             Some(d) => format!("{} · {}", PaneId::Queue.label(), d.ticket.reference),
             None => format!("{} · {}", PaneId::Queue.label(), TABS[self.tab].0),
         }
-    }
-}
-
-/// Shows under the new-ticket form where the ticket will go and what it
-/// still lacks, as the operator fills it in.
-fn preview(form: &mut Form, cx: &Cx<'_>) {
-    let mut notes = Vec::new();
-    match form.value("Category").parse::<Category>() {
-        Ok(category) => {
-            match cx.desk.route(category) {
-                Ok(r) => notes.push(Line::from(format!(
-                    "→ {} queue · work from {} · due {}",
-                    r.queue.label(),
-                    local(r.work_from, "%a %-d %b %H:%M"),
-                    local(r.due_at, "%a %-d %b %H:%M")
-                ))),
-                Err(e) => notes.push(Line::from(format!("routing unknown: {e}"))),
-            }
-            let ods = OdsCode::parse(form.value("ODS code")).ok();
-            let name = form.optional("Mailbox name");
-            let missing = missing_details(category, form.value("Requester"), ods.as_ref(), name.as_deref());
-            if !missing.is_empty() {
-                let list: Vec<&str> = missing.iter().map(|d| d.label()).collect();
-                notes.push(Line::from(format!("{} still needs: {}", category.label(), list.join(", "))));
-            }
-        }
-        Err(e) => notes.push(Line::from(e.to_string())),
-    }
-    form.notes = notes;
-}
-
-fn build_command(kind: FormKind, form: &Form) -> Result<Command, String> {
-    Ok(match kind {
-        FormKind::New => Command::CreateTicket(NewTicket {
-            category: form.value("Category").parse().map_err(|e| format!("{e}"))?,
-            channel: form.value("Channel").parse().map_err(|e| format!("{e}"))?,
-            received_at: None,
-            requester_name: form.value("Requester").trim().to_owned(),
-            requester_email: form.optional("Email"),
-            requester_phone: form.optional("Phone"),
-            ods: form.optional("ODS code"),
-            account: form.optional("Account"),
-            mailbox: form.optional("Mailbox"),
-            mailbox_name: form.optional("Mailbox name"),
-            subject: form.value("Subject").trim().to_owned(),
-            body: form.value("Details").trim().to_owned(),
-            incomplete: form.value("If incomplete") != "refuse",
-        }),
-        FormKind::Assign(reference) => {
-            let to = form.value("Operator");
-            Command::Assign { reference, to: (to != "nobody").then(|| to.to_owned()) }
-        }
-        FormKind::Status(reference) => {
-            Command::SetStatus { reference, status: form.value("Status").parse().map_err(|e| format!("{e}"))? }
-        }
-        FormKind::Note(reference) | FormKind::Reply(reference) => {
-            let text = form.value(if matches!(kind, FormKind::Note(_)) { "Note" } else { "Reply" }).trim().to_owned();
-            if text.is_empty() {
-                return Err("type the text first, or esc to cancel".to_owned());
-            }
-            if matches!(kind, FormKind::Note(_)) {
-                Command::Note { reference, text }
-            } else {
-                Command::Reply { reference, text }
-            }
-        }
-        FormKind::Link(reference) => {
-            let (account, mailbox) = (form.optional("Account"), form.optional("Mailbox"));
-            if account.is_none() && mailbox.is_none() {
-                return Err("give an account or a mailbox address".to_owned());
-            }
-            Command::Link { reference, account, mailbox }
-        }
-    })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Col {
-    Reference,
-    Age,
-    Due,
-    Category,
-    Organisation,
-    Requester,
-    Status,
-    Assignee,
-}
-
-struct Column {
-    id: Col,
-    title: &'static str,
-    width: u16,
-}
-
-/// The columns that fit in `width`, most useful first, drawn in their
-/// natural order.
-fn columns(width: u16) -> Vec<Column> {
-    let all = [
-        (Col::Reference, "ref", 9, 0),
-        (Col::Age, "age", 4, 6),
-        (Col::Due, "due", 9, 1),
-        (Col::Category, "category", 14, 3),
-        (Col::Organisation, "org", 5, 7),
-        (Col::Requester, "requester", 14, 5),
-        (Col::Status, "status", 11, 2),
-        (Col::Assignee, "assignee", 8, 4),
-    ];
-    let mut by_priority = all;
-    by_priority.sort_by_key(|c| c.3);
-    let mut used = 0u16;
-    let mut chosen = Vec::new();
-    for (id, _, w, _) in by_priority {
-        if used + w < width {
-            used += w + 1;
-            chosen.push(id);
-        }
-    }
-    all.into_iter().filter(|c| chosen.contains(&c.0)).map(|(id, title, width, _)| Column { id, title, width }).collect()
-}
-
-fn cell(col: Col, row: &TicketRow, now: DateTime<Utc>, theme: Theme) -> ratatui::widgets::Cell<'static> {
-    use ratatui::widgets::Cell;
-    match col {
-        Col::Reference => Cell::from(row.reference.to_string()),
-        Col::Age => Cell::from(age(now - row.received_at)),
-        Col::Due => Cell::from(Span::styled(due(row.due_at, now), due_style(row.due_at, now, theme))),
-        Col::Category => Cell::from(row.category.slug()),
-        Col::Organisation => Cell::from(row.ods.as_ref().map(|o| o.to_string()).unwrap_or_default()),
-        Col::Requester => Cell::from(clean(&row.requester).into_owned()),
-        Col::Status => Cell::from(row.status.slug()),
-        Col::Assignee => Cell::from(clean(row.assignee.as_deref().unwrap_or("-")).into_owned()),
-    }
-}
-
-fn age(elapsed: TimeDelta) -> String {
-    let minutes = elapsed.num_minutes().max(0);
-    match minutes {
-        0..60 => format!("{minutes}m"),
-        60..1440 => format!("{}h", minutes / 60),
-        _ => format!("{}d", minutes / 1440),
-    }
-}
-
-/// A due time as short as it can be and still be read: the time today,
-/// the weekday and time in the coming week, the date otherwise. Overdue
-/// times start with `!`, so they stand out without colour too.
-fn due(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let (at_l, now_l) = (at.with_timezone(&London), now.with_timezone(&London));
-    let text = if at_l.date_naive() == now_l.date_naive() {
-        at_l.format("%H:%M").to_string()
-    } else if at > now && (at - now).num_days() < 6 {
-        at_l.format("%a %H:%M").to_string()
-    } else {
-        at_l.format("%-d %b").to_string()
-    };
-    if at < now { format!("!{text}") } else { text }
-}
-
-fn due_style(at: DateTime<Utc>, now: DateTime<Utc>, theme: Theme) -> Style {
-    if at < now {
-        theme.red()
-    } else if at - now <= DUE_SOON {
-        theme.amber()
-    } else {
-        Style::new()
-    }
-}
-
-fn local(at: DateTime<Utc>, format: &str) -> String {
-    at.with_timezone(&London).format(format).to_string()
-}
-
-fn requester(d: &TicketDetail) -> String {
-    let r = &d.ticket.requester;
-    let mut parts = vec![clean(&r.name).into_owned()];
-    if let Some(e) = &r.email {
-        parts.push(clean(&e.to_string()).into_owned());
-    }
-    if let Some(p) = &r.phone {
-        parts.push(clean(p).into_owned());
-    }
-    parts.join(" · ")
-}
-
-fn organisation(d: &TicketDetail) -> String {
-    match (&d.ticket.ods, &d.organisation) {
-        (Some(ods), Some(name)) => format!("{ods} {}", clean(name)),
-        (Some(ods), None) => ods.to_string(),
-        (None, _) => "not given".to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::time::rfc3339;
-
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
-    }
-
-    #[test]
-    fn due_times_are_short_and_in_london_time() {
-        let now = at("2026-07-06T09:00:00Z"); // Monday, BST
-        assert_eq!(due(at("2026-07-06T15:00:00Z"), now), "16:00");
-        assert_eq!(due(at("2026-07-08T15:00:00Z"), now), "Wed 16:00");
-        assert_eq!(due(at("2026-07-20T15:00:00Z"), now), "20 Jul");
-        assert_eq!(due(at("2026-07-06T08:00:00Z"), now), "!09:00");
-        assert_eq!(due(at("2026-07-03T15:00:00Z"), now), "!3 Jul");
-        assert_eq!(rfc3339(now), "2026-07-06T09:00:00Z");
-    }
-
-    #[test]
-    fn ages_round_down_to_the_largest_unit() {
-        assert_eq!(age(TimeDelta::minutes(59)), "59m");
-        assert_eq!(age(TimeDelta::minutes(61)), "1h");
-        assert_eq!(age(TimeDelta::hours(49)), "2d");
-        assert_eq!(age(TimeDelta::minutes(-5)), "0m");
-    }
-
-    #[test]
-    fn narrow_lists_keep_the_most_useful_columns() {
-        let names = |w| columns(w).into_iter().map(|c| c.title).collect::<Vec<_>>();
-        assert_eq!(names(40), ["ref", "age", "due", "status"]);
-        assert_eq!(names(60), ["ref", "due", "category", "status", "assignee"]);
-        assert_eq!(names(78), ["ref", "age", "due", "category", "requester", "status", "assignee"]);
-        assert_eq!(names(200).len(), 8);
     }
 }

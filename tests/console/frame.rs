@@ -201,3 +201,12 @@ impl std::io::Write for Captured {
         Ok(())
     }
 }
+
+/// The README's key table is the default keymap; when this fails, paste the
+/// table it prints into README.md.
+#[test]
+fn the_readme_key_table_matches_the_keymap() {
+    let table = caredesk::console::app::key_table(&caredesk::console::KeyMap::default());
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    assert!(readme.contains(&table), "README.md's key table is out of date; it should read:\n\n{table}");
+}

@@ -1,0 +1,391 @@
+//! What the operator waits for between pressing a key and seeing the
+//! screen change: the console drawing a full 200×50 frame over 20,000 open
+//! tickets, and a keystroke followed by the frame it causes.
+//!
+//! The queue pane keeps every slot of its view (due time and reference, one
+//! index scan) but reads full rows only for what is on screen, caching them.
+//! So the benches separate the cases an operator meets: a redraw with the
+//! rows in memory (a tick), a reload (after every change the operator or a
+//! colleague makes), a move down the list (one new row), and a jump to the
+//! other end (a screenful of rows never read). Typing a search letter in
+//! the account pane is the search-as-you-type path.
+//!
+//! Frames are drawn into ratatui's `TestBackend`, so the figures are the
+//! console's own work (reads, layout, widgets, the diff against the last
+//! frame) and not the terminal's or the network's.
+//!
+//! The fixture is built once through `Service::execute` and cached under
+//! `target/bench-fixtures/console-v1/`; a `READY` file marks a finished
+//! build and records how long it took. Delete the directory to rebuild. The
+//! benches only read it. The figures and the machine they came from are in
+//! docs/performance.md.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use caredesk::console::{App, Clock, KeyMap, LocalDesk, Theme};
+use caredesk::domain::organisation::IgStatus;
+use caredesk::domain::routing::{Category, Channel, Queue};
+use caredesk::domain::time::rfc3339;
+use caredesk::service::{Command, Ctx, NewTicket, Service, ServiceError};
+use caredesk::store::OpenMode;
+use chrono::{DateTime, Duration as Span, TimeZone, Utc};
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const SUPERVISOR: &str = "benchsup";
+const WIDTH: u16 = 200;
+const HEIGHT: u16 = 50;
+const OPEN_TICKETS: u64 = 20_000;
+const ORGANISATIONS: u64 = 40;
+const ACCOUNTS: u64 = 2_000;
+/// One shared mailbox in each of the first organisations, with two members.
+const MAILBOXES: u64 = 20;
+
+/// Bump when the store's keys or indexes change, so an old cached fixture
+/// is rebuilt rather than measured.
+const FIXTURE_VERSION: u32 = 1;
+
+/// A Wednesday morning in NAS hours (GMT): the fixture's and the console's clock.
+fn fixture_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 11, 12, 10, 30, 0).single().expect("a valid instant")
+}
+
+/// SplitMix64: small, fast and the same on every machine, so the fixture is too.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
+        list[self.below(list.len() as u64) as usize]
+    }
+}
+
+/// Smith is listed often so "smi" finds a list worth scrolling, as it does
+/// at a real desk; Smithson and Smithers keep "smit" from matching one name.
+#[rustfmt::skip]
+const SURNAMES: &[&str] = &[
+    "Smith", "Smith", "Smith", "Smithson", "Smithers", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans",
+    "Wilson", "Thomas", "Johnson", "Roberts", "Robinson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green",
+    "Hall", "Patel", "Khan", "O'Brien", "Núñez", "Ní Bhriain", "Clarke", "Lewis",
+];
+
+#[rustfmt::skip]
+const FORENAMES: &[&str] = &[
+    "Sarah", "Emma", "Claire", "Lisa", "Karen", "Helen", "Nicola", "Rachel", "Zoë", "Siân", "Chloé", "Fatima",
+    "Priya", "Agnieszka", "Blessing", "John", "David", "Michael", "Paul", "Mohammed", "Tomasz", "Seán", "Kwame",
+    "Anne-Marie",
+];
+
+/// "VAA001" …: upper-case letters and digits like real social care codes.
+fn ods_code(n: u64) -> String {
+    format!("VB{}{:03}", (b'A' + (n / 1000 % 26) as u8) as char, n % 1000)
+}
+
+fn fixture_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("bench-fixtures").join(format!("console-v{FIXTURE_VERSION}"))
+}
+
+fn run(service: &Service, ctx: &Ctx, command: &Command) -> Result<(), ServiceError> {
+    service.execute(ctx, command).map(drop)
+}
+
+/// Builds the fixture through the service and returns the `READY` text.
+fn build(dir: &Path) -> Result<String, ServiceError> {
+    let started = Instant::now();
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).map_err(|e| ServiceError::BadInput(format!("{}: {e}", dir.display())))?;
+    let service = Service::open(&dir.join("db"), OpenMode::CreateIfMissing)?;
+    let ctx = Ctx::new(SUPERVISOR, fixture_now());
+    run(&service, &ctx, &Command::Init)?;
+    let store = service.store();
+    let mut rng = Rng(11);
+
+    store.bulk(|| {
+        const PLACES: &[&str] = &["Ashford", "Bramley", "Cheriton", "Dunmore", "Elmstead", "Fairhaven"];
+        const KINDS: &[&str] = &["Care Home", "Home Care", "Nursing Home", "Supported Living"];
+        for n in 0..ORGANISATIONS {
+            let name = format!("{} {} {n}", rng.pick(PLACES), rng.pick(KINDS));
+            let add = Command::AddOrganisation {
+                ods: ods_code(n),
+                name,
+                ig: IgStatus::DsptStandardsMet,
+                administered_by: None,
+            };
+            run(&service, &ctx, &add)?;
+        }
+        // Account n (id n + 1) belongs to organisation n % ORGANISATIONS.
+        for n in 0..ACCOUNTS {
+            let (first, last) = (rng.pick(FORENAMES), rng.pick(SURNAMES));
+            let local: String = format!("{first}.{last}{n}").chars().filter(char::is_ascii_alphanumeric).collect();
+            let create = Command::CreateAccount {
+                first: first.to_owned(),
+                last: last.to_owned(),
+                mobile: format!("077{:08}", 10_000_000 + n * 7),
+                ods: ods_code(n % ORGANISATIONS),
+                email: format!("{}@example.org", local.to_lowercase()),
+                not_duplicate: true,
+            };
+            run(&service, &ctx, &create)?;
+        }
+        for n in 0..MAILBOXES {
+            let address_of = |id: u64| -> Result<String, ServiceError> {
+                Ok(store.account(id)?.expect("account ids run from 1").address.to_string())
+            };
+            let ods = ods_code(n);
+            run(
+                &service,
+                &ctx,
+                &Command::CreateMailbox {
+                    address: format!("team{n}.{}@nhs.net", ods.to_lowercase()),
+                    name: format!("Team {n}"),
+                    ods,
+                    owner: address_of(n + 1)?,
+                    sponsored_by: None,
+                },
+            )?;
+            for member in [n + 1 + ORGANISATIONS, n + 1 + 2 * ORGANISATIONS] {
+                let add = Command::AddMember {
+                    mailbox: format!("team{n}.{}@nhs.net", ods_code(n).to_lowercase()),
+                    account: address_of(member)?,
+                };
+                run(&service, &ctx, &add)?;
+            }
+        }
+        Ok::<_, ServiceError>(())
+    })?;
+    let setup_secs = started.elapsed().as_secs_f64();
+    eprintln!("fixture: {ORGANISATIONS} organisations, {ACCOUNTS} accounts, {MAILBOXES} mailboxes in {setup_secs:.1}s");
+
+    let tickets_started = Instant::now();
+    let now = fixture_now();
+    store.bulk(|| {
+        for _ in 0..OPEN_TICKETS {
+            run(&service, &ctx, &Command::CreateTicket(fixture_ticket(&service, &mut rng, now)?))?;
+        }
+        Ok::<_, ServiceError>(())
+    })?;
+    let tickets_secs = tickets_started.elapsed().as_secs_f64();
+    let total_secs = started.elapsed().as_secs_f64();
+    let queues: Vec<String> = Queue::ALL
+        .iter()
+        .map(|q| format!("{} {}", q.slug(), store.queue_page(*q, true, None, usize::MAX).map_or(0, |p| p.len())))
+        .collect();
+    eprintln!(
+        "fixture: {OPEN_TICKETS} tickets ({}) in {tickets_secs:.1}s; built in {total_secs:.1}s",
+        queues.join(", ")
+    );
+    Ok(format!(
+        "organisations {ORGANISATIONS}\naccounts {ACCOUNTS}\nmailboxes {MAILBOXES}\nopen_tickets {OPEN_TICKETS}\n\
+         queues {}\nsetup_seconds {setup_secs:.1}\ntickets_seconds {tickets_secs:.1}\nbuild_seconds {total_secs:.1}\n",
+        queues.join(", ")
+    ))
+}
+
+/// A ticket received in the last four weeks, mostly in working hours, so
+/// routing spreads them over the three queues and many are overdue.
+fn fixture_ticket(service: &Service, rng: &mut Rng, now: DateTime<Utc>) -> Result<NewTicket, ServiceError> {
+    let day = now - Span::days(rng.below(28) as i64 + 1);
+    let midnight = day.date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let second = if rng.chance(60) { 9 * 3600 + rng.below(8 * 3600) } else { rng.below(24 * 3600) };
+    let received = midnight + Span::seconds(second as i64);
+    let category = Category::ALL[rng.below(Category::ALL.len() as u64) as usize];
+    let channel = Channel::ALL[rng.below(Channel::ALL.len() as u64) as usize];
+    let account = service.store().account(rng.below(ACCOUNTS) + 1)?.expect("account ids run from 1");
+    let requester = format!("{} {}", rng.pick(FORENAMES), rng.pick(SURNAMES));
+    Ok(NewTicket {
+        category,
+        channel,
+        received_at: Some(rfc3339(received)),
+        requester_name: requester,
+        requester_email: None,
+        requester_phone: Some(format!("07700{:06}", rng.below(1_000_000))),
+        ods: Some(account.ods.to_string()),
+        account: category.is_simple().then(|| account.address.to_string()),
+        mailbox: None,
+        mailbox_name: Some(format!("{} shared", account.ods)),
+        subject: format!("{} for {}", category.label(), account.address),
+        body: "Caller rang the helpdesk; details as given.".to_owned(),
+        incomplete: false,
+    })
+}
+
+/// Opens the cached fixture, building it first if there is no finished one.
+fn fixture() -> Arc<Service> {
+    let dir = fixture_dir();
+    let ready = dir.join("READY");
+    let report = match std::fs::read_to_string(&ready) {
+        Ok(text) => text,
+        Err(_) => {
+            eprintln!("fixture: building {OPEN_TICKETS} open tickets in {} (cached after)", dir.display());
+            let text = build(&dir).expect("fixture build");
+            std::fs::write(&ready, &text).expect("write READY");
+            text
+        }
+    };
+    eprintln!("fixture: {}\n{report}", dir.display());
+    Arc::new(Service::open(&dir.join("db"), OpenMode::Existing).expect("open the fixture"))
+}
+
+/// The supervisor's console on the fixture, opened on the "all open" tab,
+/// with its clock stopped at the fixture's instant.
+fn console(service: &Arc<Service>) -> App {
+    let desk = LocalDesk::new(service.clone(), SUPERVISOR, Clock::Fixed(fixture_now()));
+    App::new(Box::new(desk), KeyMap::default(), Theme { color: true }).expect("the supervisor's console")
+}
+
+fn terminal() -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal")
+}
+
+fn frame(terminal: &mut Terminal<TestBackend>, app: &mut App) {
+    terminal.draw(|f| app.draw(f)).expect("a frame");
+}
+
+/// Times `keys` followed by a frame, `iters` times; `between` runs untimed
+/// before each, to put the console back where the keystroke should find it.
+fn keystrokes(
+    terminal: &mut Terminal<TestBackend>,
+    app: &mut App,
+    iters: u64,
+    mut keys: impl FnMut(u64) -> &'static str,
+    mut between: impl FnMut(&mut Terminal<TestBackend>, &mut App, u64),
+) -> Duration {
+    let mut spent = Duration::ZERO;
+    for i in 0..iters {
+        between(terminal, app, i);
+        let started = Instant::now();
+        app.press(keys(i));
+        frame(terminal, app);
+        spent += started.elapsed();
+    }
+    black_box(terminal.backend().buffer());
+    spent
+}
+
+fn console_frames(c: &mut Criterion) {
+    let service = fixture();
+    let mut app = console(&service);
+    let mut terminal = terminal();
+    frame(&mut terminal, &mut app);
+    let tickets = app.queue().len();
+    eprintln!(
+        "console: tab {:?} holds {tickets} slots; the first frame read {} rows",
+        app.queue().tab_label(),
+        app.queue().rows_read()
+    );
+
+    let mut group = c.benchmark_group("console");
+    group.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+
+    group.bench_function("frame 200x50, 20k open (rows cached)", |b| {
+        b.iter(|| frame(&mut terminal, &mut app));
+    });
+
+    group.bench_function("keystroke to frame: j", |b| {
+        // Down the list from the top; each press past the first screen
+        // scrolls one unread row into view. Back to the top, untimed, at the end.
+        let mut at = 0usize;
+        app.press("g");
+        frame(&mut terminal, &mut app);
+        b.iter_custom(|iters| {
+            keystrokes(
+                &mut terminal,
+                &mut app,
+                iters,
+                |_| "j",
+                |terminal, app, _| {
+                    if at + 1 >= tickets {
+                        app.press("g");
+                        frame(terminal, app);
+                        at = 0;
+                    }
+                    at += 1;
+                },
+            )
+        })
+    });
+    let after_j = app.queue().rows_read();
+
+    group.bench_function("keystroke to frame: G then g (rows cached)", |b| {
+        app.press("g");
+        frame(&mut terminal, &mut app);
+        b.iter_custom(|iters| {
+            keystrokes(&mut terminal, &mut app, iters, |i| if i % 2 == 0 { "G" } else { "g" }, |_, _, _| {})
+        })
+    });
+
+    group.sampling_mode(SamplingMode::Flat).sample_size(30);
+
+    group.bench_function("keystroke to frame: G then g", |b| {
+        // A reload before each press (untimed) empties the row cache, so
+        // every jump brings a screen of unread rows into view.
+        app.press("g");
+        b.iter_custom(|iters| {
+            keystrokes(
+                &mut terminal,
+                &mut app,
+                iters,
+                |i| if i % 2 == 0 { "G" } else { "g" },
+                |terminal, app, _| {
+                    app.refresh_all();
+                    frame(terminal, app);
+                },
+            )
+        })
+    });
+    app.press("g");
+    app.refresh_all();
+    frame(&mut terminal, &mut app);
+    let fresh = app.queue().rows_read();
+    app.press("G");
+    frame(&mut terminal, &mut app);
+    eprintln!(
+        "console: {tickets} slots; rows in memory: {fresh} after a reload and a frame, {} after G, {after_j} after the j bench",
+        app.queue().rows_read()
+    );
+
+    group.bench_function("frame 200x50 after reload", |b| {
+        b.iter(|| {
+            app.refresh_all();
+            frame(&mut terminal, &mut app);
+        })
+    });
+
+    // Search as you type: "smi" is in the box; type "t", then take it back.
+    app.press("2/smi");
+    frame(&mut terminal, &mut app);
+    let smi = service.find_accounts("smi", usize::MAX).map_or(0, |found| found.len());
+    eprintln!(
+        "console: account search \"smi\" matches {smi} accounts; selected {:?}",
+        app.accounts().selected_address()
+    );
+    group.sampling_mode(SamplingMode::Auto).sample_size(100);
+    group.bench_function("keystroke to frame: search letter", |b| {
+        b.iter_custom(|iters| {
+            keystrokes(&mut terminal, &mut app, iters, |i| if i % 2 == 0 { "t" } else { "<backspace>" }, |_, _, _| {})
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, console_frames);
+criterion_main!(benches);

@@ -1,0 +1,129 @@
+//! Leaver: name a new owner for what the account owns, confirm, mark.
+//!
+//! The form offers only accounts that may own the mailboxes; the service
+//! still decides, and its refusal comes back to the form.
+
+use chrono::{DateTime, Duration, Utc};
+use ratatui::text::Line;
+
+use super::details::day;
+use super::task::{Next, TICKET_HINT, Task, TaskKind, chosen, fit, person, recorded_on, ticket_field};
+use crate::console::desk::DeskExt;
+use crate::console::form::Form;
+use crate::console::pane::Cx;
+use crate::console::text::clean;
+use crate::domain::account::Account;
+use crate::domain::lifecycle::LEAVER_DELETED_AFTER_DAYS;
+use crate::domain::mailbox::check_owner;
+use crate::service::{AccountView, Command};
+
+/// Accounts of an organisation offered as a leaver's successor.
+const CANDIDATES: usize = 50;
+
+pub(super) struct LeaverTask {
+    account: Account,
+    owns: Vec<String>,
+    member_of: Vec<String>,
+    /// Who may take over the account's mailboxes: their members first,
+    /// then the rest of the organisation.
+    candidates: Vec<Account>,
+}
+
+impl LeaverTask {
+    pub(super) fn open(view: &AccountView, cx: &mut Cx<'_>) -> Task {
+        let account = view.account.clone();
+        let candidates = if view.owns.is_empty() { Vec::new() } else { Self::candidates(view, cx) };
+        let task = LeaverTask { account, owns: view.owns.clone(), member_of: view.member_of.clone(), candidates };
+        let mut form = Form::new(format!("Mark leaver: {}", task.account.address));
+        if !task.owns.is_empty() {
+            let options = if task.candidates.is_empty() {
+                vec!["(nobody suitable: type an address below)".to_owned()]
+            } else {
+                task.candidates.iter().map(person).collect()
+            };
+            form = form.choice("New owner", options, 0).text(
+                "Or address",
+                &format!("another account of {} to own the mailbox", task.account.ods),
+                "",
+            );
+        }
+        form = form.text("Ticket", TICKET_HINT, "");
+        form.notes = fit(task.notes(cx.now()));
+        Task::new(TaskKind::Leaver(task), form)
+    }
+
+    fn candidates(view: &AccountView, cx: &mut Cx<'_>) -> Vec<Account> {
+        let mut found: Vec<Account> = Vec::new();
+        for mailbox in &view.owns {
+            match cx.desk.mailbox(mailbox) {
+                Ok(m) => found.extend(m.members),
+                Err(e) => cx.fail(&e),
+            }
+        }
+        match cx.desk.find_accounts(view.account.ods.as_str(), CANDIDATES) {
+            Ok(more) => found.extend(more),
+            Err(e) => cx.fail(&e),
+        }
+        let mut seen = std::collections::HashSet::new();
+        found.retain(|a| {
+            a.id != view.account.id && a.ods == view.account.ods && check_owner(a).is_ok() && seen.insert(a.id)
+        });
+        found
+    }
+
+    fn deleted_on(&self, now: DateTime<Utc>) -> String {
+        day(now + Duration::days(LEAVER_DELETED_AFTER_DAYS), now)
+    }
+
+    fn notes(&self, now: DateTime<Utc>) -> Vec<Line<'static>> {
+        let mut lines = Vec::new();
+        if !self.owns.is_empty() {
+            lines.push(Line::from(format!(
+                "{} owns {}: name who takes over before the account is marked.",
+                clean(&self.account.display_name()),
+                self.owns.join(", ")
+            )));
+        }
+        lines.extend(self.leaving_lines(now));
+        lines
+    }
+
+    fn leaving_lines(&self, now: DateTime<Utc>) -> Vec<Line<'static>> {
+        let mut lines = Vec::new();
+        if !self.member_of.is_empty() {
+            lines.push(Line::from(format!("Removed from {}.", self.member_of.join(", "))));
+        }
+        lines.push(Line::from(format!(
+            "Deleted on {} unless a new organisation takes the account as a joiner first.",
+            self.deleted_on(now)
+        )));
+        lines
+    }
+
+    pub(super) fn submit(&self, form: &Form, now: DateTime<Utc>) -> Result<Next, String> {
+        let ticket = ticket_field(form)?;
+        let new_owner = if self.owns.is_empty() {
+            None
+        } else {
+            let typed = form.optional("Or address");
+            let picked = chosen(form, "New owner", &self.candidates).map(|a| a.address.to_string());
+            Some(typed.or(picked).ok_or_else(|| {
+                format!("type the address of the account of {} that will own the mailbox", self.account.ods)
+            })?)
+        };
+        let mut lines = vec![Line::from(format!(
+            "Mark {} <{}> as a leaver.",
+            clean(&self.account.display_name()),
+            self.account.address
+        ))];
+        if let Some(owner) = &new_owner {
+            for mailbox in &self.owns {
+                lines.push(Line::from(format!("{mailbox} passes to {}.", clean(owner))));
+            }
+        }
+        lines.extend(self.leaving_lines(now));
+        lines.extend(recorded_on(ticket.as_ref()));
+        let command = Command::MarkLeaver { address: self.account.address.to_string(), new_owner, ticket };
+        Ok(Next::Confirm(command, lines))
+    }
+}

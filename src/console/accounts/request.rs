@@ -1,0 +1,78 @@
+//! Logging what the operator may not do now: the ticket category behind
+//! each account action, and the new ticket that hands the request on to
+//! someone who may.
+//!
+//! Only the ticket is made here; the queue pane's form shows it for the
+//! operator to finish and save.
+
+use crate::console::keymap::Act;
+use crate::domain::account::Account;
+use crate::domain::routing::{Category, Channel};
+use crate::service::NewTicket;
+
+/// The ticket category of the request behind an account action.
+pub(super) fn requested(act: Act) -> Option<Category> {
+    Some(match act {
+        Act::ResetPassword => Category::PasswordReset,
+        Act::Leaver => Category::Leaver,
+        Act::Joiner => Category::Move,
+        Act::NewAccount => Category::NewAccount,
+        Act::Directory => Category::DirectoryVisibility,
+        Act::Unlock => Category::Unlock,
+        _ => return None,
+    })
+}
+
+/// A ticket for a request about `account` (a new account is about someone
+/// who has none yet, so it names only the organisation).
+pub(super) fn request_ticket(category: Category, account: Option<&Account>, in_hours: bool) -> NewTicket {
+    let what = match category {
+        Category::PasswordReset => "Password reset",
+        Category::Leaver => "Leaver",
+        Category::Move => "Move",
+        Category::NewAccount => "New account",
+        Category::DirectoryVisibility => "Directory visibility",
+        Category::Unlock => "Unlock",
+        _ => "Enquiry",
+    };
+    let when = if in_hours { "" } else { " out of hours" };
+    let person = account.filter(|_| category != Category::NewAccount);
+    let (subject, about) = match (person, account) {
+        (Some(a), _) => (
+            format!("{what}: {}", a.address),
+            format!("{} for {} ({}, {})", category.label(), a.address, a.display_name(), a.ods),
+        ),
+        (None, Some(a)) => (format!("{what} at {}", a.ods), format!("{} at {}", category.label(), a.ods)),
+        (None, None) => (what.to_owned(), category.label().to_owned()),
+    };
+    NewTicket {
+        category,
+        channel: Channel::Phone,
+        received_at: None,
+        requester_name: person.map(Account::display_name).unwrap_or_default(),
+        requester_email: None,
+        requester_phone: None,
+        ods: account.map(|a| a.ods.to_string()),
+        account: person.map(|a| a.address.to_string()),
+        mailbox: None,
+        mailbox_name: None,
+        subject,
+        body: format!("Logged{when} from the account pane: {about}."),
+        incomplete: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_logged_request_names_the_account_unless_it_is_for_a_new_one() {
+        let ticket = request_ticket(Category::Move, None, false);
+        assert_eq!(ticket.subject, "Move");
+        assert_eq!(ticket.account, None);
+        assert!(ticket.body.starts_with("Logged out of hours from the account pane"), "{}", ticket.body);
+        assert_eq!(requested(Act::Joiner), Some(Category::Move));
+        assert_eq!(requested(Act::Reveal), None);
+    }
+}

@@ -1,0 +1,266 @@
+//! Tasks: a form, perhaps a confirmation, perhaps a result to read. The
+//! machinery each account task (reset, leaver, joiner, new account) runs
+//! in, and the pieces of a task's form they share.
+//!
+//! A task changes nothing itself: its command goes to the desk, and a
+//! refusal brings the form back with the input kept.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::details::wrap_words;
+use super::joiner::JoinerTask;
+use super::leaver::LeaverTask;
+use super::new_account::NewAccountTask;
+use super::reset::ResetTask;
+use crate::console::form::{Form, FormEvent};
+use crate::console::keymap::Act;
+use crate::console::pane::{Cx, Hint, centred};
+use crate::console::text::clean;
+use crate::console::theme::Theme;
+use crate::domain::account::Account;
+use crate::domain::ticket::TicketRef;
+use crate::domain::validate::OdsCode;
+use crate::service::{Command, Outcome, Query, Reply, Subject};
+
+/// The widest a form's note line is made, so it fits an 80-column screen.
+const NOTE_WIDTH: usize = 72;
+
+pub(super) const TICKET_HINT: &str = "CD-000123 to record the steps on it (optional)";
+
+/// An account task open over the screen.
+pub(super) struct Task {
+    kind: TaskKind,
+    form: Form,
+    stage: Stage,
+}
+
+enum Stage {
+    Filling,
+    /// The command spelled out; Enter runs it, Esc goes back to the form.
+    Confirming {
+        command: Box<Command>,
+        lines: Vec<Line<'static>>,
+    },
+    /// What the command did, to read before closing.
+    Done {
+        lines: Vec<Line<'static>>,
+    },
+}
+
+pub(super) enum TaskKind {
+    Reset(ResetTask),
+    Leaver(LeaverTask),
+    Joiner(JoinerTask),
+    NewAccount(NewAccountTask),
+}
+
+/// What a key in a task leads to, for the pane.
+pub(super) enum Flow {
+    /// The task did not use the key.
+    Unused,
+    Stay,
+    Close,
+    /// Close and show this account.
+    Show(String),
+}
+
+/// What submitting a form leads to.
+pub(super) enum Next {
+    /// Not ready: the form's error or notes say why.
+    Stay,
+    Confirm(Command, Vec<Line<'static>>),
+    Run(Command),
+}
+
+impl Task {
+    pub(super) fn new(kind: TaskKind, form: Form) -> Task {
+        Task { kind, form, stage: Stage::Filling }
+    }
+
+    pub(super) fn key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> Flow {
+        match (std::mem::replace(&mut self.stage, Stage::Filling), key.code) {
+            (Stage::Filling, _) => self.fill(key, cx),
+            (Stage::Confirming { command, .. }, KeyCode::Enter) => self.run(&command, cx),
+            (Stage::Confirming { .. }, KeyCode::Esc) => Flow::Stay,
+            (Stage::Done { .. }, KeyCode::Enter | KeyCode::Esc) => Flow::Close,
+            (stage, _) => {
+                self.stage = stage;
+                Flow::Unused
+            }
+        }
+    }
+
+    fn fill(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> Flow {
+        match self.form.key(key) {
+            FormEvent::Idle => {}
+            FormEvent::Cancel => return Flow::Close,
+            FormEvent::Edited(field) => self.kind.edited(&mut self.form, field, cx),
+            FormEvent::Submit => match self.kind.submit(&mut self.form, cx) {
+                Next::Stay => {}
+                Next::Confirm(command, lines) => self.stage = Stage::Confirming { command: Box::new(command), lines },
+                Next::Run(command) => return self.run(&command, cx),
+            },
+        }
+        Flow::Stay
+    }
+
+    /// Runs the task's command. A refusal goes back to the form with the
+    /// service's reason and the input kept.
+    fn run(&mut self, command: &Command, cx: &mut Cx<'_>) -> Flow {
+        match cx.desk.execute(command) {
+            Ok(outcome) => {
+                cx.info(outcome.summary.clone());
+                cx.changed = true;
+                self.finished(outcome, cx)
+            }
+            Err(e) => {
+                cx.changed |= e.is_conflict();
+                cx.fail(&e);
+                self.stage = Stage::Filling;
+                self.form.error = cx.message.as_ref().map(|m| m.text.clone());
+                if let TaskKind::NewAccount(task) = &mut self.kind {
+                    task.refused(&mut self.form, &e);
+                }
+                Flow::Stay
+            }
+        }
+    }
+
+    fn finished(&mut self, outcome: Outcome, cx: &mut Cx<'_>) -> Flow {
+        match (&self.kind, &outcome.subject) {
+            (TaskKind::Reset(_), Subject::PasswordReset(receipt)) => {
+                self.stage = Stage::Done { lines: ResetTask::receipt(receipt, cx) };
+                Flow::Stay
+            }
+            (TaskKind::NewAccount(_), Subject::Account(account)) => Flow::Show(account.address.to_string()),
+            _ => Flow::Close,
+        }
+    }
+
+    pub(super) fn unsaved(&self) -> bool {
+        match self.stage {
+            Stage::Filling => self.form.dirty(),
+            Stage::Confirming { .. } => true,
+            Stage::Done { .. } => false,
+        }
+    }
+
+    pub(super) fn hints(&self) -> Vec<Hint> {
+        match self.stage {
+            Stage::Filling => vec![Hint::new(Act::Open, "save"), Hint::new(Act::Back, "cancel")],
+            Stage::Confirming { .. } => vec![Hint::new(Act::Open, "confirm"), Hint::new(Act::Back, "back")],
+            Stage::Done { .. } => vec![Hint::new(Act::Open, "close")],
+        }
+    }
+
+    pub(super) fn draw(&self, frame: &mut Frame<'_>, full: Rect, theme: Theme) {
+        match &self.stage {
+            Stage::Filling => self.form.draw(frame, full, theme),
+            Stage::Confirming { lines, .. } => {
+                dialog(frame, full, theme, &self.form.title, lines, "enter confirm · esc back to the form")
+            }
+            Stage::Done { lines } => dialog(frame, full, theme, &self.form.title, lines, "enter or esc close"),
+        }
+    }
+}
+
+impl TaskKind {
+    fn edited(&mut self, form: &mut Form, field: usize, cx: &mut Cx<'_>) {
+        match self {
+            TaskKind::Reset(task) => task.edited(form, field),
+            TaskKind::Joiner(task) => task.edited(form, field, cx),
+            TaskKind::NewAccount(task) => task.edited(form, field, cx),
+            TaskKind::Leaver(_) => {}
+        }
+    }
+
+    fn submit(&mut self, form: &mut Form, cx: &mut Cx<'_>) -> Next {
+        let next = match self {
+            TaskKind::Reset(task) => task.submit(form),
+            TaskKind::Leaver(task) => task.submit(form, cx.now()),
+            TaskKind::Joiner(task) => task.submit(form),
+            TaskKind::NewAccount(task) => Ok(task.submit(form)),
+        };
+        next.unwrap_or_else(|error| {
+            form.error = Some(error);
+            Next::Stay
+        })
+    }
+}
+
+/// A box over the screen with lines to read and the keys that leave it.
+fn dialog(frame: &mut Frame<'_>, full: Rect, theme: Theme, title: &str, lines: &[Line<'static>], keys: &str) {
+    let width = full.width.saturating_sub(4).min(90);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    // Word wrapping can take a few more rows than the characters need.
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner.saturating_sub(8).max(1)).max(1)).sum();
+    let area = centred(full, width, rows as u16 + 4);
+    let mut text = lines.to_vec();
+    text.push(Line::default());
+    text.push(Line::styled(keys.to_owned(), theme.dim()));
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {} ", clean(title)), theme.title()))
+        .border_style(theme.focused_border());
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: false }), area);
+}
+
+/// Form notes broken into lines that fit a form on an 80-column screen:
+/// a form makes room for as many lines as it has notes, however they wrap.
+pub(super) fn fit(notes: Vec<Line<'static>>) -> Vec<Line<'static>> {
+    notes
+        .into_iter()
+        .flat_map(|line| {
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            wrap_words(&text, NOTE_WIDTH).into_iter().map(Line::from)
+        })
+        .collect()
+}
+
+/// How an account is offered in a choice: name and address.
+pub(super) fn person(account: &Account) -> String {
+    format!("{} <{}>", account.display_name(), account.address)
+}
+
+/// The account whose [`person`] label is chosen in the field `label`.
+pub(super) fn chosen<'a>(form: &Form, label: &str, accounts: &'a [Account]) -> Option<&'a Account> {
+    let value = form.value(label);
+    accounts.iter().find(|a| person(a) == value)
+}
+
+/// The ticket typed in a form's Ticket field, if any.
+pub(super) fn ticket_field(form: &Form) -> Result<Option<TicketRef>, String> {
+    form.optional("Ticket")
+        .map(|t| t.parse::<TicketRef>().map_err(|e| format!("{e}: give a reference like CD-000123, or leave it empty")))
+        .transpose()
+}
+
+/// The confirmation's line saying where the task's steps are recorded,
+/// when a ticket was given.
+pub(super) fn recorded_on(ticket: Option<&TicketRef>) -> Option<Line<'static>> {
+    ticket.map(|t| Line::from(format!("Each step is recorded on {t}.")))
+}
+
+/// What the desk knows of the organisation with this code, in one line for
+/// a form's notes; nothing while the code is still being typed.
+pub(super) fn organisation_note(cx: &Cx<'_>, ods: &str) -> Option<Line<'static>> {
+    let ods = OdsCode::parse(ods).ok()?;
+    let line = match cx.desk.query(&Query::Organisation { ods: ods.to_string() }) {
+        Ok(Reply::Organisation(org)) => match org.may_hold_accounts() {
+            Ok(()) => Line::from(format!(
+                "{} ({}), administered by {}",
+                clean(&org.name),
+                org.ods,
+                org.administered_by.describe()
+            )),
+            Err(refusal) => Line::from(refusal.to_string()),
+        },
+        Ok(_) => return None,
+        Err(e) => Line::from(e.to_string()),
+    };
+    Some(line)
+}

@@ -1,0 +1,133 @@
+//! The forms that work a ticket or log a new one, and what saving them
+//! sends to the service.
+
+use ratatui::text::Line;
+
+use super::rows::local;
+use crate::console::desk::DeskExt;
+use crate::console::form::Form;
+use crate::console::pane::Cx;
+use crate::domain::routing::{Category, Channel};
+use crate::domain::ticket::{TicketRef, missing_details};
+use crate::domain::validate::OdsCode;
+use crate::service::{Command, NewTicket};
+
+/// What a form on this pane will do when saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FormKind {
+    New,
+    Assign(TicketRef),
+    Status(TicketRef),
+    Note(TicketRef),
+    Reply(TicketRef),
+    Link(TicketRef),
+}
+
+/// The new-ticket form, empty or filled in from another pane's request.
+pub(super) fn new_ticket(cx: &Cx<'_>, prefill: Option<&NewTicket>) -> Form {
+    let categories: Vec<String> = Category::ALL.iter().map(|c| c.slug().to_owned()).collect();
+    let channels: Vec<String> = Channel::ALL.iter().map(|c| c.slug().to_owned()).collect();
+    let phone = Channel::ALL.iter().position(|c| *c == Channel::Phone).unwrap_or(0);
+    let mut form = Form::new("New ticket")
+        .choice("Category", categories, 0)
+        .choice("Channel", channels, phone)
+        .text("Requester", "first and last name", "")
+        .text("Email", "requester's email (optional)", "")
+        .text("Phone", "requester's phone (optional)", "")
+        .text("ODS code", "five characters, from the request", "")
+        .text("Account", "the person's NHSmail address, if known", "")
+        .text("Mailbox", "the shared mailbox address, if known", "")
+        .text("Mailbox name", "shared mailbox named by the requester", "")
+        .text("Subject", "one line", "")
+        .text("Details", "what was asked", "")
+        .choice("If incomplete", vec!["refuse".to_owned(), "log and wait on the requester".to_owned()], 0);
+    if let Some(t) = prefill {
+        form.set("Category", t.category.slug());
+        form.set("Channel", t.channel.slug());
+        form.set("Requester", &t.requester_name);
+        form.set("Email", t.requester_email.as_deref().unwrap_or(""));
+        form.set("Phone", t.requester_phone.as_deref().unwrap_or(""));
+        form.set("ODS code", t.ods.as_deref().unwrap_or(""));
+        form.set("Account", t.account.as_deref().unwrap_or(""));
+        form.set("Mailbox", t.mailbox.as_deref().unwrap_or(""));
+        form.set("Mailbox name", t.mailbox_name.as_deref().unwrap_or(""));
+        form.set("Subject", &t.subject);
+        form.set("Details", &t.body);
+        form.focus = 2;
+    }
+    preview(&mut form, cx);
+    form
+}
+
+/// Shows under the new-ticket form where the ticket will go and what it
+/// still lacks, as the operator fills it in.
+pub(super) fn preview(form: &mut Form, cx: &Cx<'_>) {
+    let mut notes = Vec::new();
+    match form.value("Category").parse::<Category>() {
+        Ok(category) => {
+            match cx.desk.route(category) {
+                Ok(r) => notes.push(Line::from(format!(
+                    "→ {} queue · work from {} · due {}",
+                    r.queue.label(),
+                    local(r.work_from, "%a %-d %b %H:%M"),
+                    local(r.due_at, "%a %-d %b %H:%M")
+                ))),
+                Err(e) => notes.push(Line::from(format!("routing unknown: {e}"))),
+            }
+            let ods = OdsCode::parse(form.value("ODS code")).ok();
+            let name = form.optional("Mailbox name");
+            let missing = missing_details(category, form.value("Requester"), ods.as_ref(), name.as_deref());
+            if !missing.is_empty() {
+                let list: Vec<&str> = missing.iter().map(|d| d.label()).collect();
+                notes.push(Line::from(format!("{} still needs: {}", category.label(), list.join(", "))));
+            }
+        }
+        Err(e) => notes.push(Line::from(e.to_string())),
+    }
+    form.notes = notes;
+}
+
+pub(super) fn build_command(kind: FormKind, form: &Form) -> Result<Command, String> {
+    Ok(match kind {
+        FormKind::New => Command::CreateTicket(NewTicket {
+            category: form.value("Category").parse().map_err(|e| format!("{e}"))?,
+            channel: form.value("Channel").parse().map_err(|e| format!("{e}"))?,
+            received_at: None,
+            requester_name: form.value("Requester").trim().to_owned(),
+            requester_email: form.optional("Email"),
+            requester_phone: form.optional("Phone"),
+            ods: form.optional("ODS code"),
+            account: form.optional("Account"),
+            mailbox: form.optional("Mailbox"),
+            mailbox_name: form.optional("Mailbox name"),
+            subject: form.value("Subject").trim().to_owned(),
+            body: form.value("Details").trim().to_owned(),
+            incomplete: form.value("If incomplete") != "refuse",
+        }),
+        FormKind::Assign(reference) => {
+            let to = form.value("Operator");
+            Command::Assign { reference, to: (to != "nobody").then(|| to.to_owned()) }
+        }
+        FormKind::Status(reference) => {
+            Command::SetStatus { reference, status: form.value("Status").parse().map_err(|e| format!("{e}"))? }
+        }
+        FormKind::Note(reference) | FormKind::Reply(reference) => {
+            let text = form.value(if matches!(kind, FormKind::Note(_)) { "Note" } else { "Reply" }).trim().to_owned();
+            if text.is_empty() {
+                return Err("type the text first, or esc to cancel".to_owned());
+            }
+            if matches!(kind, FormKind::Note(_)) {
+                Command::Note { reference, text }
+            } else {
+                Command::Reply { reference, text }
+            }
+        }
+        FormKind::Link(reference) => {
+            let (account, mailbox) = (form.optional("Account"), form.optional("Mailbox"));
+            if account.is_none() && mailbox.is_none() {
+                return Err("give an account or a mailbox address".to_owned());
+            }
+            Command::Link { reference, account, mailbox }
+        }
+    })
+}
