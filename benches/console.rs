@@ -29,7 +29,7 @@ use caredesk::console::{App, Clock, KeyMap, LocalDesk, Theme};
 use caredesk::domain::organisation::IgStatus;
 use caredesk::domain::routing::{Category, Channel, Queue};
 use caredesk::domain::time::rfc3339;
-use caredesk::service::{Command, Ctx, NewTicket, Service, ServiceError};
+use caredesk::service::{Command, Ctx, NewTicket, QueueView, Service, ServiceError, TicketFilter};
 use caredesk::store::OpenMode;
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
@@ -267,11 +267,11 @@ fn keystrokes(
     app: &mut App,
     iters: u64,
     mut keys: impl FnMut(u64) -> &'static str,
-    mut between: impl FnMut(&mut Terminal<TestBackend>, &mut App, u64),
+    mut between: impl FnMut(&mut Terminal<TestBackend>, &mut App),
 ) -> Duration {
     let mut spent = Duration::ZERO;
     for i in 0..iters {
-        between(terminal, app, i);
+        between(terminal, app);
         let started = Instant::now();
         app.press(keys(i));
         frame(terminal, app);
@@ -287,8 +287,10 @@ fn console_frames(c: &mut Criterion) {
     let mut terminal = terminal();
     frame(&mut terminal, &mut app);
     let tickets = app.queue().len();
+    let slots = service.ticket_slots(SUPERVISOR, &QueueView::All, &TicketFilter::default()).expect("all open");
+    let overdue = slots.iter().filter(|s| s.due_at < fixture_now()).count();
     eprintln!(
-        "console: tab {:?} holds {tickets} slots; the first frame read {} rows",
+        "console: tab {:?} holds {tickets} slots ({overdue} overdue); the first frame read {} rows",
         app.queue().tab_label(),
         app.queue().rows_read()
     );
@@ -312,7 +314,7 @@ fn console_frames(c: &mut Criterion) {
                 &mut app,
                 iters,
                 |_| "j",
-                |terminal, app, _| {
+                |terminal, app| {
                     if at + 1 >= tickets {
                         app.press("g");
                         frame(terminal, app);
@@ -329,7 +331,7 @@ fn console_frames(c: &mut Criterion) {
         app.press("g");
         frame(&mut terminal, &mut app);
         b.iter_custom(|iters| {
-            keystrokes(&mut terminal, &mut app, iters, |i| if i % 2 == 0 { "G" } else { "g" }, |_, _, _| {})
+            keystrokes(&mut terminal, &mut app, iters, |i| if i % 2 == 0 { "G" } else { "g" }, |_, _| {})
         })
     });
 
@@ -345,7 +347,7 @@ fn console_frames(c: &mut Criterion) {
                 &mut app,
                 iters,
                 |i| if i % 2 == 0 { "G" } else { "g" },
-                |terminal, app, _| {
+                |terminal, app| {
                     app.refresh_all();
                     frame(terminal, app);
                 },
@@ -381,7 +383,7 @@ fn console_frames(c: &mut Criterion) {
     group.sampling_mode(SamplingMode::Auto).sample_size(100);
     group.bench_function("keystroke to frame: search letter", |b| {
         b.iter_custom(|iters| {
-            keystrokes(&mut terminal, &mut app, iters, |i| if i % 2 == 0 { "t" } else { "<backspace>" }, |_, _, _| {})
+            keystrokes(&mut terminal, &mut app, iters, |i| if i % 2 == 0 { "t" } else { "<backspace>" }, |_, _| {})
         })
     });
     group.finish();

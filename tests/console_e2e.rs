@@ -234,3 +234,25 @@ fn an_operator_session_in_a_real_terminal() {
     assert_eq!(logged["category"], "leaver");
     assert_eq!(logged["subject"], format!("Leaver: {address}").as_str());
 }
+
+/// An SSH connection that drops takes the terminal with it: the console
+/// must stop and let the database go, not spin on a terminal that is gone.
+#[test]
+fn a_dropped_connection_stops_the_console_and_frees_the_database() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = dir.path().join("db");
+    run(Command::new(BIN).arg("--db").arg(&db).arg("init"));
+    let tmux = Tmux::start(&format!("{BIN} --db {}", db.display()));
+    tmux.wait_for("caredesk │");
+    let pid = tmux.flag("pane_pid");
+    // Closing the server closes the pane's terminal, as sshd does when the
+    // connection drops: the console gets SIGHUP and its terminal is gone.
+    drop(tmux);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(Instant::now() < deadline, "the console (pid {pid}) is still running after its terminal went away");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = run(Command::new(BIN).arg("--db").arg(&db).arg("status"));
+    assert!(String::from_utf8_lossy(&status.stdout).contains("operator"), "the database can be opened again");
+}

@@ -76,21 +76,42 @@ fn start() -> io::Result<(TerminalGuard, Terminal<CrosstermBackend<Stdout>>)> {
 /// taken in a batch and drawn once.
 const FRAME: Duration = Duration::from_millis(33);
 
+/// How long a stop signal waits for the loop to finish on its own.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// Sets `stop` on SIGTERM, or on SIGHUP when the SSH connection drops. The
+/// loop sees the flag within a tick and quits, handing the terminal back.
+/// When the terminal itself has gone, reading it can spin without ever
+/// returning, so if the loop has not finished after [`STOP_GRACE`] the
+/// process ends here; every change was flushed when it was made, so only
+/// unsaved form input is lost, as it would be anyway.
+fn watch_signals(stop: Arc<AtomicBool>) -> io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP])?;
+    std::thread::Builder::new().name("console-signals".into()).spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            tracing::warn!(signal, "console told to stop; any unsaved form input is discarded");
+            stop.store(true, Ordering::SeqCst);
+            std::thread::sleep(STOP_GRACE);
+            restore();
+            tracing::warn!("the terminal did not answer; stopping without it");
+            std::process::exit(1);
+        }
+    })?;
+    Ok(())
+}
+
 /// Runs the console until the operator quits, or until the process is
-/// told to stop (SIGTERM, or SIGHUP when the SSH connection drops), which
-/// also hands the terminal back.
+/// told to stop (see [`watch_signals`]).
 pub fn run(mut app: App) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))?;
-    }
+    watch_signals(Arc::clone(&stop))?;
     let (_guard, mut terminal) = start()?;
     let mut dirty = true;
     let mut drawn_at = Instant::now();
     let mut minute = app.desk().now().minute();
     while !app.should_quit() {
-        if stop.load(Ordering::Relaxed) {
-            tracing::warn!("console stopped by a signal; any unsaved form input was discarded");
+        if stop.load(Ordering::SeqCst) {
             break;
         }
         if dirty && drawn_at.elapsed() >= FRAME {

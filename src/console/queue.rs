@@ -482,7 +482,10 @@ impl QueuePane {
                 let slot = self.slots[i];
                 let style = if i == self.cursor.selected && view.focused { theme.selected() } else { Style::new() };
                 match self.rows.get(&slot.reference) {
-                    Some(row) => Row::new(columns.iter().map(|c| cell(c.id, row, view.now, theme))).style(style),
+                    Some(row) => {
+                        Row::new(columns.iter().map(|c| cell(c.id, row, i == self.cursor.selected, view.now, theme)))
+                            .style(style)
+                    }
                     None => Row::new(vec![slot.reference.to_string()]).style(style),
                 }
             })

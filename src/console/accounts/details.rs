@@ -118,20 +118,26 @@ impl Sheet {
     }
 }
 
-/// Splits `text` at spaces into lines of at most `width` characters (a
-/// longer word gets a line of its own).
+/// Splits `text` at spaces into lines of at most `width` characters; a
+/// word longer than that (a long mailbox address) is cut into pieces that
+/// fit, so every piece stays in the value column.
 pub(super) fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
     let mut lines = vec![String::new()];
     for word in text.split(' ') {
-        let line = lines.last_mut().expect("there is always a line");
-        let used = line.chars().count();
-        if used > 0 && used + 1 + word.chars().count() > width {
-            lines.push(word.to_owned());
-        } else {
-            if used > 0 {
-                line.push(' ');
+        let chars: Vec<char> = word.chars().collect();
+        for piece in chars.chunks(width) {
+            let piece: String = piece.iter().collect();
+            let line = lines.last_mut().expect("there is always a line");
+            let used = line.chars().count();
+            if used > 0 && used + 1 + piece.chars().count() > width {
+                lines.push(piece);
+            } else {
+                if used > 0 {
+                    line.push(' ');
+                }
+                line.push_str(&piece);
             }
-            line.push_str(word);
         }
     }
     lines
@@ -204,6 +210,15 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    #[test]
+    fn long_addresses_are_cut_to_stay_in_the_value_column() {
+        assert_eq!(wrap_words("a long line of words", 9), ["a long", "line of", "words"]);
+        assert_eq!(
+            wrap_words("abbeyfield-care.team@nhs.net (owner)", 12),
+            ["abbeyfield-c", "are.team@nhs", ".net (owner)"]
+        );
     }
 
     #[test]

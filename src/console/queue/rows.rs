@@ -36,7 +36,7 @@ pub(super) struct Column {
 /// natural order.
 pub(super) fn columns(width: u16) -> Vec<Column> {
     let all = [
-        (Col::Reference, "ref", 9, 0),
+        (Col::Reference, " ref", 10, 0),
         (Col::Age, "age", 4, 6),
         (Col::Due, "due", 9, 1),
         (Col::Category, "category", 14, 3),
@@ -58,9 +58,11 @@ pub(super) fn columns(width: u16) -> Vec<Column> {
     all.into_iter().filter(|c| chosen.contains(&c.0)).map(|(id, title, width, _)| Column { id, title, width }).collect()
 }
 
-pub(super) fn cell(col: Col, row: &TicketRow, now: DateTime<Utc>, theme: Theme) -> Cell<'static> {
+/// A row's value for a column. The selected row's reference is marked, so
+/// the selection shows without colour or reverse video too.
+pub(super) fn cell(col: Col, row: &TicketRow, selected: bool, now: DateTime<Utc>, theme: Theme) -> Cell<'static> {
     match col {
-        Col::Reference => Cell::from(row.reference.to_string()),
+        Col::Reference => Cell::from(format!("{}{}", if selected { '›' } else { ' ' }, row.reference)),
         Col::Age => Cell::from(age(now - row.received_at)),
         Col::Due => Cell::from(Span::styled(due(row.due_at, now), due_style(row.due_at, now, theme))),
         Col::Category => Cell::from(row.category.slug()),
@@ -139,7 +141,7 @@ mod tests {
 
     #[test]
     fn narrow_lists_keep_the_most_useful_columns() {
-        let names = |w| columns(w).into_iter().map(|c| c.title).collect::<Vec<_>>();
+        let names = |w| columns(w).into_iter().map(|c| c.title.trim()).collect::<Vec<_>>();
         assert_eq!(names(40), ["ref", "age", "due", "status"]);
         assert_eq!(names(60), ["ref", "due", "category", "status", "assignee"]);
         assert_eq!(names(78), ["ref", "age", "due", "category", "requester", "status", "assignee"]);
