@@ -36,6 +36,10 @@ use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
+
 const SUPERVISOR: &str = "benchsup";
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 50;
@@ -52,28 +56,6 @@ const FIXTURE_VERSION: u32 = 1;
 /// A Wednesday morning in NAS hours (GMT): the fixture's and the console's clock.
 fn fixture_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 11, 12, 10, 30, 0).single().expect("a valid instant")
-}
-
-/// SplitMix64: small, fast and the same on every machine, so the fixture is too.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
-        list[self.below(list.len() as u64) as usize]
-    }
 }
 
 /// Smith is listed often so "smi" finds a list worth scrolling, as it does

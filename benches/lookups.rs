@@ -27,6 +27,10 @@ use caredesk::store::{OpenMode, TreeId};
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
+
 const SUPERVISOR: &str = "benchsup";
 const ACCOUNTS: u64 = 1_000_000;
 /// The brief's 50,000 organisations for a million accounts.
@@ -41,36 +45,6 @@ const SAMPLED_KEYS: usize = 50_000;
 /// A Wednesday morning in NAS hours (GMT): the fixture's and the benches' clock.
 fn fixture_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 11, 12, 10, 30, 0).single().expect("a valid instant")
-}
-
-/// SplitMix64: small, fast and the same on every machine, so the fixture is too.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn weighted<'a>(&mut self, table: &[(&'a str, u64)]) -> &'a str {
-        let total: u64 = table.iter().map(|(_, w)| w).sum();
-        let mut roll = self.below(total);
-        for (name, w) in table {
-            if roll < *w {
-                return name;
-            }
-            roll -= w;
-        }
-        table[0].0
-    }
 }
 
 /// Common surnames of England and Wales with rough weights per 100,000

@@ -207,7 +207,7 @@ fn an_operator_session_in_a_real_terminal() {
         .unwrap_or_else(|| panic!("no ticket reference in the message:\n{queue}"))
         .to_owned();
     assert!(queue.contains("Ticket queue · resolver"), "the resolver queue is shown:\n{queue}");
-    let row = queue.lines().find(|l| l.contains(&format!("│{reference} "))).unwrap_or_default();
+    let row = queue.lines().find(|l| l.contains(&format!("{reference} "))).unwrap_or_default();
     assert!(row.contains("leaver"), "the new ticket's row is in the resolver queue:\n{queue}");
 
     // Quit, and the terminal is the operator's again.
