@@ -105,10 +105,12 @@ impl<'a> Cx<'a> {
 
     /// Reports a failed command or query in words the operator can act on.
     pub fn fail(&mut self, error: &ServiceError) {
-        let text = if error.is_conflict() {
-            format!("another operator changed this first, so nothing was saved; the screen has been reloaded ({error})")
-        } else {
-            error.to_string()
+        let text = match error.conflict() {
+            Some((what, label, changed_by)) => format!(
+                "{changed_by} changed {what} {label} first, so nothing was saved; the screen now shows their \
+                 change: check it and try again if it is still needed"
+            ),
+            None => error.to_string(),
         };
         self.warn(text);
     }

@@ -11,7 +11,13 @@ pub struct Theme {
 impl Theme {
     /// Colour unless `NO_COLOR` is set to anything non-empty.
     pub fn from_env() -> Theme {
-        Theme { color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) }
+        Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref())
+    }
+
+    /// The theme for a value of `NO_COLOR` (no-color.org: present and not
+    /// empty means no colour).
+    pub fn for_no_color(value: Option<&std::ffi::OsStr>) -> Theme {
+        Theme { color: value.is_none_or(|v| v.is_empty()) }
     }
 
     pub fn plain() -> Theme {

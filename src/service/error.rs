@@ -56,4 +56,12 @@ impl ServiceError {
     pub fn is_conflict(&self) -> bool {
         matches!(self, ServiceError::Store(StoreError::Conflict { .. }))
     }
+
+    /// For a conflict: what was changed (kind and name) and by whom.
+    pub fn conflict(&self) -> Option<(&'static str, &str, &str)> {
+        match self {
+            ServiceError::Store(StoreError::Conflict { what, label, changed_by }) => Some((what, label, changed_by)),
+            _ => None,
+        }
+    }
 }

@@ -210,3 +210,87 @@ fn the_readme_key_table_matches_the_keymap() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
     assert!(readme.contains(&table), "README.md's key table is out of date; it should read:\n\n{table}");
 }
+
+/// With `NO_COLOR` set, not one cell of any screen is coloured; without
+/// it, overdue times are red.
+#[test]
+fn no_color_means_no_colour_anywhere() {
+    use caredesk::console::{App, Clock, KeyMap, LocalDesk, Theme};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::style::Color;
+
+    assert!(!Theme::for_no_color(Some(std::ffi::OsStr::new("1"))).color);
+    assert!(Theme::for_no_color(Some(std::ffi::OsStr::new(""))).color);
+    assert!(Theme::for_no_color(None).color);
+
+    let world = World::new();
+    let coloured_cells = |theme: Theme, keys: &str| {
+        let desk = LocalDesk::new(world.service.clone(), SUP, Clock::Fixed(in_hours()));
+        let mut app = App::new(Box::new(desk), KeyMap::default(), theme).expect("a console");
+        app.press(keys);
+        let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("a test terminal");
+        terminal.draw(|frame| app.draw(frame)).expect("a frame");
+        let buffer = terminal.backend().buffer().clone();
+        buffer.content().iter().filter(|c| c.fg != Color::Reset || c.bg != Color::Reset).count()
+    };
+    for keys in ["", "<enter>", "?", "n", "2/jo<enter>", "3/oak<enter><enter>"] {
+        assert_eq!(coloured_cells(Theme::plain(), keys), 0, "colour after {keys:?} with NO_COLOR");
+    }
+    assert!(coloured_cells(Theme { color: true }, "") > 0, "no colour at all without NO_COLOR");
+}
+
+/// Another operator's write got in first: nothing is saved, the screen is
+/// read again and the operator is told.
+#[test]
+fn a_conflicting_write_reloads_and_says_so() {
+    use caredesk::console::{App, Clock, Desk, KeyMap, LocalDesk, Theme};
+    use caredesk::service::{Command, Outcome, Query};
+    use caredesk::store::StoreError;
+    use std::cell::Cell;
+
+    struct RacingDesk {
+        inner: LocalDesk,
+        world_service: std::sync::Arc<caredesk::service::Service>,
+        raced: Cell<bool>,
+    }
+    impl Desk for RacingDesk {
+        fn operator(&self) -> &str {
+            self.inner.operator()
+        }
+        fn now(&self) -> chrono::DateTime<chrono::Utc> {
+            self.inner.now()
+        }
+        fn execute(&self, command: &Command) -> Result<Outcome, ServiceError> {
+            if let (Command::Claim { reference }, false) = (command, self.raced.replace(true)) {
+                // The other operator's claim lands between our read and our write.
+                let ctx = caredesk::service::Ctx::new(SUP, in_hours());
+                self.world_service.execute(&ctx, &Command::Claim { reference: *reference })?;
+                return Err(ServiceError::Store(StoreError::Conflict {
+                    what: "ticket",
+                    label: reference.to_string(),
+                    changed_by: SUP.to_owned(),
+                }));
+            }
+            self.inner.execute(command)
+        }
+        fn query(&self, query: &Query) -> Result<Reply, ServiceError> {
+            self.inner.query(query)
+        }
+    }
+
+    let world = World::new();
+    let desk = RacingDesk {
+        inner: LocalDesk::new(world.service.clone(), NAS, Clock::Fixed(in_hours())),
+        world_service: world.service.clone(),
+        raced: Cell::new(false),
+    };
+    let mut app = App::new(Box::new(desk), KeyMap::default(), Theme::plain()).expect("a console");
+    app.press("c");
+    let said = message(&app);
+    assert!(said.starts_with("sup changed ticket CD-000001 first, so nothing was saved"), "{said}");
+    // The list was read again, so the row shows who has it now.
+    let text = screen(&mut app, 160, 48);
+    let row = text.lines().find(|l| l.contains("CD-000001")).unwrap_or_default();
+    assert!(row.contains(SUP), "the row was not reloaded: {row}");
+}
