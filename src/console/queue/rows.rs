@@ -9,6 +9,7 @@ use ratatui::widgets::Cell;
 
 use crate::console::text::clean;
 use crate::console::theme::Theme;
+use crate::domain::ticket::TicketStatus;
 use crate::service::TicketRow;
 
 /// A due time this close is drawn amber.
@@ -68,8 +69,20 @@ pub(super) fn cell(col: Col, row: &TicketRow, selected: bool, now: DateTime<Utc>
         Col::Category => Cell::from(row.category.slug()),
         Col::Organisation => Cell::from(row.ods.as_ref().map(|o| o.to_string()).unwrap_or_default()),
         Col::Requester => Cell::from(clean(&row.requester).into_owned()),
-        Col::Status => Cell::from(row.status.slug()),
+        Col::Status => Cell::from(short_status(row.status)),
         Col::Assignee => Cell::from(clean(row.assignee.as_deref().unwrap_or("-")).into_owned()),
+    }
+}
+
+/// A status in the column's eleven characters; the ticket view spells it out.
+fn short_status(status: TicketStatus) -> &'static str {
+    match status {
+        TicketStatus::New => "new",
+        TicketStatus::InProgress => "in progress",
+        TicketStatus::WaitingOnRequester => "waiting req",
+        TicketStatus::WaitingOnOwner => "waiting own",
+        TicketStatus::Resolved => "resolved",
+        TicketStatus::Closed => "closed",
     }
 }
 
