@@ -21,26 +21,28 @@
 //! docs/performance.md.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use caredesk::console::{App, Clock, KeyMap, LocalDesk, Theme};
 use caredesk::domain::organisation::IgStatus;
-use caredesk::domain::routing::{Category, Channel, Queue};
-use caredesk::domain::time::rfc3339;
-use caredesk::service::{Command, Ctx, NewTicket, QueueView, Service, ServiceError, TicketFilter};
+use caredesk::domain::routing::Queue;
+use caredesk::service::{Command, NewTicket, QueueView, Service, ServiceError, TicketFilter};
 use caredesk::store::OpenMode;
-use chrono::{DateTime, Duration as Span, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+#[path = "common/fixture.rs"]
+mod fixture;
 #[path = "common/rng.rs"]
 mod rng;
+
+use fixture::{Caller, SUPERVISOR, cached, fixture_dir, fixture_now, new_database, run};
 use rng::Rng;
 
-const SUPERVISOR: &str = "benchsup";
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 50;
 const OPEN_TICKETS: u64 = 20_000;
@@ -52,11 +54,6 @@ const MAILBOXES: u64 = 20;
 /// Bump when the store's keys or indexes change, so an old cached fixture
 /// is rebuilt rather than measured.
 const FIXTURE_VERSION: u32 = 1;
-
-/// A Wednesday morning in NAS hours (GMT): the fixture's and the console's clock.
-fn fixture_now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 11, 12, 10, 30, 0).single().expect("a valid instant")
-}
 
 /// Smith is listed often so "smi" finds a list worth scrolling, as it does
 /// at a real desk; Smithson and Smithers keep "smit" from matching one name.
@@ -79,25 +76,10 @@ fn ods_code(n: u64) -> String {
     format!("VB{}{:03}", (b'A' + (n / 1000 % 26) as u8) as char, n % 1000)
 }
 
-fn fixture_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("bench-fixtures").join(format!("console-v{FIXTURE_VERSION}"))
-}
-
-fn run(service: &Service, ctx: &Ctx, command: &Command) -> Result<(), ServiceError> {
-    service.execute(ctx, command).map(drop)
-}
-
 /// Builds the fixture through the service and returns the `READY` text.
 fn build(dir: &Path) -> Result<String, ServiceError> {
     let started = Instant::now();
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).map_err(|e| ServiceError::BadInput(format!("{}: {e}", dir.display())))?;
-    let service = Service::open(&dir.join("db"), OpenMode::CreateIfMissing)?;
-    let ctx = Ctx::new(SUPERVISOR, fixture_now());
-    run(&service, &ctx, &Command::Init)?;
+    let (service, ctx) = new_database(dir)?;
     let store = service.store();
     let mut rng = Rng(11);
 
@@ -185,44 +167,17 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
 /// A ticket received in the last four weeks, mostly in working hours, so
 /// routing spreads them over the three queues and many are overdue.
 fn fixture_ticket(service: &Service, rng: &mut Rng, now: DateTime<Utc>) -> Result<NewTicket, ServiceError> {
-    let day = now - Span::days(rng.below(28) as i64 + 1);
-    let midnight = day.date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
-    let second = if rng.chance(60) { 9 * 3600 + rng.below(8 * 3600) } else { rng.below(24 * 3600) };
-    let received = midnight + Span::seconds(second as i64);
-    let category = Category::ALL[rng.below(Category::ALL.len() as u64) as usize];
-    let channel = Channel::ALL[rng.below(Channel::ALL.len() as u64) as usize];
-    let account = service.store().account(rng.below(ACCOUNTS) + 1)?.expect("account ids run from 1");
-    let requester = format!("{} {}", rng.pick(FORENAMES), rng.pick(SURNAMES));
-    Ok(NewTicket {
-        category,
-        channel,
-        received_at: Some(rfc3339(received)),
-        requester_name: requester,
-        requester_email: None,
-        requester_phone: Some(format!("07700{:06}", rng.below(1_000_000))),
-        ods: Some(account.ods.to_string()),
-        account: category.is_simple().then(|| account.address.to_string()),
-        mailbox: None,
-        mailbox_name: Some(format!("{} shared", account.ods)),
-        subject: format!("{} for {}", category.label(), account.address),
-        body: "Caller rang the helpdesk; details as given.".to_owned(),
-        incomplete: false,
+    fixture::fixture_ticket(rng, now, 28, |rng| {
+        let account = service.store().account(rng.below(ACCOUNTS) + 1)?.expect("account ids run from 1");
+        let name = format!("{} {}", rng.pick(FORENAMES), rng.pick(SURNAMES));
+        Ok(Caller { account, name, phone: format!("07700{:06}", rng.below(1_000_000)) })
     })
 }
 
 /// Opens the cached fixture, building it first if there is no finished one.
 fn fixture() -> Arc<Service> {
-    let dir = fixture_dir();
-    let ready = dir.join("READY");
-    let report = match std::fs::read_to_string(&ready) {
-        Ok(text) => text,
-        Err(_) => {
-            eprintln!("fixture: building {OPEN_TICKETS} open tickets in {} (cached after)", dir.display());
-            let text = build(&dir).expect("fixture build");
-            std::fs::write(&ready, &text).expect("write READY");
-            text
-        }
-    };
+    let dir = fixture_dir(&format!("console-v{FIXTURE_VERSION}"));
+    let report = cached(&dir, &format!("{OPEN_TICKETS} open tickets"), build);
     eprintln!("fixture: {}\n{report}", dir.display());
     Arc::new(Service::open(&dir.join("db"), OpenMode::Existing).expect("open the fixture"))
 }

@@ -20,18 +20,20 @@ use caredesk::domain::organisation::IgStatus;
 use caredesk::domain::refusal::Refusal;
 use caredesk::domain::routing::{Category, Channel, Queue};
 use caredesk::domain::ticket::{TicketRef, TicketStatus};
-use caredesk::domain::time::rfc3339;
 use caredesk::domain::validate::{Email, Mobile, OdsCode, fold_for_search};
 use caredesk::service::{Command, Ctx, NewTicket, QueueView, Service, ServiceError, StatusFilter};
 use caredesk::store::{OpenMode, TreeId};
-use chrono::{DateTime, Duration as Span, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 
+#[path = "common/fixture.rs"]
+mod fixture;
 #[path = "common/rng.rs"]
 mod rng;
+
+use fixture::{Caller, SUPERVISOR, cached, fixture_now, new_database, run};
 use rng::Rng;
 
-const SUPERVISOR: &str = "benchsup";
 const ACCOUNTS: u64 = 1_000_000;
 /// The brief's 50,000 organisations for a million accounts.
 const ACCOUNTS_PER_ORG: u64 = 20;
@@ -41,11 +43,6 @@ const CHUNK: u64 = 100_000;
 /// Distinct keys each look-up bench cycles through, drawn from the whole
 /// database so most reads miss sled's own cache as a busy desk's would.
 const SAMPLED_KEYS: usize = 50_000;
-
-/// A Wednesday morning in NAS hours (GMT): the fixture's and the benches' clock.
-fn fixture_now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 11, 12, 10, 30, 0).single().expect("a valid instant")
-}
 
 /// Common surnames of England and Wales with rough weights per 100,000
 /// people; together about a fifth of the population, as in life. The rest
@@ -141,12 +138,8 @@ fn org_name(rng: &mut Rng, n: u64) -> String {
 const FIXTURE_VERSION: u32 = 2;
 
 fn fixture_dir(accounts: u64) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
     let name = if accounts == ACCOUNTS { "million".to_owned() } else { format!("{accounts}-accounts") };
-    let name = format!("{name}-v{FIXTURE_VERSION}");
-    target.join("bench-fixtures").join(name)
+    fixture::fixture_dir(&format!("{name}-v{FIXTURE_VERSION}"))
 }
 
 fn dir_bytes(dir: &Path) -> u64 {
@@ -161,18 +154,10 @@ fn dir_bytes(dir: &Path) -> u64 {
         .sum()
 }
 
-fn run(service: &Service, ctx: &Ctx, command: &Command) -> Result<(), ServiceError> {
-    service.execute(ctx, command).map(drop)
-}
-
 /// Builds the fixture through the service and returns the `READY` text.
 fn build(dir: &Path, accounts: u64) -> Result<String, ServiceError> {
     let started = Instant::now();
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).map_err(|e| ServiceError::BadInput(format!("{}: {e}", dir.display())))?;
-    let service = Service::open(&dir.join("db"), OpenMode::CreateIfMissing)?;
-    let ctx = Ctx::new(SUPERVISOR, fixture_now());
-    run(&service, &ctx, &Command::Init)?;
+    let (service, ctx) = new_database(dir)?;
     let store = service.store();
 
     let orgs = (accounts / ACCOUNTS_PER_ORG).max(1);
@@ -257,28 +242,10 @@ fn fixture_ticket(
     accounts: u64,
     now: DateTime<Utc>,
 ) -> Result<NewTicket, ServiceError> {
-    let day = now - Span::days(rng.below(30) as i64 + 1);
-    let midnight = day.date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
-    let second = if rng.chance(60) { 9 * 3600 + rng.below(8 * 3600) } else { rng.below(24 * 3600) };
-    let received = midnight + Span::seconds(second as i64);
-    let category = Category::ALL[rng.below(Category::ALL.len() as u64) as usize];
-    let channel = Channel::ALL[rng.below(Channel::ALL.len() as u64) as usize];
-    let account = service.store().account(rng.below(accounts) + 1)?.expect("account ids run from 1");
-    let p = person(rng);
-    Ok(NewTicket {
-        category,
-        channel,
-        received_at: Some(rfc3339(received)),
-        requester_name: format!("{} {}", p.first, p.last),
-        requester_email: None,
-        requester_phone: Some(mobile(rng.below(1 << 28))),
-        ods: Some(account.ods.to_string()),
-        account: category.is_simple().then(|| account.address.to_string()),
-        mailbox: None,
-        mailbox_name: Some(format!("{} shared", account.ods)),
-        subject: format!("{} for {}", category.label(), account.address),
-        body: "Caller rang the helpdesk; details as given.".to_owned(),
-        incomplete: false,
+    fixture::fixture_ticket(rng, now, 30, |rng| {
+        let account = service.store().account(rng.below(accounts) + 1)?.expect("account ids run from 1");
+        let p = person(rng);
+        Ok(Caller { account, name: format!("{} {}", p.first, p.last), phone: mobile(rng.below(1 << 28)) })
     })
 }
 
@@ -286,16 +253,7 @@ fn fixture_ticket(
 fn fixture() -> Service {
     let accounts = std::env::var("CAREDESK_BENCH_ACCOUNTS").ok().and_then(|s| s.parse().ok()).unwrap_or(ACCOUNTS);
     let dir = fixture_dir(accounts);
-    let ready = dir.join("READY");
-    let report = match std::fs::read_to_string(&ready) {
-        Ok(text) => text,
-        Err(_) => {
-            eprintln!("fixture: building {accounts} accounts in {} (minutes; cached after)", dir.display());
-            let text = build(&dir, accounts).expect("fixture build");
-            std::fs::write(&ready, &text).expect("write READY");
-            text
-        }
-    };
+    let report = cached(&dir, &format!("{accounts} accounts (minutes)"), |dir| build(dir, accounts));
     eprintln!("fixture: {}, {} MiB on disk\n{report}", dir.display(), dir_bytes(&dir) >> 20);
     let service = Service::open(&dir.join("db"), OpenMode::Existing).expect("open the fixture");
     // Tickets up to this number are the fixture's own or already closed.

@@ -64,6 +64,7 @@ impl Tmux {
     fn keys(&self, text: &str) {
         let mut rest = text;
         while !rest.is_empty() {
+            let named = rest.starts_with('<');
             if let Some(stripped) = rest.strip_prefix('<') {
                 let end = stripped.find('>').expect("a closed <key>");
                 self.cmd(&["send-keys", "-t", "e2e", &stripped[..end]]);
@@ -73,8 +74,10 @@ impl Tmux {
                 self.cmd(&["send-keys", "-t", "e2e", "-l", &rest[..end]]);
                 rest = &rest[end..];
             }
-            // Give the console a moment, as a person would.
-            std::thread::sleep(Duration::from_millis(60));
+            // Give the console a moment, as a person would; longer after a
+            // named key, so an Esc is not read together with the next key
+            // as Alt and that key.
+            std::thread::sleep(Duration::from_millis(if named { 200 } else { 60 }));
         }
     }
 

@@ -1,0 +1,109 @@
+//! What the benches' fixtures share: the clock they are built at, where
+//! they are cached, how a build starts, and the shape of a fixture ticket.
+//!
+//! A fixture is built once through `Service::execute`, as an import would
+//! build it, under `target/bench-fixtures/NAME`; a `READY` file marks a
+//! finished build and records what it holds and how long it took.
+//!
+//! Each bench uses part of this file, so unused items are expected.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use caredesk::domain::account::Account;
+use caredesk::domain::routing::{Category, Channel};
+use caredesk::domain::time::rfc3339;
+use caredesk::service::{Command, Ctx, NewTicket, Service, ServiceError};
+use caredesk::store::OpenMode;
+use chrono::{DateTime, Duration as Span, TimeZone, Utc};
+
+use super::rng::Rng;
+
+/// The fixtures' first supervisor.
+pub const SUPERVISOR: &str = "benchsup";
+
+/// A Wednesday morning in NAS hours (GMT): the fixtures' and the benches' clock.
+pub fn fixture_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 11, 12, 10, 30, 0).single().expect("a valid instant")
+}
+
+/// `target/bench-fixtures/NAME`, under `CARGO_TARGET_DIR` when it is set.
+pub fn fixture_dir(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("bench-fixtures").join(name)
+}
+
+/// The `READY` report of the fixture in `dir`, building it with `build`
+/// first when there is no finished one.
+pub fn cached(dir: &Path, what: &str, build: impl FnOnce(&Path) -> Result<String, ServiceError>) -> String {
+    let ready = dir.join("READY");
+    match std::fs::read_to_string(&ready) {
+        Ok(text) => text,
+        Err(_) => {
+            eprintln!("fixture: building {what} in {} (cached after)", dir.display());
+            let text = build(dir).expect("fixture build");
+            std::fs::write(&ready, &text).expect("write READY");
+            text
+        }
+    }
+}
+
+/// An empty database in `dir` (anything there before is removed) with the
+/// fixtures' supervisor, and the context the build acts in.
+pub fn new_database(dir: &Path) -> Result<(Service, Ctx), ServiceError> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).map_err(|e| ServiceError::BadInput(format!("{}: {e}", dir.display())))?;
+    let service = Service::open(&dir.join("db"), OpenMode::CreateIfMissing)?;
+    let ctx = Ctx::new(SUPERVISOR, fixture_now());
+    run(&service, &ctx, &Command::Init)?;
+    Ok((service, ctx))
+}
+
+pub fn run(service: &Service, ctx: &Ctx, command: &Command) -> Result<(), ServiceError> {
+    service.execute(ctx, command).map(drop)
+}
+
+/// Who a fixture ticket is from: the account it is about, the requester's
+/// name and phone.
+pub struct Caller {
+    pub account: Account,
+    pub name: String,
+    pub phone: String,
+}
+
+/// A request received on one of the `days` days before `now`, mostly in
+/// working hours, of any category and channel, from the caller `who` draws:
+/// routing spreads such tickets over the three queues and many are overdue.
+/// (`who` draws after the time, category and channel, so a fixture built
+/// from the same seed is the same ticket for ticket.)
+pub fn fixture_ticket(
+    rng: &mut Rng,
+    now: DateTime<Utc>,
+    days: u64,
+    who: impl FnOnce(&mut Rng) -> Result<Caller, ServiceError>,
+) -> Result<NewTicket, ServiceError> {
+    let day = now - Span::days(rng.below(days) as i64 + 1);
+    let midnight = day.date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let second = if rng.chance(60) { 9 * 3600 + rng.below(8 * 3600) } else { rng.below(24 * 3600) };
+    let received = midnight + Span::seconds(second as i64);
+    let category = Category::ALL[rng.below(Category::ALL.len() as u64) as usize];
+    let channel = Channel::ALL[rng.below(Channel::ALL.len() as u64) as usize];
+    let Caller { account, name, phone } = who(rng)?;
+    Ok(NewTicket {
+        category,
+        channel,
+        received_at: Some(rfc3339(received)),
+        requester_name: name,
+        requester_email: None,
+        requester_phone: Some(phone),
+        ods: Some(account.ods.to_string()),
+        account: category.is_simple().then(|| account.address.to_string()),
+        mailbox: None,
+        mailbox_name: Some(format!("{} shared", account.ods)),
+        subject: format!("{} for {}", category.label(), account.address),
+        body: "Caller rang the helpdesk; details as given.".to_owned(),
+        incomplete: false,
+    })
+}
