@@ -408,23 +408,20 @@ impl App {
             Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
                 .areas(full);
         self.draw_top(frame, top, now);
-        self.areas.clear();
         self.tabs.clear();
-        if full.width >= WIDE {
+        self.areas = if full.width >= WIDE {
             let areas: [Rect; 3] = Layout::horizontal([
                 Constraint::Percentage(48),
                 Constraint::Percentage(27),
                 Constraint::Percentage(25),
             ])
             .areas(middle);
-            for (id, area) in PaneId::ALL.into_iter().zip(areas) {
-                self.draw_pane(frame, id, area, now);
-            }
+            PaneId::ALL.into_iter().zip(areas).collect()
         } else {
             let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(middle);
             self.draw_tabs(frame, tabs);
-            self.draw_pane(frame, self.focus, body, now);
-        }
+            vec![(self.focus, body)]
+        };
         self.draw_message(frame, message);
         self.draw_hints(frame, hints);
         let view = View {
@@ -433,9 +430,12 @@ impl App {
             keymap: &self.keymap,
             shift: &self.shift,
             now,
-            focused: true,
+            focused: false,
         };
-        self.panes.get_mut(self.focus).draw_popup(frame, full, &view);
+        for &(id, area) in &self.areas {
+            self.panes.get_mut(id).draw(frame, area, &View { focused: id == self.focus, ..view });
+        }
+        self.panes.get_mut(self.focus).draw_popup(frame, full, &View { focused: true, ..view });
         match &self.overlay {
             Some(Overlay::Help { scroll }) => self.draw_help(frame, full, *scroll),
             Some(Overlay::Command(field)) => {
@@ -466,19 +466,6 @@ impl App {
             }
             None => {}
         }
-    }
-
-    fn draw_pane(&mut self, frame: &mut Frame<'_>, id: PaneId, area: Rect, now: DateTime<Utc>) {
-        self.areas.push((id, area));
-        let view = View {
-            desk: self.desk.as_ref(),
-            theme: self.theme,
-            keymap: &self.keymap,
-            shift: &self.shift,
-            now,
-            focused: id == self.focus,
-        };
-        self.panes.get_mut(id).draw(frame, area, &view);
     }
 
     fn draw_top(&self, frame: &mut Frame<'_>, area: Rect, now: DateTime<Utc>) {

@@ -154,6 +154,7 @@ impl<'a> Cx<'a> {
 }
 
 /// What a pane needs to draw itself.
+#[derive(Clone, Copy)]
 pub struct View<'a> {
     /// For reading the rows that come into sight; drawing never writes.
     pub desk: &'a dyn Desk,
