@@ -17,6 +17,7 @@ mod request;
 mod reset;
 mod task;
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -37,7 +38,7 @@ use super::keymap::Act;
 use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View};
 use super::text::clean;
 use super::theme::Theme;
-use crate::domain::account::{Account, AccountStatus};
+use crate::domain::account::Account;
 use crate::domain::permission::Action;
 use crate::domain::routing::Category;
 use crate::service::{AccountView, Command};
@@ -272,27 +273,27 @@ impl AccountPane {
     }
 
     /// Why an action cannot be taken on the selected account, whoever asks.
-    fn unfit(&self, act: Act) -> Option<String> {
+    /// Why the selected account does not allow `act`, asked of the domain's
+    /// own rules (the change is worked out and thrown away), so the pane
+    /// and the service cannot disagree.
+    fn unfit(&self, act: Act, now: DateTime<Utc>) -> Option<String> {
         let Some(view) = &self.view else { return Some("select an account first".to_owned()) };
         let account = &view.account;
-        let local = || account.administered_by.require_nas(account.address.as_str()).err().map(|r| r.to_string());
-        match (act, account.status) {
-            (_, AccountStatus::Deleted) => Some("the account was deleted: only its tombstone remains".to_owned()),
-            (Act::ResetPassword, AccountStatus::Leaver) => {
-                Some("a leaver's password cannot be reset: a new organisation takes it as a joiner first".to_owned())
-            }
-            (Act::Leaver, AccountStatus::Leaver) => Some("the account is already marked as a leaver".to_owned()),
-            (Act::Unlock, _) if account.locked_at.is_none() => Some("the account is not locked".to_owned()),
-            (Act::ResetPassword | Act::Leaver | Act::Unlock, _) => local(),
-            _ => None,
-        }
+        let nas = || account.administered_by.require_nas(account.address.as_str());
+        let check = match act {
+            Act::ResetPassword => nas().and_then(|()| account.issue_temporary_password("", now).map(drop)),
+            Act::Leaver => nas().and_then(|()| account.mark_leaver("", now).map(drop)),
+            Act::Unlock => nas().and_then(|()| account.unlock("", now).map(drop)),
+            _ => account.refuse_if_gone(),
+        };
+        check.err().map(|refusal| refusal.to_string())
     }
 
     /// A hint for an action on the selected account: disabled when the
     /// operator may not take it now, or the account does not allow it.
     fn account_hint(&self, cx: &Cx<'_>, act: Act, label: &'static str, action: Action) -> Hint {
         let hint = Hint::new(act, label).needs(cx, action);
-        match (&hint.disabled, self.unfit(act)) {
+        match (&hint.disabled, self.unfit(act, cx.now())) {
             (None, Some(reason)) => hint.disabled_because(reason),
             _ => hint,
         }

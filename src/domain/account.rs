@@ -140,7 +140,8 @@ impl Account {
         next
     }
 
-    fn refuse_if_gone(&self) -> Result<(), Refusal> {
+    /// Refuses any change to a deleted account, which is only a tombstone.
+    pub fn refuse_if_gone(&self) -> Result<(), Refusal> {
         if self.status == AccountStatus::Deleted {
             return Err(Refusal::AccountDeleted { address: self.address.clone(), deleted_at: self.deleted_at });
         }
