@@ -25,7 +25,7 @@ use super::form::TextField;
 use super::keymap::Act;
 use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View};
 use crate::domain::account::Account;
-use crate::domain::mailbox::{Mailbox, Sponsorship};
+use crate::domain::mailbox::Mailbox;
 use crate::domain::permission::Action;
 use crate::service::{MailboxView, NewTicket};
 
@@ -245,10 +245,9 @@ impl MailboxPane {
         if hint.disabled.is_some() {
             return hint;
         }
-        match self.shown.as_ref().map(|v| &v.mailbox.sponsorship) {
-            Some(Sponsorship::SponsoredBy { sponsor }) => hint.disabled_because(format!(
-                "this legacy mailbox is sponsored by {sponsor}, so only their local administrator changes it"
-            )),
+        // The domain's own rule, so the hint and the service agree.
+        match self.shown.as_ref().map(|v| v.mailbox.require_national()) {
+            Some(Err(refusal)) => hint.disabled_because(refusal.to_string()),
             _ => hint,
         }
     }
