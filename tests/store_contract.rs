@@ -420,3 +420,54 @@ fn tickets_are_found_by_organisation_account_and_mailbox() {
     assert_eq!(store.tickets_for_org(&ods("V1234"), 10).unwrap(), [about_jo, about_mailbox]);
     assert_eq!(store.tickets_for_org(&ods("V9999"), 10).unwrap(), [about_hilltop]);
 }
+
+/// The queue index carries each ticket's category, so the queue filter
+/// reads no tickets; an entry written before the category byte existed
+/// still lists, and the filter reads that one ticket to learn its category.
+#[test]
+fn a_queue_entry_without_its_category_byte_is_still_filtered_by_category() {
+    use caredesk::domain::routing::Queue;
+    use caredesk::service::{Ctx, Query, QueueView, Reply, TicketFilter};
+
+    let desk = desk_with_people();
+    let new = |category: Category| {
+        Command::CreateTicket(NewTicket {
+            category,
+            channel: Channel::Phone,
+            received_at: None,
+            requester_name: "Jo Smith".into(),
+            requester_email: None,
+            requester_phone: None,
+            ods: Some("V1234".into()),
+            account: None,
+            mailbox: None,
+            mailbox_name: None,
+            subject: "a request".into(),
+            body: String::new(),
+            incomplete: false,
+        })
+    };
+    let leaver = ticket_of(&desk.sup(&new(Category::Leaver)));
+    let unlock = ticket_of(&desk.sup(&new(Category::Unlock)));
+    let store = desk.service.store();
+    let slots = store.queue_page(Queue::Nas, true, None, 10).unwrap();
+    assert_eq!(slots.iter().map(|s| s.category).collect::<Vec<_>>(), [Some(Category::Leaver), Some(Category::Unlock)]);
+
+    // Rewrite the leaver's entry as an older caredesk wrote it: the status alone.
+    let slot = slots[0];
+    let key = caredesk::store::queue_key(Queue::Nas.code(), true, slot.due_at, leaver.0);
+    let value = store.raw_get(TreeId::TicketsByQueue, &key).unwrap().expect("the entry");
+    store.raw_put(TreeId::TicketsByQueue, &key, &value[..1]).unwrap();
+    assert_eq!(store.queue_page(Queue::Nas, true, None, 10).unwrap()[0].category, None);
+
+    let filtered = |words: &str| match desk.service.query(
+        &Ctx::new(SUPERVISOR, in_hours()),
+        &Query::TicketSlots { view: QueueView::Queue(Queue::Nas), filter: TicketFilter::parse(words).unwrap() },
+    ) {
+        Ok(Reply::TicketSlots(slots)) => slots.into_iter().map(|s| s.reference).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(filtered("cat:leaver"), [leaver]);
+    assert_eq!(filtered("cat:unlock"), [unlock]);
+    assert_eq!(filtered(""), [leaver, unlock]);
+}

@@ -103,8 +103,11 @@ impl App {
             quit: false,
         };
         app.refresh_all();
-        app.message =
-            Some(Message { text: format!("press {} for the keys", app.keymap.key_label(Act::Help)), error: false });
+        // A first read that failed says so; otherwise, where the keys are.
+        if app.message.is_none() {
+            let text = format!("press {} for the keys", app.keymap.key_label(Act::Help));
+            app.message = Some(Message { text, error: false });
+        }
         Ok(app)
     }
 

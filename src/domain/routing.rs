@@ -288,6 +288,18 @@ pub fn reroute(hours: &NasHours, targets: &ServiceTargets, at: DateTime<Utc>, qu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn category_codes_are_positions_and_read_back() {
+        for (i, category) in Category::ALL.into_iter().enumerate() {
+            assert_eq!(usize::from(category.code()), i);
+            assert_eq!(Category::from_code(category.code()), Some(category));
+        }
+        assert_eq!(Category::from_code(Category::ALL.len() as u8), None);
+        // Stored codes must not move: the first and last of today's list.
+        assert_eq!(Category::PasswordReset.code(), 0);
+        assert_eq!(Category::General.code(), 15);
+    }
     use crate::domain::hours::BankHolidays;
 
     fn utc(s: &str) -> DateTime<Utc> {

@@ -673,3 +673,56 @@ fn mobile_prefix(text: &str) -> Option<String> {
     let digits = compact.strip_prefix("+44").map(|rest| format!("0{rest}")).unwrap_or(compact);
     (digits.len() >= 3 && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_words_parse_and_print_back() {
+        let cases = [
+            ("", TicketFilter::default(), ""),
+            (
+                "org:v1a2b status:new cat:leaver who:nina",
+                TicketFilter {
+                    status: StatusFilter::Only(TicketStatus::New),
+                    ods: Some(OdsCode::parse("V1A2B").unwrap()),
+                    category: Some(Category::Leaver),
+                    assignee: Some("nina".to_owned()),
+                },
+                "org:V1A2B status:new cat:leaver who:nina",
+            ),
+            ("  status:done  ", TicketFilter { status: StatusFilter::Done, ..TicketFilter::default() }, "status:done"),
+            ("is:all", TicketFilter { status: StatusFilter::All, ..TicketFilter::default() }, "status:all"),
+            ("status:open", TicketFilter::default(), ""),
+        ];
+        for (text, want, printed) in cases {
+            let got = TicketFilter::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert_eq!(got, want, "{text:?}");
+            assert_eq!(got.to_string(), printed, "{text:?}");
+            assert_eq!(TicketFilter::parse(printed).unwrap(), want, "{printed:?} reads back");
+        }
+    }
+
+    #[test]
+    fn bad_filter_words_say_what_the_words_are() {
+        for (text, wanted) in [
+            ("leaver", "is not a filter word"),
+            ("colour:red", "unknown filter \"colour\""),
+            ("cat:leavers", "unknown category"),
+            ("status:pending", "status"),
+            ("org:!!", "ODS"),
+        ] {
+            let error = TicketFilter::parse(text).unwrap_err().to_string();
+            assert!(error.contains(wanted), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn mobile_prefixes_are_digits_in_national_form() {
+        assert_eq!(mobile_prefix("07700 900").as_deref(), Some("07700900"));
+        assert_eq!(mobile_prefix("+44 7700").as_deref(), Some("07700"));
+        assert_eq!(mobile_prefix("07"), None);
+        assert_eq!(mobile_prefix("smith"), None);
+    }
+}

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 pub use codec::CodecError;
 pub use commit::Change;
 pub use lookup::QueueSlot;
-pub use records::{Record, TreeId, v1};
+pub use records::{Record, TreeId, queue_key, v1};
 
 /// The database layout this build writes. A database with a newer layout is
 /// refused; an older one is upgraded record by record as it is read.
