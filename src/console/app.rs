@@ -12,7 +12,7 @@ use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseBut
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::accounts::AccountPane;
 use super::desk::{Desk, DeskExt};
@@ -471,6 +471,8 @@ impl App {
         }
     }
 
+    /// Who, when and the shift. On a narrow terminal the product name and
+    /// the date give way, so the shift (what the operator may do) stays whole.
     fn draw_top(&self, frame: &mut Frame<'_>, area: Rect, now: DateTime<Utc>) {
         let local = now.with_timezone(&London);
         let changes = self.shift.changes_at.with_timezone(&London);
@@ -479,18 +481,34 @@ impl App {
         } else {
             format!("out of hours — NAS opens {}", changes.format("%a %-d %b %H:%M"))
         };
-        let mut spans = vec![
-            Span::styled(" caredesk ", self.theme.title()),
-            Span::raw("│ "),
-            Span::raw(format!("{} ({})", self.shift.operator, self.shift.role.label())),
-            Span::raw(" │ "),
-            Span::raw(local.format("%a %-d %b %H:%M").to_string()),
-            Span::raw(" │ "),
-            Span::styled(shift, self.theme.title()),
+        let who = format!("{} ({})", self.shift.operator, self.shift.role.label());
+        let stale = self.shift.calendar_ends.is_some_and(|end| end < local.date_naive());
+        let wide = [
+            " caredesk ".to_owned(),
+            format!("│ {who} │ "),
+            local.format("%a %-d %b %H:%M").to_string(),
+            " │ ".to_owned(),
+            shift.clone(),
         ];
-        if self.shift.calendar_ends.is_some_and(|end| end < local.date_naive()) {
-            spans.push(Span::raw(" │ "));
-            spans.push(Span::raw("bank holiday calendar out of date"));
+        let fits = wide.iter().map(|s| s.chars().count()).sum::<usize>() <= usize::from(area.width);
+        let mut spans = if fits {
+            vec![
+                Span::styled(" caredesk ", self.theme.title()),
+                Span::raw(format!("│ {who} │ ")),
+                Span::raw(local.format("%a %-d %b %H:%M").to_string()),
+                Span::raw(" │ "),
+                Span::styled(shift, self.theme.title()),
+            ]
+        } else {
+            vec![
+                Span::raw(format!(" {} │ ", self.shift.operator)),
+                Span::raw(local.format("%H:%M").to_string()),
+                Span::raw(" │ "),
+                Span::styled(shift, self.theme.title()),
+            ]
+        };
+        if stale {
+            spans.push(Span::raw(" │ bank holiday calendar out of date"));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)).style(self.theme.bar()), area);
     }
@@ -555,7 +573,7 @@ impl App {
         let block = Block::bordered()
             .title(Span::styled(" Keys (esc closes, ↑/↓ scroll) ", self.theme.title()))
             .border_style(self.theme.focused_border());
-        frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+        frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
     }
 }
 

@@ -17,6 +17,10 @@ fn the_top_bar_names_the_operator_and_the_shift() {
     let mut app = world.app(HELPDESK, out_of_hours());
     let text = screen(&mut app, 120, 30);
     assert!(text.lines().next().unwrap().contains("out of hours — NAS opens Tue 24 Nov 09:00"), "{text}");
+    // At 80 columns the name and date give way; the shift stays whole.
+    let text = screen(&mut app, 80, 24);
+    let top = text.lines().next().unwrap();
+    assert!(top.contains("harry │ 19:30 │ out of hours — NAS opens Tue 24 Nov 09:00"), "{top}");
 }
 
 #[test]
