@@ -39,8 +39,8 @@ pub const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "the database at {path} is in use by another caredesk process: use that process (a running \
-         `caredesk serve` answers on its socket), or stop it first"
+        "the database at {path} is in use by another caredesk process (a console or a command still \
+         running): finish in that one, or wait for it to end, then try again"
     )]
     Locked { path: PathBuf },
     #[error("there is no caredesk database at {path}: create one with `caredesk init --db {path}` or `caredesk demo`")]
