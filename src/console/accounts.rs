@@ -74,8 +74,9 @@ pub struct AccountPane {
     /// Mobile numbers are masked unless the operator asks to see them.
     reveal: bool,
     task: Option<Task>,
-    /// The request behind the last account action tried, so `t` logs that.
-    attempted: Option<Category>,
+    /// The request behind the last account action tried, and the account it
+    /// was tried on (none for a new account), so `t` logs that request.
+    attempted: Option<(Category, Option<String>)>,
     /// Where the search line and the result rows were last drawn, for clicks.
     search_area: Rect,
     rows_area: Rect,
@@ -94,9 +95,9 @@ impl AccountPane {
         self.task.is_some()
     }
 
-    /// Runs the search again, keeping `prefer` selected if it is still found.
-    fn search(&mut self, prefer: Option<String>, cx: &mut Cx<'_>) {
-        let prefer = prefer.or_else(|| self.selected_address().map(str::to_owned));
+    /// Runs the search again, selecting `keep` if it is still found and the
+    /// first match otherwise.
+    fn search(&mut self, keep: Option<String>, cx: &mut Cx<'_>) {
         self.found = match cx.desk.find_accounts(self.search.value(), SEARCH_LIMIT) {
             Ok(found) => found,
             Err(e) => {
@@ -104,31 +105,34 @@ impl AccountPane {
                 Vec::new()
             }
         };
-        self.cursor.selected = prefer
-            .and_then(|p| self.found.iter().position(|a| a.address.as_str().eq_ignore_ascii_case(&p)))
-            .unwrap_or(0);
+        self.cursor.selected =
+            keep.and_then(|k| self.found.iter().position(|a| a.address.as_str().eq_ignore_ascii_case(&k))).unwrap_or(0);
         self.load(cx);
     }
 
-    /// Reads the selected account's details.
+    /// Reads the selected account's details. The mailbox selection stays
+    /// only on the same account, and only while it still points at one.
     fn load(&mut self, cx: &mut Cx<'_>) {
-        let Some(address) = self.selected_address().map(str::to_owned) else {
-            self.view = None;
-            return;
+        let address = self.selected_address().map(str::to_owned);
+        let same = address.is_some() && self.view.as_ref().map(|v| v.account.address.to_string()) == address;
+        self.view = match address {
+            None => None,
+            Some(address) => match cx.desk.account(&address) {
+                Ok(view) => Some(view),
+                Err(e) => {
+                    cx.fail(&e);
+                    None
+                }
+            },
         };
-        if self.view.as_ref().is_none_or(|v| v.account.address.as_str() != address) {
+        let mailboxes = self.mailboxes().len();
+        if !same {
             self.mailbox = 0;
-            if self.focus == Focus::Mailboxes {
-                self.focus = Focus::Results;
-            }
         }
-        self.view = match cx.desk.account(&address) {
-            Ok(view) => Some(view),
-            Err(e) => {
-                cx.fail(&e);
-                None
-            }
-        };
+        self.mailbox = self.mailbox.min(mailboxes.saturating_sub(1));
+        if self.focus == Focus::Mailboxes && (!same || mailboxes == 0) {
+            self.focus = Focus::Results;
+        }
     }
 
     /// Shows one account, as if its address had been searched for.
@@ -154,6 +158,7 @@ impl AccountPane {
                     return false;
                 }
                 if self.search.value() != before {
+                    // New words mean a new list: start from its best match.
                     self.cursor = Cursor::default();
                     self.search(None, cx);
                 }
@@ -231,7 +236,8 @@ impl AccountPane {
     /// taken now, in which case it says why.
     fn start(&mut self, act: Act, cx: &mut Cx<'_>) {
         if let Some(category) = requested(act) {
-            self.attempted = Some(category);
+            let about = (act != Act::NewAccount).then(|| self.selected_address().map(str::to_owned)).flatten();
+            self.attempted = Some((category, about));
         }
         let hints = self.hints(cx);
         if cx.refuse_if_disabled(&hints, act) {
@@ -260,10 +266,15 @@ impl AccountPane {
 
     /// Opens the queue pane's new-ticket form with the request the operator
     /// last tried on this account, so what they may not do now reaches
-    /// someone who may.
+    /// someone who may. With nothing tried on it, the ticket is a general
+    /// enquiry for the operator to name in the form.
     fn log_ticket(&mut self, cx: &mut Cx<'_>) {
-        let category = self.attempted.unwrap_or(Category::Leaver);
         let account = self.view.as_ref().map(|v| &v.account);
+        let category = match &self.attempted {
+            Some((category, None)) => *category,
+            Some((category, Some(tried_on))) if account.is_some_and(|a| a.address.as_str() == tried_on) => *category,
+            _ => Category::General,
+        };
         if account.is_none() && category != Category::NewAccount {
             cx.warn("select the account the request is about first, or log it from the ticket queue");
             return;
@@ -272,10 +283,9 @@ impl AccountPane {
         cx.jump = Some(Jump::NewTicket(Box::new(ticket)));
     }
 
-    /// Why an action cannot be taken on the selected account, whoever asks.
-    /// Why the selected account does not allow `act`, asked of the domain's
-    /// own rules (the change is worked out and thrown away), so the pane
-    /// and the service cannot disagree.
+    /// Why the selected account does not allow `act`, whoever asks: asked
+    /// of the domain's own rules (the change is worked out and thrown away),
+    /// so the pane and the service cannot disagree.
     fn unfit(&self, act: Act, now: DateTime<Utc>) -> Option<String> {
         let Some(view) = &self.view else { return Some("select an account first".to_owned()) };
         let account = &view.account;
@@ -284,6 +294,7 @@ impl AccountPane {
             Act::ResetPassword => nas().and_then(|()| account.issue_temporary_password("", now).map(drop)),
             Act::Leaver => nas().and_then(|()| account.mark_leaver("", now).map(drop)),
             Act::Unlock => nas().and_then(|()| account.unlock("", now).map(drop)),
+            Act::Directory => account.set_mobile_hidden(!account.mobile_hidden, "", now).map(drop),
             _ => account.refuse_if_gone(),
         };
         check.err().map(|refusal| refusal.to_string())
@@ -371,7 +382,8 @@ impl AccountPane {
 impl Pane for AccountPane {
     fn refresh(&mut self, cx: &mut Cx<'_>) {
         if !self.search.value().trim().is_empty() {
-            self.search(None, cx);
+            let selected = self.selected_address().map(str::to_owned);
+            self.search(selected, cx);
         }
     }
 
@@ -423,7 +435,10 @@ impl Pane for AccountPane {
             Hint::new(Act::Reveal, if self.reveal { "mask" } else { "reveal" }),
         ];
         match self.focus {
-            Focus::Mailboxes => hints.insert(0, Hint::new(Act::Open, "open mailbox")),
+            Focus::Mailboxes => {
+                hints.insert(0, Hint::new(Act::Open, "open mailbox"));
+                hints.insert(1, Hint::new(Act::Back, "results"));
+            }
             _ if !self.mailboxes().is_empty() => hints.push(Hint::new(Act::Open, "mailboxes")),
             _ => {}
         }

@@ -2,12 +2,17 @@
 //! operator does them by keys.
 
 use crate::world::*;
-use caredesk::console::App;
 use caredesk::console::pane::{Pane, PaneId};
+use caredesk::console::text::REPLACEMENT;
+use caredesk::console::{App, Clock, Desk, KeyMap, LocalDesk, Theme};
 use caredesk::domain::account::AccountStatus;
+use caredesk::domain::organisation::IgStatus;
+use caredesk::domain::refusal::Refusal;
 use caredesk::domain::routing::{Category, Queue};
 use caredesk::domain::sms::PASSWORD_MASK;
-use caredesk::service::{AccountView, Command, Ctx, MailboxView, Query, QueueView, Reply, StatusFilter, TicketRow};
+use caredesk::service::{
+    AccountView, Command, Ctx, MailboxView, Outcome, Query, QueueView, Reply, ServiceError, StatusFilter, TicketRow,
+};
 
 fn account(world: &World, address: &str) -> AccountView {
     match world.service.query(&Ctx::new(SUP, in_hours()), &Query::Account { address: address.into() }) {
@@ -211,7 +216,7 @@ fn a_new_account_shows_likely_duplicates_while_typing() {
     assert!(text.contains("Sam Smith <sam.smith@nhs.net>"), "{text}");
     app.press("<tab>07700 900777<tab>X1234<tab>sam@elsewhere.example<enter>");
     let text = screen(&mut app, 100, 30);
-    assert!(text.contains("Enter again creates the account anyway"), "{text}");
+    assert!(text.contains("Enter again saves if the service finds no account"), "{text}");
     assert!(app.accounts().has_task(), "the first enter only warns");
 }
 
@@ -316,4 +321,221 @@ fn pane_160x48() {
     let world = World::new();
     let mut app = searched(&world, NAS, in_hours(), "v1a2b");
     insta::assert_snapshot!("accounts_160x48", screen(&mut app, 160, 48));
+}
+
+/// A desk whose organisation names carry a terminal escape, as a record
+/// written before names were validated, or a daemon on another version,
+/// could hand the console.
+struct TaintedDesk(LocalDesk);
+
+fn taint(name: &mut String) {
+    *name = name.replacen(' ', "\x1b[2J ", 1);
+}
+
+impl Desk for TaintedDesk {
+    fn operator(&self) -> &str {
+        self.0.operator()
+    }
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.now()
+    }
+    fn execute(&self, command: &Command) -> Result<Outcome, ServiceError> {
+        self.0.execute(command).map_err(|mut e| {
+            if let ServiceError::Refused(Refusal::IgRequirementNotMet { name, .. }) = &mut e {
+                taint(name);
+            }
+            e
+        })
+    }
+    fn query(&self, query: &Query) -> Result<Reply, ServiceError> {
+        let mut reply = self.0.query(query)?;
+        match &mut reply {
+            Reply::Organisation(org) => taint(&mut org.name),
+            Reply::Account(view) => {
+                if let Some(org) = view.organisation.as_mut() {
+                    taint(&mut org.name);
+                    org.ig = IgStatus::NotMet;
+                }
+            }
+            _ => {}
+        }
+        Ok(reply)
+    }
+}
+
+fn tainted_app(world: &World, operator: &str) -> App {
+    let desk = LocalDesk::new(world.service.clone(), operator, Clock::Fixed(in_hours()));
+    App::new(Box::new(TaintedDesk(desk)), KeyMap::default(), Theme::plain()).expect("a console")
+}
+
+#[test]
+fn an_organisation_refusal_in_the_details_is_drawn_cleaned() {
+    let world = World::new();
+    let mut app = tainted_app(&world, NAS);
+    app.press("2/bloggs<enter>");
+    let text = screen(&mut app, 200, 50);
+    assert!(!text.contains('\x1b'), "{text}");
+    assert!(text.contains(&format!("Oak{REPLACEMENT}[2J Lodge (V1A2B) does not meet")), "{text}");
+}
+
+#[test]
+fn an_organisation_refusal_in_a_form_is_drawn_cleaned() {
+    let world = World::new();
+    let mut app = tainted_app(&world, NAS);
+    app.press("2/lee<enter>mx9y8z");
+    let refusal = format!("Elm{REPLACEMENT}[2J House (X9Y8Z) does not meet");
+    let text = screen(&mut app, 120, 40);
+    assert!(!text.contains('\x1b'), "{text}");
+    assert_eq!(text.matches(&refusal).count(), 1, "the organisation note:\n{text}");
+    // Saving anyway brings the service's refusal into the form as well as
+    // onto the message line.
+    app.press("<enter>");
+    assert!(app.accounts().has_task());
+    let text = screen(&mut app, 120, 40);
+    assert!(!text.contains('\x1b'), "{text}");
+    assert_eq!(text.matches(&refusal).count(), 3, "note, form error and message line:\n{text}");
+}
+
+#[test]
+fn a_name_match_elsewhere_does_not_wave_through_a_shared_registration_email() {
+    let world = World::new();
+    world.run(
+        SUP,
+        in_hours(),
+        &Command::AddOrganisation {
+            ods: "Z1Z1Z".into(),
+            name: "Birch House".into(),
+            ig: IgStatus::DsptStandardsMet,
+            administered_by: None,
+        },
+    );
+    let mut app = world.app(NAS, in_hours());
+    // Sam Smith exists at Oak Lodge; the email is Ann Jones's.
+    app.press("2nSam<tab>Smith<tab>07700900888<tab>Z1Z1Z<tab>ann.jones@oaklodge.example");
+    assert!(screen(&mut app, 100, 30).contains("Sam Smith <sam.smith@nhs.net>"));
+    app.press("<enter>");
+    assert!(app.accounts().has_task(), "the first enter only warns");
+    app.press("<enter>");
+    assert!(app.accounts().has_task(), "the service must see the shared email: {}", message(&app));
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("ann.jones@nhs.net"), "{text}");
+    assert!(text.contains("Enter again creates the account anyway"), "{text}");
+    // Only now, with the service's own matches seen, can it be saved anyway.
+    app.press("<enter>");
+    assert!(!app.accounts().has_task(), "{}", message(&app));
+    assert_eq!(app.accounts().selected_address(), Some("sam.smith1@nhs.net"));
+}
+
+#[test]
+fn a_ticket_logged_with_nothing_tried_is_a_general_enquiry() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "lee");
+    app.press("t");
+    assert_eq!(app.focus(), PaneId::Queue, "{}", message(&app));
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::General.slug()));
+}
+
+#[test]
+fn a_ticket_logged_follows_the_action_tried_on_that_account_only() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "v1a2b");
+    // Leaver refused out of hours on Jo Bloggs, then another account chosen.
+    app.press("x<down>t");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::General.slug()));
+    app.press("<esc><esc>2<up>t");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::Leaver.slug()));
+}
+
+#[test]
+fn a_mailbox_list_that_empties_on_reload_gives_the_keys_back_to_the_results() {
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), "v1a2b");
+    app.press("<down><enter>");
+    assert_eq!(app.accounts().selected_address(), Some("sam.smith@nhs.net"));
+    assert!(screen(&mut app, 80, 24).contains("enter open mailbox  esc results"));
+    world.run(SUP, in_hours(), &Command::RemoveMember { mailbox: TEAM.into(), account: "sam.smith@nhs.net".into() });
+    app.press("<f5>");
+    assert!(!screen(&mut app, 80, 24).contains("open mailbox"));
+    app.press("<down>");
+    assert_eq!(app.accounts().selected_address(), Some("ann.jones@nhs.net"));
+}
+
+#[test]
+fn the_leaver_form_gives_the_deletion_date_the_lifecycle_works_out() {
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), "lee");
+    app.press("x");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("Deleted on 23 Dec unless a new organisation takes the account"), "{text}");
+}
+
+#[test]
+fn the_joiner_form_names_only_mailboxes_a_joiner_can_be_added_to() {
+    let world = World::new();
+    world.run(
+        SUP,
+        in_hours(),
+        &Command::CreateMailbox {
+            address: "oaklodge.legacy@nhs.net".into(),
+            name: "Oak Lodge Legacy".into(),
+            ods: OAK.into(),
+            owner: "sam.smith@nhs.net".into(),
+            sponsored_by: Some(ELM.into()),
+        },
+    );
+    let mut app = searched(&world, NAS, in_hours(), "lee");
+    app.press("mv1a2b");
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("Its shared mailboxes: oaklodge.team@nhs.net"), "{text}");
+    assert!(!text.contains("oaklodge.legacy@nhs.net"), "{text}");
+}
+
+#[test]
+fn the_pane_and_its_tasks_draw_at_every_size() {
+    let world = World::new();
+    for (width, height) in [(40, 12), (80, 24), (200, 50)] {
+        let mut app = world.app(NAS, in_hours());
+        app.press("2");
+        assert!(screen(&mut app, width, height).contains("Account"));
+        app.press("/zzzz<enter>");
+        assert!(screen(&mut app, width, height).contains("no account"), "{width}x{height}");
+        app.press("/<backspace><backspace><backspace><backspace>v1a2b<enter>");
+        for (keys, shows) in [
+            ("<enter>", "open mailbox"),
+            ("<esc>x", "Mark leaver"),
+            ("<enter>", "enter confirm"),
+            ("<esc><esc><esc>p<right><right>", "Reset password"),
+            ("<esc><esc>m", "Joiner or move"),
+            ("<esc>n", "New account"),
+        ] {
+            app.press(keys);
+            let text = screen(&mut app, width, height);
+            assert!(text.contains(shows), "{width}x{height} after {keys}:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn a_click_on_either_line_of_a_two_line_result_selects_that_account() {
+    use ratatui::crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let click = |column, row| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), "v1a2b");
+    let text = screen(&mut app, 40, 30);
+    let row = |needle: &str| text.lines().position(|l| l.contains(needle)).expect(needle) as u16;
+    let (sam, ann) = (row("sam.smith@nhs.net"), row("Ann Jones"));
+    app.handle(click(5, sam));
+    assert_eq!(app.accounts().selected_address(), Some("sam.smith@nhs.net"));
+    app.handle(click(5, ann));
+    assert_eq!(app.accounts().selected_address(), Some("ann.jones@nhs.net"));
+    // The header is not a row.
+    app.handle(click(5, row("Name, address")));
+    assert_eq!(app.accounts().selected_address(), Some("ann.jones@nhs.net"));
 }

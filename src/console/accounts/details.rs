@@ -69,7 +69,8 @@ fn details(
             sheet.row("Org", format!("{} ({})", clean(&org.name), org.ods), Style::new());
             sheet.row("", format!("administered by {}", org.administered_by.describe()), Style::new());
             if let Err(refusal) = org.may_hold_accounts() {
-                sheet.row("", refusal.to_string(), theme.amber());
+                // The refusal names the organisation, which is outside text.
+                sheet.row("", clean(&refusal.to_string()).into_owned(), theme.amber());
             }
             if org.administered_by != account.administered_by {
                 sheet.row("", format!("this account: {}", account.administered_by.describe()), theme.amber());

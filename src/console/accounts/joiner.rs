@@ -12,6 +12,9 @@ use crate::console::pane::Cx;
 use crate::console::text::clean;
 use crate::service::{AccountView, Command};
 
+/// The organisation's shared mailboxes named in the notes.
+const MAILBOXES_SHOWN: usize = 8;
+
 pub(super) struct JoinerTask {
     address: String,
     /// What the form says before any organisation is typed.
@@ -51,8 +54,16 @@ impl JoinerTask {
         let ods = form.value("ODS code").trim().to_owned();
         let Some(line) = organisation_note(cx, &ods) else { return };
         form.notes.extend(fit(vec![line]));
-        let names: Vec<String> =
-            cx.desk.find_mailboxes(&ods, 8).unwrap_or_default().iter().map(|m| m.address.to_string()).collect();
+        // The search also matches names and addresses, so keep only this
+        // organisation's mailboxes, and only those a joiner can be added to.
+        let names: Vec<String> = cx
+            .desk
+            .find_mailboxes(&ods, MAILBOXES_SHOWN)
+            .unwrap_or_default()
+            .iter()
+            .filter(|m| m.ods.as_str().eq_ignore_ascii_case(&ods) && m.require_national().is_ok())
+            .map(|m| m.address.to_string())
+            .collect();
         if !names.is_empty() {
             form.notes.extend(fit(vec![Line::from(format!("Its shared mailboxes: {}", names.join(", ")))]));
         }

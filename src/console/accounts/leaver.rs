@@ -3,7 +3,7 @@
 //! The form offers only accounts that may own the mailboxes; the service
 //! still decides, and its refusal comes back to the form.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use ratatui::text::Line;
 
 use super::details::day;
@@ -13,7 +13,6 @@ use crate::console::form::Form;
 use crate::console::pane::Cx;
 use crate::console::text::clean;
 use crate::domain::account::Account;
-use crate::domain::lifecycle::LEAVER_DELETED_AFTER_DAYS;
 use crate::domain::mailbox::check_owner;
 use crate::service::{AccountView, Command};
 
@@ -52,11 +51,17 @@ impl LeaverTask {
         Task::new(TaskKind::Leaver(task), form)
     }
 
+    /// A successor must belong to the organisation of every mailbox it
+    /// takes over and be fit to own one.
     fn candidates(view: &AccountView, cx: &mut Cx<'_>) -> Vec<Account> {
         let mut found: Vec<Account> = Vec::new();
+        let mut organisations = Vec::new();
         for mailbox in &view.owns {
             match cx.desk.mailbox(mailbox) {
-                Ok(m) => found.extend(m.members),
+                Ok(m) => {
+                    organisations.push(m.mailbox.ods.clone());
+                    found.extend(m.members);
+                }
                 Err(e) => cx.fail(&e),
             }
         }
@@ -64,15 +69,24 @@ impl LeaverTask {
             Ok(more) => found.extend(more),
             Err(e) => cx.fail(&e),
         }
+        if organisations.is_empty() {
+            organisations.push(view.account.ods.clone());
+        }
         let mut seen = std::collections::HashSet::new();
         found.retain(|a| {
-            a.id != view.account.id && a.ods == view.account.ods && check_owner(a).is_ok() && seen.insert(a.id)
+            a.id != view.account.id
+                && organisations.iter().all(|ods| *ods == a.ods)
+                && check_owner(a).is_ok()
+                && seen.insert(a.id)
         });
         found
     }
 
-    fn deleted_on(&self, now: DateTime<Utc>) -> String {
-        day(now + Duration::days(LEAVER_DELETED_AFTER_DAYS), now)
+    /// When the account would be deleted if marked now, as the lifecycle
+    /// rules work it out.
+    fn deleted_on(&self, now: DateTime<Utc>) -> Option<String> {
+        let marked = self.account.mark_leaver("", now).ok()?;
+        marked.lifecycle_due().map(|due| day(due.at, now))
     }
 
     fn notes(&self, now: DateTime<Utc>) -> Vec<Line<'static>> {
@@ -93,10 +107,11 @@ impl LeaverTask {
         if !self.member_of.is_empty() {
             lines.push(Line::from(format!("Removed from {}.", self.member_of.join(", "))));
         }
-        lines.push(Line::from(format!(
-            "Deleted on {} unless a new organisation takes the account as a joiner first.",
-            self.deleted_on(now)
-        )));
+        if let Some(on) = self.deleted_on(now) {
+            lines.push(Line::from(format!(
+                "Deleted on {on} unless a new organisation takes the account as a joiner first."
+            )));
+        }
         lines
     }
 

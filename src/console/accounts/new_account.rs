@@ -2,7 +2,9 @@
 //! after they were seen.
 //!
 //! The duplicate search here is a courtesy to the operator; the service
-//! makes the final check and may still refuse.
+//! makes the final check and may still refuse. Only the service's own list
+//! of matches, once shown, lets the operator record the account as not a
+//! duplicate: the name search here cannot see a shared registration email.
 
 use ratatui::text::Line;
 
@@ -26,9 +28,12 @@ pub(super) struct NewAccountTask {
     /// The account that already has the typed mobile.
     holder: Option<Account>,
     organisation: Option<Line<'static>>,
-    /// The duplicates were shown and Enter pressed: the next Enter creates
-    /// the account as not a duplicate.
+    /// The name search's duplicates were shown and Enter pressed: the next
+    /// Enter asks the service.
     armed: bool,
+    /// The service's likely duplicates were shown: the next Enter creates
+    /// the account as not a duplicate.
+    confirmed: bool,
 }
 
 impl NewAccountTask {
@@ -44,6 +49,7 @@ impl NewAccountTask {
 
     pub(super) fn edited(&mut self, form: &mut Form, field: usize, cx: &mut Cx<'_>) {
         self.armed = false;
+        self.confirmed = false;
         match form.fields.get(field).map(|f| f.label.as_str()) {
             Some("First name" | "Last name") => {
                 let (first, last) = (form.value("First name").trim(), form.value("Last name").trim());
@@ -88,8 +94,13 @@ impl NewAccountTask {
             )));
         }
         lines.extend(self.organisation.clone());
-        if self.armed {
+        if self.confirmed {
             lines.push(Line::from("Enter again creates the account anyway, recorded as not a duplicate."));
+        } else if self.armed {
+            lines.push(Line::from(
+                "Enter again saves if the service finds no account with this registration email, or this name in \
+                 this organisation.",
+            ));
         }
         lines
     }
@@ -106,19 +117,21 @@ impl NewAccountTask {
             mobile: form.value("Mobile").to_owned(),
             ods: form.value("ODS code").to_owned(),
             email: form.value("Email").to_owned(),
-            not_duplicate: self.armed,
+            not_duplicate: self.confirmed,
         })
     }
 
-    /// The service found likely duplicates the name search did not (the
-    /// same registration email): show them, and let Enter save anyway.
+    /// The service found likely duplicates (the same registration email, or
+    /// the same name in the organisation): show them, and let Enter save
+    /// anyway.
     pub(super) fn refused(&mut self, form: &mut Form, error: &ServiceError) {
         if let ServiceError::Refused(Refusal::PossibleDuplicates { matches }) = error {
             self.armed = true;
+            self.confirmed = true;
+            let matches = clean(&matches.join(", ")).into_owned();
             form.error = Some(format!(
-                "this person may already have an account: {}; check with the caller, and press enter again if \
-                 this is someone else",
-                matches.join(", ")
+                "this person may already have an account: {matches}; check with the caller, and press enter \
+                 again if this is someone else"
             ));
             form.notes = fit(self.notes());
         }

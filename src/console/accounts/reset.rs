@@ -182,6 +182,19 @@ fn delivery_words(delivery: &Delivery) -> String {
         Delivery::KeptInOutbox => "kept in the outbox (no SMS gateway is configured)".to_owned(),
         Delivery::Queued => "queued for the SMS gateway".to_owned(),
         Delivery::Sent => "sent".to_owned(),
-        Delivery::Failed { reason } => format!("NOT sent ({reason}): reset again once the gateway works"),
+        // The reason is the gateway command's own output.
+        Delivery::Failed { reason } => format!("NOT sent ({}): reset again once the gateway works", clean(reason)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::text::REPLACEMENT;
+
+    #[test]
+    fn a_gateway_failure_is_drawn_cleaned() {
+        let words = delivery_words(&Delivery::Failed { reason: "modem said \x1b[2J".to_owned() });
+        assert!(words.contains(&format!("modem said {REPLACEMENT}[2J")), "{words}");
     }
 }

@@ -121,7 +121,8 @@ impl Task {
                 cx.changed |= e.is_conflict();
                 cx.fail(&e);
                 self.stage = Stage::Filling;
-                self.form.error = cx.message.as_ref().map(|m| m.text.clone());
+                // Refusals quote names and organisations as they were typed.
+                self.form.error = cx.message.as_ref().map(|m| clean(&m.text).into_owned());
                 if let TaskKind::NewAccount(task) = &mut self.kind {
                     task.refused(&mut self.form, &e);
                 }
@@ -186,24 +187,24 @@ impl TaskKind {
             TaskKind::NewAccount(task) => Ok(task.submit(form)),
         };
         next.unwrap_or_else(|error| {
-            form.error = Some(error);
+            form.error = Some(clean(&error).into_owned());
             Next::Stay
         })
     }
 }
 
-/// A box over the screen with lines to read and the keys that leave it.
+/// A box over the screen with lines to read and, in its bottom border so a
+/// short screen cannot cut them off, the keys that leave it.
 fn dialog(frame: &mut Frame<'_>, full: Rect, theme: Theme, title: &str, lines: &[Line<'static>], keys: &str) {
     let width = full.width.saturating_sub(4).min(90);
     let inner = usize::from(width.saturating_sub(2)).max(1);
     // Word wrapping can take a few more rows than the characters need.
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner.saturating_sub(8).max(1)).max(1)).sum();
-    let area = centred(full, width, rows as u16 + 4);
-    let mut text = lines.to_vec();
-    text.push(Line::default());
-    text.push(Line::styled(keys.to_owned(), theme.dim()));
+    let area = centred(full, width, u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2));
+    let text = lines.to_vec();
     let block = Block::bordered()
         .title(Span::styled(format!(" {} ", clean(title)), theme.title()))
+        .title_bottom(Span::styled(format!(" {keys} "), theme.dim()))
         .border_style(theme.focused_border());
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: false }), area);
@@ -249,18 +250,14 @@ pub(super) fn recorded_on(ticket: Option<&TicketRef>) -> Option<Line<'static>> {
 /// a form's notes; nothing while the code is still being typed.
 pub(super) fn organisation_note(cx: &Cx<'_>, ods: &str) -> Option<Line<'static>> {
     let ods = OdsCode::parse(ods).ok()?;
-    let line = match cx.desk.query(&Query::Organisation { ods: ods.to_string() }) {
+    let text = match cx.desk.query(&Query::Organisation { ods: ods.to_string() }) {
         Ok(Reply::Organisation(org)) => match org.may_hold_accounts() {
-            Ok(()) => Line::from(format!(
-                "{} ({}), administered by {}",
-                clean(&org.name),
-                org.ods,
-                org.administered_by.describe()
-            )),
-            Err(refusal) => Line::from(refusal.to_string()),
+            Ok(()) => format!("{} ({}), administered by {}", org.name, org.ods, org.administered_by.describe()),
+            Err(refusal) => refusal.to_string(),
         },
         Ok(_) => return None,
-        Err(e) => Line::from(e.to_string()),
+        Err(e) => e.to_string(),
     };
-    Some(line)
+    // Every branch can carry the organisation's name, which is outside text.
+    Some(Line::from(clean(&text).into_owned()))
 }
