@@ -82,8 +82,27 @@ impl MailboxPane {
         self.shown.as_ref().map(|view| ticket_about(view, self.attempt.as_ref()))
     }
 
-    fn selected_member(&self) -> Option<&Account> {
+    /// The typed text of the open picker, if one is open.
+    pub fn picker_query(&self) -> Option<&str> {
+        match &self.dialog {
+            Some(Dialog::Pick(picker)) => Some(picker.query.value()),
+            _ => None,
+        }
+    }
+
+    /// The member whose row is selected in the member list.
+    pub fn selected_member(&self) -> Option<&Account> {
         self.shown.as_ref().and_then(|v| v.members.get(self.member.selected))
+    }
+
+    /// The member a removal acts on: the selected row, but only while the
+    /// member list has the keys, since the selection is not drawn otherwise.
+    fn member_in_hand(&self) -> Option<&Account> {
+        self.selected_member().filter(|_| self.focus == Focus::Members)
+    }
+
+    fn members_listed(&self) -> usize {
+        self.shown.as_ref().map_or(0, |v| v.members.len())
     }
 
     fn is_owner(view: &MailboxView, account: &Account) -> bool {
@@ -108,6 +127,8 @@ impl MailboxPane {
                 if self.shown.as_ref().is_none_or(|v| v.mailbox.id != view.mailbox.id) {
                     self.reveal = false;
                     self.member = Cursor::default();
+                    // A change asked for on another mailbox is not this one's ticket.
+                    self.attempt = None;
                 }
                 self.shown = Some(view);
                 self.focus = Focus::Members;
@@ -120,20 +141,29 @@ impl MailboxPane {
         }
     }
 
-    /// Reads the shown mailbox again, keeping `select` (or the member that
-    /// was selected) selected if it is still there.
+    /// Reads the shown mailbox again and selects `select`, or else the
+    /// member that was selected, or else the row where it was (the next
+    /// member, after a removal). A member past the listed first 500 cannot
+    /// be selected, so the old selection stays.
     fn reload(&mut self, cx: &mut Cx<'_>, select: Option<&str>) {
         let Some(old) = self.shown.take() else { return };
-        let keep =
-            select.map(str::to_owned).or_else(|| old.members.get(self.member.selected).map(|a| a.address.to_string()));
+        let was = old.members.get(self.member.selected).map(|a| a.address.to_string());
         match cx.desk.mailbox(&old.mailbox.address.to_string()) {
             Ok(view) => {
-                if let Some(i) = keep.and_then(|k| view.members.iter().position(|a| a.address.to_string() == k)) {
+                let at = |address: &str| view.members.iter().position(|a| a.address.as_str() == address);
+                if let Some(i) = select.and_then(at).or_else(|| was.as_deref().and_then(at)) {
                     self.member.selected = i;
+                }
+                self.member.selected = self.member.selected.min(view.members.len().saturating_sub(1));
+                // The reveal was for the person who owned it then.
+                if view.owner.as_ref().map(|o| o.id) != old.owner.as_ref().map(|o| o.id) {
+                    self.reveal = false;
                 }
                 self.shown = Some(view);
             }
             Err(e) => {
+                // A dialog about a mailbox that cannot be read would act on nothing.
+                self.dialog = None;
                 self.focus = Focus::Results;
                 cx.fail(&e);
             }
@@ -153,9 +183,8 @@ impl MailboxPane {
             }
             KeyCode::Up => true,
             _ => {
-                let before = self.search.value().to_owned();
-                let used = self.search.key(key);
-                if self.search.value() != before {
+                let (used, edited) = type_into(&mut self.search, key);
+                if edited {
                     self.result = Cursor::default();
                     self.search_again(cx);
                 }
@@ -171,10 +200,7 @@ impl MailboxPane {
     fn navigate(&mut self, act: Act) -> bool {
         match self.focus {
             Focus::Results => self.result.navigate(act, self.results.len(), Self::page(self.results_area)),
-            Focus::Members => {
-                let len = self.shown.as_ref().map_or(0, |v| v.members.len());
-                self.member.navigate(act, len, Self::page(self.members_area))
-            }
+            Focus::Members => self.member.navigate(act, self.members_listed(), Self::page(self.members_area)),
             Focus::Search => false,
         }
     }
@@ -217,7 +243,7 @@ impl MailboxPane {
             cx.warn("open a mailbox first: press / and type an address, a name or an ODS code");
             return true;
         }
-        let selected = self.selected_member().map(|a| a.address.to_string());
+        let selected = self.member_in_hand().map(|a| a.address.to_string());
         self.attempt = Some(match act {
             Act::AddMember => Attempt::Add(None),
             Act::RemoveMember => Attempt::Remove(selected),
@@ -229,7 +255,7 @@ impl MailboxPane {
         }
         self.dialog = match act {
             Act::AddMember => Some(Dialog::Pick(self.picker(Purpose::AddMember))),
-            Act::RemoveMember => match (&self.shown, self.selected_member()) {
+            Act::RemoveMember => match (&self.shown, self.member_in_hand()) {
                 (Some(view), Some(member)) => Some(Dialog::Confirm(remove_question(view, member))),
                 _ => None,
             },
@@ -257,12 +283,12 @@ impl MailboxPane {
         if hint.disabled.is_some() {
             return hint;
         }
-        match (&self.shown, self.selected_member()) {
-            (Some(view), Some(m)) if Self::is_owner(view, m) => {
-                hint.disabled_because("the owner stays a member: give the mailbox a new owner first")
-            }
-            (_, None) => hint.disabled_because("select a member first"),
-            _ => hint,
+        match (&self.shown, self.member_in_hand()) {
+            (Some(view), Some(m)) => match view.mailbox.check_removal(m) {
+                Err(refusal) => hint.disabled_because(refusal.to_string()),
+                Ok(()) => hint,
+            },
+            (_, _) => hint.disabled_because("select a member first"),
         }
     }
 }
@@ -332,7 +358,7 @@ impl Pane for MailboxPane {
         let mut hints = vec![Hint::new(Act::Filter, "find")];
         match self.focus {
             Focus::Results if !self.results.is_empty() => hints.push(Hint::new(Act::Open, "open")),
-            Focus::Members if self.selected_member().is_some() => hints.push(Hint::new(Act::Open, "open")),
+            Focus::Members if self.member_in_hand().is_some() => hints.push(Hint::new(Act::Open, "open")),
             _ => {}
         }
         if self.shown.is_some() {
@@ -417,9 +443,8 @@ impl Pane for MailboxPane {
             self.focus = Focus::Results;
             self.open_selected(cx)
         } else if self.members_area.contains(at) {
-            let len = self.shown.as_ref().map_or(0, |v| v.members.len());
             self.focus = Focus::Members;
-            self.member.click(self.members_area.y, row, len)
+            self.member.click(self.members_area.y, row, self.members_listed())
         } else {
             false
         }
@@ -427,11 +452,17 @@ impl Pane for MailboxPane {
 
     fn jump(&mut self, jump: &Jump, cx: &mut Cx<'_>) -> bool {
         let Jump::Mailbox(address) = jump else { return false };
-        self.dialog = None;
+        let same = self.shown.as_ref().is_some_and(|v| v.mailbox.address.as_str().eq_ignore_ascii_case(address.trim()));
+        // A dialog left open on this mailbox keeps what was typed in it; one
+        // about another mailbox must not act on the one about to be shown.
+        if !same && let (Some(dialog), Some(view)) = (self.dialog.take(), &self.shown) {
+            cx.info(format!("closed the {} for {}: nothing changed", dialog.name(), view.mailbox.address));
+        }
         self.search.set(address);
         self.result = Cursor::default();
         self.search_again(cx);
         if !self.open(address, cx) {
+            self.dialog = None;
             self.focus = Focus::Results;
         }
         true
@@ -447,4 +478,12 @@ impl Pane for MailboxPane {
             None => String::new(),
         }
     }
+}
+
+/// Types `key` into `field`: whether the key was taken, and whether the
+/// text changed (so a search runs only when there is something new).
+fn type_into(field: &mut TextField, key: KeyEvent) -> (bool, bool) {
+    let before = field.value().to_owned();
+    let used = field.key(key);
+    (used, field.value() != before)
 }

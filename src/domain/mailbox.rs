@@ -63,6 +63,27 @@ impl Mailbox {
         }
     }
 
+    /// Whether `account` may take this mailbox over: a suitable owner from
+    /// the mailbox's own organisation who does not own it already.
+    pub fn check_new_owner(&self, account: &Account) -> Result<(), Refusal> {
+        check_owner_in(account, &self.ods)?;
+        if self.owner == Some(account.id) {
+            return Err(Refusal::NothingToChange {
+                what: format!("{} already owns {}", account.address, self.address),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether `account` may be taken out of the mailbox: not its owner,
+    /// who stays a member until someone else owns it.
+    pub fn check_removal(&self, account: &Account) -> Result<(), Refusal> {
+        if self.owner == Some(account.id) {
+            return Err(Refusal::OwnerStaysMember { mailbox: self.address.clone(), account: account.address.clone() });
+        }
+        Ok(())
+    }
+
     pub fn next(&self, by: &str, at: DateTime<Utc>) -> Mailbox {
         let mut next = self.clone();
         next.meta = self.meta.next(by, at);
@@ -85,6 +106,19 @@ pub fn check_owner(account: &Account) -> Result<(), Refusal> {
     }
 }
 
+/// A suitable owner (see [`check_owner`]) who belongs to `ods`, the
+/// organisation of the mailbox they would own.
+pub fn check_owner_in(account: &Account, ods: &OdsCode) -> Result<(), Refusal> {
+    check_owner(account)?;
+    if account.ods != *ods {
+        return Err(Refusal::UnsuitableOwner {
+            address: account.address.clone(),
+            why: format!("they belong to {}, not {ods}", account.ods),
+        });
+    }
+    Ok(())
+}
+
 /// Every member must hold a live personal account.
 pub fn check_member(account: &Account) -> Result<(), Refusal> {
     let why = match account.status {
@@ -95,5 +129,76 @@ pub fn check_member(account: &Account) -> Result<(), Refusal> {
     match why {
         Some(why) => Err(Refusal::UnsuitableMember { address: account.address.clone(), why: why.to_owned() }),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::account::{NewAccount, PersonalData};
+    use crate::domain::organisation::Administration;
+    use crate::domain::record::RecordMeta;
+    use crate::domain::validate::{Email, Mobile};
+
+    fn at() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-07T10:00:00Z").unwrap().to_utc()
+    }
+
+    fn person(id: AccountId, local: &str, ods: &str) -> Account {
+        Account::register(
+            NewAccount {
+                id,
+                address: NhsMailAddress::parse(&format!("{local}@nhs.net")).unwrap(),
+                personal: PersonalData {
+                    first_name: "Jo".into(),
+                    last_name: "Bloggs".into(),
+                    email: Email::parse(&format!("{local}@example.org")).unwrap(),
+                    mobile: Mobile::parse(&format!("07700900{id:03}")).unwrap(),
+                },
+                ods: OdsCode::parse(ods).unwrap(),
+                administered_by: Administration::Nas,
+            },
+            "nas1",
+            at(),
+        )
+    }
+
+    fn team(owner: AccountId) -> Mailbox {
+        Mailbox {
+            id: 1,
+            address: NhsMailAddress::parse("oak.team@nhs.net").unwrap(),
+            display_name: "Oak Team".into(),
+            ods: OdsCode::parse("V1234").unwrap(),
+            owner: Some(owner),
+            sponsorship: Sponsorship::National,
+            member_count: 2,
+            created_at: at(),
+            last_accessed_at: None,
+            meta: RecordMeta::created("nas1", at()),
+        }
+    }
+
+    #[test]
+    fn who_may_take_a_mailbox_over() {
+        let mailbox = team(1);
+        let owner = person(1, "jo.bloggs", "V1234");
+        let colleague = person(2, "sam.smith", "V1234");
+        let elsewhere = person(3, "pat.lee", "V9999");
+        let leaver = colleague.mark_leaver("nas1", at()).unwrap();
+        assert_eq!(mailbox.check_new_owner(&colleague), Ok(()));
+        let refused = |a: &Account| mailbox.check_new_owner(a).unwrap_err().to_string();
+        assert!(refused(&owner).contains("already owns oak.team@nhs.net"), "{}", refused(&owner));
+        assert!(refused(&elsewhere).contains("they belong to V9999, not V1234"), "{}", refused(&elsewhere));
+        assert!(refused(&leaver).contains("marked as a leaver"), "{}", refused(&leaver));
+    }
+
+    #[test]
+    fn the_owner_stays_a_member() {
+        let mailbox = team(1);
+        assert!(matches!(
+            mailbox.check_removal(&person(1, "jo.bloggs", "V1234")),
+            Err(Refusal::OwnerStaysMember { .. })
+        ));
+        assert_eq!(mailbox.check_removal(&person(2, "sam.smith", "V1234")), Ok(()));
     }
 }

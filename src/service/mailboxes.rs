@@ -3,7 +3,7 @@
 use super::membership::MailboxEdits;
 use super::{Ctx, Outcome, Prepared, Service, ServiceError, Subject, audit_json, not_found, outcome};
 use crate::domain::address::NhsMailAddress;
-use crate::domain::mailbox::{Mailbox, Sponsorship, check_member, check_owner};
+use crate::domain::mailbox::{Mailbox, Sponsorship, check_member, check_owner_in};
 use crate::domain::permission::Action;
 use crate::domain::record::RecordMeta;
 use crate::domain::refusal::Refusal;
@@ -49,13 +49,7 @@ impl Service {
             Command::RemoveMember { mailbox, account } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
                 old.require_national()?;
                 let member = self.load_account(account)?;
-                if old.owner == Some(member.id) {
-                    return Err(Refusal::OwnerStaysMember {
-                        mailbox: old.address.clone(),
-                        account: member.address.clone(),
-                    }
-                    .into());
-                }
+                old.check_removal(&member)?;
                 if !self.store.is_member(old.id, member.id)? {
                     return Err(
                         Refusal::NotAMember { mailbox: old.address.clone(), account: member.address.clone() }.into()
@@ -67,20 +61,7 @@ impl Service {
             Command::ChangeOwner { mailbox, owner } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
                 old.require_national()?;
                 let owner = self.load_account(owner)?;
-                check_owner(&owner)?;
-                if owner.ods != old.ods {
-                    return Err(Refusal::UnsuitableOwner {
-                        address: owner.address.clone(),
-                        why: format!("they belong to {}, not {}", owner.ods, old.ods),
-                    }
-                    .into());
-                }
-                if old.owner == Some(owner.id) {
-                    return Err(Refusal::NothingToChange {
-                        what: format!("{} already owns {}", owner.address, old.address),
-                    }
-                    .into());
-                }
+                old.check_new_owner(&owner)?;
                 edits.edit(old, ctx).owner = Some(owner.id);
                 if !self.store.is_member(old.id, owner.id)? {
                     edits.add_member(old, owner.id, ctx);
@@ -129,14 +110,7 @@ impl Service {
                 return Err(ServiceError::BadInput(format!("{address} is already in use: choose another address")));
             }
             let owner = self.load_account(owner)?;
-            check_owner(&owner)?;
-            if owner.ods != ods {
-                return Err(Refusal::UnsuitableOwner {
-                    address: owner.address.clone(),
-                    why: format!("they belong to {}, not {ods}", owner.ods),
-                }
-                .into());
-            }
+            check_owner_in(&owner, &ods)?;
             let mailbox = Mailbox {
                 id: self.store.next_number("mailbox")?,
                 address: address.clone(),

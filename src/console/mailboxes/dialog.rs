@@ -13,9 +13,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::MailboxPane;
 use super::details::{member_text, row};
 use super::ticket::Attempt;
+use super::{Focus, MailboxPane, type_into};
 use crate::console::desk::DeskExt;
 use crate::console::form::TextField;
 use crate::console::keymap::Act;
@@ -23,10 +23,14 @@ use crate::console::pane::{Cursor, Cx, centred};
 use crate::console::text::clean;
 use crate::console::theme::Theme;
 use crate::domain::account::Account;
+use crate::domain::mailbox::{Mailbox, check_member, check_owner};
+use crate::domain::refusal::Refusal;
 use crate::service::{Command, MailboxView};
 
 /// How many accounts the picker lists.
 const PICK_LIMIT: usize = 30;
+
+const DISCARD_WARNING: &str = "press esc again to discard what you typed";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Purpose {
@@ -38,11 +42,17 @@ pub(super) enum Purpose {
 #[derive(Debug, Clone)]
 pub(super) struct Picker {
     pub(super) purpose: Purpose,
+    /// The mailbox the choice is for, whose own rules decide who may be chosen.
+    mailbox: Option<Mailbox>,
     pub(super) query: TextField,
     found: Vec<Account>,
     cursor: Cursor,
-    /// The service's last refusal, shown until the next edit.
+    /// The last refusal, shown until the next edit.
     error: Option<String>,
+    /// Esc was pressed once with text typed: a second Esc throws it away.
+    discarding: bool,
+    /// Rows the list showed when last drawn, for page up and down.
+    page: usize,
 }
 
 /// A yes/no question before a change that is awkward to undo.
@@ -52,6 +62,9 @@ pub(super) struct Confirm {
     command: Command,
     /// What answering no reports.
     kept: String,
+    /// The picker the question came from, reopened if the service refuses
+    /// so the operator does not type the search again.
+    from: Option<Box<Picker>>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,10 +73,45 @@ pub(super) enum Dialog {
     Confirm(Confirm),
 }
 
+impl Dialog {
+    /// What the operator calls it, for saying it was closed.
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            Dialog::Pick(_) => "account picker",
+            Dialog::Confirm(_) => "question",
+        }
+    }
+}
+
+impl Picker {
+    /// Why the domain will not take `account` for this choice, in a few
+    /// words for a picker row; `None` when it may be chosen.
+    fn unsuitable(&self, account: &Account) -> Option<String> {
+        let refused = match (self.purpose, &self.mailbox) {
+            (Purpose::AddMember, _) => check_member(account),
+            (Purpose::NewOwner, Some(mailbox)) => mailbox.check_new_owner(account),
+            (Purpose::NewOwner, None) => check_owner(account),
+        };
+        refused.err().map(|refusal| match refusal {
+            Refusal::UnsuitableMember { why, .. } | Refusal::UnsuitableOwner { why, .. } => why,
+            other => other.to_string(),
+        })
+    }
+}
+
 impl MailboxPane {
     pub(super) fn picker(&self, purpose: Purpose) -> Picker {
         let found = self.suggestions(purpose);
-        Picker { purpose, query: TextField::default(), found, cursor: Cursor::default(), error: None }
+        Picker {
+            purpose,
+            mailbox: self.shown.as_ref().map(|v| v.mailbox.clone()),
+            query: TextField::default(),
+            found,
+            cursor: Cursor::default(),
+            error: None,
+            discarding: false,
+            page: 1,
+        }
     }
 
     /// What the picker lists before anything is typed: for a new owner the
@@ -77,14 +125,28 @@ impl MailboxPane {
         }
     }
 
+    /// A key in the picker. Every key but the global ones it does not use
+    /// (help, quit, refresh) stays here, so Tab cannot leave it half done.
     pub(super) fn picker_key(&mut self, mut picker: Picker, key: KeyEvent, cx: &mut Cx<'_>) -> bool {
+        let discarding = std::mem::take(&mut picker.discarding);
         let nav = match key.code {
-            KeyCode::Esc => {
+            KeyCode::Esc if picker.query.value().is_empty() || discarding => {
                 cx.info("nothing changed");
+                return true;
+            }
+            KeyCode::Esc => {
+                picker.discarding = true;
+                picker.error = Some(DISCARD_WARNING.to_owned());
+                self.dialog = Some(Dialog::Pick(picker));
                 return true;
             }
             KeyCode::Enter => {
                 self.pick(picker, cx);
+                return true;
+            }
+            KeyCode::Tab | KeyCode::BackTab => {
+                cx.info("enter chooses, esc closes the picker");
+                self.dialog = Some(Dialog::Pick(picker));
                 return true;
             }
             KeyCode::Up => Some(Act::Up),
@@ -94,16 +156,18 @@ impl MailboxPane {
             _ => None,
         };
         let used = match nav {
-            Some(act) => picker.cursor.navigate(act, picker.found.len(), PICK_LIMIT),
+            Some(act) => picker.cursor.navigate(act, picker.found.len(), picker.page),
             None => {
-                let before = picker.query.value().to_owned();
-                let used = picker.query.key(key);
-                if picker.query.value() != before {
+                let (used, edited) = type_into(&mut picker.query, key);
+                if edited {
                     self.find_accounts(&mut picker, cx);
                 }
                 used
             }
         };
+        if discarding {
+            picker.error = None;
+        }
         self.dialog = Some(Dialog::Pick(picker));
         used
     }
@@ -126,7 +190,8 @@ impl MailboxPane {
     }
 
     /// Enter in the picker: add the member now, or ask before changing the
-    /// owner. A refusal keeps the picker open with the service's reason.
+    /// owner. An account the domain will not take, or a refusal from the
+    /// service, keeps the picker open with the reason.
     fn pick(&mut self, mut picker: Picker, cx: &mut Cx<'_>) {
         let (Some(view), Some(chosen)) = (&self.shown, picker.found.get(picker.cursor.selected)) else {
             picker.error = Some("nothing chosen: type a name, an address or a mobile number".to_owned());
@@ -135,19 +200,30 @@ impl MailboxPane {
         };
         let mailbox = view.mailbox.address.to_string();
         let account = chosen.address.to_string();
+        self.attempt = Some(match picker.purpose {
+            Purpose::AddMember => Attempt::Add(Some(account.clone())),
+            Purpose::NewOwner => Attempt::Owner(Some(account.clone())),
+        });
+        if let Some(why) = picker.unsuitable(chosen) {
+            picker.error = Some(format!("{account} cannot be chosen: {why}"));
+            self.dialog = Some(Dialog::Pick(picker));
+            return;
+        }
         match picker.purpose {
             Purpose::AddMember => {
-                self.attempt = Some(Attempt::Add(Some(account.clone())));
                 let done = cx.execute(&Command::AddMember { mailbox, account: account.clone() }).is_some();
+                let refusal = cx.message.as_ref().map(|m| m.text.clone());
                 self.reload(cx, Some(&account));
-                if !done {
-                    picker.error = cx.message.as_ref().map(|m| m.text.clone());
+                if done {
+                    self.focus = Focus::Members;
+                } else {
+                    picker.error = refusal;
                     self.dialog = Some(Dialog::Pick(picker));
                 }
             }
             Purpose::NewOwner => {
-                let question = owner_question(view, chosen);
-                self.attempt = Some(Attempt::Owner(Some(account)));
+                let mut question = owner_question(view, chosen);
+                question.from = Some(Box::new(picker));
                 self.dialog = Some(Dialog::Confirm(question));
             }
         }
@@ -156,8 +232,17 @@ impl MailboxPane {
     pub(super) fn confirm_key(&mut self, confirm: Confirm, key: KeyEvent, cx: &mut Cx<'_>) {
         match key.code {
             KeyCode::Char('y' | 'Y') => {
-                if cx.execute(&confirm.command).is_none() {
-                    self.reload(cx, None);
+                let done = cx.execute(&confirm.command).is_some();
+                let refusal = cx.message.as_ref().map(|m| m.text.clone());
+                // A new owner is the member the operator wants to see next.
+                let select = match &confirm.command {
+                    Command::ChangeOwner { owner, .. } if done => Some(owner.as_str()),
+                    _ => None,
+                };
+                self.reload(cx, select);
+                if let (false, Some(mut picker)) = (done, confirm.from) {
+                    picker.error = refusal;
+                    self.dialog = Some(Dialog::Pick(*picker));
                 }
             }
             KeyCode::Char('n' | 'N') | KeyCode::Esc => cx.info(confirm.kept),
@@ -176,21 +261,27 @@ pub(super) fn remove_question(view: &MailboxView, member: &Account) -> Confirm {
         question: format!("Remove {who} from {mailbox}? They lose access to its mail."),
         command: Command::RemoveMember { mailbox, account: member.address.to_string() },
         kept: format!("{who} is still a member"),
+        from: None,
     }
 }
 
 fn owner_question(view: &MailboxView, owner: &Account) -> Confirm {
     let mailbox = view.mailbox.address.to_string();
-    let current = view.owner.as_ref().map_or_else(|| "nobody".to_owned(), |o| clean(&o.display_name()).into_owned());
+    let chosen = format!("{} ({})", clean(&owner.display_name()), owner.address);
+    let (instead, kept) = match &view.owner {
+        Some(current) => {
+            let current = clean(&current.display_name()).into_owned();
+            (format!(" instead of {current}"), format!("the owner of {mailbox} is still {current}"))
+        }
+        None => (String::new(), format!("{mailbox} still has no owner")),
+    };
     Confirm {
         question: format!(
-            "Make {} ({}) the owner of {mailbox} instead of {current}? The owner is the helpdesk's contact for the \
-             organisation.",
-            clean(&owner.display_name()),
-            owner.address
+            "Make {chosen} the owner of {mailbox}{instead}? The owner is the helpdesk's contact for the organisation."
         ),
-        command: Command::ChangeOwner { mailbox: mailbox.clone(), owner: owner.address.to_string() },
-        kept: format!("the owner of {mailbox} is still {current}"),
+        command: Command::ChangeOwner { mailbox, owner: owner.address.to_string() },
+        kept,
+        from: None,
     }
 }
 
@@ -223,12 +314,13 @@ pub(super) fn draw_picker(frame: &mut Frame<'_>, full: Rect, picker: &mut Picker
     frame.render_widget(Paragraph::new("Find").style(theme.key()), label);
     picker.query.draw(frame, field, Style::new(), true);
     frame.render_widget(Paragraph::new(picker_note(picker)).style(theme.dim()), note);
-    let rows = picker.cursor.window(picker.found.len(), usize::from(list.height));
+    picker.page = usize::from(list.height);
+    let rows = picker.cursor.window(picker.found.len(), picker.page);
     let width = usize::from(list.width);
     let lines: Vec<Line<'static>> = rows
         .map(|i| {
             let a = &picker.found[i];
-            row(candidate_text(a, picker.purpose, width), width, i == picker.cursor.selected, theme)
+            row(candidate_text(a, picker, width), width, i == picker.cursor.selected, theme)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), list);
@@ -240,42 +332,84 @@ pub(super) fn draw_picker(frame: &mut Frame<'_>, full: Rect, picker: &mut Picker
     frame.render_widget(Paragraph::new(keys).style(theme.dim()), footer);
 }
 
+/// The line under the search: why the highlighted account cannot be
+/// chosen, if it cannot, so the operator is not surprised by the refusal;
+/// otherwise what the list is.
 fn picker_note(picker: &Picker) -> String {
-    match (picker.query.value().trim().is_empty(), picker.found.len(), picker.purpose) {
-        (true, 0, _) => "type a name, an address, a mobile number or an ODS code".to_owned(),
-        (true, _, _) => "members of the mailbox; type to search every account".to_owned(),
-        (false, 0, _) => "no account matches".to_owned(),
-        (false, n, Purpose::AddMember) => format!("{n} found: the service checks each one when you add it"),
-        (false, n, Purpose::NewOwner) => format!("{n} found: an owner needs a live account with a mobile"),
+    let highlighted = picker.found.get(picker.cursor.selected);
+    if let Some((account, why)) = highlighted.and_then(|a| Some((a, picker.unsuitable(a)?))) {
+        return format!("✗ {} cannot be chosen: {why}", account.address);
+    }
+    match (picker.query.value().trim().is_empty(), picker.found.len()) {
+        (true, 0) => "type a name, an address, a mobile number or an ODS code".to_owned(),
+        (true, _) => "members of the mailbox; type to search every account".to_owned(),
+        (false, 0) => "no account matches".to_owned(),
+        (false, n) => format!("{n} found: ✗ marks an account that cannot be chosen"),
     }
 }
 
-/// A picker row; says what will stop an account being chosen, so the
-/// operator is not surprised by the refusal.
-fn candidate_text(account: &Account, purpose: Purpose, width: usize) -> String {
-    let mut text = member_text(account, false, (width / 3).clamp(8, 22));
-    text.push_str(&format!("  {}", account.ods));
-    if purpose == Purpose::NewOwner && account.mobile().is_none() {
-        text.push_str("  no mobile");
-    }
-    text
+fn candidate_text(account: &Account, picker: &Picker, width: usize) -> String {
+    let mark = if picker.unsuitable(account).is_some() { '✗' } else { ' ' };
+    let name_and_address = member_text(account, false, (width / 3).clamp(8, 22));
+    format!("{mark} {name_and_address}  {}", account.ods)
 }
 
+/// The question wraps above a key line that is always on screen, however
+/// narrow the terminal: the question is useless without the way to answer.
 pub(super) fn draw_confirm(frame: &mut Frame<'_>, full: Rect, confirm: &Confirm, theme: Theme) {
     let width = full.width.saturating_sub(4).min(64);
-    let text_width = usize::from(width.saturating_sub(2)).max(1);
-    let question_rows = (confirm.question.chars().count().div_ceil(text_width) + 1) as u16;
-    let area = centred(full, width, question_rows + 4);
+    let question = Paragraph::new(confirm.question.clone()).wrap(Wrap { trim: true });
+    let rows = wrapped_rows(&confirm.question, usize::from(width.saturating_sub(2)));
+    let area = centred(full, width, u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(4));
     let inner = popup(frame, area, " Are you sure? ".to_owned(), theme);
-    let lines = vec![
-        Line::raw(confirm.question.clone()),
-        Line::default(),
-        Line::from(vec![
-            Span::styled("y", theme.key()),
-            Span::raw(" go ahead · "),
-            Span::styled("n", theme.key()),
-            Span::raw(" leave it as it is"),
-        ]),
-    ];
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+    let [text, keys] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(question, text);
+    let keys_line = Line::from(vec![
+        Span::styled("y", theme.key()),
+        Span::raw(" go ahead · "),
+        Span::styled("n", theme.key()),
+        Span::raw(" leave it as it is"),
+    ]);
+    frame.render_widget(Paragraph::new(keys_line), keys);
+}
+
+/// How many rows `text` takes when wrapped at word boundaries to `width`.
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    let width = width.max(1);
+    let mut rows = 1;
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        let needed = if used == 0 { len } else { used + 1 + len };
+        if needed <= width {
+            used = needed;
+        } else {
+            rows += usize::from(used > 0) + (len.saturating_sub(1)) / width;
+            used = (len - 1) % width + 1;
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_rows;
+
+    #[test]
+    fn the_question_is_measured_as_it_wraps() {
+        let cases = [
+            ("", 10, 1),
+            ("short", 10, 1),
+            ("exactly ten", 11, 1),
+            ("exactly ten", 10, 2),
+            // A word never splits across lines unless it is wider than one.
+            ("aaaa bbbb cccc", 9, 2),
+            ("aaaaaaaaaaaaaaaaaaaaaaaaa", 10, 3),
+            ("x aaaaaaaaaaaaaaaaaaaaaaaaa", 10, 4),
+            ("anything", 0, 8),
+        ];
+        for (text, width, rows) in cases {
+            assert_eq!(wrapped_rows(text, width), rows, "{text:?} at {width}");
+        }
+    }
 }
