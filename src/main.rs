@@ -23,7 +23,8 @@ fn main() {
     let cli = Cli::parse();
     start_log(&cli);
     if let Err(e) = cli::run(cli) {
-        eprintln!("caredesk: {e:#}");
+        let hint = cli::hint(&e).map(|h| format!(" ({h})")).unwrap_or_default();
+        eprintln!("caredesk: {e:#}{hint}");
         std::process::exit(cli::exit_code(&e));
     }
 }

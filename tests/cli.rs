@@ -177,6 +177,25 @@ fn refused_input_says_what_to_do_exits_non_zero_and_writes_nothing() {
             "zoe.oneil@nhs.net",
         ),
         (&["account", "show", "nobody@nhs.net"], "caredesk account find"),
+        // The service's words are the console's too; the command line adds its flags.
+        (
+            &[
+                "account",
+                "new",
+                "--first",
+                "Zoë",
+                "--last",
+                "O'Neil",
+                "--mobile",
+                "07700 900124",
+                "--ods",
+                "V1234",
+                "--email",
+                "zoe.other@example.org",
+            ],
+            "(repeat with --not-duplicate if so)",
+        ),
+        (&["account", "leaver", "zoe.oneil@nhs.net"], "(give it with --new-owner ADDRESS)"),
         (
             &[
                 "ticket",

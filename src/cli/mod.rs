@@ -43,6 +43,21 @@ pub fn exit_code(error: &anyhow::Error) -> i32 {
     }
 }
 
+/// The command-line way to do what a refusal asks for, when there is one:
+/// the service's words are the same for the console and the command line,
+/// so the flags are added here.
+pub fn hint(error: &anyhow::Error) -> Option<String> {
+    use crate::domain::refusal::Refusal;
+    let Some(ServiceError::Refused(refusal)) = error.downcast_ref::<ServiceError>() else { return None };
+    Some(match refusal {
+        Refusal::PossibleDuplicates { .. } => "repeat with --not-duplicate if so".to_owned(),
+        Refusal::OwnerHandoverNeeded { .. } => "give it with --new-owner ADDRESS".to_owned(),
+        Refusal::TicketClosed { reference, .. } => format!("`caredesk ticket status {reference} in-progress`"),
+        Refusal::MissingDetails { .. } => "--ods, --mailbox-name, or --incomplete to log it anyway".to_owned(),
+        _ => return None,
+    })
+}
+
 pub fn db_path(cli: &Cli) -> PathBuf {
     match (&cli.db, &cli.command) {
         (Some(db), _) => db.clone(),

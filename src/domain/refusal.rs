@@ -54,13 +54,13 @@ pub enum Refusal {
     MobileInUse { masked: String, holder: NhsMailAddress },
 
     #[error(
-        "this person may already have an account: {}; if this is someone else, repeat with --not-duplicate",
+        "this person may already have an account: {}; if this is someone else, confirm they are not a duplicate",
         matches.join(", ")
     )]
     PossibleDuplicates { matches: Vec<String> },
 
     #[error(
-        "{address} owns {}: name a new owner (--new-owner ADDRESS) before marking it as a leaver",
+        "{address} owns {}: name a new owner before marking it as a leaver",
         mailboxes.join(", ")
     )]
     OwnerHandoverNeeded { address: NhsMailAddress, mailboxes: Vec<String> },
@@ -89,10 +89,10 @@ pub enum Refusal {
     #[error("{reference} is already claimed by {by}")]
     AlreadyClaimed { reference: String, by: String },
 
-    #[error("{reference} is {status}: reopen it first (`caredesk ticket status {reference} in-progress`)")]
+    #[error("{reference} is {status}: reopen it first by setting its status back to in-progress")]
     TicketClosed { reference: String, status: &'static str },
 
-    #[error("a {} request needs {}: ask the requester, or log it with --incomplete to wait for them",
+    #[error("a {} request needs {}: ask the requester, or log it as incomplete to wait for them",
         category.label(), missing.join(", "))]
     MissingDetails { category: Category, missing: Vec<&'static str> },
 

@@ -200,8 +200,8 @@ impl Detail {
     pub fn label(self) -> &'static str {
         match self {
             Detail::FirstAndLastName => "the requester's first and last name",
-            Detail::OdsCode => "the organisation's ODS code (--ods)",
-            Detail::SharedMailboxName => "the shared mailbox name (--mailbox-name)",
+            Detail::OdsCode => "the organisation's ODS code",
+            Detail::SharedMailboxName => "the shared mailbox name",
         }
     }
 }

@@ -77,7 +77,7 @@ fn a_likely_duplicate_is_shown_before_a_second_account_is_created() {
     let same_email = create_account("Joanne", "Smythe", &mobile(2), "V9999", "JO@example.org", false);
     let message = desk.refused(SUPERVISOR, in_hours(), &same_email);
     assert!(message.contains("may already have an account: jo.smith@nhs.net (Jo Smith, V1234)"), "{message}");
-    assert!(message.contains("--not-duplicate"), "{message}");
+    assert!(message.contains("if this is someone else, confirm they are not a duplicate"), "{message}");
 
     // Same name in the same organisation, different email.
     let same_name = create_account("Jo", "Smith", &mobile(3), "V1234", "jo.other@example.org", false);
@@ -138,7 +138,7 @@ fn a_leaver_who_owns_a_mailbox_hands_it_over_in_one_change() {
     };
     let message = desk.refused(SUPERVISOR, in_hours(), &leave(None));
     assert!(message.contains("ann.leaver@nhs.net owns sunrise.care@nhs.net"), "{message}");
-    assert!(message.contains("--new-owner"), "{message}");
+    assert!(message.contains("name a new owner before marking it as a leaver"), "{message}");
     assert_eq!(desk.audit_head(), before);
     assert_eq!(desk.account("ann.leaver@nhs.net").status, AccountStatus::PendingActivation);
 
