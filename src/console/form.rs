@@ -243,11 +243,14 @@ impl Form {
         let rows = |w: usize| w.div_ceil(inner_width).max(1) as u16;
         let notes: u16 = self.notes.iter().map(|l| rows(l.width())).sum();
         let error = self.error.as_ref().map_or(0, |e| rows(e.chars().count()));
-        let height = self.fields.len() as u16 + notes + error + 5;
+        // Borders, the blank line above the notes, and a row of slack for
+        // word wrapping; the keys sit in the bottom border.
+        let height = self.fields.len() as u16 + notes + error + 4;
         let area = centred(full, width, height);
         frame.render_widget(Clear, area);
         let block = Block::bordered()
-            .title(Span::styled(format!(" {} ", self.title), theme.title()))
+            .title(Span::styled(format!(" {} ", clean(&self.title)), theme.title()))
+            .title_bottom(Line::styled(" enter save · esc cancel · tab next field ", theme.dim()))
             .border_style(theme.focused_border());
         let inner = block.inner(area);
         frame.render_widget(block, area);
@@ -279,9 +282,8 @@ impl Form {
         let mut lines: Vec<Line<'static>> = vec![Line::default()];
         lines.extend(self.notes.iter().cloned());
         if let Some(e) = &self.error {
-            lines.push(Line::styled(e.clone(), theme.error()));
+            lines.push(Line::styled(clean(e).into_owned(), theme.error()));
         }
-        lines.push(Line::styled("enter save · esc cancel · tab next field", theme.dim()));
         let y = inner.y + self.fields.len() as u16;
         let notes = Rect { x: inner.x, y, width: inner.width, height: inner.bottom().saturating_sub(y) };
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), notes);
