@@ -119,18 +119,22 @@ impl<'a> Cx<'a> {
     /// for reloading, on failure reports why and returns `None`. A conflict
     /// also reloads, so the screen shows the other operator's change.
     pub fn execute(&mut self, command: &Command) -> Option<Outcome> {
+        self.try_execute(command).ok()
+    }
+
+    /// [`Cx::execute`], keeping the error for a caller that shows it in a
+    /// form or reacts to which refusal it was.
+    pub fn try_execute(&mut self, command: &Command) -> Result<Outcome, ServiceError> {
         match self.desk.execute(command) {
             Ok(outcome) => {
                 self.info(outcome.summary.clone());
                 self.changed = true;
-                Some(outcome)
+                Ok(outcome)
             }
             Err(e) => {
-                if e.is_conflict() {
-                    self.changed = true;
-                }
+                self.changed |= e.is_conflict();
                 self.fail(&e);
-                None
+                Err(e)
             }
         }
     }

@@ -111,15 +111,9 @@ impl Task {
     /// Runs the task's command. A refusal goes back to the form with the
     /// service's reason and the input kept.
     fn run(&mut self, command: &Command, cx: &mut Cx<'_>) -> Flow {
-        match cx.desk.execute(command) {
-            Ok(outcome) => {
-                cx.info(outcome.summary.clone());
-                cx.changed = true;
-                self.finished(outcome, cx)
-            }
+        match cx.try_execute(command) {
+            Ok(outcome) => self.finished(outcome, cx),
             Err(e) => {
-                cx.changed |= e.is_conflict();
-                cx.fail(&e);
                 self.stage = Stage::Filling;
                 // Refusals quote names and organisations as they were typed.
                 self.form.error = cx.message.as_ref().map(|m| clean(&m.text).into_owned());
