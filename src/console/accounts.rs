@@ -504,6 +504,16 @@ impl Pane for AccountPane {
         false
     }
 
+    fn wheel(&mut self, down: bool, cx: &mut Cx<'_>) -> bool {
+        // Up from the first result would put the keys in the search box,
+        // where the next action key would be typed as text.
+        let at_top = self.focus == Focus::Results && self.cursor.selected == 0;
+        if self.task.is_some() || self.focus == Focus::Search || (!down && at_top) {
+            return false;
+        }
+        self.navigate(if down { Act::Down } else { Act::Up }, cx)
+    }
+
     fn jump(&mut self, jump: &Jump, cx: &mut Cx<'_>) -> bool {
         match jump {
             Jump::Account(address) => {

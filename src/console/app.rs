@@ -239,12 +239,11 @@ impl App {
                 self.click(mouse.column, mouse.row)
             }
             Event::Mouse(mouse) if matches!(mouse.kind, MouseEventKind::ScrollDown | MouseEventKind::ScrollUp) => {
-                if let Some(id) = self.pane_at(mouse.column, mouse.row) {
-                    self.focus = id;
-                    let act = if matches!(mouse.kind, MouseEventKind::ScrollDown) { Act::Down } else { Act::Up };
-                    let key = self.keymap.keys(act).first().map(|c| c.event());
-                    if let Some(key) = key {
-                        self.with_pane(id, |pane, cx| pane.key(key, Some(act), cx));
+                if self.overlay.is_none() {
+                    if let Some(id) = self.pane_at(mouse.column, mouse.row) {
+                        self.focus = id;
+                        let down = matches!(mouse.kind, MouseEventKind::ScrollDown);
+                        self.with_pane(id, |pane, cx| pane.wheel(down, cx));
                     }
                 }
             }

@@ -189,6 +189,15 @@ pub trait Pane {
     fn click(&mut self, _column: u16, _row: u16, _cx: &mut Cx<'_>) -> bool {
         false
     }
+    /// The mouse wheel over the pane: moves down or up the list that has
+    /// the keys, like the arrow keys, but never into a text field.
+    fn wheel(&mut self, down: bool, cx: &mut Cx<'_>) -> bool {
+        let act = if down { Act::Down } else { Act::Up };
+        match cx.keymap.keys(act).first() {
+            Some(chord) => self.key(chord.event(), Some(act), cx),
+            None => false,
+        }
+    }
     /// Shows what another pane asked for; false if it is not this pane's.
     fn jump(&mut self, jump: &Jump, cx: &mut Cx<'_>) -> bool;
     /// A short line about the pane's state for the title (e.g. "12 open").

@@ -539,3 +539,23 @@ fn a_click_on_either_line_of_a_two_line_result_selects_that_account() {
     app.handle(click(5, row("Name, address")));
     assert_eq!(app.accounts().selected_address(), Some("ann.jones@nhs.net"));
 }
+
+/// The wheel scrolls the results; rolling up past the first one must not
+/// put the keys in the search box, where the next action key would be
+/// typed as text.
+#[test]
+fn the_mouse_wheel_scrolls_results_and_never_into_the_search_box() {
+    use ratatui::crossterm::event::{Event, KeyModifiers, MouseEvent, MouseEventKind};
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), OAK);
+    screen(&mut app, 80, 24);
+    let wheel = |kind| Event::Mouse(MouseEvent { kind, column: 10, row: 8, modifiers: KeyModifiers::NONE });
+    let first = app.accounts().selected_address().map(str::to_owned);
+    app.handle(wheel(MouseEventKind::ScrollDown));
+    assert_ne!(app.accounts().selected_address().map(str::to_owned), first, "the wheel moved down the results");
+    app.handle(wheel(MouseEventKind::ScrollUp));
+    app.handle(wheel(MouseEventKind::ScrollUp));
+    assert_eq!(app.accounts().selected_address().map(str::to_owned), first);
+    app.press("p");
+    assert!(app.accounts().has_task(), "p started a reset instead of being typed into the search");
+}
