@@ -238,13 +238,14 @@ impl App {
             Event::Mouse(mouse) if matches!(mouse.kind, MouseEventKind::Down(MouseButton::Left)) => {
                 self.click(mouse.column, mouse.row)
             }
-            Event::Mouse(mouse) if matches!(mouse.kind, MouseEventKind::ScrollDown | MouseEventKind::ScrollUp) => {
-                if self.overlay.is_none() {
-                    if let Some(id) = self.pane_at(mouse.column, mouse.row) {
-                        self.focus = id;
-                        let down = matches!(mouse.kind, MouseEventKind::ScrollDown);
-                        self.with_pane(id, |pane, cx| pane.wheel(down, cx));
-                    }
+            Event::Mouse(mouse)
+                if self.overlay.is_none()
+                    && matches!(mouse.kind, MouseEventKind::ScrollDown | MouseEventKind::ScrollUp) =>
+            {
+                if let Some(id) = self.pane_at(mouse.column, mouse.row) {
+                    self.focus = id;
+                    let down = matches!(mouse.kind, MouseEventKind::ScrollDown);
+                    self.with_pane(id, |pane, cx| pane.wheel(down, cx));
                 }
             }
             _ => {}
