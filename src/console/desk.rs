@@ -116,6 +116,24 @@ pub trait DeskExt: Desk {
             _ => Err(unexpected("account search")),
         }
     }
+    fn likely_duplicates(
+        &self,
+        first: &str,
+        last: &str,
+        ods: &str,
+        email: Option<&str>,
+    ) -> Result<Vec<Account>, ServiceError> {
+        let query = Query::LikelyDuplicates {
+            first: first.to_owned(),
+            last: last.to_owned(),
+            ods: ods.to_owned(),
+            email: email.map(str::to_owned),
+        };
+        match self.query(&query)? {
+            Reply::Accounts(a) => Ok(a),
+            _ => Err(unexpected("duplicates")),
+        }
+    }
     fn mailbox_owners(&self, ods: &str) -> Result<Vec<Account>, ServiceError> {
         match self.query(&Query::MailboxOwners { ods: ods.to_owned() })? {
             Reply::Accounts(a) => Ok(a),

@@ -20,7 +20,7 @@ use crate::domain::policy::Policy;
 use crate::domain::routing::{Category, Queue, Routing, route_ticket};
 use crate::domain::sms::SmsMessage;
 use crate::domain::ticket::{Ticket, TicketRef, TicketStatus};
-use crate::domain::validate::{Mobile, OdsCode, fold_for_search};
+use crate::domain::validate::{Email, Mobile, OdsCode, fold_for_search};
 use crate::store::QueueSlot;
 
 /// Which tickets a queue page shows.
@@ -205,6 +205,15 @@ pub enum Query {
         category: Category,
         received_at: Option<DateTime<Utc>>,
     },
+    /// Accounts the service would take for the same person when creating
+    /// this one: the same registration email, or the same name in the
+    /// organisation. The new-account form shows them as they are typed.
+    LikelyDuplicates {
+        first: String,
+        last: String,
+        ods: String,
+        email: Option<String>,
+    },
     /// The owners of the organisation's shared mailboxes: who may vouch for a
     /// person in an owner-verified password reset.
     MailboxOwners {
@@ -384,6 +393,10 @@ impl Service {
             Query::Route { category, received_at } => {
                 let at = received_at.unwrap_or(ctx.now);
                 Reply::Route(route_ticket(&self.hours(), &self.policy().targets, at, *category))
+            }
+            Query::LikelyDuplicates { first, last, ods, email } => {
+                let email = email.as_deref().map(Email::parse).transpose()?;
+                Reply::Accounts(self.likely_duplicates(first, last, &OdsCode::parse(ods)?, email.as_ref())?)
             }
             Query::MailboxOwners { ods } => Reply::Accounts(self.mailbox_owners(&OdsCode::parse(ods)?)?),
             Query::Operators => Reply::Operators(self.store.operators()?),

@@ -208,16 +208,21 @@ fn a_new_account_shows_likely_duplicates_while_typing() {
     let world = World::new();
     let mut app = world.app(NAS, in_hours());
     app.press("2n");
-    app.press("Sam<tab>Smit");
+    // The service's rule: the same name in the same organisation.
+    app.press("Sam<tab>Smith<tab>07700 900777<tab>V1A2");
     assert!(!screen(&mut app, 100, 30).contains("may already have an account"));
-    app.press("h");
+    app.press("B");
     let text = screen(&mut app, 100, 30);
     assert!(text.contains("may already have an account"), "{text}");
     assert!(text.contains("Sam Smith <sam.smith@nhs.net>"), "{text}");
-    app.press("<tab>07700 900777<tab>X1234<tab>sam@elsewhere.example<enter>");
+    app.press("<tab>sam@elsewhere.example<enter>");
     let text = screen(&mut app, 100, 30);
-    assert!(text.contains("Enter again saves if the service finds no account"), "{text}");
+    assert!(text.contains("Enter again creates the account anyway"), "{text}");
     assert!(app.accounts().has_task(), "the first enter only warns");
+    // A namesake in another organisation is not the same person.
+    app.press("<esc><esc>n");
+    app.press("Sam<tab>Smith<tab>07700 900777<tab>X9Y8Z<tab>sam@elsewhere.example");
+    assert!(!screen(&mut app, 100, 30).contains("may already have an account"));
 }
 
 #[test]
@@ -397,7 +402,7 @@ fn an_organisation_refusal_in_a_form_is_drawn_cleaned() {
 }
 
 #[test]
-fn a_name_match_elsewhere_does_not_wave_through_a_shared_registration_email() {
+fn a_shared_registration_email_is_shown_before_saving_anyway() {
     let world = World::new();
     world.run(
         SUP,
@@ -410,17 +415,15 @@ fn a_name_match_elsewhere_does_not_wave_through_a_shared_registration_email() {
         },
     );
     let mut app = world.app(NAS, in_hours());
-    // Sam Smith exists at Oak Lodge; the email is Ann Jones's.
+    // Another Sam Smith, elsewhere, registering with Ann Jones's email: the
+    // service would take them for Ann, and the form says so as it is typed.
     app.press("2nSam<tab>Smith<tab>07700900888<tab>Z1Z1Z<tab>ann.jones@oaklodge.example");
-    assert!(screen(&mut app, 100, 30).contains("Sam Smith <sam.smith@nhs.net>"));
-    app.press("<enter>");
-    assert!(app.accounts().has_task(), "the first enter only warns");
-    app.press("<enter>");
-    assert!(app.accounts().has_task(), "the service must see the shared email: {}", message(&app));
     let text = screen(&mut app, 120, 40);
     assert!(text.contains("ann.jones@nhs.net"), "{text}");
-    assert!(text.contains("Enter again creates the account anyway"), "{text}");
-    // Only now, with the service's own matches seen, can it be saved anyway.
+    assert!(!text.contains("sam.smith@nhs.net"), "a namesake elsewhere is not listed: {text}");
+    app.press("<enter>");
+    assert!(app.accounts().has_task(), "the first enter only warns");
+    assert!(screen(&mut app, 120, 40).contains("Enter again creates the account anyway"));
     app.press("<enter>");
     assert!(!app.accounts().has_task(), "{}", message(&app));
     assert_eq!(app.accounts().selected_address(), Some("sam.smith1@nhs.net"));
@@ -558,4 +561,34 @@ fn the_mouse_wheel_scrolls_results_and_never_into_the_search_box() {
     assert_eq!(app.accounts().selected_address().map(str::to_owned), first);
     app.press("p");
     assert!(app.accounts().has_task(), "p started a reset instead of being typed into the search");
+}
+
+/// A namesake registered by someone else while the form was open: the
+/// service refuses with its matches, the form shows them, and the next
+/// Enter saves anyway.
+#[test]
+fn a_duplicate_that_appears_while_the_form_is_open_is_caught_by_the_service() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("2nKim<tab>Park<tab>07700900777<tab>V1A2B<tab>kim@oaklodge.example");
+    assert!(!screen(&mut app, 120, 40).contains("may already have an account"));
+    world.run(
+        SUP,
+        in_hours(),
+        &Command::CreateAccount {
+            first: "Kim".into(),
+            last: "Park".into(),
+            mobile: "07700900778".into(),
+            ods: OAK.into(),
+            email: "kim.park@elsewhere.example".into(),
+            not_duplicate: false,
+        },
+    );
+    app.press("<enter>");
+    assert!(app.accounts().has_task(), "the service refused: {}", message(&app));
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("kim.park@nhs.net"), "{text}");
+    app.press("<enter>");
+    assert!(!app.accounts().has_task(), "{}", message(&app));
+    assert_eq!(app.accounts().selected_address(), Some("kim.park1@nhs.net"));
 }

@@ -1,10 +1,12 @@
 //! New account: likely duplicates shown while typing; saving anyway only
 //! after they were seen.
 //!
-//! The duplicate search here is a courtesy to the operator; the service
-//! makes the final check and may still refuse. Only the service's own list
-//! of matches, once shown, lets the operator record the account as not a
-//! duplicate: the name search here cannot see a shared registration email.
+//! The list is the service's own (`Query::LikelyDuplicates`: the same
+//! registration email, or the same name in the organisation), so what the
+//! form shows is what creating the account would be refused for. Saving
+//! with matches on screen takes a second Enter, which records the account
+//! as not a duplicate; the service still checks, and if its matches have
+//! changed since, its refusal lists them and asks again.
 
 use ratatui::text::Line;
 
@@ -13,9 +15,9 @@ use crate::console::desk::DeskExt;
 use crate::console::form::Form;
 use crate::console::pane::Cx;
 use crate::console::text::clean;
-use crate::domain::account::{Account, AccountStatus};
+use crate::domain::account::Account;
 use crate::domain::refusal::Refusal;
-use crate::domain::validate::Mobile;
+use crate::domain::validate::{Email, Mobile, OdsCode};
 use crate::service::{Command, ServiceError};
 
 /// Likely duplicates shown while a new account is typed.
@@ -23,16 +25,13 @@ const DUPLICATES: usize = 5;
 
 #[derive(Default)]
 pub(super) struct NewAccountTask {
-    /// Accounts with the typed name.
+    /// What the service would take for the same person.
     duplicates: Vec<Account>,
     /// The account that already has the typed mobile.
     holder: Option<Account>,
     organisation: Option<Line<'static>>,
-    /// The name search's duplicates were shown and Enter pressed: the next
-    /// Enter asks the service.
-    armed: bool,
-    /// The service's likely duplicates were shown: the next Enter creates
-    /// the account as not a duplicate.
+    /// Likely duplicates were on screen when Enter was pressed: the next
+    /// Enter creates the account as not a duplicate.
     confirmed: bool,
 }
 
@@ -48,26 +47,19 @@ impl NewAccountTask {
     }
 
     pub(super) fn edited(&mut self, form: &mut Form, field: usize, cx: &mut Cx<'_>) {
-        self.armed = false;
         self.confirmed = false;
         match form.fields.get(field).map(|f| f.label.as_str()) {
-            Some("First name" | "Last name") => {
-                let (first, last) = (form.value("First name").trim(), form.value("Last name").trim());
-                self.duplicates = if first.is_empty() || last.is_empty() {
-                    Vec::new()
-                } else {
-                    let found = cx.desk.find_accounts(&format!("{last}, {first}"), DUPLICATES).unwrap_or_default();
-                    found.into_iter().filter(|a| a.status != AccountStatus::Deleted).collect()
-                };
-            }
+            Some("First name" | "Last name" | "ODS code" | "Email") => self.duplicates = likely_duplicates(form, cx),
             Some("Mobile") => {
                 self.holder = Mobile::parse(form.value("Mobile"))
                     .ok()
                     .and_then(|m| cx.desk.find_accounts(m.as_str(), 1).ok())
                     .and_then(|found| found.into_iter().next());
             }
-            Some("ODS code") => self.organisation = organisation_note(cx, form.value("ODS code")),
             _ => {}
+        }
+        if form.fields.get(field).is_some_and(|f| f.label == "ODS code") {
+            self.organisation = organisation_note(cx, form.value("ODS code"));
         }
         form.notes = fit(self.notes());
     }
@@ -96,18 +88,15 @@ impl NewAccountTask {
         lines.extend(self.organisation.clone());
         if self.confirmed {
             lines.push(Line::from("Enter again creates the account anyway, recorded as not a duplicate."));
-        } else if self.armed {
-            lines.push(Line::from(
-                "Enter again saves if the service finds no account with this registration email, or this name in \
-                 this organisation.",
-            ));
+        } else if !self.duplicates.is_empty() {
+            lines.push(Line::from("Check with the caller: if this is someone else, Enter twice creates the account."));
         }
         lines
     }
 
     pub(super) fn submit(&mut self, form: &mut Form) -> Next {
-        if !self.armed && !self.duplicates.is_empty() {
-            self.armed = true;
+        if !self.confirmed && !self.duplicates.is_empty() {
+            self.confirmed = true;
             form.notes = fit(self.notes());
             return Next::Stay;
         }
@@ -121,12 +110,10 @@ impl NewAccountTask {
         })
     }
 
-    /// The service found likely duplicates (the same registration email, or
-    /// the same name in the organisation): show them, and let Enter save
-    /// anyway.
+    /// The service found likely duplicates the form had not shown (they
+    /// changed since it asked): show them, and let Enter save anyway.
     pub(super) fn refused(&mut self, form: &mut Form, error: &ServiceError) {
         if let ServiceError::Refused(Refusal::PossibleDuplicates { matches }) = error {
-            self.armed = true;
             self.confirmed = true;
             let matches = clean(&matches.join(", ")).into_owned();
             form.error = Some(format!(
@@ -136,4 +123,16 @@ impl NewAccountTask {
             form.notes = fit(self.notes());
         }
     }
+}
+
+/// The service's likely duplicates for what is typed so far; none until
+/// the names and a well-formed ODS code are there.
+fn likely_duplicates(form: &Form, cx: &Cx<'_>) -> Vec<Account> {
+    let (first, last, ods) = (form.value("First name").trim(), form.value("Last name").trim(), form.value("ODS code"));
+    if first.is_empty() || last.is_empty() || OdsCode::parse(ods).is_err() {
+        return Vec::new();
+    }
+    let email = Email::parse(form.value("Email")).ok();
+    let found = cx.desk.likely_duplicates(first, last, ods, email.as_ref().map(Email::as_str));
+    found.unwrap_or_default().into_iter().take(DUPLICATES).collect()
 }
