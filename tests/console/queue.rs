@@ -131,6 +131,9 @@ fn a_new_ticket_previews_its_route_and_lands_in_that_queue() {
     let text = screen(&mut app, 120, 40);
     assert!(text.contains("→ resolver group queue · work from Tue 24 Nov 09:00"), "{text}");
     assert!(text.contains("still needs: the organisation's ODS code"), "{text}");
+    // The fields the category needs say so while they are empty.
+    assert!(text.contains("ODS code needed for leaver"), "{text}");
+    assert!(!text.contains("Requester needed for"), "a leaver request needs no full name: {text}");
     app.press("<tab><tab>Jo Bloggs<tab><tab><tab>V1A2B<tab><tab><tab><tab>Ann Jones leaves Friday<enter>");
     assert!(!app.queue().has_form(), "{}", message(&app));
     assert_eq!(app.queue().tab_label(), "resolver");

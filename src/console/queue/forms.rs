@@ -8,7 +8,7 @@ use crate::console::desk::DeskExt;
 use crate::console::form::Form;
 use crate::console::pane::Cx;
 use crate::domain::routing::{Category, Channel};
-use crate::domain::ticket::{TicketRef, missing_details};
+use crate::domain::ticket::{Detail, TicketRef, missing_details, required_details};
 use crate::domain::validate::OdsCode;
 use crate::service::{Command, NewTicket};
 
@@ -23,24 +23,39 @@ pub(super) enum FormKind {
     Link(TicketRef),
 }
 
+/// The new-ticket form's text fields and what an empty one says.
+const TEXT_FIELDS: [(&str, &str); 9] = [
+    ("Requester", "first and last name"),
+    ("Email", "requester's email (optional)"),
+    ("Phone", "requester's phone (optional)"),
+    ("ODS code", "five characters, from the request"),
+    ("Account", "the person's NHSmail address, if known"),
+    ("Mailbox", "the shared mailbox address, if known"),
+    ("Mailbox name", "shared mailbox named by the requester"),
+    ("Subject", "one line"),
+    ("Details", "what was asked"),
+];
+
+/// The field that holds a detail a category needs.
+fn field_of(detail: Detail) -> &'static str {
+    match detail {
+        Detail::FirstAndLastName => "Requester",
+        Detail::OdsCode => "ODS code",
+        Detail::SharedMailboxName => "Mailbox name",
+    }
+}
+
 /// The new-ticket form, empty or filled in from another pane's request.
 pub(super) fn new_ticket(cx: &Cx<'_>, prefill: Option<&NewTicket>) -> Form {
     let categories: Vec<String> = Category::ALL.iter().map(|c| c.slug().to_owned()).collect();
     let channels: Vec<String> = Channel::ALL.iter().map(|c| c.slug().to_owned()).collect();
     let phone = Channel::ALL.iter().position(|c| *c == Channel::Phone).unwrap_or(0);
-    let mut form = Form::new("New ticket")
-        .choice("Category", categories, 0)
-        .choice("Channel", channels, phone)
-        .text("Requester", "first and last name", "")
-        .text("Email", "requester's email (optional)", "")
-        .text("Phone", "requester's phone (optional)", "")
-        .text("ODS code", "five characters, from the request", "")
-        .text("Account", "the person's NHSmail address, if known", "")
-        .text("Mailbox", "the shared mailbox address, if known", "")
-        .text("Mailbox name", "shared mailbox named by the requester", "")
-        .text("Subject", "one line", "")
-        .text("Details", "what was asked", "")
-        .choice("If incomplete", vec!["refuse".to_owned(), "log and wait on the requester".to_owned()], 0);
+    let mut form = Form::new("New ticket").choice("Category", categories, 0).choice("Channel", channels, phone);
+    for (label, hint) in TEXT_FIELDS {
+        form = form.text(label, hint, "");
+    }
+    let incomplete = vec!["refuse".to_owned(), "log and wait on the requester".to_owned()];
+    let mut form = form.choice("If incomplete", incomplete, 0);
     if let Some(t) = prefill {
         form.set("Category", t.category.slug());
         form.set("Channel", t.channel.slug());
@@ -73,6 +88,17 @@ pub(super) fn preview(form: &mut Form, cx: &Cx<'_>) {
                     local(r.due_at, "%a %-d %b %H:%M")
                 ))),
                 Err(e) => notes.push(Line::from(format!("routing unknown: {e}"))),
+            }
+            // The fields this category needs say so while they are empty.
+            let needed: Vec<&str> = required_details(category).iter().map(|d| field_of(*d)).collect();
+            for field in &mut form.fields {
+                if let Some((label, hint)) = TEXT_FIELDS.iter().find(|(label, _)| *label == field.label) {
+                    field.hint = if needed.contains(label) {
+                        format!("needed for {}", category.label())
+                    } else {
+                        (*hint).to_owned()
+                    };
+                }
             }
             let ods = OdsCode::parse(form.value("ODS code")).ok();
             let name = form.optional("Mailbox name");
