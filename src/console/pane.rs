@@ -145,7 +145,8 @@ impl<'a> Cx<'a> {
         authorise(self.shift.role, self.shift.open, action).map_err(|d| d.0)
     }
 
-    /// The disabled reason of the hint for `act`, if there is one.
+    /// When the hint for `act` is disabled, says why and returns true, so
+    /// the pane does not go on to start the action.
     pub fn refuse_if_disabled(&mut self, hints: &[Hint], act: Act) -> bool {
         match hints.iter().find(|h| h.act == act).and_then(|h| h.disabled.clone()) {
             Some(reason) => {
