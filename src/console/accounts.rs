@@ -516,6 +516,12 @@ impl Pane for AccountPane {
 
     fn jump(&mut self, jump: &Jump, cx: &mut Cx<'_>) -> bool {
         match jump {
+            // An open form keeps the pane: showing another account beneath
+            // it would leave the form looking as if it were about that one.
+            Jump::Account(address) if self.task.is_some() => {
+                cx.info(format!("a form is open here: finish or close it, then look up {address}"));
+                true
+            }
             Jump::Account(address) => {
                 self.show(address, cx);
                 true

@@ -592,3 +592,29 @@ fn a_duplicate_that_appears_while_the_form_is_open_is_caught_by_the_service() {
     assert!(!app.accounts().has_task(), "{}", message(&app));
     assert_eq!(app.accounts().selected_address(), Some("kim.park1@nhs.net"));
 }
+
+/// A jump to another account while a form is open keeps the form and the
+/// account it is about on screen, and says what to do.
+#[test]
+fn a_jump_while_a_form_is_open_keeps_the_form_and_its_account() {
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), "bloggs");
+    app.press("p<tab>CD-1");
+    assert!(app.accounts().has_task());
+    // On a wide screen the operator clicks into the queue and asks for
+    // another account from there.
+    screen(&mut app, 160, 48);
+    let click = ratatui::crossterm::event::MouseEvent {
+        kind: ratatui::crossterm::event::MouseEventKind::Down(ratatui::crossterm::event::MouseButton::Left),
+        column: 5,
+        row: 10,
+        modifiers: ratatui::crossterm::event::KeyModifiers::NONE,
+    };
+    app.handle(ratatui::crossterm::event::Event::Mouse(click));
+    assert_eq!(app.focus(), PaneId::Queue);
+    app.press(":account pat.lee@nhs.net<enter>");
+    assert_eq!(app.focus(), PaneId::Accounts);
+    assert!(app.accounts().has_task(), "the form is still open");
+    assert_eq!(app.accounts().selected_address(), Some("jo.bloggs@nhs.net"));
+    assert!(message(&app).contains("finish or close it, then look up pat.lee@nhs.net"), "{}", message(&app));
+}
