@@ -32,14 +32,16 @@ fn caredesk_json(db: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("caredesk {args:?} did not print JSON: {e}"))
 }
 
-/// A tmux server of this test's own, so nothing the operator runs is touched.
+/// A tmux server of the test's own, so nothing the operator runs is touched.
 struct Tmux {
     socket: String,
 }
 
 impl Tmux {
-    fn start(command: &str) -> Tmux {
-        let tmux = Tmux { socket: format!("caredesk-e2e-{}", std::process::id()) };
+    /// A server named after this process and `test`, so tests running at
+    /// the same time each have their own.
+    fn start(test: &str, command: &str) -> Tmux {
+        let tmux = Tmux { socket: format!("caredesk-e2e-{}-{test}", std::process::id()) };
         let size = (WIDTH.to_string(), HEIGHT.to_string());
         tmux.cmd(&["new-session", "-d", "-s", "e2e", "-x", &size.0, "-y", &size.1, command]);
         tmux
@@ -159,7 +161,7 @@ fn an_operator_session_in_a_real_terminal() {
         "env TERM=xterm-256color NO_COLOR=1 {BIN} --db {} --now {evening}; echo \"caredesk exited with $?\"; sleep 600",
         db.display()
     );
-    let tmux = Tmux::start(&console);
+    let tmux = Tmux::start("session", &console);
     tmux.wait_for("out of hours — NAS opens");
 
     // Find the account.
@@ -245,7 +247,7 @@ fn a_dropped_connection_stops_the_console_and_frees_the_database() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db = dir.path().join("db");
     run(Command::new(BIN).arg("--db").arg(&db).arg("init"));
-    let tmux = Tmux::start(&format!("{BIN} --db {}", db.display()));
+    let tmux = Tmux::start("dropped", &format!("{BIN} --db {}", db.display()));
     tmux.wait_for("caredesk │");
     let pid = tmux.flag("pane_pid");
     // Closing the server closes the pane's terminal, as sshd does when the
