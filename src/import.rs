@@ -72,7 +72,7 @@ impl FromStr for ImportKind {
 }
 
 /// A line that cannot be imported; the header is line 1.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BadLine {
     pub line: u64,
     /// What is wrong and what to change.
@@ -85,7 +85,7 @@ impl fmt::Display for BadLine {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportReport {
     /// Lines imported, each one record (a mailbox with its members).
     pub imported: u64,

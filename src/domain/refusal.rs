@@ -5,6 +5,7 @@
 //! say the same thing.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::address::NhsMailAddress;
 use super::organisation::IgStatus;
@@ -15,7 +16,9 @@ fn date(at: &Option<DateTime<Utc>>) -> String {
     at.map_or_else(|| "an unknown date".to_owned(), |t| t.format("%-d %b %Y").to_string())
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Refusals cross the daemon's socket whole, so that the console can act on
+/// their details (the likely duplicates, the mailbox that needs an owner).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum Refusal {
     #[error(
         "{subject} is administered by the local administrator of {sponsor}: ask that administrator to make this change"
@@ -90,11 +93,11 @@ pub enum Refusal {
     AlreadyClaimed { reference: String, by: String },
 
     #[error("{reference} is {status}: reopen it first by setting its status back to in-progress")]
-    TicketClosed { reference: String, status: &'static str },
+    TicketClosed { reference: String, status: String },
 
     #[error("a {} request needs {}: ask the requester, or log it as incomplete to wait for them",
         category.label(), missing.join(", "))]
-    MissingDetails { category: Category, missing: Vec<&'static str> },
+    MissingDetails { category: Category, missing: Vec<String> },
 
     #[error("{why}")]
     VerificationFailed { why: String },

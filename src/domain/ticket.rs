@@ -243,7 +243,7 @@ impl Ticket {
         if self.is_open() {
             Ok(())
         } else {
-            Err(Refusal::TicketClosed { reference: self.reference.to_string(), status: self.status.slug() })
+            Err(Refusal::TicketClosed { reference: self.reference.to_string(), status: self.status.slug().to_owned() })
         }
     }
 
@@ -289,7 +289,7 @@ impl Ticket {
         }
         // A closed ticket can only be reopened, never moved to another final state.
         if self.status == TicketStatus::Closed && !status.is_open() {
-            return Err(Refusal::TicketClosed { reference: self.reference.to_string(), status: "closed" });
+            return Err(Refusal::TicketClosed { reference: self.reference.to_string(), status: "closed".to_owned() });
         }
         let mut next = self.next(by, at);
         next.push(EntryKind::Event, by, at, format!("status {} → {status}", self.status));
@@ -299,7 +299,7 @@ impl Ticket {
 
     pub fn add_entry(&self, kind: EntryKind, text: &str, by: &str, at: DateTime<Utc>) -> Result<Ticket, Refusal> {
         if self.status == TicketStatus::Closed {
-            return Err(Refusal::TicketClosed { reference: self.reference.to_string(), status: "closed" });
+            return Err(Refusal::TicketClosed { reference: self.reference.to_string(), status: "closed".to_owned() });
         }
         let mut next = self.next(by, at);
         next.push(kind, by, at, text);

@@ -198,6 +198,29 @@ pub enum Command {
 }
 
 impl Command {
+    /// The kind of existing record the command acts on, as the store names
+    /// it, when it acts on one: what a revision sent with it refers to.
+    pub fn subject_kind(&self) -> Option<&'static str> {
+        match self {
+            Command::Claim { .. }
+            | Command::Assign { .. }
+            | Command::SetStatus { .. }
+            | Command::Note { .. }
+            | Command::Reply { .. }
+            | Command::Link { .. } => Some("ticket"),
+            Command::Unlock { .. }
+            | Command::ResetPassword { .. }
+            | Command::MarkLeaver { .. }
+            | Command::Joiner { .. }
+            | Command::SetMobileHidden { .. }
+            | Command::TransferAdministration { .. } => Some("account"),
+            Command::AddMember { .. } | Command::RemoveMember { .. } | Command::ChangeOwner { .. } => {
+                Some("shared mailbox")
+            }
+            _ => None,
+        }
+    }
+
     /// The audit log's name for the command.
     pub fn action(&self) -> &'static str {
         match self {

@@ -9,6 +9,7 @@
 mod accounts;
 mod command;
 mod error;
+mod events;
 mod gateway;
 mod mailboxes;
 mod membership;
@@ -25,7 +26,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use command::{Command, NewTicket, Outcome, ResetReceipt, Subject, SweepItem, SweepReport, Verification};
-pub use error::ServiceError;
+pub use error::{ServiceError, WireError};
+pub use events::{ChangeEvent, Touched};
 pub use gateway::{CommandGateway, OutboxOnly, SmsGateway};
 pub use query::{
     AccountView, MAX_SLOTS, MailboxView, Query, QueueView, Reply, ShiftView, StatusFilter, TicketDetail, TicketFilter,
@@ -47,6 +49,9 @@ pub struct Ctx {
     /// The instant the service acts at: the real time, or a fixed clock
     /// for rehearsals and tests.
     pub now: DateTime<Utc>,
+    /// The revision of the command's record the caller saw (see
+    /// [`Service::execute_based_on`]).
+    based_on: Option<u64>,
     /// The real time, recorded in the audit log beside `now`.
     pub real_now: DateTime<Utc>,
     /// The clock was set by the caller (`--now`). Permissions depend on the
@@ -58,7 +63,7 @@ impl Ctx {
     /// A caller trusted to say what time it is: the console, the daemon,
     /// tests.
     pub fn new(operator: impl Into<String>, now: DateTime<Utc>) -> Ctx {
-        Ctx { operator: operator.into(), now, real_now: Utc::now(), rehearsal: false }
+        Ctx { operator: operator.into(), now, real_now: Utc::now(), rehearsal: false, based_on: None }
     }
 
     /// A clock given by the person running the command.
@@ -80,6 +85,7 @@ struct Settings {
 pub struct Service {
     store: Store,
     settings: RwLock<Settings>,
+    listeners: events::Listeners,
 }
 
 /// What a command prepared, ready to be written.
@@ -111,7 +117,7 @@ impl Service {
         let policy = store.policy()?.unwrap_or_default();
         let gateway = gateway::from_policy(&policy);
         let settings = Settings { hours: Arc::new(NasHours::new(holidays)), policy, gateway, gateway_pinned: false };
-        Ok(Service { store, settings: RwLock::new(settings) })
+        Ok(Service { store, settings: RwLock::new(settings), listeners: events::Listeners::default() })
     }
 
     /// Replaces the SMS gateway, whatever the policy says (tests use one
@@ -178,8 +184,35 @@ impl Service {
         Ok(op)
     }
 
+    /// Every change committed from now on, as an event; the receiver is
+    /// dropped from the list when it goes away.
+    pub fn subscribe(&self) -> std::sync::mpsc::Receiver<ChangeEvent> {
+        self.listeners.subscribe()
+    }
+
     /// Runs a command.
     pub fn execute(&self, ctx: &Ctx, command: &Command) -> Result<Outcome, ServiceError> {
+        self.execute_based_on(ctx, command, None)
+    }
+
+    /// Runs a command that the caller built from revision `based_on` of the
+    /// record it acts on (the ticket, account or mailbox). If that record
+    /// has changed since, nothing is written and the answer is a conflict
+    /// naming who changed it, so the operator looks again before acting.
+    /// Without a revision the command acts on the record as it is now.
+    pub fn execute_based_on(
+        &self,
+        ctx: &Ctx,
+        command: &Command,
+        based_on: Option<u64>,
+    ) -> Result<Outcome, ServiceError> {
+        if based_on.is_some() && command.subject_kind().is_none() {
+            return Err(ServiceError::BadInput(format!(
+                "{} does not act on one existing record, so it cannot carry the revision it was based on",
+                command.action()
+            )));
+        }
+        let ctx = &Ctx { based_on, ..ctx.clone() };
         let outcome = match command {
             Command::Init
             | Command::AddOperator { .. }
@@ -234,6 +267,16 @@ impl Service {
         let mut attempt = 0;
         loop {
             let p = prepare()?;
+            if let (Some(expected), Some(kind)) = (ctx.based_on, command.subject_kind()) {
+                if let Some(read) = p.change.first_put(kind).filter(|read| read.rev != Some(expected)) {
+                    return Err(StoreError::Conflict {
+                        what: kind.into(),
+                        label: read.label.to_owned(),
+                        changed_by: read.changed_by.to_owned(),
+                    }
+                    .into());
+                }
+            }
             let draft = AuditDraft {
                 at: ctx.now,
                 recorded_at: ctx.real_now,
@@ -244,7 +287,7 @@ impl Service {
                 before: p.before,
                 after: p.after,
             };
-            match self.store.commit(&p.change, &draft) {
+            match self.commit(&p.change, &draft) {
                 Ok(entry) => return Ok((p.result, entry)),
                 // Another write got in first, or took the address or mobile
                 // this command chose: rebuild it from fresh reads, which then
@@ -258,10 +301,24 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Writes a change with its audit entry and tells the listeners.
+    fn commit(&self, change: &Change, draft: &AuditDraft) -> Result<AuditEntry, StoreError> {
+        let entry = self.store.commit(change, draft)?;
+        self.listeners.publish(&ChangeEvent {
+            seq: entry.seq,
+            operator: entry.draft.operator.clone(),
+            action: entry.draft.action.clone(),
+            touched: change.touched().map(|(what, label)| Touched::from_record(what, label)).collect(),
+        });
+        Ok(entry)
+    }
+}
+
 fn outcome(summary: impl Into<String>, subject: Subject, entry: &AuditEntry) -> Outcome {
     Outcome { summary: summary.into(), subject, audit_seq: Some(entry.seq) }
 }
 
 fn not_found(what: &'static str, key: impl Into<String>, hint: &'static str) -> ServiceError {
-    ServiceError::NotFound { what, key: key.into(), hint }
+    ServiceError::NotFound { what: what.into(), key: key.into(), hint: hint.into() }
 }

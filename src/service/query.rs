@@ -34,6 +34,19 @@ pub enum QueueView {
     All,
 }
 
+impl QueueView {
+    /// Whether the ticket of `row` belongs in this view for `operator`, as
+    /// [`Query::TicketSlots`] would list it: for updating a list in place
+    /// when one ticket changes.
+    pub fn admits(&self, row: &TicketRow, operator: &str) -> bool {
+        match self {
+            QueueView::Queue(q) => row.queue == *q,
+            QueueView::Mine => row.assignee.as_deref() == Some(operator),
+            QueueView::All => true,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StatusFilter {
@@ -82,6 +95,19 @@ impl Default for TicketFilter {
 impl TicketFilter {
     /// Words the filter line understands, for help and error messages.
     pub const SYNTAX: &'static str = "org:ODS status:new|open|done|all|<status> cat:<category> who:<operator>";
+
+    /// Whether the ticket of `row` passes the filter.
+    pub fn admits(&self, row: &TicketRow) -> bool {
+        let side = match self.status {
+            StatusFilter::Open => row.status.is_open(),
+            StatusFilter::Done => !row.status.is_open(),
+            StatusFilter::All => true,
+            StatusFilter::Only(s) => row.status == s,
+        };
+        side && self.ods.as_ref().is_none_or(|o| row.ods.as_ref() == Some(o))
+            && self.category.is_none_or(|c| row.category == c)
+            && self.assignee.as_ref().is_none_or(|a| row.assignee.as_ref() == Some(a))
+    }
 
     /// Parses a filter line; an empty line is the default (open tickets).
     pub fn parse(text: &str) -> Result<TicketFilter, ServiceError> {
@@ -289,6 +315,8 @@ pub struct TicketRow {
     pub subject: String,
     pub status: TicketStatus,
     pub assignee: Option<String>,
+    /// The ticket's revision, for a write based on this row.
+    pub rev: u64,
 }
 
 impl From<&Ticket> for TicketRow {
@@ -304,6 +332,7 @@ impl From<&Ticket> for TicketRow {
             subject: t.subject.clone(),
             status: t.status,
             assignee: t.assignee.clone(),
+            rev: t.meta.rev,
         }
     }
 }

@@ -96,7 +96,7 @@ impl Service {
             },
             after: Some(format!("{}; {}", new.status.label(), due.reason.describe())),
         };
-        let entry = self.store.commit(&change, &draft)?;
+        let entry = self.commit(&change, &draft)?;
         Ok(Some((item(&old, due), entry.seq)))
     }
 }

@@ -184,7 +184,7 @@ impl Service {
         if !missing.is_empty() && !new.incomplete {
             return Err(Refusal::MissingDetails {
                 category: new.category,
-                missing: missing.iter().map(|d| d.label()).collect(),
+                missing: missing.iter().map(|d| d.label().to_owned()).collect(),
             }
             .into());
         }

@@ -4,6 +4,9 @@
 //! so a record written by an older release can be recognised and upgraded on
 //! read. A decode that leaves bytes unread is an error, not a success: it means
 //! the value was written by a different shape than the one reading it.
+//!
+//! The daemon's messages use the same encoding, with the protocol version as
+//! the leading byte ([`encode_message`], [`decode_message`]).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -57,6 +60,20 @@ pub fn decode_body<T: DeserializeOwned>(what: &'static str, body: &[u8]) -> Resu
         });
     }
     Ok(value)
+}
+
+/// A message on the daemon's socket: the protocol version, then the body.
+pub fn encode_message<T: Serialize>(protocol: u8, value: &T) -> Result<Vec<u8>, CodecError> {
+    encode("daemon message", protocol, value)
+}
+
+/// Decodes a message that must be of `protocol` and consumed exactly.
+pub fn decode_message<T: DeserializeOwned>(protocol: u8, bytes: &[u8]) -> Result<T, CodecError> {
+    let what = "daemon message";
+    match split(what, bytes)? {
+        (v, body) if v == protocol => decode_body(what, body),
+        (found, _) => Err(CodecError::Unknown { what, found }),
+    }
 }
 
 #[cfg(test)]

@@ -34,6 +34,8 @@ enum Op {
         label: String,
         /// The revision the change was built on; `None` for a new record.
         based_on: Option<u64>,
+        /// Who wrote that revision.
+        based_on_by: String,
         current_rev: RevReader,
         remove: Vec<(TreeId, Vec<u8>)>,
         add: Vec<IndexEntry>,
@@ -76,6 +78,7 @@ impl Change {
             what: R::WHAT,
             label: new.label(),
             based_on: old.and_then(|o| o.meta()).map(|m| m.rev),
+            based_on_by: old.and_then(|o| o.meta()).map(|m| m.changed_by.clone()).unwrap_or_default(),
             current_rev: current_rev::<R>,
             remove,
             add,
@@ -101,6 +104,25 @@ impl Change {
         }
     }
 
+    /// Every record the change writes, as (kind, label).
+    pub fn touched(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.ops.iter().filter_map(|op| match op {
+            Op::Put { what, label, .. } => Some((*what, label.as_str())),
+            Op::Raw { .. } => None,
+        })
+    }
+
+    /// The first record of kind `what` the change writes: the one a command
+    /// acts on.
+    pub fn first_put(&self, what: &str) -> Option<ReadRecord<'_>> {
+        self.ops.iter().find_map(|op| match op {
+            Op::Put { what: w, label, based_on, based_on_by, .. } if *w == what => {
+                Some(ReadRecord { label, rev: *based_on, changed_by: based_on_by })
+            }
+            _ => None,
+        })
+    }
+
     fn trees(&self) -> Vec<TreeId> {
         let mut used = vec![TreeId::Meta, TreeId::Audit];
         for op in &self.ops {
@@ -117,6 +139,14 @@ impl Change {
         used.dedup();
         used
     }
+}
+
+/// A record as the change read it.
+pub struct ReadRecord<'a> {
+    pub label: &'a str,
+    /// `None` when the change creates it.
+    pub rev: Option<u64>,
+    pub changed_by: &'a str,
 }
 
 /// Why a transaction gave up.
@@ -144,7 +174,7 @@ impl Store {
             let t = |id: TreeId| &tx[slot(id)];
             for op in &change.ops {
                 match op {
-                    Op::Put { tree, key, value, what, label, based_on, current_rev, remove, add } => {
+                    Op::Put { tree, key, value, what, label, based_on, current_rev, remove, add, .. } => {
                         let current = t(*tree).get(key)?;
                         match (based_on, current) {
                             (None, Some(_)) => return abort(Abort::Exists { what, label: label.clone() }),
@@ -202,10 +232,10 @@ impl Store {
         });
         let entry = result.map_err(|e| match e {
             TransactionError::Abort(Abort::Conflict { what, label, changed_by }) => {
-                StoreError::Conflict { what, label, changed_by }
+                StoreError::Conflict { what: what.into(), label, changed_by }
             }
-            TransactionError::Abort(Abort::Exists { what, label }) => StoreError::Exists { what, label },
-            TransactionError::Abort(Abort::Unique { what, value }) => StoreError::Taken { what, value },
+            TransactionError::Abort(Abort::Exists { what, label }) => StoreError::Exists { what: what.into(), label },
+            TransactionError::Abort(Abort::Unique { what, value }) => StoreError::Taken { what: what.into(), value },
             TransactionError::Abort(Abort::Codec(e)) => StoreError::Codec(e),
             TransactionError::Storage(e) => self.io_error(e),
         })?;

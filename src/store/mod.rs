@@ -17,9 +17,10 @@ mod keys;
 mod lookup;
 mod records;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-pub use codec::CodecError;
+pub use codec::{CodecError, decode_message, encode_message};
 pub use commit::Change;
 pub use lookup::QueueSlot;
 pub use records::{Record, TreeId, queue_key, v1};
@@ -39,8 +40,9 @@ pub const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "the database at {path} is in use by another caredesk process (a console or a command still \
-         running): finish in that one, or wait for it to end, then try again"
+        "the database at {path} is in use by another caredesk process and no `caredesk serve` answers for it: \
+         finish in the console or command that holds it, or wait for it to end, then try again; for several \
+         operators at once, run `caredesk serve --db {path}` and every console and command goes through it"
     )]
     Locked { path: PathBuf },
     #[error("there is no caredesk database at {path}: create one with `caredesk init --db {path}` or `caredesk demo`")]
@@ -52,11 +54,19 @@ pub enum StoreError {
     #[error(transparent)]
     Codec(#[from] CodecError),
     #[error("{what} {label} was changed by {changed_by} after you loaded it: reload and try again")]
-    Conflict { what: &'static str, label: String, changed_by: String },
+    Conflict { what: Cow<'static, str>, label: String, changed_by: String },
     #[error("{what} {label} already exists")]
-    Exists { what: &'static str, label: String },
+    Exists { what: Cow<'static, str>, label: String },
     #[error("{what} {value} is already taken")]
-    Taken { what: &'static str, value: String },
+    Taken { what: Cow<'static, str>, value: String },
+}
+
+impl StoreError {
+    /// The database could not be used at all, rather than one write being
+    /// refused.
+    pub fn is_unavailable(&self) -> bool {
+        !matches!(self, StoreError::Conflict { .. } | StoreError::Exists { .. } | StoreError::Taken { .. })
+    }
 }
 
 pub struct Store {
