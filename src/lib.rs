@@ -3,11 +3,15 @@
 //!
 //! Layers, outermost last: [`domain`] holds the rules and knows nothing of
 //! storage or screens; [`store`] keeps records in sled; [`service`] is the
-//! only way to change them; [`cli`] is the command line at the edge.
+//! only way to change them; [`daemon`] serves one service to many operators
+//! over a Unix socket; [`desk`] is how the edges reach a service, in this
+//! process or through the daemon; [`console`] and [`cli`] are the edges.
 
 pub mod cli;
 pub mod console;
+pub mod daemon;
 pub mod demo;
+pub mod desk;
 pub mod domain;
 pub mod import;
 pub mod service;

@@ -14,6 +14,10 @@ pub struct Cli {
     /// The database directory (default: the user's data directory).
     #[arg(long, global = true, env = "CAREDESK_DB", value_name = "DIR")]
     pub db: Option<PathBuf>,
+    /// The daemon's socket (default: DIR.run/caredesk.sock beside the database).
+    /// When a daemon answers there, everything goes through it.
+    #[arg(long, global = true, env = "CAREDESK_SOCKET", value_name = "PATH")]
+    pub socket: Option<PathBuf>,
     /// Act as if it were this instant (RFC 3339), for rehearsals and tests.
     /// The audit log records the real time as well.
     #[arg(long, global = true, value_name = "RFC3339")]
@@ -78,6 +82,17 @@ pub enum Cmd {
         /// Import the good lines and report the bad ones, instead of importing nothing.
         #[arg(long)]
         skip_bad: bool,
+    },
+    /// Own the database and serve every operator's console and commands
+    /// over the socket, until stopped with SIGTERM.
+    Serve {
+        /// The group whose members may reach the socket (default: caredesk, if it exists).
+        #[arg(long, value_name = "NAME")]
+        group: Option<String>,
+        /// Minutes between scheduled lifecycle sweeps, run as the daemon's
+        /// user (who must be a supervisor); 0 turns them off.
+        #[arg(long, default_value_t = 60, value_name = "MINUTES")]
+        sweep_every: u64,
     },
 }
 

@@ -8,7 +8,11 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::demo::{Scale, build_demo};
-use crate::import::{ImportError, ImportKind, import_csv};
+use chrono::{DateTime, Utc};
+
+use crate::daemon::Client;
+use crate::daemon::protocol::{Answer, Body};
+use crate::import::{BadLine, ImportError, ImportKind, ImportReport, import_csv};
 use crate::service::{Command, Ctx, Service};
 use crate::store::OpenMode;
 
@@ -71,29 +75,55 @@ pub fn import(service: &Service, ctx: &Ctx, kind: &str, file: &Path, skip_bad: b
     });
     progress.finish_and_clear();
     match result {
-        Ok(report) => {
-            if json {
-                let skipped: Vec<_> =
-                    report.skipped.iter().map(|b| serde_json::json!({ "line": b.line, "reason": b.reason })).collect();
-                println!("{}", serde_json::json!({ "imported": report.imported, "skipped": skipped }));
-            } else {
-                println!("imported {} from {}", report.imported, file.display());
-                for bad in &report.skipped {
-                    println!("  skipped line {}: {}", bad.line, bad.reason);
-                }
-            }
-            Ok(())
-        }
-        Err(ImportError::BadLines(lines)) => {
-            for bad in &lines {
-                eprintln!("{}:{}: {}", file.display(), bad.line, bad.reason);
-            }
-            bail!(
-                "{} bad lines in {}: nothing was imported; fix them, or rerun with --skip-bad to import the rest",
-                lines.len(),
-                file.display()
-            )
-        }
+        Ok(report) => print_report(&report, file, json),
+        Err(ImportError::BadLines(lines)) => refuse_bad_lines(&lines, file),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The same import, run whole by the daemon that owns the database.
+pub fn import_through(
+    client: &Client,
+    at: Option<DateTime<Utc>>,
+    kind: &str,
+    file: &Path,
+    skip_bad: bool,
+    json: bool,
+) -> Result<()> {
+    kind.parse::<ImportKind>()?;
+    let csv = std::fs::read_to_string(file).with_context(|| format!("could not read {} as text", file.display()))?;
+    let spinner = bar(0);
+    spinner.set_message("importing");
+    let answer = client.request(Body::Import { kind: kind.to_owned(), csv, skip_bad }, at);
+    spinner.finish_and_clear();
+    match answer? {
+        Answer::Imported(report) => print_report(&report, file, json),
+        Answer::BadLines(lines) => refuse_bad_lines(&lines, file),
+        _ => bail!("the daemon answered the import with something else: restart caredesk"),
+    }
+}
+
+fn print_report(report: &ImportReport, file: &Path, json: bool) -> Result<()> {
+    if json {
+        let skipped: Vec<_> =
+            report.skipped.iter().map(|b| serde_json::json!({ "line": b.line, "reason": b.reason })).collect();
+        println!("{}", serde_json::json!({ "imported": report.imported, "skipped": skipped }));
+    } else {
+        println!("imported {} from {}", report.imported, file.display());
+        for bad in &report.skipped {
+            println!("  skipped line {}: {}", bad.line, bad.reason);
+        }
+    }
+    Ok(())
+}
+
+fn refuse_bad_lines(lines: &[BadLine], file: &Path) -> Result<()> {
+    for bad in lines {
+        eprintln!("{}:{}: {}", file.display(), bad.line, bad.reason);
+    }
+    bail!(
+        "{} bad lines in {}: nothing was imported; fix them, or rerun with --skip-bad to import the rest",
+        lines.len(),
+        file.display()
+    )
 }

@@ -8,6 +8,7 @@ mod print;
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
@@ -16,6 +17,8 @@ pub use args::Cli;
 use args::{AccountCmd, Cmd, MailboxCmd, OperatorCmd, OrgCmd, PolicyCmd, TicketCmd};
 pub use identity::{default_db, default_demo_db, log_file, os_user};
 
+use crate::daemon::{Client, Connection, RemoteDesk, default_socket};
+use crate::desk::{Clock, Desk, LocalDesk};
 use crate::domain::organisation::IgStatus;
 use crate::domain::routing::Queue;
 use crate::domain::ticket::{TicketRef, TicketStatus};
@@ -27,20 +30,11 @@ use crate::store::OpenMode;
 /// How the process ends, for scripts: 0 done, 1 refused or invalid input,
 /// 2 usage (clap), 3 the database could not be used.
 pub fn exit_code(error: &anyhow::Error) -> i32 {
-    use crate::store::StoreError;
-    let store = match error.downcast_ref::<ServiceError>() {
-        Some(ServiceError::Store(e)) => Some(e),
-        _ => error.downcast_ref::<StoreError>(),
+    let unavailable = match error.downcast_ref::<ServiceError>() {
+        Some(e) => e.is_unavailable(),
+        None => error.downcast_ref::<crate::store::StoreError>().is_some_and(crate::store::StoreError::is_unavailable),
     };
-    match store {
-        Some(
-            StoreError::Locked { .. }
-            | StoreError::Missing { .. }
-            | StoreError::Io { .. }
-            | StoreError::NewerLayout { .. },
-        ) => 3,
-        _ => 1,
-    }
+    if unavailable { 3 } else { 1 }
 }
 
 /// The command-line way to do what a refusal asks for, when there is one:
@@ -87,27 +81,55 @@ fn open_service(db: &Path, mode: OpenMode) -> Result<Service> {
     Ok(Service::with_store(store)?)
 }
 
+/// Where this invocation's commands go.
+enum Backend {
+    /// This process owns the database.
+    Local(Arc<Service>),
+    /// `caredesk serve` owns it, and answers on its socket.
+    Daemon(Arc<Client>),
+}
+
+impl Backend {
+    /// The daemon when one answers at `socket`, else the database at `db`
+    /// opened here.
+    fn reach(db: &Path, socket: &Path, mode: OpenMode) -> Result<Backend> {
+        match Client::connect(socket)? {
+            Connection::Served(client) => {
+                tracing::info!(socket = %socket.display(), operator = client.operator(), "using the daemon");
+                Ok(Backend::Daemon(Arc::new(client)))
+            }
+            Connection::NoDaemon => Ok(Backend::Local(Arc::new(open_service(db, mode)?))),
+        }
+    }
+
+    fn desk(&self, clock: Clock) -> Result<Box<dyn Desk>> {
+        Ok(match self {
+            Backend::Local(service) => Box::new(LocalDesk::new(Arc::clone(service), os_user()?, clock)),
+            Backend::Daemon(client) => Box::new(RemoteDesk::new(Arc::clone(client), clock)),
+        })
+    }
+}
+
 /// Runs one invocation.
 pub fn run(cli: Cli) -> Result<()> {
     let db = db_path(&cli);
+    let socket = cli.socket.clone().unwrap_or_else(|| default_socket(&db));
     let rehearsal = clock(&cli)?;
-    let ctx = match rehearsal {
-        Some(now) => Ctx::rehearsal(os_user()?, now),
-        None => Ctx::new(os_user()?, Utc::now()),
-    };
+    // A command acts at one instant: the real one, or the rehearsal's.
+    let clock = rehearsal.map_or(Clock::System, Clock::RehearsalAt);
     let json = cli.json;
     let on_terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let Some(command) = cli.command else {
         if on_terminal && !json {
-            return console(&db, rehearsal);
+            return console(&db, &socket, rehearsal);
         }
-        let service = open_service(&db, OpenMode::Existing)?;
-        return print::reply(&service.query(&ctx, &Query::Shift)?, json);
+        let desk = Backend::reach(&db, &socket, OpenMode::Existing)?.desk(clock)?;
+        return print::reply(&desk.query(&Query::Shift)?, json);
     };
     match command {
         Cmd::Init => {
-            let service = open_service(&db, OpenMode::CreateIfMissing)?;
-            let outcome = service.execute(&ctx, &Command::Init)?;
+            let desk = Backend::reach(&db, &socket, OpenMode::CreateIfMissing)?.desk(clock)?;
+            let outcome = desk.execute(&Command::Init)?;
             print::outcome(&outcome, json)?;
             if !json {
                 println!("database ready at {}", db.display());
@@ -115,18 +137,28 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Cmd::Demo { scale } => {
-            bulk::demo(&db, &ctx, &scale, json)?;
-            if on_terminal && !json { console(&db, rehearsal) } else { Ok(()) }
+            if let Connection::Served(_) = Client::connect(&socket)? {
+                bail!(
+                    "a caredesk daemon serves {}: stop it before rebuilding the demo, or give another --db",
+                    db.display()
+                );
+            }
+            bulk::demo(&db, &ctx(clock)?, &scale, json)?;
+            if on_terminal && !json { console(&db, &socket, rehearsal) } else { Ok(()) }
         }
-        Cmd::Import { kind, file, skip_bad } => {
-            let service = open_service(&db, OpenMode::Existing)?;
-            bulk::import(&service, &ctx, &kind, &file, skip_bad, json)
-        }
+        Cmd::Import { kind, file, skip_bad } => match Backend::reach(&db, &socket, OpenMode::Existing)? {
+            Backend::Local(service) => bulk::import(&service, &ctx(clock)?, &kind, &file, skip_bad, json),
+            Backend::Daemon(client) => {
+                bulk::import_through(&client, clock.rehearsal_instant(), &kind, &file, skip_bad, json)
+            }
+        },
+        Cmd::Serve { group, sweep_every } => serve(&db, socket, group, sweep_every),
         other => {
-            let service = open_service(&db, OpenMode::Existing)?;
-            match to_request(other)? {
+            let request = to_request(other)?;
+            let desk = Backend::reach(&db, &socket, OpenMode::Existing)?.desk(clock)?;
+            match request {
                 Request::Command(c) => {
-                    let outcome = service.execute(&ctx, &c)?;
+                    let outcome = desk.execute(&c)?;
                     // `account new` prints the new address alone on its first
                     // line, for scripts that go on to use it.
                     if let (Command::CreateAccount { .. }, Subject::Account(a), false) = (&*c, &outcome.subject, json) {
@@ -134,26 +166,76 @@ pub fn run(cli: Cli) -> Result<()> {
                     }
                     print::outcome(&outcome, json)
                 }
-                Request::Query(q) => print::reply(&service.query(&ctx, &q)?, json),
+                Request::Query(q) => print::reply(&desk.query(&q)?, json),
             }
         }
     }
 }
 
-/// Opens the console on `db` for the operating-system user, on the real
-/// clock or, for a supervisor's rehearsal, from the `--now` instant.
-fn console(db: &Path, rehearsal: Option<DateTime<Utc>>) -> Result<()> {
-    use crate::console::{App, Clock, KeyMap, LocalDesk, Theme};
+/// Who acts, and when, for the commands that only run in this process.
+fn ctx(clock: Clock) -> Result<Ctx> {
+    let operator = os_user()?;
+    Ok(match clock.rehearsal_instant() {
+        Some(now) => Ctx::rehearsal(operator, now),
+        None => Ctx::new(operator, clock.now()),
+    })
+}
+
+/// Opens the console for the operating-system user, through the daemon
+/// when one serves `db`, on the real clock or, for a supervisor's
+/// rehearsal, from the `--now` instant.
+fn console(db: &Path, socket: &Path, rehearsal: Option<DateTime<Utc>>) -> Result<()> {
+    use crate::console::{App, KeyMap, Theme};
     let keymap = match keymap_file() {
         Some(path) => KeyMap::load(&path).context("the keymap file has a mistake: fix the line or remove the file")?,
         None => KeyMap::default(),
     };
-    let service = std::sync::Arc::new(open_service(db, OpenMode::Existing)?);
-    let clock = rehearsal.map_or(Clock::System, Clock::rehearsal_from);
-    let desk = LocalDesk::new(service, os_user()?, clock);
-    let app = App::new(Box::new(desk), keymap, Theme::from_env())?;
-    tracing::info!(db = %db.display(), "console opened");
+    let backend = Backend::reach(db, socket, OpenMode::Existing)?;
+    let desk = backend.desk(rehearsal.map_or(Clock::System, Clock::rehearsal_from))?;
+    let app = App::new(desk, keymap, Theme::from_env())?;
+    match backend {
+        Backend::Local(_) => tracing::info!(db = %db.display(), "console opened on the database"),
+        Backend::Daemon(_) => tracing::info!(socket = %socket.display(), "console opened through the daemon"),
+    }
     crate::console::run(app)
+}
+
+/// `caredesk serve`: owns the database until SIGTERM (or SIGINT), then
+/// finishes the requests in progress, flushes and removes its socket.
+fn serve(db: &Path, socket: PathBuf, group: Option<String>, sweep_every: u64) -> Result<()> {
+    use crate::daemon::{Daemon, Options, Schedule};
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let service = match open_service(db, OpenMode::Existing) {
+        Err(e) if exit_code(&e) == 3 && matches!(Client::connect(&socket), Ok(Connection::Served(_))) => {
+            bail!("a caredesk daemon already serves {} on {}", db.display(), socket.display())
+        }
+        other => other?,
+    };
+    let user = os_user()?;
+    if let Err(e) = service.operator(&user) {
+        tracing::warn!("the daemon runs as {user}: {e}; scheduled sweeps will be refused until it is a supervisor");
+    }
+    let sweep = (sweep_every > 0)
+        .then(|| Schedule { every: std::time::Duration::from_secs(sweep_every * 60), operator: user.clone() });
+    let options = Options { socket: socket.clone(), group, sweep };
+    let daemon = Daemon::bind(Arc::new(service), &options)?;
+    let stop = daemon.stop_handle();
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT])?;
+    std::thread::Builder::new().name("caredesk-signals".into()).spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            tracing::info!(signal, "told to stop");
+            stop.stop();
+        }
+    })?;
+    eprintln!(
+        "caredesk: serving {} on {} as {user} (log: {}); stop with SIGTERM",
+        db.display(),
+        socket.display(),
+        log_file(db).display()
+    );
+    daemon.run()?;
+    eprintln!("caredesk: stopped; every change is on disk");
+    Ok(())
 }
 
 /// The user's keymap file: `CAREDESK_KEYS`, else `keys.conf` in the user's
@@ -344,6 +426,6 @@ fn to_request(cmd: Cmd) -> Result<Request> {
                     .with_context(|| format!("could not read the calendar file {}", file.display()))?,
             }),
         },
-        Cmd::Init | Cmd::Demo { .. } | Cmd::Import { .. } => unreachable!("handled before"),
+        Cmd::Init | Cmd::Demo { .. } | Cmd::Import { .. } | Cmd::Serve { .. } => unreachable!("handled before"),
     })
 }

@@ -35,13 +35,13 @@ use self::task::{Flow, Task};
 use super::desk::DeskExt;
 use super::form::TextField;
 use super::keymap::Act;
-use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View};
+use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, told};
 use super::text::clean;
 use super::theme::Theme;
 use crate::domain::account::Account;
 use crate::domain::permission::Action;
 use crate::domain::routing::Category;
-use crate::service::{AccountView, Command};
+use crate::service::{AccountView, ChangeEvent, Command, Touched};
 
 /// The most matches a search shows: the list narrows as the operator types,
 /// so a longer one is a sign to type more, not to scroll.
@@ -249,16 +249,18 @@ impl AccountPane {
         }
         let Some(view) = &self.view else { return };
         let address = view.account.address.to_string();
+        // Every change here is based on the account as shown.
+        let rev = Some(view.account.meta.rev);
         match act {
-            Act::ResetPassword => self.task = Some(ResetTask::open(view, cx)),
-            Act::Leaver => self.task = Some(LeaverTask::open(view, cx)),
-            Act::Joiner => self.task = Some(JoinerTask::open(view)),
+            Act::ResetPassword => self.task = Some(ResetTask::open(view, cx).based_on(rev)),
+            Act::Leaver => self.task = Some(LeaverTask::open(view, cx).based_on(rev)),
+            Act::Joiner => self.task = Some(JoinerTask::open(view).based_on(rev)),
             Act::Directory => {
                 let hidden = !view.account.mobile_hidden;
-                cx.execute(&Command::SetMobileHidden { address, hidden, ticket: None });
+                cx.submit(&Command::SetMobileHidden { address, hidden, ticket: None }, rev);
             }
             Act::Unlock => {
-                cx.execute(&Command::Unlock { address, ticket: None });
+                cx.submit(&Command::Unlock { address, ticket: None }, rev);
             }
             _ => {}
         }
@@ -380,6 +382,24 @@ impl AccountPane {
 }
 
 impl Pane for AccountPane {
+    fn changed(&mut self, events: &[ChangeEvent], cx: &mut Cx<'_>) {
+        let Some(view) = &self.view else { return };
+        let address = view.account.address.to_string();
+        let concerns = |t: &Touched| match t {
+            Touched::Account(a) => *a == address || self.found.iter().any(|f| f.address.as_str() == a),
+            Touched::Mailbox(m) => view.owns.contains(m) || view.member_of.contains(m),
+            Touched::Organisation(o) => *o == view.account.ods.as_str(),
+            _ => false,
+        };
+        let Some(event) = events.iter().rev().find(|e| e.touched.iter().any(concerns)) else { return };
+        let about_this = event.touched.contains(&Touched::Account(address.clone()));
+        let message = told(event, &address);
+        self.refresh(cx);
+        if about_this {
+            cx.info(message);
+        }
+    }
+
     fn refresh(&mut self, cx: &mut Cx<'_>) {
         if !self.search.value().trim().is_empty() {
             let selected = self.selected_address().map(str::to_owned);

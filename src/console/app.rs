@@ -15,14 +15,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::accounts::AccountPane;
-use super::desk::{Desk, DeskExt};
+use super::desk::{Desk, DeskEvent, DeskExt};
 use super::form::TextField;
 use super::keymap::{Act, KeyMap, Scope, keys};
 use super::mailboxes::MailboxPane;
 use super::pane::{Cx, Hint, Jump, Message, Pane, PaneId, View, centred};
 use super::queue::QueuePane;
 use super::theme::Theme;
-use crate::service::{ServiceError, ShiftView};
+use crate::service::{ServiceError, ShiftView, Touched};
 
 /// At this width and wider the three panes stand side by side.
 pub const WIDE: u16 = 140;
@@ -219,6 +219,39 @@ impl App {
         if cx.message.is_some() {
             self.message = cx.message;
         }
+    }
+
+    /// Takes in what other sessions changed since the last call: each pane
+    /// re-reads what it shows of the records they touched. Returns whether
+    /// anything arrived, so the screen is drawn again.
+    pub fn take_events(&mut self) -> bool {
+        let events = self.desk.events();
+        if events.is_empty() {
+            return false;
+        }
+        let mut changes = Vec::new();
+        let mut reload = false;
+        for event in events {
+            match event {
+                DeskEvent::Changed(change) => changes.push(change),
+                DeskEvent::Lagged => reload = true,
+                DeskEvent::Lost(why) => self.message = Some(Message { text: why, error: true }),
+            }
+        }
+        let me = self.desk.operator().to_owned();
+        let settings = changes.iter().flat_map(|c| &c.touched).any(|t| match t {
+            Touched::Operator(name) => *name == me,
+            Touched::Setting => true,
+            _ => false,
+        });
+        if reload || settings {
+            self.refresh_all();
+        } else if !changes.is_empty() {
+            for id in PaneId::ALL {
+                self.with_pane_quiet(id, |pane, cx| pane.changed(&changes, cx));
+            }
+        }
+        true
     }
 
     /// Time passed without input: follow the shift changing and re-read

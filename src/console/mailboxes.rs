@@ -23,11 +23,11 @@ use self::ticket::{Attempt, ticket_about};
 use super::desk::DeskExt;
 use super::form::TextField;
 use super::keymap::Act;
-use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View};
+use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, told};
 use crate::domain::account::Account;
 use crate::domain::mailbox::Mailbox;
 use crate::domain::permission::Action;
-use crate::service::{MailboxView, NewTicket};
+use crate::service::{ChangeEvent, MailboxView, NewTicket, Touched};
 
 /// How many mailboxes a search lists; typing more narrows it.
 const SEARCH_LIMIT: usize = 50;
@@ -294,6 +294,27 @@ impl MailboxPane {
 }
 
 impl Pane for MailboxPane {
+    fn changed(&mut self, events: &[ChangeEvent], cx: &mut Cx<'_>) {
+        let Some(view) = &self.shown else { return };
+        let address = view.mailbox.address.to_string();
+        let people = |a: &str| {
+            view.owner.as_ref().is_some_and(|o| o.address.as_str() == a)
+                || view.members.iter().any(|m| m.address.as_str() == a)
+        };
+        let concerns = |t: &Touched| match t {
+            Touched::Mailbox(m) => *m == address || self.results.iter().any(|r| r.address.as_str() == m),
+            Touched::Account(a) => people(a),
+            _ => false,
+        };
+        let Some(event) = events.iter().rev().find(|e| e.touched.iter().any(concerns)) else { return };
+        let about_this = event.touched.contains(&Touched::Mailbox(address.clone()));
+        let message = told(event, &address);
+        self.refresh(cx);
+        if about_this {
+            cx.info(message);
+        }
+    }
+
     fn refresh(&mut self, cx: &mut Cx<'_>) {
         if !self.search.value().trim().is_empty() {
             self.search_again(cx);

@@ -8,7 +8,6 @@
 
 pub mod accounts;
 pub mod app;
-pub mod desk;
 pub mod form;
 pub mod keymap;
 pub mod mailboxes;
@@ -30,14 +29,15 @@ use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
 
+pub use crate::desk::{self, Clock, Desk, DeskEvent, DeskExt, LocalDesk};
 pub use app::App;
-pub use desk::{Clock, Desk, DeskExt, LocalDesk};
 pub use keymap::KeyMap;
 pub use theme::Theme;
 
 /// How long the loop waits for input before letting time pass (the clock
-/// in the top bar, the shift changing).
-const TICK: Duration = Duration::from_millis(500);
+/// in the top bar, the shift changing) and taking in other operators'
+/// changes, which therefore show within this much of arriving.
+const TICK: Duration = Duration::from_millis(250);
 
 /// Puts the terminal back: mouse reporting off, the normal screen, cooked
 /// mode. Safe to call more than once.
@@ -136,6 +136,7 @@ pub fn run(mut app: App) -> anyhow::Result<()> {
             dirty |= now != minute;
             minute = now;
         }
+        dirty |= app.take_events();
     }
     terminal.show_cursor()?;
     Ok(())

@@ -11,7 +11,7 @@ use super::keymap::{Act, KeyMap};
 use super::theme::Theme;
 use crate::domain::permission::{Action, authorise};
 use crate::domain::ticket::TicketRef;
-use crate::service::{Command, NewTicket, Outcome, ServiceError, ShiftView};
+use crate::service::{ChangeEvent, Command, NewTicket, Outcome, ServiceError, ShiftView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaneId {
@@ -119,13 +119,20 @@ impl<'a> Cx<'a> {
     /// for reloading, on failure reports why and returns `None`. A conflict
     /// also reloads, so the screen shows the other operator's change.
     pub fn execute(&mut self, command: &Command) -> Option<Outcome> {
-        self.try_execute(command).ok()
+        self.try_submit(command, None).ok()
     }
 
-    /// [`Cx::execute`], keeping the error for a caller that shows it in a
+    /// [`Cx::execute`] for a command built from what the operator saw:
+    /// revision `based_on` of its record. If someone changed the record
+    /// since, nothing is saved and the operator is told who.
+    pub fn submit(&mut self, command: &Command, based_on: Option<u64>) -> Option<Outcome> {
+        self.try_submit(command, based_on).ok()
+    }
+
+    /// [`Cx::submit`], keeping the error for a caller that shows it in a
     /// form or reacts to which refusal it was.
-    pub fn try_execute(&mut self, command: &Command) -> Result<Outcome, ServiceError> {
-        match self.desk.execute(command) {
+    pub fn try_submit(&mut self, command: &Command, based_on: Option<u64>) -> Result<Outcome, ServiceError> {
+        match self.desk.submit(command, based_on) {
             Ok(outcome) => {
                 self.info(outcome.summary.clone());
                 self.changed = true;
@@ -201,6 +208,9 @@ pub trait Pane {
     }
     /// Shows what another pane asked for; false if it is not this pane's.
     fn jump(&mut self, jump: &Jump, cx: &mut Cx<'_>) -> bool;
+    /// Other sessions changed these records: re-read what of them the pane
+    /// shows, keeping the selection where it is.
+    fn changed(&mut self, events: &[ChangeEvent], cx: &mut Cx<'_>);
     /// A short line about the pane's state for the title (e.g. "12 open").
     fn title(&self) -> String;
 }
@@ -258,6 +268,26 @@ impl Cursor {
             false
         }
     }
+}
+
+/// One line on what another operator did to `label`, for the message line.
+pub fn told(event: &ChangeEvent, label: &str) -> String {
+    let did = match event.action.as_str() {
+        "ticket.claim" => "claimed",
+        "ticket.assign" => "assigned",
+        "ticket.status" => "changed the status of",
+        "ticket.note" => "added a note to",
+        "ticket.reply" => "replied on",
+        "ticket.link" => "linked",
+        "mailbox.add-member" => "added a member to",
+        "mailbox.remove-member" => "removed a member from",
+        "mailbox.owner" => "changed the owner of",
+        "account.reset-password" => "reset the password of",
+        "account.leaver" => "marked as a leaver",
+        "account.joiner" => "moved",
+        _ => "changed",
+    };
+    format!("{} {did} {label} just now", event.operator)
 }
 
 /// A rectangle of `width`×`height` centred in `area`, clipped to it.

@@ -23,12 +23,15 @@ use ratatui::widgets::{Block, Paragraph, Row, Table};
 use super::desk::{Desk, DeskExt};
 use super::form::{Form, FormEvent, TextField};
 use super::keymap::Act;
-use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View};
+use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, told};
 use super::theme::Theme;
 use crate::domain::permission::{Action, Role};
 use crate::domain::routing::Queue;
 use crate::domain::ticket::{TicketRef, TicketStatus};
-use crate::service::{Command, NewTicket, QueueView, Subject, TicketDetail, TicketFilter, TicketRow, TicketSlot};
+use crate::service::{
+    ChangeEvent, Command, NewTicket, QueueView, ServiceError, Subject, TicketDetail, TicketFilter, TicketRow,
+    TicketSlot,
+};
 use forms::{FormKind, build_command, preview};
 use rows::{cell, columns};
 
@@ -62,6 +65,8 @@ pub struct QueuePane {
     detail: Option<TicketDetail>,
     detail_scroll: u16,
     form: Option<(FormKind, Form)>,
+    /// The revision of the ticket the open form works on.
+    form_based_on: Option<u64>,
     /// Select this ticket when the list next loads (a ticket just logged).
     select_after_load: Option<TicketRef>,
 }
@@ -86,6 +91,7 @@ impl QueuePane {
             detail: None,
             detail_scroll: 0,
             form: None,
+            form_based_on: None,
             select_after_load: None,
         }
     }
@@ -158,6 +164,17 @@ impl QueuePane {
         self.selected().and_then(|r| self.rows.get(&r))
     }
 
+    /// The revision of the selected ticket as shown, for a change based on
+    /// it; read now if its row has not been drawn yet.
+    fn selected_rev(&self, desk: &dyn Desk) -> Option<u64> {
+        match (&self.detail, self.selected_row(), self.selected()) {
+            (Some(d), _, _) => Some(d.ticket.meta.rev),
+            (None, Some(row), _) => Some(row.rev),
+            (None, None, Some(reference)) => desk.ticket_rows(&[reference]).ok()?.first().map(|r| r.rev),
+            (None, None, None) => None,
+        }
+    }
+
     fn selected_queue(&self) -> Option<Queue> {
         match &self.detail {
             Some(d) => Some(d.ticket.routing.queue),
@@ -186,6 +203,36 @@ impl QueuePane {
                 }
             }
         }
+    }
+
+    /// Other sessions changed `touched`: each leaves the list, and comes
+    /// back in its due place if it still belongs in this tab and filter.
+    /// Only those tickets are read, not the whole queue again. The selected
+    /// ticket stays selected wherever it moves.
+    fn absorb(&mut self, touched: &[TicketRef], cx: &mut Cx<'_>) -> Result<(), ServiceError> {
+        let rows = cx.desk.ticket_rows(touched)?;
+        let keep = self.selected();
+        let view = &TABS[self.tab].1;
+        let operator = cx.desk.operator().to_owned();
+        self.slots.retain(|s| !touched.contains(&s.reference));
+        for reference in touched {
+            self.rows.remove(reference);
+        }
+        for row in rows {
+            if view.admits(&row, &operator) && self.filter.admits(&row) {
+                let slot = TicketSlot { due_at: row.due_at, reference: row.reference };
+                let at = self.slots.binary_search(&slot).unwrap_or_else(|at| at);
+                self.slots.insert(at, slot);
+                self.rows.insert(row.reference, row);
+            }
+        }
+        if let Some(i) = keep.and_then(|k| self.slots.iter().position(|s| s.reference == k)) {
+            self.cursor.selected = i;
+        }
+        if let Some(open) = self.detail.as_ref().map(|d| d.ticket.reference).filter(|r| touched.contains(r)) {
+            self.detail = Some(cx.desk.ticket_detail(open)?);
+        }
+        Ok(())
     }
 
     /// Reads the rows of `range` that are not already in memory.
@@ -303,11 +350,13 @@ impl QueuePane {
             ),
             _ => return,
         };
+        self.form_based_on = self.selected_rev(cx.desk);
         self.form = Some(form);
     }
 
     fn new_ticket_form(&mut self, cx: &mut Cx<'_>, prefill: Option<&NewTicket>) {
         self.form = Some((FormKind::New, forms::new_ticket(cx, prefill)));
+        self.form_based_on = None;
     }
 
     fn form_key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> bool {
@@ -332,7 +381,7 @@ impl QueuePane {
                         return true;
                     }
                 };
-                match cx.execute(&command) {
+                match cx.submit(&command, self.form_based_on) {
                     Some(outcome) => {
                         self.form = None;
                         if let Subject::Ticket(t) = outcome.subject {
@@ -427,7 +476,7 @@ impl QueuePane {
             Act::Claim => {
                 if !cx.refuse_if_disabled(&hints, act) {
                     if let Some(reference) = self.selected() {
-                        cx.execute(&Command::Claim { reference });
+                        cx.submit(&Command::Claim { reference }, self.selected_rev(cx.desk));
                     }
                 }
             }
@@ -607,6 +656,26 @@ impl Pane for QueuePane {
             return true;
         }
         self.cursor.click(self.list_top, row, self.slots.len())
+    }
+
+    fn changed(&mut self, events: &[ChangeEvent], cx: &mut Cx<'_>) {
+        let mut touched: Vec<TicketRef> = events.iter().flat_map(ChangeEvent::tickets).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        if touched.is_empty() {
+            return;
+        }
+        let watched = self.selected();
+        if let Err(e) = self.absorb(&touched, cx) {
+            cx.fail(&e);
+            return;
+        }
+        // Say so when it is the ticket the operator is on.
+        if let Some(w) = watched {
+            if let Some(event) = events.iter().rev().find(|e| e.touches_ticket(w)) {
+                cx.info(told(event, &w.to_string()));
+            }
+        }
     }
 
     fn jump(&mut self, jump: &Jump, cx: &mut Cx<'_>) -> bool {

@@ -344,8 +344,8 @@ impl Desk for TaintedDesk {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.now()
     }
-    fn execute(&self, command: &Command) -> Result<Outcome, ServiceError> {
-        self.0.execute(command).map_err(|mut e| {
+    fn submit(&self, command: &Command, based_on: Option<u64>) -> Result<Outcome, ServiceError> {
+        self.0.submit(command, based_on).map_err(|mut e| {
             if let ServiceError::Refused(Refusal::IgRequirementNotMet { name, .. }) = &mut e {
                 taint(name);
             }

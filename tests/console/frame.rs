@@ -136,8 +136,12 @@ impl caredesk::console::Desk for HostileDesk {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.now()
     }
-    fn execute(&self, command: &caredesk::service::Command) -> Result<caredesk::service::Outcome, ServiceError> {
-        self.0.execute(command)
+    fn submit(
+        &self,
+        command: &caredesk::service::Command,
+        based_on: Option<u64>,
+    ) -> Result<caredesk::service::Outcome, ServiceError> {
+        self.0.submit(command, based_on)
     }
     fn query(&self, query: &caredesk::service::Query) -> Result<Reply, ServiceError> {
         Ok(match self.0.query(query)? {
@@ -244,13 +248,13 @@ fn no_color_means_no_colour_anywhere() {
     assert!(coloured_cells(Theme { color: true }, "") > 0, "no colour at all without NO_COLOR");
 }
 
-/// Another operator's write got in first: nothing is saved, the screen is
-/// read again and the operator is told.
+/// Another operator's write got in while the note was being typed: the
+/// note was based on the ticket as it was, so nothing is saved, the screen
+/// is read again and the operator is told who changed it.
 #[test]
-fn a_conflicting_write_reloads_and_says_so() {
+fn a_stale_write_is_refused_reloads_and_says_who() {
     use caredesk::console::{App, Clock, Desk, KeyMap, LocalDesk, Theme};
     use caredesk::service::{Command, Outcome, Query};
-    use caredesk::store::StoreError;
     use std::cell::Cell;
 
     struct RacingDesk {
@@ -265,18 +269,13 @@ fn a_conflicting_write_reloads_and_says_so() {
         fn now(&self) -> chrono::DateTime<chrono::Utc> {
             self.inner.now()
         }
-        fn execute(&self, command: &Command) -> Result<Outcome, ServiceError> {
-            if let (Command::Claim { reference }, false) = (command, self.raced.replace(true)) {
-                // The other operator's claim lands between our read and our write.
+        fn submit(&self, command: &Command, based_on: Option<u64>) -> Result<Outcome, ServiceError> {
+            if let (Command::Note { reference, .. }, false) = (command, self.raced.replace(true)) {
+                // The other operator's claim lands while the note is typed.
                 let ctx = caredesk::service::Ctx::new(SUP, in_hours());
                 self.world_service.execute(&ctx, &Command::Claim { reference: *reference })?;
-                return Err(ServiceError::Store(StoreError::Conflict {
-                    what: "ticket",
-                    label: reference.to_string(),
-                    changed_by: SUP.to_owned(),
-                }));
             }
-            self.inner.execute(command)
+            self.inner.submit(command, based_on)
         }
         fn query(&self, query: &Query) -> Result<Reply, ServiceError> {
             self.inner.query(query)
@@ -290,9 +289,12 @@ fn a_conflicting_write_reloads_and_says_so() {
         raced: Cell::new(false),
     };
     let mut app = App::new(Box::new(desk), KeyMap::default(), Theme::plain()).expect("a console");
-    app.press("c");
+    app.press("iCalled the requester<enter>");
     let said = message(&app);
     assert!(said.starts_with("sup changed ticket CD-000001 first, so nothing was saved"), "{said}");
+    let ctx = caredesk::service::Ctx::new(SUP, in_hours());
+    let timeline = world.service.query(&ctx, &Query::Ticket { reference: "CD-000001".parse().unwrap() });
+    assert!(!format!("{timeline:?}").contains("Called the requester"), "the stale note was saved");
     // The list was read again, so the row shows who has it now.
     let text = screen(&mut app, 160, 48);
     let row = text.lines().find(|l| l.contains("CD-000001")).unwrap_or_default();

@@ -518,11 +518,12 @@ impl caredesk::console::Desk for ShapedDesk {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.inner.now()
     }
-    fn execute(
+    fn submit(
         &self,
         command: &caredesk::service::Command,
+        based_on: Option<u64>,
     ) -> Result<caredesk::service::Outcome, caredesk::service::ServiceError> {
-        self.inner.execute(command)
+        self.inner.submit(command, based_on)
     }
     fn query(&self, query: &Query) -> Result<Reply, caredesk::service::ServiceError> {
         Ok(match self.inner.query(query)? {

@@ -36,6 +36,8 @@ pub(super) struct Task {
     kind: TaskKind,
     form: Form,
     stage: Stage,
+    /// The revision of the account the task was opened on.
+    based_on: Option<u64>,
 }
 
 enum Stage {
@@ -78,7 +80,13 @@ pub(super) enum Next {
 
 impl Task {
     pub(super) fn new(kind: TaskKind, form: Form) -> Task {
-        Task { kind, form, stage: Stage::Filling }
+        Task { kind, form, stage: Stage::Filling, based_on: None }
+    }
+
+    /// Saving is refused if the account changed after `rev`.
+    pub(super) fn based_on(mut self, rev: Option<u64>) -> Task {
+        self.based_on = rev;
+        self
     }
 
     pub(super) fn key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> Flow {
@@ -111,7 +119,7 @@ impl Task {
     /// Runs the task's command. A refusal goes back to the form with the
     /// service's reason and the input kept.
     fn run(&mut self, command: &Command, cx: &mut Cx<'_>) -> Flow {
-        match cx.try_execute(command) {
+        match cx.try_submit(command, self.based_on) {
             Ok(outcome) => self.finished(outcome, cx),
             Err(e) => {
                 self.stage = Stage::Filling;

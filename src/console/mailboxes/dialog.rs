@@ -60,6 +60,8 @@ pub(super) struct Picker {
 pub(super) struct Confirm {
     question: String,
     command: Command,
+    /// The revision of the mailbox the question was asked about.
+    based_on: u64,
     /// What answering no reports.
     kept: String,
     /// The picker the question came from, reopened if the service refuses
@@ -211,7 +213,9 @@ impl MailboxPane {
         }
         match picker.purpose {
             Purpose::AddMember => {
-                let done = cx.execute(&Command::AddMember { mailbox, account: account.clone() }).is_some();
+                // Based on the mailbox as it was when the picker opened.
+                let based_on = picker.mailbox.as_ref().map(|m| m.meta.rev);
+                let done = cx.submit(&Command::AddMember { mailbox, account: account.clone() }, based_on).is_some();
                 let refusal = cx.message.as_ref().map(|m| m.text.clone());
                 self.reload(cx, Some(&account));
                 if done {
@@ -232,7 +236,7 @@ impl MailboxPane {
     pub(super) fn confirm_key(&mut self, confirm: Confirm, key: KeyEvent, cx: &mut Cx<'_>) {
         match key.code {
             KeyCode::Char('y' | 'Y') => {
-                let done = cx.execute(&confirm.command).is_some();
+                let done = cx.submit(&confirm.command, Some(confirm.based_on)).is_some();
                 let refusal = cx.message.as_ref().map(|m| m.text.clone());
                 // A new owner is the member the operator wants to see next.
                 let select = match &confirm.command {
@@ -260,6 +264,7 @@ pub(super) fn remove_question(view: &MailboxView, member: &Account) -> Confirm {
     Confirm {
         question: format!("Remove {who} from {mailbox}? They lose access to its mail."),
         command: Command::RemoveMember { mailbox, account: member.address.to_string() },
+        based_on: view.mailbox.meta.rev,
         kept: format!("{who} is still a member"),
         from: None,
     }
@@ -280,6 +285,7 @@ fn owner_question(view: &MailboxView, owner: &Account) -> Confirm {
             "Make {chosen} the owner of {mailbox}{instead}? The owner is the helpdesk's contact for the organisation."
         ),
         command: Command::ChangeOwner { mailbox, owner: owner.address.to_string() },
+        based_on: view.mailbox.meta.rev,
         kept,
         from: None,
     }

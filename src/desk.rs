@@ -1,8 +1,10 @@
-//! What the console talks to: the service, for one operator, on a clock.
+//! What the console and the command line talk to: the service, for one
+//! operator, on a clock.
 //!
-//! Panes never hold the database or the service; they send commands and
-//! queries through a [`Desk`]. Today that is the service in this process;
-//! a client of a shared daemon is another implementation.
+//! Nothing at the edges holds the database or the service; commands and
+//! queries go through a [`Desk`]. [`LocalDesk`] is the service in this
+//! process, when this process owns the database; the daemon's client
+//! ([`crate::daemon::RemoteDesk`]) is the other, when `caredesk serve` owns it.
 
 use std::sync::Arc;
 
@@ -15,17 +17,40 @@ use crate::domain::routing::{Category, Routing};
 use crate::domain::sms::SmsMessage;
 use crate::domain::ticket::{Ticket, TicketRef};
 use crate::service::{
-    AccountView, Command, Ctx, MailboxView, Outcome, Query, QueueView, Reply, Service, ServiceError, ShiftView,
-    TicketDetail, TicketFilter, TicketRow, TicketSlot,
+    AccountView, ChangeEvent, Command, Ctx, MailboxView, Outcome, Query, QueueView, Reply, Service, ServiceError,
+    ShiftView, TicketDetail, TicketFilter, TicketRow, TicketSlot,
 };
 
+/// What happened elsewhere since the desk was last asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeskEvent {
+    /// Another session changed these records.
+    Changed(ChangeEvent),
+    /// Some changes were missed: reload everything.
+    Lagged,
+    /// The daemon went away; what it said, for the operator.
+    Lost(String),
+}
+
 pub trait Desk {
-    /// The operator this console acts as.
+    /// The operator this desk acts as.
     fn operator(&self) -> &str;
-    /// The instant the console acts at.
+    /// The instant the desk acts at.
     fn now(&self) -> DateTime<Utc>;
-    fn execute(&self, command: &Command) -> Result<Outcome, ServiceError>;
+    /// Runs a command. With `based_on`, the revision of the command's
+    /// record the operator was looking at: if it has changed since, the
+    /// answer is a conflict and nothing is written.
+    fn submit(&self, command: &Command, based_on: Option<u64>) -> Result<Outcome, ServiceError>;
     fn query(&self, query: &Query) -> Result<Reply, ServiceError>;
+    /// Changes made by other sessions since the last call; a desk that is
+    /// the only user of its database has none.
+    fn events(&self) -> Vec<DeskEvent> {
+        Vec::new()
+    }
+    /// Runs a command on the record as it is now.
+    fn execute(&self, command: &Command) -> Result<Outcome, ServiceError> {
+        self.submit(command, None)
+    }
 }
 
 /// Where "now" comes from.
@@ -39,6 +64,8 @@ pub enum Clock {
     },
     /// A clock that never moves, for tests and benchmarks.
     Fixed(DateTime<Utc>),
+    /// A supervisor's rehearsal at one instant: a command run with `--now`.
+    RehearsalAt(DateTime<Utc>),
 }
 
 impl Clock {
@@ -51,7 +78,17 @@ impl Clock {
         match self {
             Clock::System => Utc::now(),
             Clock::Rehearsal { offset } => Utc::now() + offset,
-            Clock::Fixed(at) => at,
+            Clock::Fixed(at) | Clock::RehearsalAt(at) => at,
+        }
+    }
+
+    /// The instant to send the daemon: a rehearsal's, or `None` for the
+    /// daemon's own clock. A fixed clock is the daemon's too; it is only
+    /// for tests of this process.
+    pub fn rehearsal_instant(self) -> Option<DateTime<Utc>> {
+        match self {
+            Clock::Rehearsal { .. } | Clock::RehearsalAt(_) => Some(self.now()),
+            Clock::System | Clock::Fixed(_) => None,
         }
     }
 }
@@ -71,7 +108,7 @@ impl LocalDesk {
     fn ctx(&self) -> Ctx {
         let now = self.clock.now();
         match self.clock {
-            Clock::Rehearsal { .. } => Ctx::rehearsal(self.operator.clone(), now),
+            Clock::Rehearsal { .. } | Clock::RehearsalAt(_) => Ctx::rehearsal(self.operator.clone(), now),
             Clock::System | Clock::Fixed(_) => Ctx::new(self.operator.clone(), now),
         }
     }
@@ -84,8 +121,8 @@ impl Desk for LocalDesk {
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
-    fn execute(&self, command: &Command) -> Result<Outcome, ServiceError> {
-        self.service.execute(&self.ctx(), command)
+    fn submit(&self, command: &Command, based_on: Option<u64>) -> Result<Outcome, ServiceError> {
+        self.service.execute_based_on(&self.ctx(), command, based_on)
     }
     fn query(&self, query: &Query) -> Result<Reply, ServiceError> {
         self.service.query(&self.ctx(), query)

@@ -1,0 +1,278 @@
+//! The client side: a connection to the daemon, and the [`Desk`] the
+//! console and the command line use through it.
+
+use std::collections::VecDeque;
+use std::io::{BufReader, BufWriter, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::protocol::{self, Answer, Body, Hello, PROTOCOL, Request, ServerMessage, Welcome};
+use crate::desk::{Clock, Desk, DeskEvent};
+use crate::service::{Command, Outcome, Query, Reply, ServiceError};
+
+/// What became of an attempt to reach a daemon.
+pub enum Connection {
+    /// A daemon answered and took us.
+    Served(Client),
+    /// Nothing answers at that socket: no daemon is running.
+    NoDaemon,
+}
+
+/// How long the handshake may take before the daemon is taken for hung.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many of our own audit entries to remember, to tell our own changes
+/// from other sessions' when their events arrive.
+const OWN_REMEMBERED: usize = 64;
+
+struct Line {
+    writer: BufWriter<UnixStream>,
+    answers: Receiver<(u64, Result<Answer, crate::service::WireError>)>,
+    next_id: u64,
+}
+
+/// One connection to the daemon, for one operator.
+pub struct Client {
+    operator: String,
+    line: Mutex<Line>,
+    events: Mutex<Receiver<DeskEvent>>,
+    own: Mutex<VecDeque<u64>>,
+    /// Names the daemon in messages.
+    place: String,
+}
+
+fn lost(place: &str) -> ServiceError {
+    ServiceError::Unavailable(format!(
+        "the caredesk daemon at {place} stopped answering, so it is not known whether the last change was saved: \
+         open caredesk again and check"
+    ))
+}
+
+impl Client {
+    /// Connects to the daemon at `socket`. A socket that is missing or that
+    /// nobody answers on means no daemon; one that answers and refuses (the
+    /// user is not an operator, the versions differ) is an error that says
+    /// why.
+    pub fn connect(socket: &Path) -> Result<Connection, ServiceError> {
+        use std::io::ErrorKind;
+        let stream = match UnixStream::connect(socket) {
+            Ok(s) => s,
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::ConnectionRefused) => {
+                return Ok(Connection::NoDaemon);
+            }
+            Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+                return Err(ServiceError::Unavailable(format!(
+                    "you may not reach the caredesk daemon at {}: your account must be in the caredesk group; \
+                     ask an administrator to add it (`usermod -aG caredesk USER`), then log in again",
+                    socket.display()
+                )));
+            }
+            Err(e) => {
+                return Err(ServiceError::Unavailable(format!(
+                    "could not reach the caredesk daemon at {}: {e}",
+                    socket.display()
+                )));
+            }
+        };
+        Client::over(stream, &socket.display().to_string()).map(Connection::Served)
+    }
+
+    /// Says hello on `stream` with `protocol` (ours, but a test can claim
+    /// another) and returns what the daemon answered.
+    pub fn handshake(stream: &mut UnixStream, protocol: u16) -> Result<Welcome, ServiceError> {
+        let hello = Hello { protocol, ..Hello::ours() };
+        let broken = |e: std::io::Error| ServiceError::Unavailable(format!("the daemon's handshake failed: {e}"));
+        stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).map_err(broken)?;
+        protocol::write_frame(stream, &hello.to_bytes()).map_err(broken)?;
+        let reply = protocol::read_frame(stream).map_err(broken)?.ok_or_else(|| {
+            ServiceError::Unavailable("the caredesk daemon closed the connection during the handshake".into())
+        })?;
+        stream.set_read_timeout(None).map_err(broken)?;
+        Welcome::parse(&reply)
+            .ok_or_else(|| ServiceError::Unavailable("what answered on the socket is not a caredesk daemon".to_owned()))
+    }
+
+    /// A client on a connected stream: the handshake, then a reader thread.
+    pub(super) fn over(mut stream: UnixStream, place: &str) -> Result<Client, ServiceError> {
+        let welcome = Client::handshake(&mut stream, PROTOCOL)?;
+        let operator = welcome.verdict.map_err(ServiceError::Unavailable)?;
+        if welcome.protocol != PROTOCOL {
+            return Err(ServiceError::Unavailable(protocol::mismatch(
+                &Hello::ours(),
+                welcome.protocol,
+                &welcome.release,
+            )));
+        }
+        let reader = stream.try_clone().map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        let (answers_tx, answers) = channel();
+        let (events_tx, events) = channel();
+        std::thread::Builder::new()
+            .name("caredesk-client".into())
+            .spawn(move || read_messages(reader, &answers_tx, &events_tx))
+            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        Ok(Client {
+            operator,
+            line: Mutex::new(Line { writer: BufWriter::new(stream), answers, next_id: 1 }),
+            events: Mutex::new(events),
+            own: Mutex::new(VecDeque::new()),
+            place: place.to_owned(),
+        })
+    }
+
+    /// The operator the daemon recognised.
+    pub fn operator(&self) -> &str {
+        &self.operator
+    }
+
+    /// Sends a request and waits for its answer.
+    pub fn request(&self, body: Body, at: Option<DateTime<Utc>>) -> Result<Answer, ServiceError> {
+        let mut line = self.line.lock().unwrap_or_else(|p| p.into_inner());
+        let id = line.next_id;
+        line.next_id += 1;
+        let frame = protocol::encode(&Request { id, at, body }).map_err(|e| ServiceError::BadInput(e.to_string()))?;
+        if let Err(e) = protocol::write_frame(&mut line.writer, &frame) {
+            return Err(match e.kind() {
+                std::io::ErrorKind::InvalidInput => ServiceError::BadInput(e.to_string()),
+                _ => lost(&self.place),
+            });
+        }
+        loop {
+            match line.answers.recv() {
+                Ok((answer_id, result)) if answer_id == id => {
+                    let answer = result.map_err(ServiceError::from)?;
+                    if let Answer::Outcome(Outcome { audit_seq: Some(seq), .. }) = &answer {
+                        let mut own = self.own.lock().unwrap_or_else(|p| p.into_inner());
+                        own.push_back(*seq);
+                        if own.len() > OWN_REMEMBERED {
+                            own.pop_front();
+                        }
+                    }
+                    return Ok(answer);
+                }
+                // An answer to a request given up on earlier.
+                Ok(_) => continue,
+                Err(_) => return Err(lost(&self.place)),
+            }
+        }
+    }
+
+    /// Waits up to `wait` for the next event from another session.
+    pub fn next_event(&self, wait: Duration) -> Option<DeskEvent> {
+        let events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            let event = match events.recv_timeout(wait) {
+                Ok(e) => e,
+                Err(RecvTimeoutError::Timeout) => return None,
+                Err(RecvTimeoutError::Disconnected) => return None,
+            };
+            if !self.is_own(&event) {
+                return Some(event);
+            }
+        }
+    }
+
+    /// Every event that has arrived, without waiting.
+    pub fn pending_events(&self) -> Vec<DeskEvent> {
+        let events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        events.try_iter().filter(|e| !self.is_own(e)).collect()
+    }
+
+    fn is_own(&self, event: &DeskEvent) -> bool {
+        match event {
+            DeskEvent::Changed(change) => self.own.lock().unwrap_or_else(|p| p.into_inner()).contains(&change.seq),
+            _ => false,
+        }
+    }
+
+    /// Ends the connection now.
+    pub fn close(&self) {
+        let mut line = self.line.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = line.writer.flush();
+        let _ = line.writer.get_ref().shutdown(std::net::Shutdown::Both);
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn read_messages(
+    stream: UnixStream,
+    answers: &Sender<(u64, Result<Answer, crate::service::WireError>)>,
+    events: &Sender<DeskEvent>,
+) {
+    let mut r = BufReader::new(stream);
+    let farewell = loop {
+        let message = match protocol::read_frame(&mut r) {
+            Ok(Some(bytes)) => protocol::decode::<ServerMessage>(&bytes),
+            Ok(None) => break "the caredesk daemon closed the connection: quit and open caredesk again".to_owned(),
+            Err(e) => break format!("the connection to the caredesk daemon broke ({e}): quit and open caredesk again"),
+        };
+        match message {
+            Ok(ServerMessage::Answer { id, result }) => {
+                let _ = answers.send((id, result));
+            }
+            Ok(ServerMessage::Event(change)) => {
+                let _ = events.send(DeskEvent::Changed(change));
+            }
+            Ok(ServerMessage::Lagged) => {
+                let _ = events.send(DeskEvent::Lagged);
+            }
+            Ok(ServerMessage::Closing(why)) => break why,
+            Err(e) => {
+                break format!("the caredesk daemon sent something unreadable ({e}): quit and open caredesk again");
+            }
+        }
+    };
+    let _ = events.send(DeskEvent::Lost(farewell));
+}
+
+/// A [`Desk`] through the daemon.
+pub struct RemoteDesk {
+    client: Arc<Client>,
+    clock: Clock,
+}
+
+impl RemoteDesk {
+    /// `clock` is the operator's: a rehearsal sends its instant with each
+    /// request, and the daemon refuses it unless they are a supervisor.
+    pub fn new(client: Arc<Client>, clock: Clock) -> RemoteDesk {
+        RemoteDesk { client, clock }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl Desk for RemoteDesk {
+    fn operator(&self) -> &str {
+        self.client.operator()
+    }
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+    fn submit(&self, command: &Command, based_on: Option<u64>) -> Result<Outcome, ServiceError> {
+        let body = Body::Execute { command: command.clone(), based_on };
+        match self.client.request(body, self.clock.rehearsal_instant())? {
+            Answer::Outcome(outcome) => Ok(outcome),
+            _ => Err(ServiceError::BadInput("the daemon answered a command with something else".into())),
+        }
+    }
+    fn query(&self, query: &Query) -> Result<Reply, ServiceError> {
+        match self.client.request(Body::Query(query.clone()), self.clock.rehearsal_instant())? {
+            Answer::Reply(reply) => Ok(reply),
+            _ => Err(ServiceError::BadInput("the daemon answered a query with something else".into())),
+        }
+    }
+    fn events(&self) -> Vec<DeskEvent> {
+        self.client.pending_events()
+    }
+}

@@ -1,0 +1,454 @@
+//! The daemon: accepts connections, recognises each operator, answers their
+//! requests through the service and relays every change to everyone.
+//!
+//! One thread per connection reads requests and answers them in order; a
+//! writer thread per connection owns the socket's sending side, so answers
+//! and events never interleave mid-frame. A slow client cannot hold up the
+//! others: events to it are dropped once its queue is full, and it is told
+//! to reload everything instead.
+
+use std::collections::HashMap;
+use std::io::{BufReader, BufWriter};
+use std::os::fd::AsFd;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use super::protocol::{self, Answer, Body, Hello, PROTOCOL, RELEASE, Request, ServerMessage, Welcome};
+use super::socket;
+use crate::desk::Clock;
+use crate::import::{ImportError, ImportKind, import_csv};
+use crate::service::{ChangeEvent, Command, Ctx, Service, ServiceError, WireError};
+
+/// How a connection's operator is known.
+enum Identity {
+    /// From the socket's peer credentials: the normal way.
+    Peer,
+    /// Already known: a connection the daemon made itself, in-process.
+    Given(String),
+}
+
+/// How `caredesk serve` was asked to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub socket: PathBuf,
+    /// The group that may reach the socket (default: `caredesk`, if it exists).
+    pub group: Option<String>,
+    /// The scheduled lifecycle sweep, if any.
+    pub sweep: Option<Schedule>,
+}
+
+/// How often the lifecycle sweep runs, and as whom: an operator who may run
+/// it (a supervisor), normally the daemon's own user.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub every: Duration,
+    pub operator: String,
+}
+
+/// Frames waiting to go to one client. Answers wait for room; events do not.
+const QUEUE: usize = 512;
+
+/// How long a connecting client has to say hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a stop waits for requests in progress to finish.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+struct Conn {
+    operator: String,
+    out: SyncSender<Arc<[u8]>>,
+    /// Events were dropped; the client must be told before the next one.
+    lagged: AtomicBool,
+    stream: UnixStream,
+}
+
+/// Shared by every thread of the daemon.
+struct Shared {
+    service: Arc<Service>,
+    clock: Clock,
+    conns: Mutex<HashMap<u64, Arc<Conn>>>,
+    next_conn: AtomicU64,
+    active: AtomicUsize,
+    stop: Stopper,
+}
+
+/// A flag with a wake-up, so sleeping threads notice a stop at once.
+#[derive(Default)]
+struct Stopper {
+    stopped: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl Stopper {
+    fn stop(&self) {
+        *self.stopped.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.wake.notify_all();
+    }
+    fn is_stopped(&self) -> bool {
+        *self.stopped.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    /// Sleeps for `d` or until stopped; true when stopped.
+    fn sleep(&self, d: Duration) -> bool {
+        let guard = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
+        let (guard, _) = self.wake.wait_timeout_while(guard, d, |s| !*s).unwrap_or_else(|p| p.into_inner());
+        *guard
+    }
+}
+
+/// Stops a running daemon from another thread (the signal handler, a test).
+#[derive(Clone)]
+pub struct StopHandle(Arc<Shared>);
+
+impl StopHandle {
+    pub fn stop(&self) {
+        self.0.stop.stop();
+    }
+}
+
+pub struct Daemon {
+    shared: Arc<Shared>,
+    listener: Option<UnixListener>,
+    socket: Option<PathBuf>,
+    sweep: Option<Schedule>,
+}
+
+impl Daemon {
+    /// A daemon on `service`, listening at `options.socket`.
+    pub fn bind(service: Arc<Service>, options: &Options) -> Result<Daemon> {
+        socket::prepare(&options.socket, options.group.as_deref())?;
+        let listener = UnixListener::bind(&options.socket)
+            .with_context(|| format!("could not listen on {}", options.socket.display()))?;
+        socket::finish(&options.socket, options.group.as_deref())?;
+        listener.set_nonblocking(true)?;
+        let mut daemon = Daemon::without_socket(service);
+        daemon.listener = Some(listener);
+        daemon.socket = Some(options.socket.clone());
+        daemon.sweep = options.sweep.clone();
+        Ok(daemon)
+    }
+
+    /// A daemon with no socket: connections come only from [`Daemon::connect`].
+    pub fn without_socket(service: Arc<Service>) -> Daemon {
+        let shared = Arc::new(Shared {
+            service,
+            clock: Clock::System,
+            conns: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(1),
+            active: AtomicUsize::new(0),
+            stop: Stopper::default(),
+        });
+        Daemon { shared, listener: None, socket: None, sweep: None }
+    }
+
+    /// Acts at `clock` instead of the system time (tests).
+    pub fn with_clock(mut self, clock: Clock) -> Daemon {
+        Arc::get_mut(&mut self.shared).expect("set the clock before running").clock = clock;
+        self
+    }
+
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle(Arc::clone(&self.shared))
+    }
+
+    /// How many clients are connected now.
+    pub fn connections(&self) -> usize {
+        self.shared.conns.lock().map(|c| c.len()).unwrap_or(0)
+    }
+
+    /// A connection for `operator` that skips the peer-credential check: for
+    /// a process that already knows who its user is (tests, the load tool).
+    /// The service still authorises every request.
+    pub fn connect(&self, operator: &str) -> Result<super::Client, ServiceError> {
+        let (ours, theirs) = UnixStream::pair().map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        let shared = Arc::clone(&self.shared);
+        let identity = Identity::Given(operator.to_owned());
+        std::thread::Builder::new()
+            .name("caredesk-conn".into())
+            .spawn(move || serve_connection(&shared, theirs, identity))
+            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        super::Client::over(ours, "an in-process daemon")
+    }
+
+    /// Relays the service's changes to every connection; runs until stopped.
+    /// Started by [`Daemon::run`], or by a caller that serves only
+    /// in-process connections.
+    pub fn start_relay(&self) -> Result<()> {
+        let events = self.shared.service.subscribe();
+        let shared = Arc::clone(&self.shared);
+        std::thread::Builder::new().name("caredesk-relay".into()).spawn(move || relay(&shared, &events))?;
+        Ok(())
+    }
+
+    /// Serves until stopped, then closes every connection, waits for the
+    /// requests in progress, flushes and removes the socket.
+    pub fn run(self) -> Result<()> {
+        self.start_relay()?;
+        if let Some(schedule) = self.sweep.clone() {
+            let shared = Arc::clone(&self.shared);
+            std::thread::Builder::new().name("caredesk-sweep".into()).spawn(move || sweeps(&shared, &schedule))?;
+        }
+        if let Some(listener) = &self.listener {
+            tracing::info!(socket = %self.socket.as_deref().unwrap_or(Path::new("")).display(), "daemon serving");
+            self.accept(listener);
+        } else {
+            while !self.shared.stop.sleep(Duration::from_secs(3600)) {}
+        }
+        self.shut_down()
+    }
+
+    fn accept(&self, listener: &UnixListener) {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        while !self.shared.stop.is_stopped() {
+            let mut fds = [PollFd::new(listener.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, PollTimeout::from(200u16)) {
+                Ok(0) => continue,
+                Ok(_) => {}
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => {
+                    tracing::error!("waiting for connections failed: {e}");
+                    std::thread::sleep(Duration::from_millis(200));
+                    continue;
+                }
+            }
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    let shared = Arc::clone(&self.shared);
+                    let spawned = std::thread::Builder::new()
+                        .name("caredesk-conn".into())
+                        .spawn(move || serve_connection(&shared, stream, Identity::Peer));
+                    if let Err(e) = spawned {
+                        tracing::error!("could not start a connection thread: {e}");
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => tracing::warn!("accepting a connection failed: {e}"),
+            }
+        }
+    }
+
+    fn shut_down(self) -> Result<()> {
+        let conns: Vec<Arc<Conn>> =
+            self.shared.conns.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        tracing::info!(connections = conns.len(), "daemon stopping");
+        let closing = encode(&ServerMessage::Closing(
+            "the caredesk daemon is stopping (for maintenance or a restart); everything you saved is kept: \
+             open caredesk again in a minute"
+                .to_owned(),
+        ));
+        for conn in &conns {
+            if let Some(frame) = &closing {
+                let _ = conn.out.try_send(frame.clone());
+            }
+            // No more requests are read; one in progress finishes and answers.
+            let _ = conn.stream.shutdown(std::net::Shutdown::Read);
+        }
+        let deadline = Instant::now() + STOP_GRACE;
+        while self.shared.active.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for conn in &conns {
+            let _ = conn.stream.shutdown(std::net::Shutdown::Both);
+        }
+        self.shared.service.store().flush().context("could not flush the database while stopping")?;
+        if let Some(socket) = &self.socket {
+            let _ = std::fs::remove_file(socket);
+        }
+        tracing::info!("daemon stopped; the database is flushed");
+        Ok(())
+    }
+}
+
+fn encode(message: &ServerMessage) -> Option<Arc<[u8]>> {
+    match protocol::encode(message) {
+        Ok(bytes) => Some(bytes.into()),
+        Err(e) => {
+            tracing::error!("could not encode a message for a client: {e}");
+            None
+        }
+    }
+}
+
+/// The user name of the process at the other end of `stream`.
+fn peer_user(stream: &UnixStream) -> Result<(u32, String), String> {
+    use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+    let cred =
+        getsockopt(stream, PeerCredentials).map_err(|e| format!("could not read the peer's credentials: {e}"))?;
+    let uid = cred.uid();
+    match nix::unistd::User::from_uid(uid.into()) {
+        Ok(Some(user)) => Ok((uid, user.name)),
+        _ => Err(format!("user id {uid} has no name on this server, so it cannot be a caredesk operator")),
+    }
+}
+
+/// The handshake: the client's protocol must be ours and its user an
+/// enabled operator. Returns the operator, having told the client.
+fn handshake(shared: &Shared, stream: &mut UnixStream, identity: Identity) -> Option<String> {
+    let _ = stream.set_read_timeout(Some(HELLO_TIMEOUT));
+    let hello = match protocol::read_frame(stream) {
+        Ok(Some(bytes)) => Hello::parse(&bytes),
+        _ => None,
+    };
+    let (operator, uid) = match identity {
+        Identity::Given(name) => (Ok(name), None),
+        Identity::Peer => match peer_user(stream) {
+            Ok((uid, name)) => (Ok(name), Some(uid)),
+            Err(reason) => (Err(reason), None),
+        },
+    };
+    let verdict = match (&hello, operator) {
+        (None, _) => Err("this is the caredesk daemon's socket: connect with caredesk".to_owned()),
+        (Some(h), _) if h.protocol != PROTOCOL => Err(protocol::mismatch(h, PROTOCOL, RELEASE)),
+        (Some(_), Err(reason)) => Err(reason),
+        (Some(_), Ok(name)) => match shared.service.operator(&name) {
+            Ok(_) => Ok(name),
+            Err(e) => Err(e.to_string()),
+        },
+    };
+    match &verdict {
+        Ok(name) => tracing::info!(operator = %name, uid, "operator connected"),
+        Err(reason) => tracing::warn!(uid, "connection refused: {reason}"),
+    }
+    let welcome = Welcome { protocol: PROTOCOL, release: RELEASE.to_owned(), verdict };
+    let sent = protocol::write_frame(stream, &welcome.to_bytes());
+    let _ = stream.set_read_timeout(None);
+    match (welcome.verdict, sent) {
+        (Ok(name), Ok(())) => Some(name),
+        _ => None,
+    }
+}
+
+fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Identity) {
+    let Some(operator) = handshake(shared, &mut stream, identity) else { return };
+    let (Ok(writer), Ok(closer)) = (stream.try_clone(), stream.try_clone()) else { return };
+    let (out, queue) = sync_channel::<Arc<[u8]>>(QUEUE);
+    let conn = Arc::new(Conn { operator, out, lagged: AtomicBool::new(false), stream: closer });
+    let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
+    shared.conns.lock().unwrap_or_else(|p| p.into_inner()).insert(id, Arc::clone(&conn));
+    let sender = std::thread::Builder::new().name("caredesk-send".into()).spawn(move || send_frames(writer, &queue));
+    if sender.is_ok() {
+        read_requests(shared, &conn, stream);
+    }
+    shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+    let _ = conn.stream.shutdown(std::net::Shutdown::Both);
+    tracing::info!(operator = %conn.operator, "operator disconnected");
+}
+
+fn send_frames(stream: UnixStream, queue: &Receiver<Arc<[u8]>>) {
+    let mut w = BufWriter::new(stream);
+    while let Ok(frame) = queue.recv() {
+        if protocol::write_frame(&mut w, &frame).is_err() {
+            break;
+        }
+    }
+}
+
+fn read_requests(shared: &Shared, conn: &Conn, stream: UnixStream) {
+    let mut r = BufReader::new(stream);
+    loop {
+        let request = match protocol::read_frame(&mut r) {
+            Ok(Some(bytes)) => protocol::decode::<Request>(&bytes),
+            Ok(None) => return,
+            Err(e) => {
+                if !shared.stop.is_stopped() {
+                    tracing::debug!(operator = %conn.operator, "connection ended: {e}");
+                }
+                return;
+            }
+        };
+        let request = match request {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(operator = %conn.operator, "unreadable request, closing the connection: {e}");
+                return;
+            }
+        };
+        shared.active.fetch_add(1, Ordering::SeqCst);
+        let result = answer(shared, &conn.operator, request.body, request.at);
+        shared.active.fetch_sub(1, Ordering::SeqCst);
+        let Some(frame) = encode(&ServerMessage::Answer { id: request.id, result }) else { return };
+        if conn.out.send(frame).is_err() {
+            return;
+        }
+    }
+}
+
+fn answer(
+    shared: &Shared,
+    operator: &str,
+    body: Body,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Answer, WireError> {
+    let ctx = match at {
+        Some(at) => Ctx::rehearsal(operator, at),
+        None => Ctx::new(operator, shared.clock.now()),
+    };
+    let service = &shared.service;
+    let result = match body {
+        Body::Execute { command, based_on } => service.execute_based_on(&ctx, &command, based_on).map(Answer::Outcome),
+        Body::Query(query) => service.query(&ctx, &query).map(Answer::Reply),
+        Body::Import { kind, csv, skip_bad } => match kind.parse::<ImportKind>() {
+            Ok(kind) => match import_csv(service, &ctx, kind, csv.as_bytes(), skip_bad, &mut |_, _| {}) {
+                Ok(report) => Ok(Answer::Imported(report)),
+                Err(ImportError::BadLines(lines)) => Ok(Answer::BadLines(lines)),
+                Err(ImportError::Service(e)) => Err(e),
+                Err(other) => Err(ServiceError::BadInput(other.to_string())),
+            },
+            Err(e) => Err(e.into()),
+        },
+    };
+    result.map_err(|e| WireError::from(&e))
+}
+
+/// Sends each change to every connection.
+fn relay(shared: &Shared, events: &Receiver<ChangeEvent>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let lagged = encode(&ServerMessage::Lagged);
+    loop {
+        let event = match events.recv_timeout(Duration::from_millis(500)) {
+            Ok(event) => event,
+            Err(RecvTimeoutError::Timeout) if !shared.stop.is_stopped() => continue,
+            Err(_) => return,
+        };
+        let Some(frame) = encode(&ServerMessage::Event(event)) else { continue };
+        let conns: Vec<Arc<Conn>> = shared.conns.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        for conn in conns {
+            if conn.lagged.load(Ordering::SeqCst) {
+                match lagged.as_ref().map(|l| conn.out.try_send(l.clone())) {
+                    Some(Ok(())) => conn.lagged.store(false, Ordering::SeqCst),
+                    _ => continue,
+                }
+            }
+            match conn.out.try_send(frame.clone()) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
+                    tracing::warn!(operator = %conn.operator, "a console is not keeping up; it will reload instead");
+                    conn.lagged.store(true, Ordering::SeqCst);
+                }
+                Err(TrySendError::Disconnected(_)) => {}
+            }
+        }
+    }
+}
+
+/// Runs the lifecycle sweep now and then on the schedule.
+fn sweeps(shared: &Shared, schedule: &Schedule) {
+    loop {
+        let ctx = Ctx::new(schedule.operator.clone(), shared.clock.now());
+        match shared.service.execute(&ctx, &Command::Sweep { dry_run: false }) {
+            Ok(outcome) => tracing::info!("scheduled {}", outcome.summary),
+            Err(e) => tracing::error!(
+                "the scheduled lifecycle sweep was refused: {e}; it runs as {}, who must be a caredesk supervisor",
+                schedule.operator
+            ),
+        }
+        if shared.stop.sleep(schedule.every) {
+            return;
+        }
+    }
+}
