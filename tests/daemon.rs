@@ -1,0 +1,381 @@
+//! Several operators against one daemon: the race for a claim, a stale
+//! write, events reaching the other consoles, who may connect, and what
+//! survives the daemon being killed.
+//!
+//! Most tests connect in-process ([`Daemon::connect`], which names the
+//! operator instead of reading peer credentials) so that several operators
+//! can be played by one test process. The refusals of an unknown user and of
+//! another protocol go through a real socket and the peer-credential check,
+//! and the crash test runs the real binary.
+
+#[path = "console/world.rs"]
+mod world;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
+use std::sync::{Arc, Barrier, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use caredesk::console::{App, KeyMap, Theme};
+use caredesk::daemon::protocol::{Hello, PROTOCOL};
+use caredesk::daemon::{Client, Connection, Daemon, Options, RemoteDesk};
+use caredesk::desk::{Clock, Desk, DeskEvent, DeskExt};
+use caredesk::domain::permission::Role;
+use caredesk::domain::routing::Category;
+use caredesk::domain::ticket::TicketRef;
+use caredesk::service::{Command, QueueView, ServiceError, Subject, TicketFilter, Touched};
+use world::{NAS, SUP, World, in_hours, message, screen};
+
+const BIN: &str = env!("CARGO_BIN_EXE_caredesk");
+
+fn reference(text: &str) -> TicketRef {
+    text.parse().expect("a ticket reference")
+}
+
+/// A daemon on the world's service, acting at the world's Monday morning.
+fn daemon(world: &World) -> Daemon {
+    let daemon = Daemon::without_socket(world.service.clone()).with_clock(Clock::Fixed(in_hours()));
+    daemon.start_relay().expect("the relay starts");
+    daemon
+}
+
+fn desk(daemon: &Daemon, operator: &str) -> RemoteDesk {
+    let client = daemon.connect(operator).unwrap_or_else(|e| panic!("{operator} could not connect: {e}"));
+    RemoteDesk::new(Arc::new(client), Clock::Fixed(in_hours()))
+}
+
+fn rev_of(desk: &dyn Desk, r: TicketRef) -> u64 {
+    desk.ticket_rows(&[r]).expect("the row")[0].rev
+}
+
+#[test]
+fn in_a_claim_race_exactly_one_operator_wins_and_the_others_are_told_who() {
+    let world = World::new();
+    let names: Vec<String> = (1..=8).map(|i| format!("nas{i}")).collect();
+    for name in &names {
+        world.run(SUP, in_hours(), &Command::AddOperator { username: name.clone(), role: Role::Nas });
+    }
+    let daemon = daemon(&world);
+    let target = reference("CD-000001");
+    let desks: Vec<RemoteDesk> = names.iter().map(|n| desk(&daemon, n)).collect();
+    // Everyone is looking at the same revision when they press claim.
+    let seen = rev_of(&desks[0], target);
+    let start = Arc::new(Barrier::new(desks.len()));
+    let results: Vec<(String, Result<String, ServiceError>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = desks
+            .iter()
+            .map(|d| {
+                let start = Arc::clone(&start);
+                s.spawn(move || {
+                    start.wait();
+                    let result = d.submit(&Command::Claim { reference: target }, Some(seen));
+                    (d.operator().to_owned(), result.map(|o| o.summary))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a claimer")).collect()
+    });
+    let winners: Vec<&String> = results.iter().filter(|(_, r)| r.is_ok()).map(|(n, _)| n).collect();
+    assert_eq!(winners.len(), 1, "winners: {winners:?}; results: {results:?}");
+    let winner = winners[0];
+    for (name, result) in &results {
+        if let Err(e) = result {
+            let said = e.to_string();
+            assert!(said.contains(winner.as_str()), "{name} was told {said:?}, which does not name {winner}");
+        }
+    }
+    let ticket = desks[0].ticket(target).expect("the ticket");
+    assert_eq!(ticket.assignee.as_deref(), Some(winner.as_str()));
+    let claims = world
+        .service
+        .store()
+        .audit_newest(None, 50)
+        .expect("the audit log")
+        .into_iter()
+        .filter(|e| e.draft.action == "ticket.claim" && e.draft.subject.contains("CD-000001"))
+        .count();
+    assert_eq!(claims, 1, "one claim is audited");
+}
+
+#[test]
+fn a_write_based_on_a_stale_revision_is_refused_and_names_who_changed_it() {
+    let world = World::new();
+    let daemon = daemon(&world);
+    let (nina, sup) = (desk(&daemon, NAS), desk(&daemon, SUP));
+    let target = reference("CD-000002");
+    let seen = rev_of(&nina, target);
+    sup.submit(&Command::Note { reference: target, text: "Spoke to the manager".into() }, Some(seen))
+        .expect("sup's note, based on the current revision");
+    let stale = nina.submit(&Command::Note { reference: target, text: "Calling back".into() }, Some(seen));
+    let error = stale.expect_err("a note based on the old revision");
+    assert_eq!(error.conflict(), Some(("ticket", "CD-000002", SUP)), "{error}");
+    let timeline = format!("{:?}", nina.ticket(target).expect("the ticket").timeline);
+    assert!(timeline.contains("Spoke to the manager"));
+    assert!(!timeline.contains("Calling back"), "the stale note was written");
+    // Based on what is there now, it goes through.
+    let now = rev_of(&nina, target);
+    nina.submit(&Command::Note { reference: target, text: "Calling back".into() }, Some(now)).expect("a fresh note");
+}
+
+#[test]
+fn a_change_reaches_the_other_operators_as_an_event_and_not_the_one_who_made_it() {
+    let world = World::new();
+    let daemon = daemon(&world);
+    let (nina, sup) = (desk(&daemon, NAS), desk(&daemon, SUP));
+    let target = reference("CD-000001");
+    let claimed_at = Instant::now();
+    nina.execute(&Command::Claim { reference: target }).expect("the claim");
+    let event = loop {
+        let events = sup.events();
+        if let Some(DeskEvent::Changed(change)) = events.into_iter().next() {
+            break change;
+        }
+        assert!(claimed_at.elapsed() < Duration::from_secs(1), "no event within a second");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert_eq!(event.operator, NAS);
+    assert_eq!(event.action, "ticket.claim");
+    assert_eq!(event.touched, vec![Touched::Ticket(target)]);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(nina.events(), Vec::new(), "the operator who made the change is not told of it again");
+}
+
+#[test]
+fn another_console_shows_the_claim_without_a_key_and_keeps_its_row() {
+    let world = World::new();
+    let daemon = daemon(&world);
+    let mut watching = App::new(Box::new(desk(&daemon, SUP)), KeyMap::default(), Theme::plain()).expect("a console");
+    let nina = desk(&daemon, NAS);
+    // The supervisor's console opens on all open tickets; they move down to
+    // the leaver.
+    while watching.queue().selected() != Some(reference("CD-000002")) {
+        let was = watching.queue().selected();
+        watching.press("j");
+        assert_ne!(watching.queue().selected(), was, "CD-000002 is not in the list");
+    }
+    let before = screen(&mut watching, 160, 48);
+    assert!(!row(&before, "CD-000002").contains(NAS), "{before}");
+    nina.execute(&Command::Claim { reference: reference("CD-000002") }).expect("nina's claim");
+    // A new ticket due earlier lands above the selected one.
+    world.run(
+        SUP,
+        in_hours(),
+        &Command::CreateTicket(world::ticket(Category::Unlock, "Pat Lee", Some(world::OAK), "Locked out")),
+    );
+    let start = Instant::now();
+    while !watching.take_events() {
+        assert!(start.elapsed() < Duration::from_secs(1), "nothing arrived within a second");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Let the second change arrive too.
+    std::thread::sleep(Duration::from_millis(100));
+    watching.take_events();
+    let after = screen(&mut watching, 160, 48);
+    assert!(row(&after, "CD-000002").contains(NAS), "the claim is not shown:\n{after}");
+    assert_eq!(watching.queue().selected(), Some(reference("CD-000002")), "the selection moved");
+    assert!(message(&watching).contains("nina claimed CD-000002"), "{}", message(&watching));
+    // The list matches what a full reload would show.
+    let fresh = desk(&daemon, SUP).ticket_slots(&QueueView::All, &TicketFilter::default()).expect("slots");
+    assert_eq!(watching.queue().len(), fresh.len());
+}
+
+fn row<'a>(screen: &'a str, reference: &str) -> &'a str {
+    screen.lines().find(|l| l.contains(reference)).unwrap_or_default()
+}
+
+// ---- Through a real socket ----
+
+/// Everything the daemon logs in this test process.
+fn log() -> &'static Mutex<Vec<u8>> {
+    static LOG: OnceLock<&'static Mutex<Vec<u8>>> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let buffer: &'static Mutex<Vec<u8>> = Box::leak(Box::new(Mutex::new(Vec::new())));
+        struct Sink(&'static Mutex<Vec<u8>>);
+        impl Write for Sink {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let _ = tracing_subscriber::fmt().with_ansi(false).with_writer(move || Sink(buffer)).try_init();
+        buffer
+    })
+}
+
+fn logged() -> String {
+    String::from_utf8_lossy(&log().lock().unwrap()).into_owned()
+}
+
+fn os_user() -> String {
+    caredesk::cli::os_user().expect("the test's own user")
+}
+
+/// A daemon serving `world` on a socket in its directory, in a thread.
+fn serve(world: &World) -> (PathBuf, caredesk::daemon::StopHandle, std::thread::JoinHandle<()>) {
+    log();
+    let socket = world.dir.path().join("db.run").join("caredesk.sock");
+    let options = Options { socket: socket.clone(), group: None, sweep: None };
+    let daemon = Daemon::bind(world.service.clone(), &options).expect("the daemon binds");
+    let stop = daemon.stop_handle();
+    let running = std::thread::spawn(move || daemon.run().expect("the daemon runs and stops"));
+    (socket, stop, running)
+}
+
+#[test]
+fn a_user_who_is_not_an_operator_is_refused_and_the_refusal_is_logged() {
+    let world = World::new();
+    let me = os_user();
+    assert!(world.service.operator(&me).is_err(), "the world must not know {me}");
+    let (socket, stop, running) = serve(&world);
+    let refused = match Client::connect(&socket) {
+        Ok(Connection::Served(c)) => panic!("{} was served", c.operator()),
+        Ok(Connection::NoDaemon) => panic!("the daemon did not answer"),
+        Err(e) => e.to_string(),
+    };
+    assert!(refused.contains(&format!("{me:?} is not a caredesk operator")), "{refused}");
+    assert!(refused.contains("caredesk operator add"), "the refusal says what to do: {refused}");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !logged().contains(&format!("connection refused: the operating-system user {me:?}")) {
+        assert!(Instant::now() < deadline, "the refusal was not logged:\n{}", logged());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Made an operator and then disabled, they are still refused.
+    world.run(SUP, in_hours(), &Command::AddOperator { username: me.clone(), role: Role::Helpdesk });
+    assert!(matches!(Client::connect(&socket), Ok(Connection::Served(_))));
+    world.run(SUP, in_hours(), &Command::SetOperatorEnabled { username: me.clone(), enabled: false });
+    let refused = Client::connect(&socket).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(refused.contains("is disabled"), "{refused:?}");
+    stop.stop();
+    running.join().expect("the daemon thread");
+    assert!(!socket.exists(), "the socket is removed on a clean stop");
+}
+
+#[test]
+fn a_client_of_another_protocol_is_refused_with_what_to_do() {
+    let world = World::new();
+    world.run(SUP, in_hours(), &Command::AddOperator { username: os_user(), role: Role::Helpdesk });
+    let (socket, stop, running) = serve(&world);
+    let mut stream = std::os::unix::net::UnixStream::connect(&socket).expect("a connection");
+    let welcome = Client::handshake(&mut stream, PROTOCOL + 1).expect("the daemon answers");
+    assert_eq!(welcome.protocol, PROTOCOL, "the daemon says which protocol it speaks");
+    let refusal = welcome.verdict.expect_err("another protocol is refused");
+    let ours = Hello::ours();
+    assert!(refusal.contains(&format!("protocol {}", PROTOCOL + 1)), "{refusal}");
+    assert!(refusal.contains(&format!("{}, protocol {PROTOCOL}", ours.release)), "{refusal}");
+    assert!(refusal.contains("use the caredesk installed with the daemon"), "{refusal}");
+    // The daemon goes on serving clients that match.
+    assert!(matches!(Client::connect(&socket), Ok(Connection::Served(_))));
+    stop.stop();
+    running.join().expect("the daemon thread");
+}
+
+// ---- The real binary, killed ----
+
+struct Served {
+    child: Child,
+    socket: PathBuf,
+}
+
+impl Served {
+    fn start(db: &Path) -> Served {
+        let socket = caredesk::daemon::default_socket(db);
+        let child = Process::new(BIN)
+            .arg("--db")
+            .arg(db)
+            .args(["serve", "--sweep-every", "0"])
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("caredesk serve starts");
+        let served = Served { child, socket };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !matches!(Client::connect(&served.socket), Ok(Connection::Served(_))) {
+            assert!(Instant::now() < deadline, "the daemon did not answer within 10 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        served
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_daemon_killed_mid_write_keeps_every_write_it_acknowledged() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = dir.path().join("db");
+    let init = Process::new(BIN).arg("--db").arg(&db).arg("init").output().expect("caredesk init");
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let mut daemon = Served::start(&db);
+    let acknowledged = Arc::new(Mutex::new(Vec::<TicketRef>::new()));
+    let refused = Arc::new(Mutex::new(Vec::<String>::new()));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let socket = daemon.socket.clone();
+            let acknowledged = Arc::clone(&acknowledged);
+            let refused = Arc::clone(&refused);
+            std::thread::spawn(move || {
+                let Ok(Connection::Served(client)) = Client::connect(&socket) else { return };
+                let desk = RemoteDesk::new(Arc::new(client), Clock::System);
+                for i in 0.. {
+                    let mut new = world::ticket(Category::PasswordReset, "Pat Lee", None, &format!("w{w} #{i}"));
+                    new.incomplete = true;
+                    match desk.execute(&Command::CreateTicket(new)) {
+                        Ok(outcome) => match outcome.subject {
+                            Subject::Ticket(t) => acknowledged.lock().unwrap().push(t.reference),
+                            other => panic!("a ticket was expected, not {other:?}"),
+                        },
+                        // The daemon is gone, or something is wrong.
+                        Err(e) => return refused.lock().unwrap().push(e.to_string()),
+                    }
+                }
+            })
+        })
+        .collect();
+    // Let the writers get going, then kill the daemon under them.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while acknowledged.lock().unwrap().len() < 200 {
+        assert!(Instant::now() < deadline, "the writers made no progress: {:?}", refused.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    daemon.child.kill().expect("SIGKILL");
+    daemon.child.wait().expect("the daemon ends");
+    for w in writers {
+        w.join().expect("a writer");
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    // A restarted daemon finds every acknowledged ticket.
+    let daemon = Served::start(&db);
+    let Ok(Connection::Served(client)) = Client::connect(&daemon.socket) else { panic!("no daemon after restart") };
+    let desk = RemoteDesk::new(Arc::new(client), Clock::System);
+    let found = desk.ticket_rows(&acknowledged).expect("the rows");
+    assert_eq!(found.len(), acknowledged.len(), "acknowledged tickets were lost");
+    let verified = desk.query(&caredesk::service::Query::VerifyAudit).expect("the audit chain is intact");
+    assert!(format!("{verified:?}").contains("AuditVerified"), "{verified:?}");
+    // SIGTERM stops it cleanly: exit 0 and no socket left behind.
+    let mut daemon = daemon;
+    drop(desk);
+    let term = Process::new("kill").args(["-TERM", &daemon.child.id().to_string()]).status().expect("kill");
+    assert!(term.success(), "SIGTERM could not be sent");
+    let status = daemon.child.wait().expect("the daemon ends");
+    assert!(status.success(), "the daemon ended with {status}");
+    assert!(!daemon.socket.exists(), "the socket was left behind");
+}
+
+#[test]
+fn without_a_daemon_a_locked_database_says_to_run_one() {
+    let world = World::new();
+    let out =
+        Process::new(BIN).arg("--db").arg(world.dir.path().join("db")).arg("status").output().expect("caredesk status");
+    assert_eq!(out.status.code(), Some(3));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("no `caredesk serve` answers for it"), "{said}");
+    assert!(said.contains("caredesk serve --db"), "{said}");
+}
