@@ -7,13 +7,18 @@ use clap::Parser;
 
 use caredesk::cli::{self, Cli};
 
+/// Opens `path` for appending, making its directory first.
+fn open_log(path: &std::path::Path) -> Option<std::fs::File> {
+    std::fs::create_dir_all(path.parent()?).ok()?;
+    std::fs::OpenOptions::new().create(true).append(true).open(path).ok()
+}
+
+/// Logs beside the database; an operator working through the daemon may
+/// not write there, so their own state directory takes it instead.
 fn start_log(cli: &Cli) {
-    let path = cli::log_file(&cli::db_path(cli));
-    let Some(dir) = path.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
-    }
-    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) else { return };
+    let beside = cli::log_file(&cli::db_path(cli));
+    let own = || dirs::state_dir().map(|d| d.join("caredesk").join("caredesk.log"));
+    let Some(file) = open_log(&beside).or_else(|| own().and_then(|p| open_log(&p))) else { return };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CAREDESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sled=warn"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(Mutex::new(file)).try_init();

@@ -81,6 +81,14 @@ fn open_service(db: &Path, mode: OpenMode) -> Result<Service> {
     Ok(Service::with_store(store)?)
 }
 
+/// The error is the operating system refusing this user the database.
+fn is_permission(error: &anyhow::Error) -> bool {
+    match error.downcast_ref::<ServiceError>() {
+        Some(ServiceError::Store(e)) => e.is_permission_denied(),
+        _ => false,
+    }
+}
+
 /// Where this invocation's commands go.
 enum Backend {
     /// This process owns the database.
@@ -98,7 +106,18 @@ impl Backend {
                 tracing::info!(socket = %socket.display(), operator = client.operator(), "using the daemon");
                 Ok(Backend::Daemon(Arc::new(client)))
             }
-            Connection::NoDaemon => Ok(Backend::Local(Arc::new(open_service(db, mode)?))),
+            Connection::NoDaemon => match open_service(db, mode) {
+                Ok(service) => Ok(Backend::Local(Arc::new(service))),
+                // Where a daemon has served (its socket directory is there)
+                // or operators may not open the database themselves, the
+                // daemon not running is the news.
+                Err(e) if is_permission(&e) || socket.parent().is_some_and(Path::exists) => Err(e.context(format!(
+                    "no caredesk daemon answers at {}, and the database could not be opened here instead; where \
+                     operators work through the daemon, ask an administrator to start it (`systemctl start caredesk`)",
+                    socket.display()
+                ))),
+                Err(e) => Err(e),
+            },
         }
     }
 

@@ -100,7 +100,8 @@ impl Client {
     /// A client on a connected stream: the handshake, then a reader thread.
     pub(super) fn over(mut stream: UnixStream, place: &str) -> Result<Client, ServiceError> {
         let welcome = Client::handshake(&mut stream, PROTOCOL)?;
-        let operator = welcome.verdict.map_err(ServiceError::Unavailable)?;
+        // A refusal of this user is a refusal, not an outage.
+        let operator = welcome.verdict.map_err(|why| ServiceError::Denied(crate::domain::permission::Denied(why)))?;
         if welcome.protocol != PROTOCOL {
             return Err(ServiceError::Unavailable(protocol::mismatch(
                 &Hello::ours(),

@@ -44,6 +44,9 @@ pub(super) fn prepare(socket: &Path, named_group: Option<&str>) -> Result<()> {
             .mode(0o750)
             .create(dir)
             .with_context(|| format!("could not create the socket directory {}", dir.display()))?;
+        // The umask may have taken group bits away; the group must get in.
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o750))
+            .with_context(|| format!("could not set the mode of {}", dir.display()))?;
     }
     let meta = std::fs::metadata(dir).with_context(|| format!("could not read {}", dir.display()))?;
     let mode = meta.mode() & 0o7777;

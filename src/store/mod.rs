@@ -67,6 +67,11 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         !matches!(self, StoreError::Conflict { .. } | StoreError::Exists { .. } | StoreError::Taken { .. })
     }
+
+    /// The operating system refused this user the database's files.
+    pub fn is_permission_denied(&self) -> bool {
+        matches!(self, StoreError::Io { source: sled::Error::Io(e), .. } if e.kind() == std::io::ErrorKind::PermissionDenied)
+    }
 }
 
 pub struct Store {
