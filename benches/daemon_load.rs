@@ -1,0 +1,260 @@
+//! Load on the daemon: many operators querying and paging the queue while
+//! others log and claim tickets, all through one `caredesk serve`.
+//!
+//! Run with `cargo bench --bench daemon_load` (add `-- --help` for the
+//! knobs). It builds a fresh database in a temporary directory (organisations,
+//! accounts and open tickets, through the service), starts a daemon on it and
+//! connects every client to it. Readers repeat what a console does when an
+//! operator works the queue: list a tab's slots, read a page of 50 rows at
+//! some place in it, sometimes open a ticket, and take in the change events
+//! the daemon pushes. Writers log a ticket and claim it. Each request's
+//! latency is measured at the client, from sending to the answer, so it
+//! includes framing, the socket, the daemon's threads and the service.
+//!
+//! Clients connect through `Daemon::connect`, a socket pair to the same
+//! connection code the listening socket uses; that lets one process be many
+//! operators (peer credentials would make them all one user). The handshake,
+//! framing, threads and events are the same.
+//!
+//! It prints a table of p50, p99 and maximum latency per request kind and the
+//! throughput; docs/performance.md records runs of it.
+
+#[path = "common/fixture.rs"]
+mod fixture;
+#[path = "common/rng.rs"]
+mod rng;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use caredesk::daemon::{Daemon, RemoteDesk};
+use caredesk::desk::{Clock, Desk, DeskExt};
+use caredesk::domain::organisation::IgStatus;
+use caredesk::domain::permission::Role;
+use caredesk::domain::routing::Queue;
+use caredesk::service::{Command, QueueView, ServiceError, Subject, TicketFilter};
+use fixture::{Caller, fixture_now, fixture_ticket, new_database, run};
+use rng::Rng;
+
+struct Knobs {
+    readers: usize,
+    writers: usize,
+    seconds: u64,
+    tickets: u64,
+    /// Pause between one reader's rounds, as an operator reads the screen.
+    think_ms: u64,
+}
+
+impl Knobs {
+    fn from_args() -> Knobs {
+        let mut knobs = Knobs { readers: 100, writers: 10, seconds: 20, tickets: 5_000, think_ms: 0 };
+        let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            let mut value = || -> u64 {
+                it.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{flag} needs a whole number"))
+            };
+            match flag.as_str() {
+                "--readers" => knobs.readers = value() as usize,
+                "--writers" => knobs.writers = value() as usize,
+                "--seconds" => knobs.seconds = value(),
+                "--tickets" => knobs.tickets = value(),
+                "--think-ms" => knobs.think_ms = value(),
+                "--help" | "-h" => {
+                    println!(
+                        "daemon_load [--readers 100] [--writers 10] [--seconds 20] [--tickets 5000] [--think-ms 0]"
+                    );
+                    std::process::exit(0);
+                }
+                // cargo bench passes filters and its own flags; they mean nothing here.
+                _ => {}
+            }
+        }
+        knobs
+    }
+}
+
+const ORGANISATIONS: u64 = 40;
+const ACCOUNTS: u64 = 400;
+const PAGE: usize = 50;
+
+fn ods_code(n: u64) -> String {
+    format!("VL{}{:03}", (b'A' + (n / 1000 % 26) as u8) as char, n % 1000)
+}
+
+/// "Aa", "Ab", …: a surname of letters for account `n`.
+fn surname(n: u64) -> String {
+    let letter = |i: u64| (b'a' + (i % 26) as u8) as char;
+    format!("T{}{}{}", letter(n / 676), letter(n / 26), letter(n))
+}
+
+fn caller(service: &caredesk::service::Service, rng: &mut Rng) -> Result<Caller, ServiceError> {
+    let id = 1 + rng.below(ACCOUNTS);
+    let account = service.store().account(id)?.expect("account ids run from 1");
+    let name = account.display_name();
+    Ok(Caller { account, name, phone: "01632 960123".to_owned() })
+}
+
+/// A database with `tickets` open tickets, and the operators the clients act as.
+fn build(dir: &std::path::Path, knobs: &Knobs) -> Result<caredesk::service::Service, ServiceError> {
+    let (service, ctx) = new_database(dir)?;
+    let mut rng = Rng(7);
+    service.store().bulk(|| {
+        for n in 0..ORGANISATIONS {
+            let add = Command::AddOrganisation {
+                ods: ods_code(n),
+                name: format!("Provider {n}"),
+                ig: IgStatus::DsptStandardsMet,
+                administered_by: None,
+            };
+            run(&service, &ctx, &add)?;
+        }
+        for n in 0..ACCOUNTS {
+            let create = Command::CreateAccount {
+                first: "Alex".to_owned(),
+                last: surname(n),
+                mobile: format!("077{:08}", 20_000_000 + n * 7),
+                ods: ods_code(n % ORGANISATIONS),
+                email: format!("alex.{}@example.org", surname(n).to_lowercase()),
+                not_duplicate: true,
+            };
+            run(&service, &ctx, &create)?;
+        }
+        for _ in 0..knobs.tickets {
+            let new = fixture_ticket(&mut rng, fixture_now(), 14, |r| caller(&service, r))?;
+            run(&service, &ctx, &Command::CreateTicket(new))?;
+        }
+        for i in 0..knobs.readers.max(knobs.writers) {
+            for name in [format!("reader{i}"), format!("writer{i}")] {
+                run(&service, &ctx, &Command::AddOperator { username: name, role: Role::Supervisor })?;
+            }
+        }
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(service)
+}
+
+/// Latencies of one kind of request.
+#[derive(Default)]
+struct Samples(Vec<Duration>);
+
+impl Samples {
+    fn time<T>(&mut self, f: impl FnOnce() -> Result<T, ServiceError>) -> T {
+        let started = Instant::now();
+        let out = f().unwrap_or_else(|e| panic!("a request failed under load: {e}"));
+        self.0.push(started.elapsed());
+        out
+    }
+}
+
+const KINDS: [&str; 5] = ["queue slots (tab)", "page of 50 rows", "ticket detail", "log a ticket", "claim it"];
+
+fn reader(desk: &RemoteDesk, seed: u64, stop: &AtomicBool, think: Duration) -> Vec<Samples> {
+    let mut out: Vec<Samples> = KINDS.iter().map(|_| Samples::default()).collect();
+    let mut rng = Rng(seed);
+    let views = [QueueView::Queue(Queue::Nas), QueueView::Queue(Queue::Helpdesk), QueueView::All];
+    while !stop.load(Ordering::Relaxed) {
+        let view = &views[rng.below(views.len() as u64) as usize];
+        let slots = out[0].time(|| desk.ticket_slots(view, &TicketFilter::default()));
+        for _ in 0..3 {
+            let start = rng.below(slots.len().saturating_sub(PAGE).max(1) as u64) as usize;
+            let refs: Vec<_> = slots.iter().skip(start).take(PAGE).map(|s| s.reference).collect();
+            out[1].time(|| desk.ticket_rows(&refs));
+        }
+        if let Some(slot) = slots.get(rng.below(slots.len().max(1) as u64) as usize) {
+            out[2].time(|| desk.ticket_detail(slot.reference));
+        }
+        // A console takes in what others changed.
+        let _ = desk.events();
+        if !think.is_zero() {
+            std::thread::sleep(think);
+        }
+    }
+    out
+}
+
+fn writer(desk: &RemoteDesk, service: &caredesk::service::Service, seed: u64, stop: &AtomicBool) -> Vec<Samples> {
+    let mut out: Vec<Samples> = KINDS.iter().map(|_| Samples::default()).collect();
+    let mut rng = Rng(seed);
+    while !stop.load(Ordering::Relaxed) {
+        let new = fixture_ticket(&mut rng, fixture_now(), 1, |r| caller(service, r)).expect("a ticket");
+        let outcome = out[3].time(|| desk.execute(&Command::CreateTicket(new)));
+        let Subject::Ticket(ticket) = outcome.subject else { panic!("no ticket") };
+        out[4].time(|| desk.execute(&Command::Claim { reference: ticket.reference }));
+        let _ = desk.events();
+    }
+    out
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let knobs = Knobs::from_args();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let started = Instant::now();
+    let service = Arc::new(build(dir.path(), &knobs).expect("the load fixture"));
+    eprintln!(
+        "fixture: {} open tickets, {ACCOUNTS} accounts, built in {:.1}s",
+        knobs.tickets,
+        started.elapsed().as_secs_f64()
+    );
+    let daemon = Daemon::without_socket(Arc::clone(&service)).with_clock(Clock::Fixed(fixture_now()));
+    daemon.start_relay().expect("the relay");
+    let connect = |name: String| {
+        let client = daemon.connect(&name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        RemoteDesk::new(Arc::new(client), Clock::Fixed(fixture_now()))
+    };
+    let readers: Vec<RemoteDesk> = (0..knobs.readers).map(|i| connect(format!("reader{i}"))).collect();
+    let writers: Vec<RemoteDesk> = (0..knobs.writers).map(|i| connect(format!("writer{i}"))).collect();
+    eprintln!("{} readers and {} writers connected; running {} s", knobs.readers, knobs.writers, knobs.seconds);
+    let stop = AtomicBool::new(false);
+    let think = Duration::from_millis(knobs.think_ms);
+    let began = Instant::now();
+    let results: Vec<Vec<Samples>> = std::thread::scope(|s| {
+        let mut handles = Vec::new();
+        for (i, desk) in readers.iter().enumerate() {
+            let stop = &stop;
+            handles.push(s.spawn(move || reader(desk, 100 + i as u64, stop, think)));
+        }
+        for (i, desk) in writers.iter().enumerate() {
+            let (stop, service) = (&stop, &service);
+            handles.push(s.spawn(move || writer(desk, service, 900 + i as u64, stop)));
+        }
+        std::thread::sleep(Duration::from_secs(knobs.seconds));
+        stop.store(true, Ordering::Relaxed);
+        handles.into_iter().map(|h| h.join().expect("a client thread")).collect()
+    });
+    let elapsed = began.elapsed().as_secs_f64();
+    println!(
+        "\n{} readers (think {} ms), {} writers, {} s, {} open tickets at the start\n",
+        knobs.readers, knobs.think_ms, knobs.writers, knobs.seconds, knobs.tickets
+    );
+    println!("| request | count | per second | p50 | p99 | max |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let mut total = 0usize;
+    for (k, kind) in KINDS.iter().enumerate() {
+        let mut all: Vec<Duration> = results.iter().flat_map(|r| r[k].0.iter().copied()).collect();
+        all.sort_unstable();
+        total += all.len();
+        println!(
+            "| {kind} | {} | {:.0} | {} | {} | {} |",
+            all.len(),
+            all.len() as f64 / elapsed,
+            ms(percentile(&all, 50.0)),
+            ms(percentile(&all, 99.0)),
+            ms(all.last().copied().unwrap_or_default())
+        );
+    }
+    println!("\n{total} requests in {elapsed:.1} s: {:.0} requests per second", total as f64 / elapsed);
+}
