@@ -44,11 +44,14 @@ struct Knobs {
     tickets: u64,
     /// Pause between one reader's rounds, as an operator reads the screen.
     think_ms: u64,
+    /// Pause between one writer's tickets.
+    writer_think_ms: u64,
 }
 
 impl Knobs {
     fn from_args() -> Knobs {
-        let mut knobs = Knobs { readers: 100, writers: 10, seconds: 20, tickets: 5_000, think_ms: 0 };
+        let mut knobs =
+            Knobs { readers: 100, writers: 10, seconds: 20, tickets: 5_000, think_ms: 0, writer_think_ms: 0 };
         let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
         let mut it = args.iter();
         while let Some(flag) = it.next() {
@@ -61,9 +64,11 @@ impl Knobs {
                 "--seconds" => knobs.seconds = value(),
                 "--tickets" => knobs.tickets = value(),
                 "--think-ms" => knobs.think_ms = value(),
+                "--writer-think-ms" => knobs.writer_think_ms = value(),
                 "--help" | "-h" => {
                     println!(
-                        "daemon_load [--readers 100] [--writers 10] [--seconds 20] [--tickets 5000] [--think-ms 0]"
+                        "daemon_load [--readers 100] [--writers 10] [--seconds 20] [--tickets 5000] [--think-ms 0] \
+                         [--writer-think-ms 0]"
                     );
                     std::process::exit(0);
                 }
@@ -174,7 +179,13 @@ fn reader(desk: &RemoteDesk, seed: u64, stop: &AtomicBool, think: Duration) -> V
     out
 }
 
-fn writer(desk: &RemoteDesk, service: &caredesk::service::Service, seed: u64, stop: &AtomicBool) -> Vec<Samples> {
+fn writer(
+    desk: &RemoteDesk,
+    service: &caredesk::service::Service,
+    seed: u64,
+    stop: &AtomicBool,
+    think: Duration,
+) -> Vec<Samples> {
     let mut out: Vec<Samples> = KINDS.iter().map(|_| Samples::default()).collect();
     let mut rng = Rng(seed);
     while !stop.load(Ordering::Relaxed) {
@@ -183,6 +194,9 @@ fn writer(desk: &RemoteDesk, service: &caredesk::service::Service, seed: u64, st
         let Subject::Ticket(ticket) = outcome.subject else { panic!("no ticket") };
         out[4].time(|| desk.execute(&Command::Claim { reference: ticket.reference }));
         let _ = desk.events();
+        if !think.is_zero() {
+            std::thread::sleep(think);
+        }
     }
     out
 }
@@ -220,6 +234,7 @@ fn main() {
     eprintln!("{} readers and {} writers connected; running {} s", knobs.readers, knobs.writers, knobs.seconds);
     let stop = AtomicBool::new(false);
     let think = Duration::from_millis(knobs.think_ms);
+    let writer_think = Duration::from_millis(knobs.writer_think_ms);
     let began = Instant::now();
     let results: Vec<Vec<Samples>> = std::thread::scope(|s| {
         let mut handles = Vec::new();
@@ -229,7 +244,7 @@ fn main() {
         }
         for (i, desk) in writers.iter().enumerate() {
             let (stop, service) = (&stop, &service);
-            handles.push(s.spawn(move || writer(desk, service, 900 + i as u64, stop)));
+            handles.push(s.spawn(move || writer(desk, service, 900 + i as u64, stop, writer_think)));
         }
         std::thread::sleep(Duration::from_secs(knobs.seconds));
         stop.store(true, Ordering::Relaxed);
@@ -237,8 +252,8 @@ fn main() {
     });
     let elapsed = began.elapsed().as_secs_f64();
     println!(
-        "\n{} readers (think {} ms), {} writers, {} s, {} open tickets at the start\n",
-        knobs.readers, knobs.think_ms, knobs.writers, knobs.seconds, knobs.tickets
+        "\n{} readers (think {} ms), {} writers (think {} ms), {} s, {} open tickets at the start\n",
+        knobs.readers, knobs.think_ms, knobs.writers, knobs.writer_think_ms, knobs.seconds, knobs.tickets
     );
     println!("| request | count | per second | p50 | p99 | max |");
     println!("|---|---:|---:|---:|---:|---:|");
