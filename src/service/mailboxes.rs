@@ -44,6 +44,7 @@ impl Service {
                     .into());
                 }
                 edits.add_member(old, member.id, ctx);
+                edits.concerns(&member.address);
                 Ok(format!("added {} to {}", member.address, old.address))
             }),
             Command::RemoveMember { mailbox, account } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
@@ -56,12 +57,17 @@ impl Service {
                     );
                 }
                 edits.remove_member(old, member.id, ctx);
+                edits.concerns(&member.address);
                 Ok(format!("removed {} from {}", member.address, old.address))
             }),
             Command::ChangeOwner { mailbox, owner } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
                 old.require_national()?;
                 let owner = self.load_account(owner)?;
                 old.check_new_owner(&owner)?;
+                if let Some(previous) = old.owner.map(|id| self.store.account(id)).transpose()?.flatten() {
+                    edits.concerns(&previous.address);
+                }
+                edits.concerns(&owner.address);
                 edits.edit(old, ctx).owner = Some(owner.id);
                 if !self.store.is_member(old.id, owner.id)? {
                     edits.add_member(old, owner.id, ctx);

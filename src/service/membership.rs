@@ -18,6 +18,8 @@ pub(super) struct MailboxEdits {
     records: BTreeMap<MailboxId, (Mailbox, Mailbox)>,
     /// (mailbox, account, joining) in the order the rules decided them.
     pairs: Vec<(MailboxId, AccountId, bool)>,
+    /// Accounts whose mailboxes change though their records do not.
+    concerned: Vec<String>,
 }
 
 impl MailboxEdits {
@@ -37,7 +39,16 @@ impl MailboxEdits {
         self.pairs.push((mailbox.id, account, false));
     }
 
+    /// `address`'s view changes (a mailbox joined, left, owned or given up)
+    /// though their record is not rewritten: other sessions hear of it.
+    pub(super) fn concerns(&mut self, address: &impl ToString) {
+        self.concerned.push(address.to_string());
+    }
+
     pub(super) fn write(self, change: &mut Change) -> Result<(), ServiceError> {
+        for address in self.concerned {
+            change.mention("account", address);
+        }
         for (old, new) in self.records.values() {
             change.put(Some(old), new)?;
         }

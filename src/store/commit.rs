@@ -42,6 +42,9 @@ enum Op {
     },
     /// A key whose presence is the fact (memberships), or a setting.
     Raw { tree: TreeId, key: Vec<u8>, value: Option<Vec<u8>> },
+    /// A record the change affects without rewriting it (the account a
+    /// membership is about): named in the change's event, not written.
+    Mention { what: &'static str, label: String },
 }
 
 /// Everything one command writes, apart from its audit entry.
@@ -98,6 +101,11 @@ impl Change {
         }
     }
 
+    /// Names a record the change affects without writing it.
+    pub fn mention(&mut self, what: &'static str, label: impl Into<String>) {
+        self.ops.push(Op::Mention { what, label: label.into() });
+    }
+
     pub fn remove_member(&mut self, mailbox: u64, account: u64) {
         for (tree, key) in records::membership_keys(mailbox, account) {
             self.ops.push(Op::Raw { tree, key, value: None });
@@ -107,7 +115,7 @@ impl Change {
     /// Every record the change writes, as (kind, label).
     pub fn touched(&self) -> impl Iterator<Item = (&'static str, &str)> {
         self.ops.iter().filter_map(|op| match op {
-            Op::Put { what, label, .. } => Some((*what, label.as_str())),
+            Op::Put { what, label, .. } | Op::Mention { what, label } => Some((*what, label.as_str())),
             Op::Raw { .. } => None,
         })
     }
@@ -133,6 +141,7 @@ impl Change {
                     used.extend(add.iter().map(|e| e.tree));
                 }
                 Op::Raw { tree, .. } => used.push(*tree),
+                Op::Mention { .. } => {}
             }
         }
         used.sort();
@@ -217,6 +226,7 @@ impl Store {
                     Op::Raw { tree, key, value: None } => {
                         t(*tree).remove(key.as_slice())?;
                     }
+                    Op::Mention { .. } => {}
                 }
             }
             let (seq, prev) = match t(TreeId::Meta).get(AUDIT_HEAD)? {
