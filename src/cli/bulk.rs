@@ -43,6 +43,11 @@ pub fn demo(db: &Path, ctx: &Ctx, scale: &str, json: bool) -> Result<()> {
                 db.display()
             );
         }
+        // A console or a daemon may have it open: replacing it under them
+        // would lose their work. (A half-built one is simply replaced.)
+        if let Err(e @ crate::store::StoreError::Locked { .. }) = crate::store::Store::open(db, OpenMode::Existing) {
+            return Err(crate::service::ServiceError::from(e).into());
+        }
         std::fs::remove_dir_all(db).with_context(|| format!("could not replace the old demo at {}", db.display()))?;
     }
     std::fs::create_dir_all(db).with_context(|| format!("could not create {}", db.display()))?;
