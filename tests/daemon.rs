@@ -379,3 +379,107 @@ fn without_a_daemon_a_locked_database_says_to_run_one() {
     assert!(said.contains("no `caredesk serve` answers for it"), "{said}");
     assert!(said.contains("caredesk serve --db"), "{said}");
 }
+
+#[test]
+fn stale_changes_to_accounts_and_mailboxes_are_refused_too() {
+    let world = World::new();
+    let daemon = daemon(&world);
+    let (nina, sup) = (desk(&daemon, NAS), desk(&daemon, SUP));
+    let pat = "pat.lee@nhs.net";
+    let seen = nina.account(pat).expect("pat").account.meta.rev;
+    sup.submit(&Command::SetMobileHidden { address: pat.into(), hidden: true, ticket: None }, Some(seen))
+        .expect("sup hides the mobile");
+    let stale = nina.submit(&Command::SetMobileHidden { address: pat.into(), hidden: false, ticket: None }, Some(seen));
+    let error = stale.expect_err("a change based on the old account");
+    assert_eq!(error.conflict(), Some(("account", pat, SUP)), "{error}");
+    assert!(nina.account(pat).expect("pat").account.mobile_hidden, "the stale change was written");
+
+    let seen = nina.mailbox(world::TEAM).expect("the team mailbox").mailbox.meta.rev;
+    sup.submit(&Command::AddMember { mailbox: world::TEAM.into(), account: pat.into() }, Some(seen))
+        .expect("sup adds Pat");
+    let stale = nina.submit(
+        &Command::RemoveMember { mailbox: world::TEAM.into(), account: "ann.jones@nhs.net".into() },
+        Some(seen),
+    );
+    let error = stale.expect_err("a change based on the old mailbox");
+    assert_eq!(error.conflict(), Some(("shared mailbox", world::TEAM, SUP)), "{error}");
+    let members = nina.mailbox(world::TEAM).expect("the team mailbox").members;
+    assert!(members.iter().any(|m| m.address.as_str() == "ann.jones@nhs.net"), "the stale removal was written");
+}
+
+/// Waits up to a second for the console to take in an event.
+fn take_within_a_second(app: &mut App) {
+    let start = Instant::now();
+    while !app.take_events() {
+        assert!(start.elapsed() < Duration::from_secs(1), "nothing arrived within a second");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn the_account_and_mailbox_shown_follow_other_operators_changes() {
+    let world = World::new();
+    let daemon = daemon(&world);
+    let mut watching = App::new(Box::new(desk(&daemon, SUP)), KeyMap::default(), Theme::plain()).expect("a console");
+    let nina = desk(&daemon, NAS);
+    watching.press("2/pat lee<enter>");
+    assert_eq!(watching.accounts().selected_address(), Some("pat.lee@nhs.net"));
+    nina.execute(&Command::AddMember { mailbox: world::TEAM.into(), account: "pat.lee@nhs.net".into() })
+        .expect("nina adds Pat to the team mailbox");
+    take_within_a_second(&mut watching);
+    let shown = screen(&mut watching, 160, 48);
+    assert!(shown.contains(world::TEAM), "Pat's new mailbox is not shown:\n{shown}");
+
+    watching.press(&format!("3/{}<enter><enter>", world::TEAM));
+    let before = watching.mailboxes().shown().expect("the mailbox").members.len();
+    nina.execute(&Command::RemoveMember { mailbox: world::TEAM.into(), account: "sam.smith@nhs.net".into() })
+        .expect("nina removes Sam");
+    take_within_a_second(&mut watching);
+    let after = watching.mailboxes().shown().expect("the mailbox").members.len();
+    assert_eq!(after, before - 1, "the removal is not shown");
+    let said = message(&watching);
+    assert!(said.contains("nina removed a member from oaklodge.team@nhs.net"), "{said}");
+}
+
+#[test]
+fn the_daemon_runs_the_lifecycle_sweep_on_its_schedule() {
+    let world = World::new();
+    let socket = world.dir.path().join("db.run").join("caredesk.sock");
+    let options = Options {
+        socket,
+        group: None,
+        sweep: Some(caredesk::daemon::Schedule { every: Duration::from_secs(3600), operator: SUP.into() }),
+    };
+    // Half a year on, nobody in the world has logged in: all are inactive.
+    let later = world::utc("2027-06-01T10:00:00Z");
+    let daemon = Daemon::bind(world.service.clone(), &options).expect("the daemon").with_clock(Clock::Fixed(later));
+    let stop = daemon.stop_handle();
+    let running = std::thread::spawn(move || daemon.run().expect("the daemon runs"));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let swept = loop {
+        let audit = world.service.store().audit_newest(None, 100).expect("the audit log");
+        let swept: Vec<_> = audit.into_iter().filter(|e| e.draft.action.starts_with("lifecycle.")).collect();
+        if !swept.is_empty() {
+            break swept;
+        }
+        assert!(Instant::now() < deadline, "no scheduled sweep within 5 s");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(swept.iter().all(|e| e.draft.operator == SUP), "the sweep runs as the scheduled operator");
+    stop.stop();
+    running.join().expect("the daemon thread");
+}
+
+#[test]
+fn the_demo_is_not_rebuilt_under_a_daemon_serving_it() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = dir.path().join("demo");
+    let built = Process::new(BIN).arg("--db").arg(&db).arg("demo").output().expect("caredesk demo");
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let _daemon = Served::start(&db);
+    let again = Process::new(BIN).arg("--db").arg(&db).arg("demo").output().expect("caredesk demo");
+    assert_eq!(again.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(said.contains("a caredesk daemon serves"), "{said}");
+    assert!(db.join("conf").exists(), "the served demo was removed");
+}
