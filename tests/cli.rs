@@ -33,7 +33,8 @@ fn json(db: &Path, now: &str, args: &[&str]) -> Value {
 }
 
 fn audit_count(db: &Path) -> usize {
-    json(db, WEDNESDAY_10AM, &["audit", "--limit", "100000"]).as_array().map_or(0, Vec::len)
+    let audit = json(db, WEDNESDAY_10AM, &["audit", "--limit", "100000"]);
+    audit["audit"].as_array().expect("the audit entries").len()
 }
 
 /// A database with one organisation, one account and its mailbox.
@@ -389,4 +390,85 @@ fn a_csv_with_bad_lines_imports_nothing_and_names_each_line_unless_told_to_skip_
     assert_eq!(done["imported"], 2);
     assert_eq!(done["skipped"].as_array().map(Vec::len), Some(2));
     assert!(ok(&db, WEDNESDAY_10AM, &["org", "show", "V2004"]).contains("Birch View"));
+}
+
+/// A daemon serving the database for as long as it lives.
+struct Daemon(std::process::Child);
+
+impl Daemon {
+    fn serve(db: &Path) -> Daemon {
+        let child = Command::new(env!("CARGO_BIN_EXE_caredesk"))
+            .arg("--db")
+            .arg(db)
+            .args(["serve", "--sweep-every", "0"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("caredesk serve starts");
+        let socket = caredesk::daemon::default_socket(db);
+        let started = std::time::Instant::now();
+        while !socket.exists() {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10), "no socket after 10 s");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Daemon(child)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_same_commands_work_through_a_daemon() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    let _daemon = Daemon::serve(&db);
+    // The daemon holds the database: anything that works now went through it.
+    assert!(caredesk::store::Store::open(&db, caredesk::store::OpenMode::Existing).is_err());
+
+    let csv = dir.path().join("orgs.csv");
+    std::fs::write(&csv, "ods,name,ig_status\nV2001,Oak House,yes\nV2002,Elm Court,perhaps\n").unwrap();
+    let before = audit_count(&db);
+    let out = caredesk(&db, WEDNESDAY_10AM, &["import", "orgs", csv.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(":3:") && err.contains("nothing was imported"), "{err}");
+    assert_eq!(audit_count(&db), before, "nothing written");
+    let done = json(&db, WEDNESDAY_10AM, &["import", "orgs", csv.to_str().unwrap(), "--skip-bad"]);
+    assert_eq!(done["imported"], 1);
+
+    let new = json(
+        &db,
+        WEDNESDAY_10AM,
+        &[
+            "ticket",
+            "new",
+            "--category",
+            "general",
+            "--channel",
+            "phone",
+            "--requester-name",
+            "Jo Bloggs",
+            "--subject",
+            "q",
+        ],
+    );
+    let reference = new["ref"].as_str().expect("a reference").to_owned();
+    ok(&db, WEDNESDAY_10AM, &["ticket", "claim", &reference]);
+    let again = caredesk(&db, WEDNESDAY_10AM, &["ticket", "claim", &reference]);
+    assert_eq!(again.status.code(), Some(1), "a second claim is refused");
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(said.contains("already yours"), "{said}");
+    let me = ok(&db, WEDNESDAY_10AM, &["operator", "list"]).split_whitespace().next().unwrap().to_owned();
+    let audit = json(&db, WEDNESDAY_10AM, &["audit", "--limit", "1"]);
+    assert_eq!(audit["audit"][0]["draft"]["action"], "ticket.claim");
+    assert_eq!(audit["audit"][0]["draft"]["operator"], me.as_str(), "the actor is the account that connected");
+    // A rehearsal through the daemon is still a supervisor's only.
+    ok(&db, WEDNESDAY_10AM, &["operator", "role", &me, "helpdesk"]);
+    let out = caredesk(&db, WEDNESDAY_10AM, &["ticket", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--now"));
 }
