@@ -35,7 +35,7 @@ use self::task::{Flow, Task};
 use super::desk::DeskExt;
 use super::form::TextField;
 use super::keymap::Act;
-use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, told};
+use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, news};
 use super::text::clean;
 use super::theme::Theme;
 use crate::domain::account::Account;
@@ -391,12 +391,10 @@ impl Pane for AccountPane {
             Touched::Organisation(o) => *o == view.account.ods.as_str(),
             _ => false,
         };
-        let Some(event) = events.iter().rev().find(|e| e.touched.iter().any(concerns)) else { return };
-        let about_this = event.touched.contains(&Touched::Account(address.clone()));
-        let message = told(event, &address);
+        let Some(said) = news(events, concerns, &Touched::Account(address.clone()), &address) else { return };
         self.refresh(cx);
-        if about_this {
-            cx.info(message);
+        if let Some(text) = said {
+            cx.info(text);
         }
     }
 

@@ -23,7 +23,7 @@ use self::ticket::{Attempt, ticket_about};
 use super::desk::DeskExt;
 use super::form::TextField;
 use super::keymap::Act;
-use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, told};
+use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, news};
 use crate::domain::account::Account;
 use crate::domain::mailbox::Mailbox;
 use crate::domain::permission::Action;
@@ -306,12 +306,10 @@ impl Pane for MailboxPane {
             Touched::Account(a) => people(a),
             _ => false,
         };
-        let Some(event) = events.iter().rev().find(|e| e.touched.iter().any(concerns)) else { return };
-        let about_this = event.touched.contains(&Touched::Mailbox(address.clone()));
-        let message = told(event, &address);
+        let Some(said) = news(events, concerns, &Touched::Mailbox(address.clone()), &address) else { return };
         self.refresh(cx);
-        if about_this {
-            cx.info(message);
+        if let Some(text) = said {
+            cx.info(text);
         }
     }
 

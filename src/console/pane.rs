@@ -11,7 +11,7 @@ use super::keymap::{Act, KeyMap};
 use super::theme::Theme;
 use crate::domain::permission::{Action, authorise};
 use crate::domain::ticket::TicketRef;
-use crate::service::{ChangeEvent, Command, NewTicket, Outcome, ServiceError, ShiftView};
+use crate::service::{ChangeEvent, Command, NewTicket, Outcome, ServiceError, ShiftView, Touched};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaneId {
@@ -268,6 +268,19 @@ impl Cursor {
             false
         }
     }
+}
+
+/// Whether any of `events` concerns what a pane shows (`concerns` says which
+/// records do); if so, what to tell the operator: a line when the last such
+/// event touched `shown` itself, nothing when it touched something around it.
+pub fn news(
+    events: &[ChangeEvent],
+    concerns: impl Fn(&Touched) -> bool,
+    shown: &Touched,
+    label: &str,
+) -> Option<Option<String>> {
+    let event = events.iter().rev().find(|e| e.touched.iter().any(&concerns))?;
+    Some(event.touched.contains(shown).then(|| told(event, label)))
 }
 
 /// One line on what another operator did to `label`, for the message line.
