@@ -439,6 +439,14 @@ fn the_same_commands_work_through_a_daemon() {
     assert_eq!(audit_count(&db), before, "nothing written");
     let done = json(&db, WEDNESDAY_10AM, &["import", "orgs", csv.to_str().unwrap(), "--skip-bad"]);
     assert_eq!(done["imported"], 1);
+    // A file larger than one message is refused before it is sent.
+    let huge = dir.path().join("huge.csv");
+    let line = "V3001,A very long provider name for a very large file,yes\n";
+    std::fs::write(&huge, format!("ods,name,ig_status\n{}", line.repeat((17 << 20) / line.len()))).unwrap();
+    let out = caredesk(&db, WEDNESDAY_10AM, &["import", "orgs", huge.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("split it into smaller files"), "{err}");
 
     let new = json(
         &db,

@@ -483,3 +483,21 @@ fn the_demo_is_not_rebuilt_under_a_daemon_serving_it() {
     assert!(said.contains("a caredesk daemon serves"), "{said}");
     assert!(db.join("conf").exists(), "the served demo was removed");
 }
+
+#[test]
+fn a_stopping_daemon_tells_its_consoles_why() {
+    let world = World::new();
+    world.run(SUP, in_hours(), &Command::AddOperator { username: os_user(), role: Role::Helpdesk });
+    let (socket, stop, running) = serve(&world);
+    let Ok(Connection::Served(client)) = Client::connect(&socket) else { panic!("not served") };
+    stop.stop();
+    let said = match client.next_event(Duration::from_secs(5)) {
+        Some(DeskEvent::Lost(why)) => why,
+        other => panic!("the console was not told: {other:?}"),
+    };
+    assert!(said.contains("daemon is stopping") && said.contains("open caredesk again"), "{said}");
+    running.join().expect("the daemon thread");
+    let after = RemoteDesk::new(Arc::new(client), Clock::System).query(&caredesk::service::Query::Shift);
+    let error = after.expect_err("a request after the stop");
+    assert!(error.is_unavailable(), "{error}");
+}

@@ -11,7 +11,7 @@ use crate::demo::{Scale, build_demo};
 use chrono::{DateTime, Utc};
 
 use crate::daemon::Client;
-use crate::daemon::protocol::{Answer, Body};
+use crate::daemon::protocol::{Answer, Body, MAX_FRAME};
 use crate::import::{BadLine, ImportError, ImportKind, ImportReport, import_csv};
 use crate::service::{Command, Ctx, Service};
 use crate::store::OpenMode;
@@ -97,6 +97,16 @@ pub fn import_through(
 ) -> Result<()> {
     kind.parse::<ImportKind>()?;
     let csv = std::fs::read_to_string(file).with_context(|| format!("could not read {} as text", file.display()))?;
+    // The request carries the file whole; leave room for the rest of it.
+    if csv.len() > MAX_FRAME - (64 << 10) {
+        bail!(
+            "{} is {} MiB, more than the daemon takes at once ({} MiB): split it into smaller files, or import it \
+             while the daemon is stopped",
+            file.display(),
+            csv.len() >> 20,
+            MAX_FRAME >> 20
+        );
+    }
     let spinner = bar(0);
     spinner.set_message("importing");
     let answer = client.request(Body::Import { kind: kind.to_owned(), csv, skip_bad }, at);

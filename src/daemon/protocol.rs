@@ -25,8 +25,9 @@ pub const PROTOCOL: u16 = 1;
 /// The first bytes of both handshake frames.
 const MAGIC: &[u8; 8] = b"caredesk";
 
-/// Larger frames are refused: a bulk import is the largest message.
-pub const MAX_FRAME: usize = 64 << 20;
+/// Larger frames are refused: the most the codec decodes as one value, which
+/// a bulk import or a long audit listing could reach.
+pub const MAX_FRAME: usize = crate::store::MAX_VALUE;
 
 /// The release of this build, named in handshakes and refusals.
 pub const RELEASE: &str = env!("CARGO_PKG_VERSION");

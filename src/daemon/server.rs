@@ -331,12 +331,21 @@ fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Iden
     let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
     shared.conns.lock().unwrap_or_else(|p| p.into_inner()).insert(id, Arc::clone(&conn));
     let sender = std::thread::Builder::new().name("caredesk-send".into()).spawn(move || send_frames(writer, &queue));
-    if sender.is_ok() {
+    if let Ok(sender) = sender {
         read_requests(shared, &conn, stream);
+        shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        // What is queued (the last answer, a farewell) goes out before the
+        // connection closes: the sender ends once the queue is dropped.
+        let (operator, closer) = (conn.operator.clone(), conn.stream.try_clone());
+        drop(conn);
+        let _ = sender.join();
+        if let Ok(closer) = closer {
+            let _ = closer.shutdown(std::net::Shutdown::Both);
+        }
+        tracing::info!(operator = %operator, "operator disconnected");
+    } else {
+        shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
     }
-    shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
-    let _ = conn.stream.shutdown(std::net::Shutdown::Both);
-    tracing::info!(operator = %conn.operator, "operator disconnected");
 }
 
 fn send_frames(stream: UnixStream, queue: &Receiver<Arc<[u8]>>) {
@@ -371,7 +380,17 @@ fn read_requests(shared: &Shared, conn: &Conn, stream: UnixStream) {
         shared.active.fetch_add(1, Ordering::SeqCst);
         let result = answer(shared, &conn.operator, request.body, request.at);
         shared.active.fetch_sub(1, Ordering::SeqCst);
-        let Some(frame) = encode(&ServerMessage::Answer { id: request.id, result }) else { return };
+        let Some(mut frame) = encode(&ServerMessage::Answer { id: request.id, result }) else { return };
+        if frame.len() > protocol::MAX_FRAME {
+            let too_big = WireError::BadInput(format!(
+                "the answer would be {} MiB, more than the daemon sends at once ({} MiB): ask for less, such as a \
+                 smaller --limit",
+                frame.len() >> 20,
+                protocol::MAX_FRAME >> 20
+            ));
+            let Some(refusal) = encode(&ServerMessage::Answer { id: request.id, result: Err(too_big) }) else { return };
+            frame = refusal;
+        }
         if conn.out.send(frame).is_err() {
             return;
         }

@@ -11,8 +11,9 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Larger values than this are corrupt, not records.
-const LIMIT: usize = 16 << 20;
+/// Larger values than this are corrupt, not records; it is also the largest
+/// message the daemon takes or sends.
+pub const LIMIT: usize = 16 << 20;
 
 fn config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<LIMIT>()

@@ -20,7 +20,7 @@ mod records;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-pub use codec::{CodecError, decode_message, encode_message};
+pub use codec::{CodecError, LIMIT as MAX_VALUE, decode_message, encode_message};
 pub use commit::Change;
 pub use lookup::QueueSlot;
 pub use records::{Record, TreeId, queue_key, v1};
