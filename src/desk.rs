@@ -30,6 +30,8 @@ pub enum DeskEvent {
     Lagged,
     /// The daemon went away; what it said, for the operator.
     Lost(String),
+    /// The daemon is back after going away; everything should be read again.
+    Restored(String),
 }
 
 pub trait Desk {

@@ -495,9 +495,36 @@ fn a_stopping_daemon_tells_its_consoles_why() {
         Some(DeskEvent::Lost(why)) => why,
         other => panic!("the console was not told: {other:?}"),
     };
-    assert!(said.contains("daemon is stopping") && said.contains("open caredesk again"), "{said}");
+    assert!(said.contains("daemon is stopping") && said.contains("reconnects"), "{said}");
     running.join().expect("the daemon thread");
     let after = RemoteDesk::new(Arc::new(client), Clock::System).query(&caredesk::service::Query::Shift);
     let error = after.expect_err("a request after the stop");
     assert!(error.is_unavailable(), "{error}");
+}
+
+#[test]
+fn a_console_reconnects_when_the_daemon_comes_back() {
+    let world = World::new();
+    world.run(SUP, in_hours(), &Command::AddOperator { username: os_user(), role: Role::Helpdesk });
+    let (socket, stop, running) = serve(&world);
+    let Ok(Connection::Served(client)) = Client::connect(&socket) else { panic!("not served") };
+    let desk = RemoteDesk::new(Arc::new(client), Clock::System).reconnecting(socket.clone());
+    desk.shift().expect("served");
+    stop.stop();
+    running.join().expect("the daemon thread");
+    assert!(desk.shift().is_err(), "nothing answers while the daemon is down");
+    let (_, stop, running) = serve(&world);
+    let started = Instant::now();
+    let news = loop {
+        if let Some(DeskEvent::Restored(news)) = desk.events().into_iter().find(|e| matches!(e, DeskEvent::Restored(_)))
+        {
+            break news;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "no reconnection within 5 s");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(news.contains("daemon is back"), "{news}");
+    desk.shift().expect("served again");
+    stop.stop();
+    running.join().expect("the daemon thread");
 }

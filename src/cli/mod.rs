@@ -94,7 +94,7 @@ enum Backend {
     /// This process owns the database.
     Local(Arc<Service>),
     /// `caredesk serve` owns it, and answers on its socket.
-    Daemon(Arc<Client>),
+    Daemon(Arc<Client>, PathBuf),
 }
 
 impl Backend {
@@ -104,7 +104,7 @@ impl Backend {
         match Client::connect(socket)? {
             Connection::Served(client) => {
                 tracing::info!(socket = %socket.display(), operator = client.operator(), "using the daemon");
-                Ok(Backend::Daemon(Arc::new(client)))
+                Ok(Backend::Daemon(Arc::new(client), socket.to_owned()))
             }
             Connection::NoDaemon => match open_service(db, mode) {
                 Ok(service) => Ok(Backend::Local(Arc::new(service))),
@@ -124,7 +124,9 @@ impl Backend {
     fn desk(&self, clock: Clock) -> Result<Box<dyn Desk>> {
         Ok(match self {
             Backend::Local(service) => Box::new(LocalDesk::new(Arc::clone(service), os_user()?, clock)),
-            Backend::Daemon(client) => Box::new(RemoteDesk::new(Arc::clone(client), clock)),
+            Backend::Daemon(client, socket) => {
+                Box::new(RemoteDesk::new(Arc::clone(client), clock).reconnecting(socket.clone()))
+            }
         })
     }
 }
@@ -167,7 +169,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Import { kind, file, skip_bad } => match Backend::reach(&db, &socket, OpenMode::Existing)? {
             Backend::Local(service) => bulk::import(&service, &ctx(clock)?, &kind, &file, skip_bad, json),
-            Backend::Daemon(client) => {
+            Backend::Daemon(client, _) => {
                 bulk::import_through(&client, clock.rehearsal_instant(), &kind, &file, skip_bad, json)
             }
         },
@@ -214,7 +216,7 @@ fn console(db: &Path, socket: &Path, rehearsal: Option<DateTime<Utc>>) -> Result
     let app = App::new(desk, keymap, Theme::from_env())?;
     match backend {
         Backend::Local(_) => tracing::info!(db = %db.display(), "console opened on the database"),
-        Backend::Daemon(_) => tracing::info!(socket = %socket.display(), "console opened through the daemon"),
+        Backend::Daemon(..) => tracing::info!(socket = %socket.display(), "console opened through the daemon"),
     }
     crate::console::run(app)
 }

@@ -236,6 +236,10 @@ impl App {
                 DeskEvent::Changed(change) => changes.push(change),
                 DeskEvent::Lagged => reload = true,
                 DeskEvent::Lost(why) => self.message = Some(Message { text: why, error: true }),
+                DeskEvent::Restored(news) => {
+                    reload = true;
+                    self.message = Some(Message { text: news, error: false });
+                }
             }
         }
         let me = self.desk.operator().to_owned();

@@ -5,9 +5,11 @@ use std::collections::VecDeque;
 use std::io::{BufReader, BufWriter, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
@@ -39,6 +41,8 @@ struct Line {
 /// One connection to the daemon, for one operator.
 pub struct Client {
     operator: String,
+    /// Cleared when the connection ends.
+    connected: Arc<AtomicBool>,
     line: Mutex<Line>,
     events: Mutex<Receiver<DeskEvent>>,
     own: Mutex<VecDeque<u64>>,
@@ -112,12 +116,15 @@ impl Client {
         let reader = stream.try_clone().map_err(|e| ServiceError::Unavailable(e.to_string()))?;
         let (answers_tx, answers) = channel();
         let (events_tx, events) = channel();
+        let connected = Arc::new(AtomicBool::new(true));
+        let flag = Arc::clone(&connected);
         std::thread::Builder::new()
             .name("caredesk-client".into())
-            .spawn(move || read_messages(reader, &answers_tx, &events_tx))
+            .spawn(move || read_messages(reader, &answers_tx, &events_tx, &flag))
             .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
         Ok(Client {
             operator,
+            connected,
             line: Mutex::new(Line { writer: BufWriter::new(stream), answers, next_id: 1 }),
             events: Mutex::new(events),
             own: Mutex::new(VecDeque::new()),
@@ -128,6 +135,11 @@ impl Client {
     /// The operator the daemon recognised.
     pub fn operator(&self) -> &str {
         &self.operator
+    }
+
+    /// The connection is still open.
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::SeqCst)
     }
 
     /// Sends a request and waits for its answer.
@@ -208,13 +220,21 @@ fn read_messages(
     stream: UnixStream,
     answers: &Sender<(u64, Result<Answer, crate::service::WireError>)>,
     events: &Sender<DeskEvent>,
+    connected: &AtomicBool,
 ) {
     let mut r = BufReader::new(stream);
     let farewell = loop {
         let message = match protocol::read_frame(&mut r) {
             Ok(Some(bytes)) => protocol::decode::<ServerMessage>(&bytes),
-            Ok(None) => break "the caredesk daemon closed the connection: quit and open caredesk again".to_owned(),
-            Err(e) => break format!("the connection to the caredesk daemon broke ({e}): quit and open caredesk again"),
+            Ok(None) => {
+                break "the caredesk daemon closed the connection; the console reconnects when it answers again"
+                    .to_owned();
+            }
+            Err(e) => {
+                break format!(
+                    "the connection to the caredesk daemon broke ({e}); the console reconnects when it answers again"
+                );
+            }
         };
         match message {
             Ok(ServerMessage::Answer { id, result }) => {
@@ -228,52 +248,100 @@ fn read_messages(
             }
             Ok(ServerMessage::Closing(why)) => break why,
             Err(e) => {
-                break format!("the caredesk daemon sent something unreadable ({e}): quit and open caredesk again");
+                break format!("the caredesk daemon sent something unreadable ({e}); the console reconnects to it");
             }
         }
     };
+    connected.store(false, Ordering::SeqCst);
     let _ = events.send(DeskEvent::Lost(farewell));
 }
 
-/// A [`Desk`] through the daemon.
+/// How often a desk whose daemon went away tries to reach it again.
+const RECONNECT_EVERY: Duration = Duration::from_secs(2);
+
+/// A [`Desk`] through the daemon. Given the socket, it reconnects by itself
+/// when the daemon comes back after a restart.
 pub struct RemoteDesk {
-    client: Arc<Client>,
+    operator: String,
+    client: Mutex<Arc<Client>>,
     clock: Clock,
+    /// Where to reconnect; `None` for a connection made in-process.
+    socket: Option<PathBuf>,
+    tried_at: Mutex<Option<Instant>>,
 }
 
 impl RemoteDesk {
     /// `clock` is the operator's: a rehearsal sends its instant with each
     /// request, and the daemon refuses it unless they are a supervisor.
     pub fn new(client: Arc<Client>, clock: Clock) -> RemoteDesk {
-        RemoteDesk { client, clock }
+        RemoteDesk {
+            operator: client.operator().to_owned(),
+            client: Mutex::new(client),
+            clock,
+            socket: None,
+            tried_at: Mutex::new(None),
+        }
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
+    /// Reconnects to `socket` when the connection is lost.
+    pub fn reconnecting(mut self, socket: PathBuf) -> RemoteDesk {
+        self.socket = Some(socket);
+        self
+    }
+
+    /// The connection to use now, and whether it is a new one: when the old
+    /// one has ended, a new one is tried now and then.
+    fn line(&self) -> (Arc<Client>, bool) {
+        let mut client = self.client.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(socket) = self.socket.as_ref().filter(|_| !client.is_connected()) else {
+            return (Arc::clone(&client), false);
+        };
+        let mut tried_at = self.tried_at.lock().unwrap_or_else(|p| p.into_inner());
+        if tried_at.is_some_and(|t| t.elapsed() < RECONNECT_EVERY) {
+            return (Arc::clone(&client), false);
+        }
+        *tried_at = Some(Instant::now());
+        match Client::connect(socket) {
+            Ok(Connection::Served(fresh)) => {
+                tracing::info!(socket = %socket.display(), "reconnected to the daemon");
+                *client = Arc::new(fresh);
+                (Arc::clone(&client), true)
+            }
+            _ => (Arc::clone(&client), false),
+        }
+    }
+
+    fn request(&self, body: Body) -> Result<Answer, ServiceError> {
+        self.line().0.request(body, self.clock.rehearsal_instant())
     }
 }
 
 impl Desk for RemoteDesk {
     fn operator(&self) -> &str {
-        self.client.operator()
+        &self.operator
     }
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
     fn submit(&self, command: &Command, based_on: Option<u64>) -> Result<Outcome, ServiceError> {
-        let body = Body::Execute { command: command.clone(), based_on };
-        match self.client.request(body, self.clock.rehearsal_instant())? {
+        match self.request(Body::Execute { command: command.clone(), based_on })? {
             Answer::Outcome(outcome) => Ok(outcome),
             _ => Err(ServiceError::BadInput("the daemon answered a command with something else".into())),
         }
     }
     fn query(&self, query: &Query) -> Result<Reply, ServiceError> {
-        match self.client.request(Body::Query(query.clone()), self.clock.rehearsal_instant())? {
+        match self.request(Body::Query(query.clone()))? {
             Answer::Reply(reply) => Ok(reply),
             _ => Err(ServiceError::BadInput("the daemon answered a query with something else".into())),
         }
     }
     fn events(&self) -> Vec<DeskEvent> {
-        self.client.pending_events()
+        let (client, fresh) = self.line();
+        let mut events = client.pending_events();
+        if fresh {
+            // What changed while it was away is unknown: read it all again.
+            events.push(DeskEvent::Restored("the caredesk daemon is back; the screen is read again".to_owned()));
+        }
+        events
     }
 }

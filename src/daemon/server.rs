@@ -74,7 +74,9 @@ struct Shared {
     clock: Clock,
     conns: Mutex<HashMap<u64, Arc<Conn>>>,
     next_conn: AtomicU64,
-    active: AtomicUsize,
+    /// Connections being served, from the handshake until the last frame is
+    /// written: a stop waits for them.
+    live: AtomicUsize,
     stop: Stopper,
 }
 
@@ -140,7 +142,7 @@ impl Daemon {
             clock: Clock::System,
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
-            active: AtomicUsize::new(0),
+            live: AtomicUsize::new(0),
             stop: Stopper::default(),
         });
         Daemon { shared, listener: None, socket: None, sweep: None }
@@ -237,23 +239,29 @@ impl Daemon {
             self.shared.conns.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
         tracing::info!(connections = conns.len(), "daemon stopping");
         let closing = encode(&ServerMessage::Closing(
-            "the caredesk daemon is stopping (for maintenance or a restart); everything you saved is kept: \
-             open caredesk again in a minute"
+            "the caredesk daemon is stopping (for maintenance or a restart); everything you saved is kept, \
+             and the console reconnects when the daemon is back"
                 .to_owned(),
         ));
+        let mut closers = Vec::new();
         for conn in &conns {
             if let Some(frame) = &closing {
                 let _ = conn.out.try_send(frame.clone());
             }
-            // No more requests are read; one in progress finishes and answers.
+            // No more requests are read; one in progress finishes and
+            // answers, and the farewell follows it.
             let _ = conn.stream.shutdown(std::net::Shutdown::Read);
+            closers.extend(conn.stream.try_clone());
         }
+        // Each connection closes itself once its queue is written.
+        drop(conns);
         let deadline = Instant::now() + STOP_GRACE;
-        while self.shared.active.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        while self.shared.live.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        for conn in &conns {
-            let _ = conn.stream.shutdown(std::net::Shutdown::Both);
+        // A client that stopped reading does not hold the stop up longer.
+        for closer in closers {
+            let _ = closer.shutdown(std::net::Shutdown::Both);
         }
         self.shared.service.store().flush().context("could not flush the database while stopping")?;
         if let Some(socket) = &self.socket {
@@ -330,6 +338,7 @@ fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Iden
     let conn = Arc::new(Conn { operator, out, lagged: AtomicBool::new(false), stream: closer });
     let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
     shared.conns.lock().unwrap_or_else(|p| p.into_inner()).insert(id, Arc::clone(&conn));
+    shared.live.fetch_add(1, Ordering::SeqCst);
     let sender = std::thread::Builder::new().name("caredesk-send".into()).spawn(move || send_frames(writer, &queue));
     if let Ok(sender) = sender {
         read_requests(shared, &conn, stream);
@@ -346,6 +355,7 @@ fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Iden
     } else {
         shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
     }
+    shared.live.fetch_sub(1, Ordering::SeqCst);
 }
 
 fn send_frames(stream: UnixStream, queue: &Receiver<Arc<[u8]>>) {
@@ -377,9 +387,7 @@ fn read_requests(shared: &Shared, conn: &Conn, stream: UnixStream) {
                 return;
             }
         };
-        shared.active.fetch_add(1, Ordering::SeqCst);
         let result = answer(shared, &conn.operator, request.body, request.at);
-        shared.active.fetch_sub(1, Ordering::SeqCst);
         let Some(mut frame) = encode(&ServerMessage::Answer { id: request.id, result }) else { return };
         if frame.len() > protocol::MAX_FRAME {
             let too_big = WireError::BadInput(format!(
