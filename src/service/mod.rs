@@ -16,6 +16,7 @@ mod membership;
 mod operators;
 mod orgs;
 mod query;
+mod slots;
 mod sweep;
 mod tickets;
 
@@ -86,6 +87,7 @@ pub struct Service {
     store: Store,
     settings: RwLock<Settings>,
     listeners: events::Listeners,
+    slot_cache: slots::SlotCache,
 }
 
 /// What a command prepared, ready to be written.
@@ -117,7 +119,12 @@ impl Service {
         let policy = store.policy()?.unwrap_or_default();
         let gateway = gateway::from_policy(&policy);
         let settings = Settings { hours: Arc::new(NasHours::new(holidays)), policy, gateway, gateway_pinned: false };
-        Ok(Service { store, settings: RwLock::new(settings), listeners: events::Listeners::default() })
+        Ok(Service {
+            store,
+            settings: RwLock::new(settings),
+            listeners: events::Listeners::default(),
+            slot_cache: slots::SlotCache::default(),
+        })
     }
 
     /// Replaces the SMS gateway, whatever the policy says (tests use one
@@ -305,11 +312,15 @@ impl Service {
     /// Writes a change with its audit entry and tells the listeners.
     fn commit(&self, change: &Change, draft: &AuditDraft) -> Result<AuditEntry, StoreError> {
         let entry = self.store.commit(change, draft)?;
+        let touched: Vec<Touched> = change.touched().map(|(what, label)| Touched::from_record(what, label)).collect();
+        if touched.iter().any(|t| matches!(t, Touched::Ticket(_))) {
+            self.slot_cache.tickets_changed();
+        }
         self.listeners.publish(&ChangeEvent {
             seq: entry.seq,
             operator: entry.draft.operator.clone(),
             action: entry.draft.action.clone(),
-            touched: change.touched().map(|(what, label)| Touched::from_record(what, label)).collect(),
+            touched,
         });
         Ok(entry)
     }

@@ -24,7 +24,7 @@ use crate::domain::validate::{Email, Mobile, OdsCode, fold_for_search};
 use crate::store::QueueSlot;
 
 /// Which tickets a queue page shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum QueueView {
     Queue(Queue),
@@ -47,7 +47,7 @@ impl QueueView {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StatusFilter {
     Open,
@@ -78,7 +78,7 @@ impl StatusFilter {
 
 /// What the queue's filter line narrows the list to, as in
 /// `org:V1234 status:new cat:leaver who:alice`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TicketFilter {
     pub status: StatusFilter,
     pub ods: Option<OdsCode>,
@@ -570,11 +570,30 @@ impl Service {
         Ok(rows)
     }
 
-    /// Every slot of a view passing `filter`, in due order, up to [`MAX_SLOTS`].
-    /// Status and category come from the queue index; the organisation and
-    /// assignee narrow by their own indexes; only the "mine" view with a
-    /// status or category filter reads tickets.
+    /// Every slot of a view passing `filter`, in due order, up to
+    /// [`MAX_SLOTS`]: read from the indexes, or the same list kept since no
+    /// ticket has changed (see `slots.rs`).
     pub fn ticket_slots(
+        &self,
+        operator: &str,
+        view: &QueueView,
+        filter: &TicketFilter,
+    ) -> Result<Vec<TicketSlot>, ServiceError> {
+        let key = (view.clone(), filter.clone(), (*view == QueueView::Mine).then(|| operator.to_owned()));
+        if let Some(kept) = self.slot_cache.get(&key) {
+            return Ok(kept.as_ref().clone());
+        }
+        let generation = self.slot_cache.generation();
+        let list = self.read_ticket_slots(operator, view, filter)?;
+        self.slot_cache.put(key, generation, std::sync::Arc::new(list.clone()));
+        Ok(list)
+    }
+
+    /// [`Service::ticket_slots`] from the indexes. Status and category come
+    /// from the queue index; the organisation and assignee narrow by their
+    /// own indexes; only the "mine" view with a status or category filter
+    /// reads tickets.
+    fn read_ticket_slots(
         &self,
         operator: &str,
         view: &QueueView,

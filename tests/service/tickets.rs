@@ -214,3 +214,74 @@ fn a_closed_ticket_can_be_reopened_as_its_refusal_advises() {
         desk.refused(SUPERVISOR, in_hours(), &Command::SetStatus { reference: t, status: TicketStatus::Resolved });
     assert!(refused.contains("is closed"), "{refused}");
 }
+
+/// Queue lists are kept between changes (a daemon's consoles read the same
+/// tabs over and over); a list read while tickets are being written must
+/// never be served after those writes as if it were current.
+#[test]
+fn a_kept_queue_list_always_shows_every_ticket_written_before_it_was_asked_for() {
+    const WRITERS: usize = 4;
+    const EACH: usize = 30;
+    let desk = Desk::new();
+    sunrise(&desk);
+    let slots = |desk: &Desk| -> Vec<TicketRef> {
+        match desk.service.query(
+            &Ctx::new(SUPERVISOR, in_hours()),
+            &Query::TicketSlots { view: QueueView::All, filter: Default::default() },
+        ) {
+            Ok(Reply::TicketSlots(s)) => s.into_iter().map(|s| s.reference).collect(),
+            other => panic!("slots answered {other:?}"),
+        }
+    };
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut reads = 0;
+                    while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                        slots(&desk);
+                        reads += 1;
+                    }
+                    reads
+                })
+            })
+            .collect();
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|_| {
+                scope.spawn(|| {
+                    for _ in 0..EACH {
+                        let form = ticket_form(Category::General, "Jo Smith", Some("V1234"));
+                        let made = ticket_of(&desk.sup(&Command::CreateTicket(form)));
+                        // What this writer has just written is listed at once.
+                        assert!(slots(&desk).contains(&made), "{made} missing from a list asked for after it");
+                    }
+                })
+            })
+            .collect();
+        // Stop the readers even when a writer failed, so the failure is
+        // reported rather than the test hanging.
+        let written: Vec<_> = writers.into_iter().map(|w| w.join()).collect();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        for w in written {
+            if let Err(panic) = w {
+                std::panic::resume_unwind(panic);
+            }
+        }
+        for r in readers {
+            assert!(r.join().unwrap() > 0);
+        }
+    });
+    assert_eq!(slots(&desk).len(), WRITERS * EACH);
+    // A claim puts the ticket in the claimer's own list at once.
+    let first = slots(&desk)[0];
+    desk.sup(&Command::Claim { reference: first });
+    let mine = match desk.service.query(
+        &Ctx::new(SUPERVISOR, in_hours()),
+        &Query::TicketSlots { view: QueueView::Mine, filter: Default::default() },
+    ) {
+        Ok(Reply::TicketSlots(s)) => s,
+        other => panic!("slots answered {other:?}"),
+    };
+    assert_eq!(mine.iter().map(|s| s.reference).collect::<Vec<_>>(), vec![first]);
+}
