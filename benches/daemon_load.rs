@@ -155,6 +155,12 @@ impl Samples {
 
 const KINDS: [&str; 5] = ["queue slots (tab)", "page of 50 rows", "ticket detail", "log a ticket", "claim it"];
 
+/// Between half and one and a half times `think`: people do not act in step,
+/// and clients that all wake together would measure a stampede instead.
+fn jittered(think: Duration, rng: &mut Rng) -> Duration {
+    think.mul_f64(0.5 + rng.below(1000) as f64 / 1000.0)
+}
+
 fn reader(desk: &RemoteDesk, seed: u64, stop: &AtomicBool, think: Duration) -> Vec<Samples> {
     let mut out: Vec<Samples> = KINDS.iter().map(|_| Samples::default()).collect();
     let mut rng = Rng(seed);
@@ -173,7 +179,7 @@ fn reader(desk: &RemoteDesk, seed: u64, stop: &AtomicBool, think: Duration) -> V
         // A console takes in what others changed.
         let _ = desk.events();
         if !think.is_zero() {
-            std::thread::sleep(think);
+            std::thread::sleep(jittered(think, &mut rng));
         }
     }
     out
@@ -195,7 +201,7 @@ fn writer(
         out[4].time(|| desk.execute(&Command::Claim { reference: ticket.reference }));
         let _ = desk.events();
         if !think.is_zero() {
-            std::thread::sleep(think);
+            std::thread::sleep(jittered(think, &mut rng));
         }
     }
     out

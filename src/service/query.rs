@@ -580,7 +580,13 @@ impl Service {
         filter: &TicketFilter,
     ) -> Result<Vec<TicketSlot>, ServiceError> {
         let key = (view.clone(), filter.clone(), (*view == QueueView::Mine).then(|| operator.to_owned()));
-        if let Some(kept) = self.slot_cache.get(&key) {
+        let arrived = self.slot_cache.generation();
+        if let Some(kept) = self.slot_cache.get(&key, arrived) {
+            return Ok(kept.as_ref().clone());
+        }
+        let turn = self.slot_cache.refill_turn(&key);
+        let _turn = turn.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(kept) = self.slot_cache.get(&key, arrived) {
             return Ok(kept.as_ref().clone());
         }
         let generation = self.slot_cache.generation();
