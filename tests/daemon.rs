@@ -528,3 +528,28 @@ fn a_console_reconnects_when_the_daemon_comes_back() {
     stop.stop();
     running.join().expect("the daemon thread");
 }
+
+#[test]
+fn a_daemon_that_stops_answering_is_reported_not_waited_on_forever() {
+    use caredesk::daemon::protocol::{self, RELEASE, Welcome};
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let socket = dir.path().join("hung.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).expect("a socket");
+    // A daemon that welcomes the operator, then reads requests and never answers.
+    let hung = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("a client");
+        protocol::read_frame(&mut stream).expect("a hello");
+        let welcome = Welcome { protocol: PROTOCOL, release: RELEASE.to_owned(), verdict: Ok("nina".into()) };
+        protocol::write_frame(&mut stream, &welcome.to_bytes()).expect("the welcome");
+        while let Ok(Some(_)) = protocol::read_frame(&mut stream) {}
+    });
+    let Ok(Connection::Served(client)) = Client::connect(&socket) else { panic!("not served") };
+    let started = Instant::now();
+    let body = caredesk::daemon::protocol::Body::Query(caredesk::service::Query::Shift);
+    let error = client.request_within(body, None, Some(Duration::from_millis(300))).expect_err("no answer");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(error.is_unavailable(), "{error}");
+    assert!(error.to_string().contains("not known whether the change was saved"), "{error}");
+    client.close();
+    hung.join().expect("the hung daemon");
+}

@@ -109,7 +109,8 @@ pub fn import_through(
     }
     let spinner = bar(0);
     spinner.set_message("importing");
-    let answer = client.request(Body::Import { kind: kind.to_owned(), csv, skip_bad }, at);
+    // A large import takes as long as it takes.
+    let answer = client.request_within(Body::Import { kind: kind.to_owned(), csv, skip_bad }, at, None);
     spinner.finish_and_clear();
     match answer? {
         Answer::Imported(report) => print_report(&report, file, json),

@@ -25,6 +25,9 @@ pub enum Connection {
     NoDaemon,
 }
 
+/// How long a request waits for its answer before the operator is told.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
 /// How long the handshake may take before the daemon is taken for hung.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -142,8 +145,19 @@ impl Client {
         self.connected.load(Ordering::SeqCst)
     }
 
-    /// Sends a request and waits for its answer.
+    /// Sends a request and waits for its answer, up to [`PATIENCE`].
     pub fn request(&self, body: Body, at: Option<DateTime<Utc>>) -> Result<Answer, ServiceError> {
+        self.request_within(body, at, Some(PATIENCE))
+    }
+
+    /// Sends a request and waits for its answer as long as `patience`
+    /// allows (`None`: as long as it takes, for a bulk import).
+    pub fn request_within(
+        &self,
+        body: Body,
+        at: Option<DateTime<Utc>>,
+        patience: Option<Duration>,
+    ) -> Result<Answer, ServiceError> {
         let mut line = self.line.lock().unwrap_or_else(|p| p.into_inner());
         let id = line.next_id;
         line.next_id += 1;
@@ -154,8 +168,13 @@ impl Client {
                 _ => lost(&self.place),
             });
         }
+        let deadline = patience.map(|p| Instant::now() + p);
         loop {
-            match line.answers.recv() {
+            let next = match deadline {
+                Some(deadline) => line.answers.recv_timeout(deadline.saturating_duration_since(Instant::now())),
+                None => line.answers.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match next {
                 Ok((answer_id, result)) if answer_id == id => {
                     let answer = result.map_err(ServiceError::from)?;
                     if let Answer::Outcome(Outcome { audit_seq: Some(seq), .. }) = &answer {
@@ -169,7 +188,16 @@ impl Client {
                 }
                 // An answer to a request given up on earlier.
                 Ok(_) => continue,
-                Err(_) => return Err(lost(&self.place)),
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(ServiceError::Unavailable(format!(
+                        "the caredesk daemon at {} has not answered for {} s, so it is not known whether the \
+                         change was saved: check again in a moment; if it stays silent, its log beside the \
+                         database says why",
+                        self.place,
+                        patience.unwrap_or_default().as_secs()
+                    )));
+                }
+                Err(RecvTimeoutError::Disconnected) => return Err(lost(&self.place)),
             }
         }
     }

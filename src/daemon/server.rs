@@ -165,7 +165,9 @@ impl Daemon {
 
     /// A connection for `operator` that skips the peer-credential check: for
     /// a process that already knows who its user is (tests, the load tool).
-    /// The service still authorises every request.
+    /// It is reachable only in this process, which holds the service and so
+    /// could call it directly anyway; the service still authorises every
+    /// request.
     pub fn connect(&self, operator: &str) -> Result<super::Client, ServiceError> {
         let (ours, theirs) = UnixStream::pair().map_err(|e| ServiceError::Unavailable(e.to_string()))?;
         let shared = Arc::clone(&self.shared);
