@@ -56,7 +56,7 @@ pub struct Client {
 fn lost(place: &str) -> ServiceError {
     ServiceError::Unavailable(format!(
         "the caredesk daemon at {place} stopped answering, so it is not known whether the last change was saved: \
-         open caredesk again and check"
+         check it once the daemon is back (the console reconnects by itself)"
     ))
 }
 
