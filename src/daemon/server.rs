@@ -158,11 +158,6 @@ impl Daemon {
         StopHandle(Arc::clone(&self.shared))
     }
 
-    /// How many clients are connected now.
-    pub fn connections(&self) -> usize {
-        self.shared.conns.lock().map(|c| c.len()).unwrap_or(0)
-    }
-
     /// A connection for `operator` that skips the peer-credential check: for
     /// a process that already knows who its user is (tests, the load tool).
     /// It is reachable only in this process, which holds the service and so
