@@ -553,3 +553,49 @@ fn a_daemon_that_stops_answering_is_reported_not_waited_on_forever() {
     client.close();
     hung.join().expect("the hung daemon");
 }
+
+#[test]
+fn a_client_that_stops_reading_is_told_to_reload_instead_of_holding_anyone_up() {
+    use caredesk::daemon::protocol::{self, ServerMessage};
+    let world = World::new();
+    world.run(SUP, in_hours(), &Command::AddOperator { username: os_user(), role: Role::Helpdesk });
+    let (socket, stop, running) = serve(&world);
+    // A client that says hello and then reads nothing while the desk is busy.
+    let mut stalled = std::os::unix::net::UnixStream::connect(&socket).expect("a connection");
+    let welcome = Client::handshake(&mut stalled, PROTOCOL).expect("the welcome");
+    assert!(welcome.verdict.is_ok(), "{welcome:?}");
+    let Ok(Connection::Served(reader)) = Client::connect(&socket) else { panic!("not served") };
+    let reading = RemoteDesk::new(Arc::new(reader), Clock::System);
+    // Far more changes than its queue and the socket's buffers hold; the
+    // writes do not wait for the stalled client.
+    let started = Instant::now();
+    world
+        .service
+        .store()
+        .bulk(|| {
+            for _ in 0..6000 {
+                world.service.execute(
+                    &caredesk::service::Ctx::new(SUP, in_hours()),
+                    &Command::RecordLogin { address: "pat.lee@nhs.net".into() },
+                )?;
+            }
+            Ok::<_, ServiceError>(())
+        })
+        .expect("the writes");
+    assert!(started.elapsed() < Duration::from_secs(60), "the writes were held up");
+    // A client that keeps reading is served as usual.
+    reading.shift().expect("the daemon still answers");
+    // The stalled client, reading at last, finds it was told to reload.
+    stalled.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut lagged = false;
+    while let Ok(Some(frame)) = protocol::read_frame(&mut stalled) {
+        if matches!(protocol::decode::<ServerMessage>(&frame), Ok(ServerMessage::Lagged)) {
+            lagged = true;
+            break;
+        }
+    }
+    assert!(lagged, "the stalled client was never told it missed events");
+    drop(stalled);
+    stop.stop();
+    running.join().expect("the daemon thread");
+}

@@ -63,8 +63,9 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 struct Conn {
     operator: String,
     out: SyncSender<Arc<[u8]>>,
-    /// Events were dropped; the client must be told before the next one.
-    lagged: AtomicBool,
+    /// Events were dropped; the sender tells the client as soon as it is
+    /// writing again.
+    lagged: Arc<AtomicBool>,
     stream: UnixStream,
 }
 
@@ -332,11 +333,13 @@ fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Iden
     let Some(operator) = handshake(shared, &mut stream, identity) else { return };
     let (Ok(writer), Ok(closer)) = (stream.try_clone(), stream.try_clone()) else { return };
     let (out, queue) = sync_channel::<Arc<[u8]>>(QUEUE);
-    let conn = Arc::new(Conn { operator, out, lagged: AtomicBool::new(false), stream: closer });
+    let lagged = Arc::new(AtomicBool::new(false));
+    let conn = Arc::new(Conn { operator, out, lagged: Arc::clone(&lagged), stream: closer });
     let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
     shared.conns.lock().unwrap_or_else(|p| p.into_inner()).insert(id, Arc::clone(&conn));
     shared.live.fetch_add(1, Ordering::SeqCst);
-    let sender = std::thread::Builder::new().name("caredesk-send".into()).spawn(move || send_frames(writer, &queue));
+    let sender =
+        std::thread::Builder::new().name("caredesk-send".into()).spawn(move || send_frames(writer, &queue, &lagged));
     if let Ok(sender) = sender {
         read_requests(shared, &conn, stream);
         shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
@@ -355,10 +358,17 @@ fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Iden
     shared.live.fetch_sub(1, Ordering::SeqCst);
 }
 
-fn send_frames(stream: UnixStream, queue: &Receiver<Arc<[u8]>>) {
+/// Writes the connection's queue to it. When events were dropped because
+/// the queue was full, the client is told to reload once the writing moves
+/// again: after the drop, so its reload sees what it missed.
+fn send_frames(stream: UnixStream, queue: &Receiver<Arc<[u8]>>, lagged: &AtomicBool) {
+    let Some(reload) = encode(&ServerMessage::Lagged) else { return };
     let mut w = BufWriter::new(stream);
     while let Ok(frame) = queue.recv() {
         if protocol::write_frame(&mut w, &frame).is_err() {
+            break;
+        }
+        if lagged.swap(false, Ordering::SeqCst) && protocol::write_frame(&mut w, &reload).is_err() {
             break;
         }
     }
@@ -432,7 +442,6 @@ fn answer(
 /// Sends each change to every connection.
 fn relay(shared: &Shared, events: &Receiver<ChangeEvent>) {
     use std::sync::mpsc::RecvTimeoutError;
-    let lagged = encode(&ServerMessage::Lagged);
     loop {
         let event = match events.recv_timeout(Duration::from_millis(500)) {
             Ok(event) => event,
@@ -442,17 +451,12 @@ fn relay(shared: &Shared, events: &Receiver<ChangeEvent>) {
         let Some(frame) = encode(&ServerMessage::Event(event)) else { continue };
         let conns: Vec<Arc<Conn>> = shared.conns.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
         for conn in conns {
-            if conn.lagged.load(Ordering::SeqCst) {
-                match lagged.as_ref().map(|l| conn.out.try_send(l.clone())) {
-                    Some(Ok(())) => conn.lagged.store(false, Ordering::SeqCst),
-                    _ => continue,
-                }
-            }
             match conn.out.try_send(frame.clone()) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) => {
-                    tracing::warn!(operator = %conn.operator, "a console is not keeping up; it will reload instead");
-                    conn.lagged.store(true, Ordering::SeqCst);
+                    if !conn.lagged.swap(true, Ordering::SeqCst) {
+                        tracing::warn!(operator = %conn.operator, "a console is not keeping up; it will reload instead");
+                    }
                 }
                 Err(TrySendError::Disconnected(_)) => {}
             }
