@@ -599,3 +599,17 @@ fn a_client_that_stops_reading_is_told_to_reload_instead_of_holding_anyone_up() 
     stop.stop();
     running.join().expect("the daemon thread");
 }
+
+#[test]
+fn an_operator_whose_role_changes_sees_it_at_once() {
+    let world = World::new();
+    let daemon = daemon(&world);
+    let mut nina = App::new(Box::new(desk(&daemon, NAS)), KeyMap::default(), Theme::plain()).expect("a console");
+    assert_eq!(nina.shift().role, Role::Nas);
+    desk(&daemon, SUP)
+        .execute(&Command::SetOperatorRole { username: NAS.into(), role: Role::Helpdesk })
+        .expect("the supervisor changes nina's role");
+    take_within_a_second(&mut nina);
+    assert_eq!(nina.shift().role, Role::Helpdesk, "the console still shows the old role");
+    assert!(screen(&mut nina, 160, 48).contains("nina (helpdesk agent)"));
+}
