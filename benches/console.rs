@@ -28,7 +28,8 @@ use std::time::{Duration, Instant};
 use caredesk::console::{App, Clock, KeyMap, LocalDesk, Theme};
 use caredesk::domain::organisation::IgStatus;
 use caredesk::domain::routing::Queue;
-use caredesk::service::{Command, NewTicket, QueueView, Service, ServiceError, TicketFilter};
+use caredesk::service::ops::*;
+use caredesk::service::{QueueView, Service, ServiceError, TicketFilter};
 use caredesk::store::OpenMode;
 use chrono::{DateTime, Utc};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
@@ -88,19 +89,14 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
         const KINDS: &[&str] = &["Care Home", "Home Care", "Nursing Home", "Supported Living"];
         for n in 0..ORGANISATIONS {
             let name = format!("{} {} {n}", rng.pick(PLACES), rng.pick(KINDS));
-            let add = Command::AddOrganisation {
-                ods: ods_code(n),
-                name,
-                ig: IgStatus::DsptStandardsMet,
-                administered_by: None,
-            };
+            let add = AddOrganisation { ods: ods_code(n), name, ig: IgStatus::DsptStandardsMet, administered_by: None };
             run(&service, &ctx, &add)?;
         }
         // Account n (id n + 1) belongs to organisation n % ORGANISATIONS.
         for n in 0..ACCOUNTS {
             let (first, last) = (rng.pick(FORENAMES), rng.pick(SURNAMES));
             let local: String = format!("{first}.{last}{n}").chars().filter(char::is_ascii_alphanumeric).collect();
-            let create = Command::CreateAccount {
+            let create = CreateAccount {
                 first: first.to_owned(),
                 last: last.to_owned(),
                 mobile: format!("077{:08}", 10_000_000 + n * 7),
@@ -118,7 +114,7 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
             run(
                 &service,
                 &ctx,
-                &Command::CreateMailbox {
+                &CreateMailbox {
                     address: format!("team{n}.{}@nhs.net", ods.to_lowercase()),
                     name: format!("Team {n}"),
                     ods,
@@ -127,7 +123,7 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
                 },
             )?;
             for member in [n + 1 + ORGANISATIONS, n + 1 + 2 * ORGANISATIONS] {
-                let add = Command::AddMember {
+                let add = AddMember {
                     mailbox: format!("team{n}.{}@nhs.net", ods_code(n).to_lowercase()),
                     account: address_of(member)?,
                 };
@@ -143,7 +139,7 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
     let now = fixture_now();
     store.bulk(|| {
         for _ in 0..OPEN_TICKETS {
-            run(&service, &ctx, &Command::CreateTicket(fixture_ticket(&service, &mut rng, now)?))?;
+            run(&service, &ctx, &fixture_ticket(&service, &mut rng, now)?)?;
         }
         Ok::<_, ServiceError>(())
     })?;
@@ -166,7 +162,7 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
 
 /// A ticket received in the last four weeks, mostly in working hours, so
 /// routing spreads them over the three queues and many are overdue.
-fn fixture_ticket(service: &Service, rng: &mut Rng, now: DateTime<Utc>) -> Result<NewTicket, ServiceError> {
+fn fixture_ticket(service: &Service, rng: &mut Rng, now: DateTime<Utc>) -> Result<CreateTicket, ServiceError> {
     fixture::fixture_ticket(rng, now, 28, |rng| {
         let account = service.store().account(rng.below(ACCOUNTS) + 1)?.expect("account ids run from 1");
         let name = format!("{} {}", rng.pick(FORENAMES), rng.pick(SURNAMES));

@@ -33,7 +33,8 @@ use caredesk::desk::{Clock, Desk, DeskExt};
 use caredesk::domain::organisation::IgStatus;
 use caredesk::domain::permission::Role;
 use caredesk::domain::routing::Queue;
-use caredesk::service::{Command, QueueView, ServiceError, Subject, TicketFilter};
+use caredesk::service::ops::*;
+use caredesk::service::{QueueView, ServiceError, TicketFilter};
 use fixture::{Caller, fixture_now, fixture_ticket, new_database, run};
 use rng::Rng;
 
@@ -107,7 +108,7 @@ fn build(dir: &std::path::Path, knobs: &Knobs) -> Result<caredesk::service::Serv
     let mut rng = Rng(7);
     service.store().bulk(|| {
         for n in 0..ORGANISATIONS {
-            let add = Command::AddOrganisation {
+            let add = AddOrganisation {
                 ods: ods_code(n),
                 name: format!("Provider {n}"),
                 ig: IgStatus::DsptStandardsMet,
@@ -116,7 +117,7 @@ fn build(dir: &std::path::Path, knobs: &Knobs) -> Result<caredesk::service::Serv
             run(&service, &ctx, &add)?;
         }
         for n in 0..ACCOUNTS {
-            let create = Command::CreateAccount {
+            let create = CreateAccount {
                 first: "Alex".to_owned(),
                 last: surname(n),
                 mobile: format!("077{:08}", 20_000_000 + n * 7),
@@ -128,11 +129,11 @@ fn build(dir: &std::path::Path, knobs: &Knobs) -> Result<caredesk::service::Serv
         }
         for _ in 0..knobs.tickets {
             let new = fixture_ticket(&mut rng, fixture_now(), 14, |r| caller(&service, r))?;
-            run(&service, &ctx, &Command::CreateTicket(new))?;
+            run(&service, &ctx, &new)?;
         }
         for i in 0..knobs.readers.max(knobs.writers) {
             for name in [format!("reader{i}"), format!("writer{i}")] {
-                run(&service, &ctx, &Command::AddOperator { username: name, role: Role::Supervisor })?;
+                run(&service, &ctx, &AddOperator { username: name, role: Role::Supervisor })?;
             }
         }
         Ok::<_, ServiceError>(())
@@ -167,14 +168,15 @@ fn reader(desk: &RemoteDesk, seed: u64, stop: &AtomicBool, think: Duration) -> V
     let views = [QueueView::Queue(Queue::Nas), QueueView::Queue(Queue::Helpdesk), QueueView::All];
     while !stop.load(Ordering::Relaxed) {
         let view = &views[rng.below(views.len() as u64) as usize];
-        let slots = out[0].time(|| desk.ticket_slots(view, &TicketFilter::default()));
+        let slots =
+            out[0].time(|| desk.call(ListTicketSlots { view: view.clone(), filter: TicketFilter::default().clone() }));
         for _ in 0..3 {
             let start = rng.below(slots.len().saturating_sub(PAGE).max(1) as u64) as usize;
             let refs: Vec<_> = slots.iter().skip(start).take(PAGE).map(|s| s.reference).collect();
-            out[1].time(|| desk.ticket_rows(&refs));
+            out[1].time(|| desk.call(ReadTicketRows { refs: refs.to_vec() }));
         }
         if let Some(slot) = slots.get(rng.below(slots.len().max(1) as u64) as usize) {
-            out[2].time(|| desk.ticket_detail(slot.reference));
+            out[2].time(|| desk.call(ShowTicketDetail { reference: slot.reference }));
         }
         // A console takes in what others changed.
         let _ = desk.events();
@@ -196,9 +198,8 @@ fn writer(
     let mut rng = Rng(seed);
     while !stop.load(Ordering::Relaxed) {
         let new = fixture_ticket(&mut rng, fixture_now(), 1, |r| caller(service, r)).expect("a ticket");
-        let outcome = out[3].time(|| desk.execute(&Command::CreateTicket(new)));
-        let Subject::Ticket(ticket) = outcome.subject else { panic!("no ticket") };
-        out[4].time(|| desk.execute(&Command::Claim { reference: ticket.reference }));
+        let ticket = out[3].time(|| desk.call(new)).record;
+        out[4].time(|| desk.call(Claim { reference: ticket.reference }));
         let _ = desk.events();
         if !think.is_zero() {
             std::thread::sleep(jittered(think, &mut rng));

@@ -21,7 +21,8 @@ use caredesk::domain::refusal::Refusal;
 use caredesk::domain::routing::{Category, Channel, Queue};
 use caredesk::domain::ticket::{TicketRef, TicketStatus};
 use caredesk::domain::validate::{Email, Mobile, OdsCode, fold_for_search};
-use caredesk::service::{Command, Ctx, NewTicket, QueueView, Service, ServiceError, StatusFilter};
+use caredesk::service::ops::*;
+use caredesk::service::{Ctx, QueueView, Service, ServiceError, StatusFilter};
 use caredesk::store::{OpenMode, TreeId};
 use chrono::{DateTime, Utc};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
@@ -166,7 +167,7 @@ fn build(dir: &Path, accounts: u64) -> Result<String, ServiceError> {
         for n in 0..orgs {
             let name = org_name(&mut rng, n);
             let ods = ods_code(n);
-            let add = Command::AddOrganisation { ods, name, ig: IgStatus::DsptStandardsMet, administered_by: None };
+            let add = AddOrganisation { ods, name, ig: IgStatus::DsptStandardsMet, administered_by: None };
             run(&service, &ctx, &add)?;
         }
         Ok::<_, ServiceError>(())
@@ -185,7 +186,7 @@ fn build(dir: &Path, accounts: u64) -> Result<String, ServiceError> {
                 let domain =
                     ["gmail.com", "outlook.com", "yahoo.co.uk", "btinternet.com", "hotmail.co.uk"][n as usize % 5];
                 let local = fold_for_search(&format!("{}.{}", p.first, p.last)).replace([' ', '\''], "");
-                let mut create = Command::CreateAccount {
+                let mut create = CreateAccount {
                     first: p.first,
                     last: p.last,
                     mobile: mobile(n),
@@ -196,9 +197,7 @@ fn build(dir: &Path, accounts: u64) -> Result<String, ServiceError> {
                 match run(&service, &ctx, &create) {
                     // Same name in the same organisation: the operator checks and confirms.
                     Err(ServiceError::Refused(Refusal::PossibleDuplicates { .. })) => {
-                        if let Command::CreateAccount { not_duplicate, .. } = &mut create {
-                            *not_duplicate = true;
-                        }
+                        create.not_duplicate = true;
                         confirmed_not_duplicate += 1;
                         run(&service, &ctx, &create)?;
                     }
@@ -219,7 +218,7 @@ fn build(dir: &Path, accounts: u64) -> Result<String, ServiceError> {
     let now = fixture_now();
     store.bulk(|| {
         for _ in 0..OPEN_TICKETS {
-            run(&service, &ctx, &Command::CreateTicket(fixture_ticket(&service, &mut rng, accounts, now)?))?;
+            run(&service, &ctx, &fixture_ticket(&service, &mut rng, accounts, now)?)?;
         }
         Ok::<_, ServiceError>(())
     })?;
@@ -241,7 +240,7 @@ fn fixture_ticket(
     rng: &mut Rng,
     accounts: u64,
     now: DateTime<Utc>,
-) -> Result<NewTicket, ServiceError> {
+) -> Result<CreateTicket, ServiceError> {
     fixture::fixture_ticket(rng, now, 30, |rng| {
         let account = service.store().account(rng.below(accounts) + 1)?.expect("account ids run from 1");
         let p = person(rng);
@@ -281,7 +280,7 @@ fn close_bench_tickets(service: &Service, since: u64) -> Result<u64, ServiceErro
         for n in since + 1..=newest {
             match service.store().ticket(TicketRef(n))? {
                 Some(t) if t.is_open() => {
-                    run(service, &ctx, &Command::SetStatus { reference: t.reference, status: TicketStatus::Closed })?;
+                    run(service, &ctx, &SetStatus { reference: t.reference, status: TicketStatus::Closed })?;
                     closed += 1;
                 }
                 _ => {}
@@ -307,7 +306,7 @@ struct Keys {
     surname_prefixes: Vec<String>,
     /// What the duplicate check before a new account is given.
     people: Vec<(String, String, OdsCode, Email)>,
-    tickets: Vec<NewTicket>,
+    tickets: Vec<CreateTicket>,
 }
 
 fn sample(service: &Service) -> Keys {
@@ -324,7 +323,7 @@ fn sample(service: &Service) -> Keys {
         keys.surname_prefixes.push(folded.chars().take(3).collect());
         keys.people.push((p.first_name.clone(), p.last_name.clone(), a.ods.clone(), p.email.clone()));
         keys.mobiles.push(p.mobile.clone());
-        keys.tickets.push(NewTicket {
+        keys.tickets.push(CreateTicket {
             category: Category::PasswordReset,
             channel: Channel::Phone,
             received_at: None,
@@ -426,9 +425,7 @@ fn national_scale(c: &mut Criterion) {
     tickets.sampling_mode(SamplingMode::Flat).sample_size(20);
     tickets.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(6));
     let mut ticket = cycle(&keys.tickets);
-    tickets.bench_function("create", |b| {
-        b.iter(|| service.execute(&ctx, &Command::CreateTicket(ticket().clone())).expect("ticket"))
-    });
+    tickets.bench_function("create", |b| b.iter(|| service.execute(&ctx, &ticket().clone()).expect("ticket")));
     // The same with the flush deferred to the end of the batch (bulk import), labelled as such.
     tickets.bench_function("create_bulk_unflushed", |b| {
         b.iter_custom(|iters| {
@@ -436,7 +433,7 @@ fn national_scale(c: &mut Criterion) {
                 .bulk(|| {
                     let started = Instant::now();
                     for _ in 0..iters {
-                        service.execute(&ctx, &Command::CreateTicket(ticket().clone()))?;
+                        service.execute(&ctx, &ticket().clone())?;
                     }
                     Ok::<_, ServiceError>(started.elapsed())
                 })

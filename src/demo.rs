@@ -29,7 +29,8 @@ use std::time::{Duration, Instant};
 use crate::domain::account::AccountStatus;
 use crate::domain::permission::Action;
 use crate::domain::routing::{Queue, UnknownName};
-use crate::service::{Command, Ctx, Service, ServiceError};
+use crate::service::ops::{AddOperator, Sweep};
+use crate::service::{Ctx, Service, ServiceError};
 use crate::store::{QueueSlot, TreeId};
 
 use history::{Clock, History};
@@ -182,11 +183,11 @@ pub fn build_demo_plan(
         // The operators exist from the start of the history they work in.
         let at_start = Ctx::new(ctx.operator.clone(), history.clock.at(0));
         for (username, role) in ROSTER {
-            service.execute(&at_start, &Command::AddOperator { username: username.to_owned(), role })?;
+            service.execute(&at_start, &AddOperator { username: username.to_owned(), role })?;
         }
         Replay::new(service, &ctx.operator, &history).run(progress)?;
         progress("lifecycle sweep", 0, 1);
-        service.execute(ctx, &Command::Sweep { dry_run: false })?;
+        service.execute(ctx, &Sweep { dry_run: false })?;
         progress("lifecycle sweep", 1, 1);
         Ok::<_, ServiceError>(())
     })?;

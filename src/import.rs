@@ -19,7 +19,7 @@ use crate::domain::permission::Action;
 use crate::domain::refusal::Refusal;
 use crate::domain::routing::UnknownName;
 use crate::domain::validate::{OdsCode, ValidationError};
-use crate::service::{Command, Ctx, Service, ServiceError};
+use crate::service::{Ctx, Request, Service, ServiceError};
 use crate::store::StoreError;
 
 /// What a file holds.
@@ -178,13 +178,13 @@ pub fn import_csv(
 /// A checked line and the commands that import it.
 struct GoodLine {
     line: u64,
-    commands: Vec<Command>,
+    commands: Vec<Request>,
 }
 
 /// Runs a line's commands; on a refusal, says what was written of it.
 fn write_line(service: &Service, ctx: &Ctx, line: &GoodLine) -> Result<(), (String, ServiceError)> {
     for (done, command) in line.commands.iter().enumerate() {
-        if let Err(e) = service.execute(ctx, command) {
+        if let Err(e) = service.dispatch(ctx, command, None) {
             // A mailbox line is the mailbox and then one command per member:
             // the service has no single command for both, so a refusal part
             // way through leaves the mailbox and the members before it.

@@ -24,7 +24,8 @@ use caredesk::desk::{Clock, Desk, DeskEvent, DeskExt};
 use caredesk::domain::permission::Role;
 use caredesk::domain::routing::Category;
 use caredesk::domain::ticket::TicketRef;
-use caredesk::service::{Command, QueueView, ServiceError, Subject, TicketFilter, Touched};
+use caredesk::service::ops::*;
+use caredesk::service::{QueueView, ServiceError, TicketFilter, Touched};
 use world::{NAS, SUP, World, in_hours, message, screen};
 
 const BIN: &str = env!("CARGO_BIN_EXE_caredesk");
@@ -46,7 +47,7 @@ fn desk(daemon: &Daemon, operator: &str) -> RemoteDesk {
 }
 
 fn rev_of(desk: &dyn Desk, r: TicketRef) -> u64 {
-    desk.ticket_rows(&[r]).expect("the row")[0].rev
+    desk.call(ReadTicketRows { refs: [r].to_vec() }).expect("the row")[0].rev
 }
 
 #[test]
@@ -54,7 +55,7 @@ fn in_a_claim_race_exactly_one_operator_wins_and_the_others_are_told_who() {
     let world = World::new();
     let names: Vec<String> = (1..=8).map(|i| format!("nas{i}")).collect();
     for name in &names {
-        world.run(SUP, in_hours(), &Command::AddOperator { username: name.clone(), role: Role::Nas });
+        world.run(SUP, in_hours(), &AddOperator { username: name.clone(), role: Role::Nas });
     }
     let daemon = daemon(&world);
     let target = reference("CD-000001");
@@ -69,7 +70,7 @@ fn in_a_claim_race_exactly_one_operator_wins_and_the_others_are_told_who() {
                 let start = Arc::clone(&start);
                 s.spawn(move || {
                     start.wait();
-                    let result = d.submit(&Command::Claim { reference: target }, Some(seen));
+                    let result = d.call_based_on(Claim { reference: target }, Some(seen));
                     (d.operator().to_owned(), result.map(|o| o.summary))
                 })
             })
@@ -85,7 +86,7 @@ fn in_a_claim_race_exactly_one_operator_wins_and_the_others_are_told_who() {
             assert!(said.contains(winner.as_str()), "{name} was told {said:?}, which does not name {winner}");
         }
     }
-    let ticket = desks[0].ticket(target).expect("the ticket");
+    let ticket = desks[0].call(ShowTicket { reference: target }).expect("the ticket");
     assert_eq!(ticket.assignee.as_deref(), Some(winner.as_str()));
     let claims = world
         .service
@@ -105,17 +106,17 @@ fn a_write_based_on_a_stale_revision_is_refused_and_names_who_changed_it() {
     let (nina, sup) = (desk(&daemon, NAS), desk(&daemon, SUP));
     let target = reference("CD-000002");
     let seen = rev_of(&nina, target);
-    sup.submit(&Command::Note { reference: target, text: "Spoke to the manager".into() }, Some(seen))
+    sup.call_based_on(Note { reference: target, text: "Spoke to the manager".into() }, Some(seen))
         .expect("sup's note, based on the current revision");
-    let stale = nina.submit(&Command::Note { reference: target, text: "Calling back".into() }, Some(seen));
+    let stale = nina.call_based_on(Note { reference: target, text: "Calling back".into() }, Some(seen));
     let error = stale.expect_err("a note based on the old revision");
     assert_eq!(error.conflict(), Some(("ticket", "CD-000002", SUP)), "{error}");
-    let timeline = format!("{:?}", nina.ticket(target).expect("the ticket").timeline);
+    let timeline = format!("{:?}", nina.call(ShowTicket { reference: target }).expect("the ticket").timeline);
     assert!(timeline.contains("Spoke to the manager"));
     assert!(!timeline.contains("Calling back"), "the stale note was written");
     // Based on what is there now, it goes through.
     let now = rev_of(&nina, target);
-    nina.submit(&Command::Note { reference: target, text: "Calling back".into() }, Some(now)).expect("a fresh note");
+    nina.call_based_on(Note { reference: target, text: "Calling back".into() }, Some(now)).expect("a fresh note");
 }
 
 #[test]
@@ -125,7 +126,7 @@ fn a_change_reaches_the_other_operators_as_an_event_and_not_the_one_who_made_it(
     let (nina, sup) = (desk(&daemon, NAS), desk(&daemon, SUP));
     let target = reference("CD-000001");
     let claimed_at = Instant::now();
-    nina.execute(&Command::Claim { reference: target }).expect("the claim");
+    nina.call(Claim { reference: target }).expect("the claim");
     let event = loop {
         let events = sup.events();
         if let Some(DeskEvent::Changed(change)) = events.into_iter().next() {
@@ -156,13 +157,9 @@ fn another_console_shows_the_claim_without_a_key_and_keeps_its_row() {
     }
     let before = screen(&mut watching, 160, 48);
     assert!(!row(&before, "CD-000002").contains(NAS), "{before}");
-    nina.execute(&Command::Claim { reference: reference("CD-000002") }).expect("nina's claim");
+    nina.call(Claim { reference: reference("CD-000002") }).expect("nina's claim");
     // A new ticket due earlier lands above the selected one.
-    world.run(
-        SUP,
-        in_hours(),
-        &Command::CreateTicket(world::ticket(Category::Unlock, "Pat Lee", Some(world::OAK), "Locked out")),
-    );
+    world.run(SUP, in_hours(), &world::ticket(Category::Unlock, "Pat Lee", Some(world::OAK), "Locked out"));
     let start = Instant::now();
     while !watching.take_events() {
         assert!(start.elapsed() < Duration::from_secs(1), "nothing arrived within a second");
@@ -176,7 +173,9 @@ fn another_console_shows_the_claim_without_a_key_and_keeps_its_row() {
     assert_eq!(watching.queue().selected(), Some(reference("CD-000002")), "the selection moved");
     assert!(message(&watching).contains("nina claimed CD-000002"), "{}", message(&watching));
     // The list matches what a full reload would show.
-    let fresh = desk(&daemon, SUP).ticket_slots(&QueueView::All, &TicketFilter::default()).expect("slots");
+    let fresh = desk(&daemon, SUP)
+        .call(ListTicketSlots { view: QueueView::All.clone(), filter: TicketFilter::default().clone() })
+        .expect("slots");
     assert_eq!(watching.queue().len(), fresh.len());
 }
 
@@ -244,9 +243,9 @@ fn a_user_who_is_not_an_operator_is_refused_and_the_refusal_is_logged() {
         std::thread::sleep(Duration::from_millis(10));
     }
     // Made an operator and then disabled, they are still refused.
-    world.run(SUP, in_hours(), &Command::AddOperator { username: me.clone(), role: Role::Helpdesk });
+    world.run(SUP, in_hours(), &AddOperator { username: me.clone(), role: Role::Helpdesk });
     assert!(matches!(Client::connect(&socket), Ok(Connection::Served(_))));
-    world.run(SUP, in_hours(), &Command::SetOperatorEnabled { username: me.clone(), enabled: false });
+    world.run(SUP, in_hours(), &SetOperatorEnabled { username: me.clone(), enabled: false });
     let refused = Client::connect(&socket).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(refused.contains("is disabled"), "{refused:?}");
     stop.stop();
@@ -257,7 +256,7 @@ fn a_user_who_is_not_an_operator_is_refused_and_the_refusal_is_logged() {
 #[test]
 fn a_client_of_another_protocol_is_refused_with_what_to_do() {
     let world = World::new();
-    world.run(SUP, in_hours(), &Command::AddOperator { username: os_user(), role: Role::Helpdesk });
+    world.run(SUP, in_hours(), &AddOperator { username: os_user(), role: Role::Helpdesk });
     let (socket, stop, running) = serve(&world);
     let mut stream = std::os::unix::net::UnixStream::connect(&socket).expect("a connection");
     let welcome = Client::handshake(&mut stream, PROTOCOL + 1).expect("the daemon answers");
@@ -327,11 +326,8 @@ fn a_daemon_killed_mid_write_keeps_every_write_it_acknowledged() {
                 for i in 0.. {
                     let mut new = world::ticket(Category::PasswordReset, "Pat Lee", None, &format!("w{w} #{i}"));
                     new.incomplete = true;
-                    match desk.execute(&Command::CreateTicket(new)) {
-                        Ok(outcome) => match outcome.subject {
-                            Subject::Ticket(t) => acknowledged.lock().unwrap().push(t.reference),
-                            other => panic!("a ticket was expected, not {other:?}"),
-                        },
+                    match desk.call(new) {
+                        Ok(done) => acknowledged.lock().unwrap().push(done.record.reference),
                         // The daemon is gone, or something is wrong.
                         Err(e) => return refused.lock().unwrap().push(e.to_string()),
                     }
@@ -355,9 +351,9 @@ fn a_daemon_killed_mid_write_keeps_every_write_it_acknowledged() {
     let daemon = Served::start(&db);
     let Ok(Connection::Served(client)) = Client::connect(&daemon.socket) else { panic!("no daemon after restart") };
     let desk = RemoteDesk::new(Arc::new(client), Clock::System);
-    let found = desk.ticket_rows(&acknowledged).expect("the rows");
+    let found = desk.call(ReadTicketRows { refs: acknowledged.to_vec() }).expect("the rows");
     assert_eq!(found.len(), acknowledged.len(), "acknowledged tickets were lost");
-    let verified = desk.query(&caredesk::service::Query::VerifyAudit).expect("the audit chain is intact");
+    let verified = desk.call(VerifyAudit {}).expect("the audit chain is intact");
     assert!(format!("{verified:?}").contains("AuditVerified"), "{verified:?}");
     // SIGTERM stops it cleanly: exit 0 and no socket left behind.
     let mut daemon = daemon;
@@ -386,24 +382,25 @@ fn stale_changes_to_accounts_and_mailboxes_are_refused_too() {
     let daemon = daemon(&world);
     let (nina, sup) = (desk(&daemon, NAS), desk(&daemon, SUP));
     let pat = "pat.lee@nhs.net";
-    let seen = nina.account(pat).expect("pat").account.meta.rev;
-    sup.submit(&Command::SetMobileHidden { address: pat.into(), hidden: true, ticket: None }, Some(seen))
+    let seen = nina.call(ShowAccount { address: pat.to_owned() }).expect("pat").account.meta.rev;
+    sup.call_based_on(SetMobileHidden { address: pat.into(), hidden: true, ticket: None }, Some(seen))
         .expect("sup hides the mobile");
-    let stale = nina.submit(&Command::SetMobileHidden { address: pat.into(), hidden: false, ticket: None }, Some(seen));
+    let stale = nina.call_based_on(SetMobileHidden { address: pat.into(), hidden: false, ticket: None }, Some(seen));
     let error = stale.expect_err("a change based on the old account");
     assert_eq!(error.conflict(), Some(("account", pat, SUP)), "{error}");
-    assert!(nina.account(pat).expect("pat").account.mobile_hidden, "the stale change was written");
-
-    let seen = nina.mailbox(world::TEAM).expect("the team mailbox").mailbox.meta.rev;
-    sup.submit(&Command::AddMember { mailbox: world::TEAM.into(), account: pat.into() }, Some(seen))
-        .expect("sup adds Pat");
-    let stale = nina.submit(
-        &Command::RemoveMember { mailbox: world::TEAM.into(), account: "ann.jones@nhs.net".into() },
-        Some(seen),
+    assert!(
+        nina.call(ShowAccount { address: pat.to_owned() }).expect("pat").account.mobile_hidden,
+        "the stale change was written"
     );
+
+    let seen = nina.call(ShowMailbox { address: world::TEAM.to_owned() }).expect("the team mailbox").mailbox.meta.rev;
+    sup.call_based_on(AddMember { mailbox: world::TEAM.into(), account: pat.into() }, Some(seen))
+        .expect("sup adds Pat");
+    let stale = nina
+        .call_based_on(RemoveMember { mailbox: world::TEAM.into(), account: "ann.jones@nhs.net".into() }, Some(seen));
     let error = stale.expect_err("a change based on the old mailbox");
     assert_eq!(error.conflict(), Some(("shared mailbox", world::TEAM, SUP)), "{error}");
-    let members = nina.mailbox(world::TEAM).expect("the team mailbox").members;
+    let members = nina.call(ShowMailbox { address: world::TEAM.to_owned() }).expect("the team mailbox").members;
     assert!(members.iter().any(|m| m.address.as_str() == "ann.jones@nhs.net"), "the stale removal was written");
 }
 
@@ -424,7 +421,7 @@ fn the_account_and_mailbox_shown_follow_other_operators_changes() {
     let nina = desk(&daemon, NAS);
     watching.press("2/pat lee<enter>");
     assert_eq!(watching.accounts().selected_address(), Some("pat.lee@nhs.net"));
-    nina.execute(&Command::AddMember { mailbox: world::TEAM.into(), account: "pat.lee@nhs.net".into() })
+    nina.call(AddMember { mailbox: world::TEAM.into(), account: "pat.lee@nhs.net".into() })
         .expect("nina adds Pat to the team mailbox");
     take_within_a_second(&mut watching);
     let shown = screen(&mut watching, 160, 48);
@@ -432,7 +429,7 @@ fn the_account_and_mailbox_shown_follow_other_operators_changes() {
 
     watching.press(&format!("3/{}<enter><enter>", world::TEAM));
     let before = watching.mailboxes().shown().expect("the mailbox").members.len();
-    nina.execute(&Command::RemoveMember { mailbox: world::TEAM.into(), account: "sam.smith@nhs.net".into() })
+    nina.call(RemoveMember { mailbox: world::TEAM.into(), account: "sam.smith@nhs.net".into() })
         .expect("nina removes Sam");
     take_within_a_second(&mut watching);
     let after = watching.mailboxes().shown().expect("the mailbox").members.len();
@@ -487,7 +484,7 @@ fn the_demo_is_not_rebuilt_under_a_daemon_serving_it() {
 #[test]
 fn a_stopping_daemon_tells_its_consoles_why() {
     let world = World::new();
-    world.run(SUP, in_hours(), &Command::AddOperator { username: os_user(), role: Role::Helpdesk });
+    world.run(SUP, in_hours(), &AddOperator { username: os_user(), role: Role::Helpdesk });
     let (socket, stop, running) = serve(&world);
     let Ok(Connection::Served(client)) = Client::connect(&socket) else { panic!("not served") };
     stop.stop();
@@ -497,7 +494,7 @@ fn a_stopping_daemon_tells_its_consoles_why() {
     };
     assert!(said.contains("daemon is stopping") && said.contains("reconnects"), "{said}");
     running.join().expect("the daemon thread");
-    let after = RemoteDesk::new(Arc::new(client), Clock::System).query(&caredesk::service::Query::Shift);
+    let after = RemoteDesk::new(Arc::new(client), Clock::System).call(ShowShift {});
     let error = after.expect_err("a request after the stop");
     assert!(error.is_unavailable(), "{error}");
 }
@@ -505,14 +502,14 @@ fn a_stopping_daemon_tells_its_consoles_why() {
 #[test]
 fn a_console_reconnects_when_the_daemon_comes_back() {
     let world = World::new();
-    world.run(SUP, in_hours(), &Command::AddOperator { username: os_user(), role: Role::Helpdesk });
+    world.run(SUP, in_hours(), &AddOperator { username: os_user(), role: Role::Helpdesk });
     let (socket, stop, running) = serve(&world);
     let Ok(Connection::Served(client)) = Client::connect(&socket) else { panic!("not served") };
     let desk = RemoteDesk::new(Arc::new(client), Clock::System).reconnecting(socket.clone());
-    desk.shift().expect("served");
+    desk.call(ShowShift {}).expect("served");
     stop.stop();
     running.join().expect("the daemon thread");
-    assert!(desk.shift().is_err(), "nothing answers while the daemon is down");
+    assert!(desk.call(ShowShift {}).is_err(), "nothing answers while the daemon is down");
     let (_, stop, running) = serve(&world);
     let started = Instant::now();
     let news = loop {
@@ -524,7 +521,7 @@ fn a_console_reconnects_when_the_daemon_comes_back() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(news.contains("daemon is back"), "{news}");
-    desk.shift().expect("served again");
+    desk.call(ShowShift {}).expect("served again");
     stop.stop();
     running.join().expect("the daemon thread");
 }
@@ -545,7 +542,7 @@ fn a_daemon_that_stops_answering_is_reported_not_waited_on_forever() {
     });
     let Ok(Connection::Served(client)) = Client::connect(&socket) else { panic!("not served") };
     let started = Instant::now();
-    let body = caredesk::daemon::protocol::Body::Query(caredesk::service::Query::Shift);
+    let body = caredesk::daemon::protocol::Body::Run { request: Box::new(ShowShift {}.into()), based_on: None };
     let error = client.request_within(body, None, Some(Duration::from_millis(300))).expect_err("no answer");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(error.is_unavailable(), "{error}");
@@ -558,7 +555,7 @@ fn a_daemon_that_stops_answering_is_reported_not_waited_on_forever() {
 fn a_client_that_stops_reading_is_told_to_reload_instead_of_holding_anyone_up() {
     use caredesk::daemon::protocol::{self, ServerMessage};
     let world = World::new();
-    world.run(SUP, in_hours(), &Command::AddOperator { username: os_user(), role: Role::Helpdesk });
+    world.run(SUP, in_hours(), &AddOperator { username: os_user(), role: Role::Helpdesk });
     let (socket, stop, running) = serve(&world);
     // A client that says hello and then reads nothing while the desk is busy.
     let mut stalled = std::os::unix::net::UnixStream::connect(&socket).expect("a connection");
@@ -576,7 +573,7 @@ fn a_client_that_stops_reading_is_told_to_reload_instead_of_holding_anyone_up() 
             for _ in 0..6000 {
                 world.service.execute(
                     &caredesk::service::Ctx::new(SUP, in_hours()),
-                    &Command::RecordLogin { address: "pat.lee@nhs.net".into() },
+                    &RecordLogin { address: "pat.lee@nhs.net".into() },
                 )?;
             }
             Ok::<_, ServiceError>(())
@@ -584,7 +581,7 @@ fn a_client_that_stops_reading_is_told_to_reload_instead_of_holding_anyone_up() 
         .expect("the writes");
     assert!(started.elapsed() < Duration::from_secs(60), "the writes were held up");
     // A client that keeps reading is served as usual.
-    reading.shift().expect("the daemon still answers");
+    reading.call(ShowShift {}).expect("the daemon still answers");
     // The stalled client, reading at last, finds it was told to reload.
     stalled.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut lagged = false;
@@ -607,7 +604,7 @@ fn an_operator_whose_role_changes_sees_it_at_once() {
     let mut nina = App::new(Box::new(desk(&daemon, NAS)), KeyMap::default(), Theme::plain()).expect("a console");
     assert_eq!(nina.shift().role, Role::Nas);
     desk(&daemon, SUP)
-        .execute(&Command::SetOperatorRole { username: NAS.into(), role: Role::Helpdesk })
+        .call(SetOperatorRole { username: NAS.into(), role: Role::Helpdesk })
         .expect("the supervisor changes nina's role");
     take_within_a_second(&mut nina);
     assert_eq!(nina.shift().role, Role::Helpdesk, "the console still shows the old role");

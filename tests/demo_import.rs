@@ -12,7 +12,8 @@ use caredesk::domain::routing::{Category, Channel, Queue};
 use caredesk::domain::ticket::{Ticket, TicketRef, TicketStatus};
 use caredesk::domain::validate::OdsCode;
 use caredesk::import::{ImportError, ImportKind, import_csv};
-use caredesk::service::{Command, Ctx, Query, QueueView, Reply, Service, ServiceError, StatusFilter};
+use caredesk::service::ops::*;
+use caredesk::service::{Ctx, QueueView, Service, ServiceError, StatusFilter};
 use caredesk::store::OpenMode;
 use chrono::{DateTime, Duration, Utc};
 use tempfile::TempDir;
@@ -27,7 +28,7 @@ fn fresh() -> (TempDir, Service, Ctx) {
     let dir = tempfile::tempdir().unwrap();
     let service = Service::open(dir.path(), OpenMode::CreateIfMissing).unwrap();
     let ctx = Ctx::new("tester", now());
-    service.execute(&ctx, &Command::Init).unwrap();
+    service.execute(&ctx, &Init).unwrap();
     (dir, service, ctx)
 }
 
@@ -142,8 +143,8 @@ fn the_same_now_builds_the_same_demo() {
         let (dir, service, ctx) = fresh();
         let mut summary = build_demo_plan(&service, &ctx, &SMALL, &mut |_, _, _| {}).unwrap();
         summary.elapsed = std::time::Duration::ZERO;
-        let page = Query::Tickets { view: QueueView::All, status: StatusFilter::Open, limit: 50 };
-        let Reply::Tickets(rows) = service.query(&ctx, &page).unwrap() else { panic!("not a ticket page") };
+        let page = ListTickets { view: QueueView::All, status: StatusFilter::Open, limit: 50 };
+        let rows = service.execute(&ctx, &page).unwrap();
         (dir, summary, rows)
     };
     let (_a, first, first_rows) = build();
@@ -156,7 +157,7 @@ fn the_same_now_builds_the_same_demo() {
 #[test]
 fn the_demo_refuses_a_database_with_data() {
     let (_dir, service, ctx) = fresh();
-    let org = Command::AddOrganisation {
+    let org = AddOrganisation {
         ods: "V1A2B".into(),
         name: "Rosewood Lodge".into(),
         ig: IgStatus::DsptStandardsMet,
@@ -178,7 +179,7 @@ fn with_providers() -> (TempDir, Service, Ctx) {
         ("8JT12", "Compass Home Care", IgStatus::DsptStandardsExceeded),
         ("VX9Z9", "Kingfisher House", IgStatus::NotMet),
     ] {
-        let command = Command::AddOrganisation { ods: ods.into(), name: name.into(), ig, administered_by: None };
+        let command = AddOrganisation { ods: ods.into(), name: name.into(), ig, administered_by: None };
         service.execute(&ctx, &command).unwrap();
     }
     (dir, service, ctx)
@@ -312,7 +313,7 @@ fn unknown_columns_are_refused_with_the_expected_ones() {
 #[test]
 fn a_helpdesk_agent_may_not_import() {
     let (_dir, service, ctx) = with_providers();
-    let add = Command::AddOperator { username: "helpdesk1".into(), role: Role::Helpdesk };
+    let add = AddOperator { username: "helpdesk1".into(), role: Role::Helpdesk };
     service.execute(&ctx, &add).unwrap();
     let agent = Ctx::new("helpdesk1", now() + Duration::hours(1));
     let err = import(&service, &agent, ImportKind::Accounts, ACCOUNTS, true).unwrap_err();
@@ -332,7 +333,7 @@ fn the_demo_builds_at_awkward_hours() {
         let dir = tempfile::tempdir().unwrap();
         let service = Service::open(dir.path(), OpenMode::CreateIfMissing).unwrap();
         let ctx = Ctx::new("tester", at);
-        service.execute(&ctx, &Command::Init).unwrap();
+        service.execute(&ctx, &Init).unwrap();
         if let Err(e) = build_demo_plan(&service, &ctx, &SMALL, &mut |_, _, _| {}) {
             panic!("built for {at}: {e}");
         }
@@ -350,7 +351,7 @@ fn the_demo_builds_at_any_hour_of_the_year() {
         let dir = tempfile::tempdir().unwrap();
         let service = Service::open(dir.path(), OpenMode::CreateIfMissing).unwrap();
         let ctx = Ctx::new("tester", at);
-        service.execute(&ctx, &Command::Init).unwrap();
+        service.execute(&ctx, &Init).unwrap();
         if let Err(e) = build_demo_plan(&service, &ctx, &Scale::Demo.plan(), &mut |_, _, _| {}) {
             panic!("built for {at}: {e}");
         }
@@ -361,10 +362,7 @@ fn the_demo_builds_at_any_hour_of_the_year() {
 fn a_demo_database_never_gets_an_sms_gateway_because_its_mobiles_are_invented() {
     let demo = demo();
     let ctx = Ctx::new("tester", now());
-    let err = demo
-        .service
-        .execute(&ctx, &Command::SetSmsCommand { command: Some("cat > /dev/null".into()) })
-        .unwrap_err()
-        .to_string();
+    let err =
+        demo.service.execute(&ctx, &SetSmsCommand { command: Some("cat > /dev/null".into()) }).unwrap_err().to_string();
     assert!(err.contains("demo database"), "{err}");
 }

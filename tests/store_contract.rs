@@ -14,7 +14,8 @@ use caredesk::domain::organisation::{Administration, IgStatus, Organisation};
 use caredesk::domain::record::RecordMeta;
 use caredesk::domain::routing::{Category, Channel};
 use caredesk::domain::validate::{Email, Mobile, OdsCode};
-use caredesk::service::{Command, NewTicket, Service, Verification};
+use caredesk::service::ops::*;
+use caredesk::service::{Service, Verification};
 use caredesk::store::{Change, OpenMode, Store, StoreError, TreeId, v1};
 use common::*;
 
@@ -181,7 +182,7 @@ fn an_organisation_written_by_schema_1_is_read_as_the_current_shape() {
     // IG Toolkit level 2 still meets the requirement, and a change rewrites
     // the record in the current schema.
     desk.sup(&create_account("Jo", "Smith", &mobile(1), "V1111", "jo@example.org", false));
-    desk.sup(&Command::SetIgStatus { ods: "V1111".into(), ig: IgStatus::DsptStandardsMet });
+    desk.sup(&SetIgStatus { ods: "V1111".into(), ig: IgStatus::DsptStandardsMet });
     let raw = store.raw_get(TreeId::Orgs, b"V1111").unwrap().unwrap();
     assert_eq!(raw[0], 2, "rewritten in schema 2");
     assert_eq!(store.organisation(&ods("V1111")).unwrap().unwrap().ig, IgStatus::DsptStandardsMet);
@@ -267,7 +268,7 @@ fn a_changed_mobile_name_email_or_organisation_leaves_no_stale_index_entry() {
     // Mobile: the owner confirms a new number during a reset.
     let old_mobile = Mobile::parse(&mobile(1)).unwrap();
     let new_mobile = Mobile::parse(&mobile(5)).unwrap();
-    desk.sup(&Command::ResetPassword {
+    desk.sup(&ResetPassword {
         address: "jo.smith@nhs.net".into(),
         verified_by: Verification::Owner { owner: "ola.owner@nhs.net".into(), mobile: mobile(5) },
         ticket: None,
@@ -295,12 +296,7 @@ fn a_changed_mobile_name_email_or_organisation_leaves_no_stale_index_entry() {
     assert_eq!(ids(&by_new_email), ["jo.smith@nhs.net"]);
 
     // Organisation: a joiner moves.
-    desk.sup(&Command::Joiner {
-        address: "jo.smith@nhs.net".into(),
-        ods: "V9999".into(),
-        mailboxes: vec![],
-        ticket: None,
-    });
+    desk.sup(&Joiner { address: "jo.smith@nhs.net".into(), ods: "V9999".into(), mailboxes: vec![], ticket: None });
     assert_eq!(
         ids(&store.accounts_in_org(&ods("V1234"), 10).unwrap()),
         ["cy.next@nhs.net", "joanne.smithson@nhs.net", "ola.owner@nhs.net"]
@@ -314,7 +310,7 @@ fn a_write_based_on_a_stale_revision_is_refused_naming_who_changed_it() {
     desk.add_operator("nas1", caredesk::domain::permission::Role::Nas);
     let store = desk.service.store();
     let seen = store.account_by_address("jo.smith@nhs.net").unwrap().unwrap();
-    desk.ok("nas1", in_hours(), &Command::RecordLogin { address: "jo.smith@nhs.net".into() });
+    desk.ok("nas1", in_hours(), &RecordLogin { address: "jo.smith@nhs.net".into() });
 
     let mut edited = seen.clone();
     edited.meta = seen.meta.next("contract", in_hours());
@@ -391,22 +387,20 @@ fn sequence_numbers_keep_rising_across_a_reopen() {
 fn tickets_are_found_by_organisation_account_and_mailbox() {
     let desk = desk_with_people();
     desk.new_mailbox("sunrise.care@nhs.net", "Sunrise Care shared", "V1234", "jo.smith@nhs.net");
-    let form = |account: Option<&str>, mailbox: Option<&str>, ods: Option<&str>| {
-        Command::CreateTicket(NewTicket {
-            category: Category::General,
-            channel: Channel::Phone,
-            received_at: None,
-            requester_name: "Jo Smith".into(),
-            requester_email: None,
-            requester_phone: None,
-            ods: ods.map(Into::into),
-            account: account.map(Into::into),
-            mailbox: mailbox.map(Into::into),
-            mailbox_name: None,
-            subject: "a question".into(),
-            body: String::new(),
-            incomplete: false,
-        })
+    let form = |account: Option<&str>, mailbox: Option<&str>, ods: Option<&str>| CreateTicket {
+        category: Category::General,
+        channel: Channel::Phone,
+        received_at: None,
+        requester_name: "Jo Smith".into(),
+        requester_email: None,
+        requester_phone: None,
+        ods: ods.map(Into::into),
+        account: account.map(Into::into),
+        mailbox: mailbox.map(Into::into),
+        mailbox_name: None,
+        subject: "a question".into(),
+        body: String::new(),
+        incomplete: false,
     };
     let about_jo = ticket_of(&desk.sup(&form(Some("jo.smith@nhs.net"), None, None)));
     let about_mailbox = ticket_of(&desk.sup(&form(None, Some("sunrise.care@nhs.net"), None)));
@@ -427,25 +421,24 @@ fn tickets_are_found_by_organisation_account_and_mailbox() {
 #[test]
 fn a_queue_entry_without_its_category_byte_is_still_filtered_by_category() {
     use caredesk::domain::routing::Queue;
-    use caredesk::service::{Ctx, Query, QueueView, Reply, TicketFilter};
+    use caredesk::service::ops::*;
+    use caredesk::service::{Ctx, QueueView, TicketFilter};
 
     let desk = desk_with_people();
-    let new = |category: Category| {
-        Command::CreateTicket(NewTicket {
-            category,
-            channel: Channel::Phone,
-            received_at: None,
-            requester_name: "Jo Smith".into(),
-            requester_email: None,
-            requester_phone: None,
-            ods: Some("V1234".into()),
-            account: None,
-            mailbox: None,
-            mailbox_name: None,
-            subject: "a request".into(),
-            body: String::new(),
-            incomplete: false,
-        })
+    let new = |category: Category| CreateTicket {
+        category,
+        channel: Channel::Phone,
+        received_at: None,
+        requester_name: "Jo Smith".into(),
+        requester_email: None,
+        requester_phone: None,
+        ods: Some("V1234".into()),
+        account: None,
+        mailbox: None,
+        mailbox_name: None,
+        subject: "a request".into(),
+        body: String::new(),
+        incomplete: false,
     };
     let leaver = ticket_of(&desk.sup(&new(Category::Leaver)));
     let unlock = ticket_of(&desk.sup(&new(Category::Unlock)));
@@ -460,11 +453,11 @@ fn a_queue_entry_without_its_category_byte_is_still_filtered_by_category() {
     store.raw_put(TreeId::TicketsByQueue, &key, &value[..1]).unwrap();
     assert_eq!(store.queue_page(Queue::Nas, true, None, 10).unwrap()[0].category, None);
 
-    let filtered = |words: &str| match desk.service.query(
+    let filtered = |words: &str| match desk.service.execute(
         &Ctx::new(SUPERVISOR, in_hours()),
-        &Query::TicketSlots { view: QueueView::Queue(Queue::Nas), filter: TicketFilter::parse(words).unwrap() },
+        &ListTicketSlots { view: QueueView::Queue(Queue::Nas), filter: TicketFilter::parse(words).unwrap() },
     ) {
-        Ok(Reply::TicketSlots(slots)) => slots.into_iter().map(|s| s.reference).collect::<Vec<_>>(),
+        Ok(slots) => slots.into_iter().map(|s| s.reference).collect::<Vec<_>>(),
         other => panic!("{other:?}"),
     };
     assert_eq!(filtered("cat:leaver"), [leaver]);

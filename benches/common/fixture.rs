@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use caredesk::domain::account::Account;
 use caredesk::domain::routing::{Category, Channel};
 use caredesk::domain::time::rfc3339;
-use caredesk::service::{Command, Ctx, NewTicket, Service, ServiceError};
+use caredesk::service::ops::*;
+use caredesk::service::{Ctx, Registered, Service, ServiceError};
 use caredesk::store::OpenMode;
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 
@@ -57,12 +58,12 @@ pub fn new_database(dir: &Path) -> Result<(Service, Ctx), ServiceError> {
     std::fs::create_dir_all(dir).map_err(|e| ServiceError::BadInput(format!("{}: {e}", dir.display())))?;
     let service = Service::open(&dir.join("db"), OpenMode::CreateIfMissing)?;
     let ctx = Ctx::new(SUPERVISOR, fixture_now());
-    run(&service, &ctx, &Command::Init)?;
+    run(&service, &ctx, &Init)?;
     Ok((service, ctx))
 }
 
-pub fn run(service: &Service, ctx: &Ctx, command: &Command) -> Result<(), ServiceError> {
-    service.execute(ctx, command).map(drop)
+pub fn run<O: Registered>(service: &Service, ctx: &Ctx, op: &O) -> Result<(), ServiceError> {
+    service.execute(ctx, op).map(drop)
 }
 
 /// Who a fixture ticket is from: the account it is about, the requester's
@@ -83,7 +84,7 @@ pub fn fixture_ticket(
     now: DateTime<Utc>,
     days: u64,
     who: impl FnOnce(&mut Rng) -> Result<Caller, ServiceError>,
-) -> Result<NewTicket, ServiceError> {
+) -> Result<CreateTicket, ServiceError> {
     let day = now - Span::days(rng.below(days) as i64 + 1);
     let midnight = day.date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
     let second = if rng.chance(60) { 9 * 3600 + rng.below(8 * 3600) } else { rng.below(24 * 3600) };
@@ -91,7 +92,7 @@ pub fn fixture_ticket(
     let category = Category::ALL[rng.below(Category::ALL.len() as u64) as usize];
     let channel = Channel::ALL[rng.below(Channel::ALL.len() as u64) as usize];
     let Caller { account, name, phone } = who(rng)?;
-    Ok(NewTicket {
+    Ok(CreateTicket {
         category,
         channel,
         received_at: Some(rfc3339(received)),

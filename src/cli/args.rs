@@ -5,8 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::domain::organisation::IgStatus;
 use crate::domain::permission::Role;
 use crate::domain::routing::{Category, Channel};
+use crate::domain::ticket::{TicketRef, TicketStatus};
+use crate::service::{QueueView, StatusFilter};
 
 #[derive(Debug, Parser)]
 #[command(name = "caredesk", version, about = "The NHSmail social care helpdesk console", long_about = None)]
@@ -40,16 +43,22 @@ pub enum Cmd {
     },
     /// Whether the NAS is open now, and when that changes.
     Status,
+    /// Social care providers: add one, look one up, record its IG standing, close it.
     #[command(subcommand)]
     Org(OrgCmd),
+    /// Personal accounts: create, find, reset passwords, leavers and joiners, the directory feed.
     #[command(subcommand)]
     Account(AccountCmd),
+    /// Shared mailboxes: create, find, members and owner.
     #[command(subcommand)]
     Mailbox(MailboxCmd),
+    /// Requests: log, list, show and work them.
     #[command(subcommand)]
     Ticket(TicketCmd),
+    /// Who may use caredesk, and in which role (supervisors only).
     #[command(subcommand)]
     Operator(OperatorCmd),
+    /// Service targets, the SMS gateway and the bank holiday calendar.
     #[command(subcommand)]
     Policy(PolicyCmd),
     /// Apply the lifecycle transitions that are due (inactive, deleted).
@@ -105,22 +114,17 @@ pub enum OrgCmd {
         name: String,
         /// yes, no, or a status: ig-toolkit-level-2, dspt-standards-met, dspt-standards-exceeded, dspt-approaching-standards, not-met
         #[arg(long = "ig-compliant", alias = "ig")]
-        ig: String,
+        ig: IgStatus,
         /// nas, or the ODS code of the sponsoring organisation whose local administrator runs its accounts.
         #[arg(long)]
         administered_by: Option<String>,
     },
-    Show {
-        ods: String,
-    },
+    /// Show a provider: IG standing, who administers it, open or closed.
+    Show { ods: String },
     /// Record a new information-governance status.
-    Ig {
-        ods: String,
-        status: String,
-    },
-    Close {
-        ods: String,
-    },
+    Ig { ods: String, status: IgStatus },
+    /// Record that a provider has closed.
+    Close { ods: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,9 +146,8 @@ pub enum AccountCmd {
         #[arg(long)]
         not_duplicate: bool,
     },
-    Show {
-        address: String,
-    },
+    /// Show an account: status, next lifecycle step, mailboxes and tickets.
+    Show { address: String },
     /// Search by name ("smith", "jo smith", "smith, jo"), address, mobile or ODS code.
     Find {
         query: String,
@@ -152,21 +155,16 @@ pub enum AccountCmd {
         limit: usize,
     },
     /// The directory reports a login.
-    Login {
-        address: String,
-    },
+    Login { address: String },
     /// The directory reports a password change.
-    PasswordChanged {
-        address: String,
-    },
+    PasswordChanged { address: String },
     /// The directory reports the account locked.
-    Locked {
-        address: String,
-    },
+    Locked { address: String },
+    /// Unlock a locked account.
     Unlock {
         address: String,
         #[arg(long)]
-        ticket: Option<String>,
+        ticket: Option<TicketRef>,
     },
     /// Issue a temporary password by text message, after verifying the caller.
     ResetPassword {
@@ -178,7 +176,7 @@ pub enum AccountCmd {
         #[arg(long)]
         mobile: Option<String>,
         #[arg(long)]
-        ticket: Option<String>,
+        ticket: Option<TicketRef>,
     },
     /// Mark as leaving: deleted in 30 days unless taken as a joiner.
     Leaver {
@@ -187,7 +185,7 @@ pub enum AccountCmd {
         #[arg(long)]
         new_owner: Option<String>,
         #[arg(long)]
-        ticket: Option<String>,
+        ticket: Option<TicketRef>,
     },
     /// Move to a new organisation (also un-marks a leaver).
     Joiner {
@@ -198,19 +196,19 @@ pub enum AccountCmd {
         #[arg(long = "mailbox")]
         mailboxes: Vec<String>,
         #[arg(long)]
-        ticket: Option<String>,
+        ticket: Option<TicketRef>,
     },
     /// Hide the mobile number from the NHS Directory.
     HideMobile {
         address: String,
         #[arg(long)]
-        ticket: Option<String>,
+        ticket: Option<TicketRef>,
     },
     /// Show the mobile number in the NHS Directory again.
     ShowMobile {
         address: String,
         #[arg(long)]
-        ticket: Option<String>,
+        ticket: Option<TicketRef>,
     },
     /// Change who administers the account: nas, or a sponsoring organisation's ODS code.
     Transfer {
@@ -222,6 +220,7 @@ pub enum AccountCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum MailboxCmd {
+    /// Create a shared mailbox with its owner (or record a legacy sponsored one).
     New {
         address: String,
         #[arg(long)]
@@ -234,22 +233,14 @@ pub enum MailboxCmd {
         #[arg(long)]
         sponsored_by: Option<String>,
     },
-    AddMember {
-        mailbox: String,
-        account: String,
-    },
-    RemoveMember {
-        mailbox: String,
-        account: String,
-    },
+    /// Give an account access to the mailbox.
+    AddMember { mailbox: String, account: String },
+    /// Take an account's access to the mailbox away.
+    RemoveMember { mailbox: String, account: String },
     /// Name a new owner.
-    Owner {
-        mailbox: String,
-        account: String,
-    },
-    Show {
-        mailbox: String,
-    },
+    Owner { mailbox: String, account: String },
+    /// Show a mailbox: owner, flags and members.
+    Show { mailbox: String },
     /// Search by address, name or ODS code.
     Find {
         query: String,
@@ -257,9 +248,7 @@ pub enum MailboxCmd {
         limit: usize,
     },
     /// The directory reports the mailbox was opened.
-    Accessed {
-        mailbox: String,
-    },
+    Accessed { mailbox: String },
 }
 
 #[derive(Debug, Args)]
@@ -304,42 +293,34 @@ pub enum TicketCmd {
     List {
         /// nas, helpdesk, resolver, mine or all.
         #[arg(long, default_value = "all")]
-        queue: String,
+        queue: QueueView,
         /// A status, open (default), done or all.
         #[arg(long, default_value = "open")]
-        status: String,
+        status: StatusFilter,
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
-    Show {
-        reference: String,
-    },
-    Claim {
-        reference: String,
-    },
+    /// Show a ticket with its timeline.
+    Show { reference: TicketRef },
+    /// Take the ticket for yourself.
+    Claim { reference: TicketRef },
+    /// Give the ticket to an operator, or to nobody.
     Assign {
-        reference: String,
+        reference: TicketRef,
         /// The operator to assign to; omit with --unassign.
         operator: Option<String>,
         #[arg(long, conflicts_with = "operator")]
         unassign: bool,
     },
-    Status {
-        reference: String,
-        status: String,
-    },
+    /// Change the ticket's status.
+    Status { reference: TicketRef, status: TicketStatus },
     /// An internal note, seen by operators only.
-    Note {
-        reference: String,
-        text: String,
-    },
+    Note { reference: TicketRef, text: String },
     /// Record a reply sent to the requester.
-    Reply {
-        reference: String,
-        text: String,
-    },
+    Reply { reference: TicketRef, text: String },
+    /// Link the ticket to an account or a shared mailbox.
     Link {
-        reference: String,
+        reference: TicketRef,
         #[arg(long)]
         account: Option<String>,
         #[arg(long)]
@@ -349,26 +330,25 @@ pub enum TicketCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum OperatorCmd {
+    /// Make an operating-system user an operator.
     Add {
         user: String,
         #[arg(long)]
         role: Role,
     },
+    /// List the operators with their roles.
     List,
-    Role {
-        user: String,
-        role: Role,
-    },
-    Disable {
-        user: String,
-    },
-    Enable {
-        user: String,
-    },
+    /// Change an operator's role.
+    Role { user: String, role: Role },
+    /// Stop an operator from using caredesk.
+    Disable { user: String },
+    /// Let a disabled operator use caredesk again.
+    Enable { user: String },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCmd {
+    /// Show the service targets and the SMS gateway.
     Show,
     /// Service targets: working minutes for the NAS and resolver group, wall-clock minutes for the helpdesk.
     Targets {
@@ -386,7 +366,5 @@ pub enum PolicyCmd {
         none: bool,
     },
     /// Import a newer bank-holidays.json (GOV.UK format).
-    Calendar {
-        file: PathBuf,
-    },
+    Calendar { file: PathBuf },
 }

@@ -11,9 +11,10 @@ use crate::demo::{Scale, build_demo};
 use chrono::{DateTime, Utc};
 
 use crate::daemon::Client;
-use crate::daemon::protocol::{Answer, Body, MAX_FRAME};
+use crate::daemon::protocol::{Body, MAX_FRAME, Reply};
 use crate::import::{BadLine, ImportError, ImportKind, ImportReport, import_csv};
-use crate::service::{Command, Ctx, Service};
+use crate::service::ops::Init;
+use crate::service::{Ctx, Service};
 use crate::store::OpenMode;
 
 /// Marks a directory as a demo database that `caredesk demo` may replace.
@@ -53,7 +54,7 @@ pub fn demo(db: &Path, ctx: &Ctx, scale: &str, json: bool) -> Result<()> {
     std::fs::create_dir_all(db).with_context(|| format!("could not create {}", db.display()))?;
     std::fs::write(db.join(DEMO_MARKER), "built by `caredesk demo`; `caredesk demo` may replace this directory\n")?;
     let service = Service::open(db, OpenMode::CreateIfMissing)?;
-    service.execute(ctx, &Command::Init)?;
+    service.execute(ctx, &Init)?;
     let progress = bar(0);
     let summary = build_demo(&service, ctx, scale, &mut |stage, done, total| {
         progress.set_message(stage.to_owned());
@@ -113,8 +114,8 @@ pub fn import_through(
     let answer = client.request_within(Body::Import { kind: kind.to_owned(), csv, skip_bad }, at, None);
     spinner.finish_and_clear();
     match answer? {
-        Answer::Imported(report) => print_report(&report, file, json),
-        Answer::BadLines(lines) => refuse_bad_lines(&lines, file),
+        Reply::Imported(report) => print_report(&report, file, json),
+        Reply::BadLines(lines) => refuse_bad_lines(&lines, file),
         _ => bail!("the daemon answered the import with something else: restart caredesk"),
     }
 }

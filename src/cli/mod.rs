@@ -18,14 +18,11 @@ use args::{AccountCmd, Cmd, MailboxCmd, OperatorCmd, OrgCmd, PolicyCmd, TicketCm
 pub use identity::{default_db, default_demo_db, log_file, os_user};
 
 use crate::daemon::{Client, Connection, RemoteDesk, default_socket};
-use crate::desk::{Clock, Desk, LocalDesk};
-use crate::domain::organisation::IgStatus;
-use crate::domain::routing::Queue;
-use crate::domain::ticket::{TicketRef, TicketStatus};
-use crate::service::{
-    Command, Ctx, NewTicket, Query, QueueView, Service, ServiceError, StatusFilter, Subject, Verification,
-};
+use crate::desk::{Clock, Desk, DeskExt, LocalDesk};
+use crate::service::ops::*;
+use crate::service::{Ctx, Registered, Service, ServiceError, Verification};
 use crate::store::OpenMode;
+use print::Printed;
 
 /// How the process ends, for scripts: 0 done, 1 refused or invalid input,
 /// 2 usage (clap), 3 the database could not be used.
@@ -145,13 +142,12 @@ pub fn run(cli: Cli) -> Result<()> {
             return console(&db, &socket, rehearsal);
         }
         let desk = Backend::reach(&db, &socket, OpenMode::Existing)?.desk(clock)?;
-        return print::reply(&desk.query(&Query::Shift)?, json);
+        return show(desk.as_ref(), ShowShift {}, json);
     };
     match command {
         Cmd::Init => {
             let desk = Backend::reach(&db, &socket, OpenMode::CreateIfMissing)?.desk(clock)?;
-            let outcome = desk.execute(&Command::Init)?;
-            print::outcome(&outcome, json)?;
+            show(desk.as_ref(), Init, json)?;
             if !json {
                 println!("database ready at {}", db.display());
             }
@@ -175,20 +171,10 @@ pub fn run(cli: Cli) -> Result<()> {
         },
         Cmd::Serve { group, sweep_every } => serve(&db, socket, group, sweep_every),
         other => {
-            let request = to_request(other)?;
+            // Arguments are checked before the daemon or the database is reached.
+            let entry = Entry::from_args(other)?;
             let desk = Backend::reach(&db, &socket, OpenMode::Existing)?.desk(clock)?;
-            match request {
-                Request::Command(c) => {
-                    let outcome = desk.execute(&c)?;
-                    // `account new` prints the new address alone on its first
-                    // line, for scripts that go on to use it.
-                    if let (Command::CreateAccount { .. }, Subject::Account(a), false) = (&*c, &outcome.subject, json) {
-                        println!("{}", a.address);
-                    }
-                    print::outcome(&outcome, json)
-                }
-                Request::Query(q) => print::reply(&desk.query(&q)?, json),
-            }
+            entry.run(desk.as_ref(), json)
         }
     }
 }
@@ -268,24 +254,163 @@ fn keymap_file() -> Option<PathBuf> {
     }
 }
 
-enum Request {
-    Command(Box<Command>),
-    Query(Query),
+/// Runs one operation and prints its answer.
+fn show<O: Registered>(desk: &dyn Desk, op: O, json: bool) -> Result<()>
+where
+    O::Answer: Printed,
+{
+    print::print(&desk.call(op)?, json)
 }
 
-fn ticket_ref(text: &str) -> Result<TicketRef> {
-    Ok(text.parse::<TicketRef>()?)
-}
+/// Sends an operation through a desk and prints its answer, as JSON or not.
+type Send = Box<dyn FnOnce(&dyn Desk, bool) -> Result<()>>;
 
-fn opt_ticket(text: Option<String>) -> Result<Option<TicketRef>> {
-    text.as_deref().map(ticket_ref).transpose()
-}
+/// One command line's operation, checked and ready to send.
+struct Entry(Send);
 
-fn ig_status(text: &str) -> Result<IgStatus> {
-    IgStatus::parse(text).ok_or_else(|| {
-        let known = IgStatus::ALL.map(IgStatus::slug).join(", ");
-        anyhow!("unknown IG status {text:?}: use yes, no, or one of {known}")
-    })
+impl Entry {
+    fn of<O: Registered>(op: O) -> Entry
+    where
+        O::Answer: Printed,
+    {
+        Entry(Box::new(move |desk, json| show(desk, op, json)))
+    }
+
+    fn run(self, desk: &dyn Desk, json: bool) -> Result<()> {
+        (self.0)(desk, json)
+    }
+
+    /// The operation each subcommand stands for.
+    fn from_args(cmd: Cmd) -> Result<Entry> {
+        Ok(match cmd {
+            Cmd::Status => Entry::of(ShowShift {}),
+            Cmd::Sweep { dry_run } => Entry::of(Sweep { dry_run }),
+            Cmd::Audit { verify: true, .. } => Entry::of(VerifyAudit {}),
+            Cmd::Audit { limit, before, .. } => Entry::of(ListAudit { before, limit }),
+            Cmd::Outbox { limit } => Entry::of(ListOutbox { limit }),
+            Cmd::Org(org) => match org {
+                OrgCmd::Add { ods, name, ig, administered_by } => {
+                    Entry::of(AddOrganisation { ods, name, ig, administered_by })
+                }
+                OrgCmd::Show { ods } => Entry::of(ShowOrganisation { ods }),
+                OrgCmd::Ig { ods, status } => Entry::of(SetIgStatus { ods, ig: status }),
+                OrgCmd::Close { ods } => Entry::of(CloseOrganisation { ods }),
+            },
+            Cmd::Account(a) => Entry::account(a)?,
+            Cmd::Mailbox(m) => match m {
+                MailboxCmd::New { address, name, ods, owner, sponsored_by } => {
+                    Entry::of(CreateMailbox { address, name, ods, owner, sponsored_by })
+                }
+                MailboxCmd::AddMember { mailbox, account } => Entry::of(AddMember { mailbox, account }),
+                MailboxCmd::RemoveMember { mailbox, account } => Entry::of(RemoveMember { mailbox, account }),
+                MailboxCmd::Owner { mailbox, account } => Entry::of(ChangeOwner { mailbox, owner: account }),
+                MailboxCmd::Show { mailbox } => Entry::of(ShowMailbox { address: mailbox }),
+                MailboxCmd::Find { query, limit } => Entry::of(FindMailboxes { text: query, limit }),
+                MailboxCmd::Accessed { mailbox } => Entry::of(RecordMailboxAccess { mailbox }),
+            },
+            Cmd::Ticket(t) => Entry::ticket(t)?,
+            Cmd::Operator(o) => match o {
+                OperatorCmd::Add { user, role } => Entry::of(AddOperator { username: user, role }),
+                OperatorCmd::List => Entry::of(ListOperators {}),
+                OperatorCmd::Role { user, role } => Entry::of(SetOperatorRole { username: user, role }),
+                OperatorCmd::Disable { user } => Entry::of(SetOperatorEnabled { username: user, enabled: false }),
+                OperatorCmd::Enable { user } => Entry::of(SetOperatorEnabled { username: user, enabled: true }),
+            },
+            Cmd::Policy(p) => match p {
+                PolicyCmd::Show => Entry::of(ShowPolicy {}),
+                PolicyCmd::Targets { nas, helpdesk, resolver } => {
+                    if nas.is_none() && helpdesk.is_none() && resolver.is_none() {
+                        bail!("give at least one of --nas, --helpdesk, --resolver (minutes)");
+                    }
+                    Entry::of(SetTargets { nas, helpdesk, resolver })
+                }
+                PolicyCmd::SmsCommand { command, none } => {
+                    if command.is_none() && !none {
+                        bail!("give the command, or --none to keep messages in the outbox only");
+                    }
+                    Entry::of(SetSmsCommand { command })
+                }
+                PolicyCmd::Calendar { file } => Entry::of(ImportCalendar {
+                    json: std::fs::read_to_string(&file)
+                        .with_context(|| format!("could not read the calendar file {}", file.display()))?,
+                }),
+            },
+            Cmd::Init | Cmd::Demo { .. } | Cmd::Import { .. } | Cmd::Serve { .. } => {
+                bail!("this command does not name one operation")
+            }
+        })
+    }
+
+    fn account(cmd: AccountCmd) -> Result<Entry> {
+        Ok(match cmd {
+            AccountCmd::New { first, last, mobile, ods, email, not_duplicate } => {
+                let op = CreateAccount { first, last, mobile, ods, email, not_duplicate };
+                Entry(Box::new(move |desk, json| {
+                    let done = desk.call(op)?;
+                    // The new address comes alone on the first line, for
+                    // scripts that go on to use it.
+                    if !json {
+                        println!("{}", done.record.address);
+                    }
+                    print::print(&done, json)
+                }))
+            }
+            AccountCmd::Show { address } => Entry::of(ShowAccount { address }),
+            AccountCmd::Find { query, limit } => Entry::of(FindAccounts { text: query, limit }),
+            AccountCmd::Login { address } => Entry::of(RecordLogin { address }),
+            AccountCmd::PasswordChanged { address } => Entry::of(RecordPasswordChange { address }),
+            AccountCmd::Locked { address } => Entry::of(RecordLock { address }),
+            AccountCmd::Unlock { address, ticket } => Entry::of(Unlock { address, ticket }),
+            AccountCmd::ResetPassword { address, verified_by, mobile, ticket } => {
+                Entry::of(ResetPassword { address, verified_by: verification(&verified_by, mobile)?, ticket })
+            }
+            AccountCmd::Leaver { address, new_owner, ticket } => Entry::of(MarkLeaver { address, new_owner, ticket }),
+            AccountCmd::Joiner { address, ods, mailboxes, ticket } => {
+                Entry::of(Joiner { address, ods, mailboxes, ticket })
+            }
+            AccountCmd::HideMobile { address, ticket } => Entry::of(SetMobileHidden { address, hidden: true, ticket }),
+            AccountCmd::ShowMobile { address, ticket } => Entry::of(SetMobileHidden { address, hidden: false, ticket }),
+            AccountCmd::Transfer { address, to } => Entry::of(TransferAdministration { address, to: Some(to) }),
+        })
+    }
+
+    fn ticket(cmd: TicketCmd) -> Result<Entry> {
+        Ok(match cmd {
+            TicketCmd::New(a) => Entry::of(CreateTicket {
+                category: a.category,
+                channel: a.channel,
+                received_at: a.received,
+                requester_name: a.requester_name,
+                requester_email: a.requester_email,
+                requester_phone: a.requester_phone,
+                ods: a.ods,
+                account: a.account,
+                mailbox: a.mailbox,
+                mailbox_name: a.mailbox_name,
+                subject: a.subject,
+                body: read_body(a.body_file.as_deref())?,
+                incomplete: a.incomplete,
+            }),
+            TicketCmd::List { queue, status, limit } => Entry::of(ListTickets { view: queue, status, limit }),
+            TicketCmd::Show { reference } => Entry::of(ShowTicket { reference }),
+            TicketCmd::Claim { reference } => Entry::of(Claim { reference }),
+            TicketCmd::Assign { reference, operator, unassign } => {
+                if operator.is_none() && !unassign {
+                    bail!("name the operator to assign to, or use --unassign");
+                }
+                Entry::of(Assign { reference, to: operator })
+            }
+            TicketCmd::Status { reference, status } => Entry::of(SetStatus { reference, status }),
+            TicketCmd::Note { reference, text } => Entry::of(Note { reference, text }),
+            TicketCmd::Reply { reference, text } => Entry::of(Reply { reference, text }),
+            TicketCmd::Link { reference, account, mailbox } => {
+                if account.is_none() && mailbox.is_none() {
+                    bail!("give --account ADDRESS or --mailbox ADDRESS to link");
+                }
+                Entry::of(Link { reference, account, mailbox })
+            }
+        })
+    }
 }
 
 fn verification(text: &str, mobile: Option<String>) -> Result<Verification> {
@@ -314,139 +439,4 @@ fn read_body(path: Option<&Path>) -> Result<String> {
         }
         Some(p) => std::fs::read_to_string(p).with_context(|| format!("could not read the body file {}", p.display())),
     }
-}
-
-fn to_request(cmd: Cmd) -> Result<Request> {
-    use Request::Query as Q;
-    let change = |command: Command| Request::Command(Box::new(command));
-    Ok(match cmd {
-        Cmd::Status => Q(Query::Shift),
-        Cmd::Sweep { dry_run } => change(Command::Sweep { dry_run }),
-        Cmd::Audit { verify: true, .. } => Q(Query::VerifyAudit),
-        Cmd::Audit { limit, before, .. } => Q(Query::Audit { before, limit }),
-        Cmd::Outbox { limit } => Q(Query::Outbox { limit }),
-        Cmd::Org(org) => match org {
-            OrgCmd::Add { ods, name, ig, administered_by } => {
-                change(Command::AddOrganisation { ods, name, ig: ig_status(&ig)?, administered_by })
-            }
-            OrgCmd::Show { ods } => Q(Query::Organisation { ods }),
-            OrgCmd::Ig { ods, status } => change(Command::SetIgStatus { ods, ig: ig_status(&status)? }),
-            OrgCmd::Close { ods } => change(Command::CloseOrganisation { ods }),
-        },
-        Cmd::Account(a) => match a {
-            AccountCmd::New { first, last, mobile, ods, email, not_duplicate } => {
-                change(Command::CreateAccount { first, last, mobile, ods, email, not_duplicate })
-            }
-            AccountCmd::Show { address } => Q(Query::Account { address }),
-            AccountCmd::Find { query, limit } => Q(Query::FindAccounts { text: query, limit }),
-            AccountCmd::Login { address } => change(Command::RecordLogin { address }),
-            AccountCmd::PasswordChanged { address } => change(Command::RecordPasswordChange { address }),
-            AccountCmd::Locked { address } => change(Command::RecordLock { address }),
-            AccountCmd::Unlock { address, ticket } => change(Command::Unlock { address, ticket: opt_ticket(ticket)? }),
-            AccountCmd::ResetPassword { address, verified_by, mobile, ticket } => change(Command::ResetPassword {
-                address,
-                verified_by: verification(&verified_by, mobile)?,
-                ticket: opt_ticket(ticket)?,
-            }),
-            AccountCmd::Leaver { address, new_owner, ticket } => {
-                change(Command::MarkLeaver { address, new_owner, ticket: opt_ticket(ticket)? })
-            }
-            AccountCmd::Joiner { address, ods, mailboxes, ticket } => {
-                change(Command::Joiner { address, ods, mailboxes, ticket: opt_ticket(ticket)? })
-            }
-            AccountCmd::HideMobile { address, ticket } => {
-                change(Command::SetMobileHidden { address, hidden: true, ticket: opt_ticket(ticket)? })
-            }
-            AccountCmd::ShowMobile { address, ticket } => {
-                change(Command::SetMobileHidden { address, hidden: false, ticket: opt_ticket(ticket)? })
-            }
-            AccountCmd::Transfer { address, to } => change(Command::TransferAdministration { address, to: Some(to) }),
-        },
-        Cmd::Mailbox(m) => match m {
-            MailboxCmd::New { address, name, ods, owner, sponsored_by } => {
-                change(Command::CreateMailbox { address, name, ods, owner, sponsored_by })
-            }
-            MailboxCmd::AddMember { mailbox, account } => change(Command::AddMember { mailbox, account }),
-            MailboxCmd::RemoveMember { mailbox, account } => change(Command::RemoveMember { mailbox, account }),
-            MailboxCmd::Owner { mailbox, account } => change(Command::ChangeOwner { mailbox, owner: account }),
-            MailboxCmd::Show { mailbox } => Q(Query::Mailbox { address: mailbox }),
-            MailboxCmd::Find { query, limit } => Q(Query::FindMailboxes { text: query, limit }),
-            MailboxCmd::Accessed { mailbox } => change(Command::RecordMailboxAccess { mailbox }),
-        },
-        Cmd::Ticket(t) => match t {
-            TicketCmd::New(a) => change(Command::CreateTicket(NewTicket {
-                category: a.category,
-                channel: a.channel,
-                received_at: a.received,
-                requester_name: a.requester_name,
-                requester_email: a.requester_email,
-                requester_phone: a.requester_phone,
-                ods: a.ods,
-                account: a.account,
-                mailbox: a.mailbox,
-                mailbox_name: a.mailbox_name,
-                subject: a.subject,
-                body: read_body(a.body_file.as_deref())?,
-                incomplete: a.incomplete,
-            })),
-            TicketCmd::List { queue, status, limit } => {
-                let view = match queue.as_str() {
-                    "mine" => QueueView::Mine,
-                    "all" => QueueView::All,
-                    q => QueueView::Queue(q.parse::<Queue>().map_err(|e| anyhow!("{e}, mine, all"))?),
-                };
-                let status = match status.as_str() {
-                    "open" => StatusFilter::Open,
-                    "done" => StatusFilter::Done,
-                    "all" => StatusFilter::All,
-                    s => StatusFilter::Only(s.parse::<TicketStatus>().map_err(|e| anyhow!("{e}, open, done, all"))?),
-                };
-                Q(Query::Tickets { view, status, limit })
-            }
-            TicketCmd::Show { reference } => Q(Query::Ticket { reference: ticket_ref(&reference)? }),
-            TicketCmd::Claim { reference } => change(Command::Claim { reference: ticket_ref(&reference)? }),
-            TicketCmd::Assign { reference, operator, unassign } => {
-                if operator.is_none() && !unassign {
-                    bail!("name the operator to assign to, or use --unassign");
-                }
-                change(Command::Assign { reference: ticket_ref(&reference)?, to: operator })
-            }
-            TicketCmd::Status { reference, status } => change(Command::SetStatus {
-                reference: ticket_ref(&reference)?,
-                status: status.parse::<TicketStatus>().map_err(|e| anyhow!("{e}"))?,
-            }),
-            TicketCmd::Note { reference, text } => change(Command::Note { reference: ticket_ref(&reference)?, text }),
-            TicketCmd::Reply { reference, text } => change(Command::Reply { reference: ticket_ref(&reference)?, text }),
-            TicketCmd::Link { reference, account, mailbox } => {
-                change(Command::Link { reference: ticket_ref(&reference)?, account, mailbox })
-            }
-        },
-        Cmd::Operator(o) => match o {
-            OperatorCmd::Add { user, role } => change(Command::AddOperator { username: user, role }),
-            OperatorCmd::List => Q(Query::Operators),
-            OperatorCmd::Role { user, role } => change(Command::SetOperatorRole { username: user, role }),
-            OperatorCmd::Disable { user } => change(Command::SetOperatorEnabled { username: user, enabled: false }),
-            OperatorCmd::Enable { user } => change(Command::SetOperatorEnabled { username: user, enabled: true }),
-        },
-        Cmd::Policy(p) => match p {
-            PolicyCmd::Show => Q(Query::Policy),
-            PolicyCmd::Targets { nas, helpdesk, resolver } => {
-                if nas.is_none() && helpdesk.is_none() && resolver.is_none() {
-                    bail!("give at least one of --nas, --helpdesk, --resolver (minutes)");
-                }
-                change(Command::SetTargets { nas, helpdesk, resolver })
-            }
-            PolicyCmd::SmsCommand { command, none } => {
-                if command.is_none() && !none {
-                    bail!("give the command, or --none to keep messages in the outbox only");
-                }
-                change(Command::SetSmsCommand { command })
-            }
-            PolicyCmd::Calendar { file } => change(Command::ImportCalendar {
-                json: std::fs::read_to_string(&file)
-                    .with_context(|| format!("could not read the calendar file {}", file.display()))?,
-            }),
-        },
-        Cmd::Init | Cmd::Demo { .. } | Cmd::Import { .. } | Cmd::Serve { .. } => unreachable!("handled before"),
-    })
 }

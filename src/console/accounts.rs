@@ -41,7 +41,8 @@ use super::theme::Theme;
 use crate::domain::account::Account;
 use crate::domain::permission::Action;
 use crate::domain::routing::Category;
-use crate::service::{AccountView, ChangeEvent, Command, Touched};
+use crate::service::ops::{FindAccounts, SetMobileHidden, ShowAccount, Unlock};
+use crate::service::{AccountView, ChangeEvent, Touched};
 
 /// The most matches a search shows: the list narrows as the operator types,
 /// so a longer one is a sign to type more, not to scroll.
@@ -98,7 +99,7 @@ impl AccountPane {
     /// Runs the search again, selecting `keep` if it is still found and the
     /// first match otherwise.
     fn search(&mut self, keep: Option<String>, cx: &mut Cx<'_>) {
-        self.found = match cx.desk.find_accounts(self.search.value(), SEARCH_LIMIT) {
+        self.found = match cx.desk.call(FindAccounts { text: self.search.value().to_owned(), limit: SEARCH_LIMIT }) {
             Ok(found) => found,
             Err(e) => {
                 cx.fail(&e);
@@ -117,7 +118,7 @@ impl AccountPane {
         let same = address.is_some() && self.view.as_ref().map(|v| v.account.address.to_string()) == address;
         self.view = match address {
             None => None,
-            Some(address) => match cx.desk.account(&address) {
+            Some(address) => match cx.desk.call(ShowAccount { address: address.to_owned() }) {
                 Ok(view) => Some(view),
                 Err(e) => {
                     cx.fail(&e);
@@ -257,10 +258,10 @@ impl AccountPane {
             Act::Joiner => self.task = Some(JoinerTask::open(view).based_on(rev)),
             Act::Directory => {
                 let hidden = !view.account.mobile_hidden;
-                cx.submit(&Command::SetMobileHidden { address, hidden, ticket: None }, rev);
+                cx.submit(SetMobileHidden { address, hidden, ticket: None }, rev);
             }
             Act::Unlock => {
-                cx.submit(&Command::Unlock { address, ticket: None }, rev);
+                cx.submit(Unlock { address, ticket: None }, rev);
             }
             _ => {}
         }

@@ -22,6 +22,7 @@ use super::mailboxes::MailboxPane;
 use super::pane::{Cx, Hint, Jump, Message, Pane, PaneId, View, centred};
 use super::queue::QueuePane;
 use super::theme::Theme;
+use crate::service::ops::ShowShift;
 use crate::service::{ServiceError, ShiftView, Touched};
 
 /// At this width and wider the three panes stand side by side.
@@ -83,7 +84,7 @@ impl App {
     /// Opens the console for the desk's operator; fails before anything is
     /// drawn if the service will not serve them.
     pub fn new(desk: Box<dyn Desk>, keymap: KeyMap, theme: Theme) -> Result<App, ServiceError> {
-        let shift = desk.shift()?;
+        let shift = desk.call(ShowShift {})?;
         let mut app = App {
             panes: Panes {
                 queue: QueuePane::new(shift.role),
@@ -200,7 +201,7 @@ impl App {
 
     /// Reads the shift and every pane's data again.
     pub fn refresh_all(&mut self) {
-        match self.desk.shift() {
+        match self.desk.call(ShowShift {}) {
             Ok(shift) => self.shift = shift,
             Err(e) => self.message = Some(Message { text: e.to_string(), error: true }),
         }

@@ -27,7 +27,8 @@ use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, news};
 use crate::domain::account::Account;
 use crate::domain::mailbox::Mailbox;
 use crate::domain::permission::Action;
-use crate::service::{ChangeEvent, MailboxView, NewTicket, Touched};
+use crate::service::ops::{CreateTicket, FindMailboxes, ShowMailbox};
+use crate::service::{ChangeEvent, MailboxView, Touched};
 
 /// How many mailboxes a search lists; typing more narrows it.
 const SEARCH_LIMIT: usize = 50;
@@ -78,7 +79,7 @@ impl MailboxPane {
 
     /// The ticket `t` would log now: about the mailbox on screen and the
     /// change last asked for.
-    pub fn ticket(&self) -> Option<NewTicket> {
+    pub fn ticket(&self) -> Option<CreateTicket> {
         self.shown.as_ref().map(|view| ticket_about(view, self.attempt.as_ref()))
     }
 
@@ -111,7 +112,7 @@ impl MailboxPane {
 
     /// Runs the search again for what is typed, keeping the selection.
     fn search_again(&mut self, cx: &mut Cx<'_>) {
-        match cx.desk.find_mailboxes(self.search.value(), SEARCH_LIMIT) {
+        match cx.desk.call(FindMailboxes { text: self.search.value().to_owned(), limit: SEARCH_LIMIT }) {
             Ok(found) => self.results = found,
             Err(e) => {
                 self.results.clear();
@@ -122,7 +123,7 @@ impl MailboxPane {
 
     /// Shows a mailbox; false (and says why) if it cannot be read.
     fn open(&mut self, address: &str, cx: &mut Cx<'_>) -> bool {
-        match cx.desk.mailbox(address) {
+        match cx.desk.call(ShowMailbox { address: address.to_owned() }) {
             Ok(view) => {
                 if self.shown.as_ref().is_none_or(|v| v.mailbox.id != view.mailbox.id) {
                     self.reveal = false;
@@ -148,7 +149,7 @@ impl MailboxPane {
     fn reload(&mut self, cx: &mut Cx<'_>, select: Option<&str>) {
         let Some(old) = self.shown.take() else { return };
         let was = old.members.get(self.member.selected).map(|a| a.address.to_string());
-        match cx.desk.mailbox(&old.mailbox.address.to_string()) {
+        match cx.desk.call(ShowMailbox { address: old.mailbox.address.to_string().to_owned() }) {
             Ok(view) => {
                 let at = |address: &str| view.members.iter().position(|a| a.address.as_str() == address);
                 if let Some(i) = select.and_then(at).or_else(|| was.as_deref().and_then(at)) {

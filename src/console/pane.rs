@@ -11,7 +11,8 @@ use super::keymap::{Act, KeyMap};
 use super::theme::Theme;
 use crate::domain::permission::{Action, authorise};
 use crate::domain::ticket::TicketRef;
-use crate::service::{ChangeEvent, Command, NewTicket, Outcome, ServiceError, ShiftView, Touched};
+use crate::service::ops::CreateTicket;
+use crate::service::{Answer, ChangeEvent, Request, ServiceError, ShiftView, Touched};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaneId {
@@ -46,7 +47,7 @@ pub enum Jump {
     Mailbox(String),
     Ticket(TicketRef),
     /// Open the new-ticket form with these fields filled in.
-    NewTicket(Box<NewTicket>),
+    NewTicket(Box<CreateTicket>),
 }
 
 /// One entry of the hint line: an action, and why it cannot be taken now.
@@ -115,28 +116,25 @@ impl<'a> Cx<'a> {
         self.warn(text);
     }
 
-    /// Runs a command; on success reports its summary and marks the screen
-    /// for reloading, on failure reports why and returns `None`. A conflict
-    /// also reloads, so the screen shows the other operator's change.
-    pub fn execute(&mut self, command: &Command) -> Option<Outcome> {
-        self.try_submit(command, None).ok()
-    }
-
-    /// [`Cx::execute`] for a command built from what the operator saw:
-    /// revision `based_on` of its record. If someone changed the record
-    /// since, nothing is saved and the operator is told who.
-    pub fn submit(&mut self, command: &Command, based_on: Option<u64>) -> Option<Outcome> {
-        self.try_submit(command, based_on).ok()
+    /// Runs a change built from what the operator saw: revision
+    /// `based_on` of its record. On success reports its summary and marks
+    /// the screen for reloading; on failure reports why and returns `None`.
+    /// If someone changed the record since, nothing is saved, the operator
+    /// is told who, and the screen reloads to show their change.
+    pub fn submit(&mut self, change: impl Into<Request>, based_on: Option<u64>) -> Option<Answer> {
+        self.try_submit(change, based_on).ok()
     }
 
     /// [`Cx::submit`], keeping the error for a caller that shows it in a
     /// form or reacts to which refusal it was.
-    pub fn try_submit(&mut self, command: &Command, based_on: Option<u64>) -> Result<Outcome, ServiceError> {
-        match self.desk.submit(command, based_on) {
-            Ok(outcome) => {
-                self.info(outcome.summary.clone());
+    pub fn try_submit(&mut self, change: impl Into<Request>, based_on: Option<u64>) -> Result<Answer, ServiceError> {
+        match self.desk.dispatch(change.into(), based_on) {
+            Ok(answer) => {
+                if let Some(summary) = answer.summary() {
+                    self.info(summary.to_owned());
+                }
                 self.changed = true;
-                Ok(outcome)
+                Ok(answer)
             }
             Err(e) => {
                 self.changed |= e.is_conflict();

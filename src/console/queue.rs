@@ -28,11 +28,11 @@ use super::theme::Theme;
 use crate::domain::permission::{Action, Role};
 use crate::domain::routing::Queue;
 use crate::domain::ticket::{TicketRef, TicketStatus};
+use crate::service::ops::{Claim, CreateTicket, ListOperators, ListTicketSlots, ReadTicketRows, ShowTicketDetail};
 use crate::service::{
-    ChangeEvent, Command, NewTicket, QueueView, ServiceError, Subject, TicketDetail, TicketFilter, TicketRow,
-    TicketSlot,
+    Answer, ChangeEvent, Done, QueueView, ServiceError, TicketDetail, TicketFilter, TicketRow, TicketSlot,
 };
-use forms::{FormKind, build_command, preview};
+use forms::{FormKind, build_change, preview};
 use rows::{cell, columns};
 
 /// Rows kept in memory beyond the screen before the cache is dropped.
@@ -170,7 +170,9 @@ impl QueuePane {
         match (&self.detail, self.selected_row(), self.selected()) {
             (Some(d), _, _) => Some(d.ticket.meta.rev),
             (None, Some(row), _) => Some(row.rev),
-            (None, None, Some(reference)) => desk.ticket_rows(&[reference]).ok()?.first().map(|r| r.rev),
+            (None, None, Some(reference)) => {
+                desk.call(ReadTicketRows { refs: vec![reference] }).ok()?.first().map(|r| r.rev)
+            }
             (None, None, None) => None,
         }
     }
@@ -184,7 +186,7 @@ impl QueuePane {
 
     fn reload(&mut self, cx: &mut Cx<'_>) {
         let keep = self.select_after_load.take().or_else(|| self.slots.get(self.cursor.selected).map(|s| s.reference));
-        match cx.desk.ticket_slots(&TABS[self.tab].1, &self.filter) {
+        match cx.desk.call(ListTicketSlots { view: TABS[self.tab].1.clone(), filter: self.filter.clone() }) {
             Ok(slots) => self.slots = slots,
             Err(e) => cx.fail(&e),
         }
@@ -195,7 +197,7 @@ impl QueuePane {
             }
         }
         if let Some(reference) = self.detail.as_ref().map(|d| d.ticket.reference) {
-            match cx.desk.ticket_detail(reference) {
+            match cx.desk.call(ShowTicketDetail { reference }) {
                 Ok(d) => self.detail = Some(d),
                 Err(e) => {
                     self.detail = None;
@@ -210,7 +212,7 @@ impl QueuePane {
     /// Only those tickets are read, not the whole queue again. The selected
     /// ticket stays selected wherever it moves.
     fn absorb(&mut self, touched: &[TicketRef], cx: &mut Cx<'_>) -> Result<(), ServiceError> {
-        let rows = cx.desk.ticket_rows(touched)?;
+        let rows = cx.desk.call(ReadTicketRows { refs: touched.to_vec() })?;
         let keep = self.selected();
         let view = &TABS[self.tab].1;
         let operator = cx.desk.operator().to_owned();
@@ -230,7 +232,7 @@ impl QueuePane {
             self.cursor.selected = i;
         }
         if let Some(open) = self.detail.as_ref().map(|d| d.ticket.reference).filter(|r| touched.contains(r)) {
-            self.detail = Some(cx.desk.ticket_detail(open)?);
+            self.detail = Some(cx.desk.call(ShowTicketDetail { reference: open })?);
         }
         Ok(())
     }
@@ -246,13 +248,13 @@ impl QueuePane {
             self.rows.clear();
         }
         // A failed read leaves the rows blank; the next refresh reports it.
-        if let Ok(rows) = desk.ticket_rows(&missing) {
+        if let Ok(rows) = desk.call(ReadTicketRows { refs: missing.to_vec() }) {
             self.rows.extend(rows.into_iter().map(|r| (r.reference, r)));
         }
     }
 
     fn open_detail(&mut self, cx: &mut Cx<'_>, reference: TicketRef) {
-        match cx.desk.ticket_detail(reference) {
+        match cx.desk.call(ShowTicketDetail { reference }) {
             Ok(d) => {
                 self.detail = Some(d);
                 self.detail_scroll = 0;
@@ -307,7 +309,7 @@ impl QueuePane {
         };
         let form = match act {
             Act::Assign => {
-                let operators = match cx.desk.operators() {
+                let operators = match cx.desk.call(ListOperators {}) {
                     Ok(ops) => ops,
                     Err(e) => return cx.fail(&e),
                 };
@@ -354,7 +356,7 @@ impl QueuePane {
         self.form = Some(form);
     }
 
-    fn new_ticket_form(&mut self, cx: &mut Cx<'_>, prefill: Option<&NewTicket>) {
+    fn new_ticket_form(&mut self, cx: &mut Cx<'_>, prefill: Option<&CreateTicket>) {
         self.form = Some((FormKind::New, forms::new_ticket(cx, prefill)));
         self.form_based_on = None;
     }
@@ -374,17 +376,17 @@ impl QueuePane {
             }
             FormEvent::Submit => {
                 let kind = *kind;
-                let command = match build_command(kind, form) {
+                let change = match build_change(kind, form) {
                     Ok(c) => c,
                     Err(e) => {
                         form.error = Some(e);
                         return true;
                     }
                 };
-                match cx.submit(&command, self.form_based_on) {
-                    Some(outcome) => {
+                match cx.submit(change, self.form_based_on) {
+                    Some(answer) => {
                         self.form = None;
-                        if let Subject::Ticket(t) = outcome.subject {
+                        if let Answer::CreateTicket(Done { record: t, .. }) = answer {
                             if kind == FormKind::New {
                                 // Show the new ticket where it went.
                                 if let Some(i) = TABS.iter().position(|(_, v)| *v == QueueView::Queue(t.routing.queue))
@@ -476,7 +478,7 @@ impl QueuePane {
             Act::Claim => {
                 if !cx.refuse_if_disabled(&hints, act) {
                     if let Some(reference) = self.selected() {
-                        cx.submit(&Command::Claim { reference }, self.selected_rev(cx.desk));
+                        cx.submit(Claim { reference }, self.selected_rev(cx.desk));
                     }
                 }
             }

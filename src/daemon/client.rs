@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use super::protocol::{self, Answer, Body, Hello, PROTOCOL, Request, ServerMessage, Welcome};
+use super::protocol::{self, Body, Envelope, Hello, PROTOCOL, Reply, ServerMessage, Welcome};
 use crate::desk::{Clock, Desk, DeskEvent};
-use crate::service::{Command, Outcome, Query, Reply, ServiceError};
+use crate::service::{Answer, Request, ServiceError};
 
 /// What became of an attempt to reach a daemon.
 pub enum Connection {
@@ -37,7 +37,7 @@ const OWN_REMEMBERED: usize = 64;
 
 struct Line {
     writer: BufWriter<UnixStream>,
-    answers: Receiver<(u64, Result<Answer, crate::service::WireError>)>,
+    answers: Receiver<(u64, Result<Reply, crate::service::WireError>)>,
     next_id: u64,
 }
 
@@ -146,7 +146,7 @@ impl Client {
     }
 
     /// Sends a request and waits for its answer, up to [`PATIENCE`].
-    pub fn request(&self, body: Body, at: Option<DateTime<Utc>>) -> Result<Answer, ServiceError> {
+    pub fn request(&self, body: Body, at: Option<DateTime<Utc>>) -> Result<Reply, ServiceError> {
         self.request_within(body, at, Some(PATIENCE))
     }
 
@@ -157,11 +157,11 @@ impl Client {
         body: Body,
         at: Option<DateTime<Utc>>,
         patience: Option<Duration>,
-    ) -> Result<Answer, ServiceError> {
+    ) -> Result<Reply, ServiceError> {
         let mut line = self.line.lock().unwrap_or_else(|p| p.into_inner());
         let id = line.next_id;
         line.next_id += 1;
-        let frame = protocol::encode(&Request { id, at, body }).map_err(|e| ServiceError::BadInput(e.to_string()))?;
+        let frame = protocol::encode(&Envelope { id, at, body }).map_err(|e| ServiceError::BadInput(e.to_string()))?;
         if let Err(e) = protocol::write_frame(&mut line.writer, &frame) {
             return Err(match e.kind() {
                 std::io::ErrorKind::InvalidInput => ServiceError::BadInput(e.to_string()),
@@ -177,9 +177,9 @@ impl Client {
             match next {
                 Ok((answer_id, result)) if answer_id == id => {
                     let answer = result.map_err(ServiceError::from)?;
-                    if let Answer::Outcome(Outcome { audit_seq: Some(seq), .. }) = &answer {
+                    if let Some(seq) = answer.audit_seq() {
                         let mut own = self.own.lock().unwrap_or_else(|p| p.into_inner());
-                        own.push_back(*seq);
+                        own.push_back(seq);
                         if own.len() > OWN_REMEMBERED {
                             own.pop_front();
                         }
@@ -246,7 +246,7 @@ impl Drop for Client {
 
 fn read_messages(
     stream: UnixStream,
-    answers: &Sender<(u64, Result<Answer, crate::service::WireError>)>,
+    answers: &Sender<(u64, Result<Reply, crate::service::WireError>)>,
     events: &Sender<DeskEvent>,
     connected: &AtomicBool,
 ) {
@@ -339,7 +339,7 @@ impl RemoteDesk {
         }
     }
 
-    fn request(&self, body: Body) -> Result<Answer, ServiceError> {
+    fn request(&self, body: Body) -> Result<Reply, ServiceError> {
         self.line().0.request(body, self.clock.rehearsal_instant())
     }
 }
@@ -351,16 +351,12 @@ impl Desk for RemoteDesk {
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
-    fn submit(&self, command: &Command, based_on: Option<u64>) -> Result<Outcome, ServiceError> {
-        match self.request(Body::Execute { command: command.clone(), based_on })? {
-            Answer::Outcome(outcome) => Ok(outcome),
-            _ => Err(ServiceError::BadInput("the daemon answered a command with something else".into())),
-        }
-    }
-    fn query(&self, query: &Query) -> Result<Reply, ServiceError> {
-        match self.request(Body::Query(query.clone()))? {
-            Answer::Reply(reply) => Ok(reply),
-            _ => Err(ServiceError::BadInput("the daemon answered a query with something else".into())),
+    fn dispatch(&self, request: Request, based_on: Option<u64>) -> Result<Answer, ServiceError> {
+        match self.request(Body::Run { request: Box::new(request), based_on })? {
+            Reply::Answer(answer) => Ok(*answer),
+            _ => Err(ServiceError::Unavailable(
+                "the caredesk daemon answered an operation as if it were an import: it is not this release".into(),
+            )),
         }
     }
     fn events(&self) -> Vec<DeskEvent> {

@@ -5,8 +5,9 @@
 //! releases can read each other's: the client says which protocol it speaks
 //! and the daemon answers with its own, and either the operator it
 //! recognised or why it refuses. After that, bodies are the service's own
-//! enums ([`Command`], [`Query`], their answers, [`ChangeEvent`]) encoded as
-//! the store encodes records, with the protocol version as the leading byte.
+//! enums ([`Request`], [`Answer`], [`ChangeEvent`]) encoded as the store
+//! encodes records, with the protocol version as the leading byte: a new
+//! operation crosses the socket without a line here.
 
 use std::io::{self, Read, Write};
 
@@ -14,13 +15,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::import::{BadLine, ImportReport};
-use crate::service::{ChangeEvent, Command, Outcome, Query, Reply, WireError};
+use crate::service::{Answer, ChangeEvent, Request, WireError};
 use crate::store::{decode_message, encode_message};
 
 /// The version of this protocol. Change it whenever a message changes
 /// shape; a client and a daemon of different versions refuse each other
 /// at the handshake with a message that says what to do.
-pub const PROTOCOL: u16 = 1;
+pub const PROTOCOL: u16 = 2;
 
 /// The first bytes of both handshake frames.
 const MAGIC: &[u8; 8] = b"caredesk";
@@ -34,7 +35,7 @@ pub const RELEASE: &str = env!("CARGO_PKG_VERSION");
 
 /// A request from a client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Request {
+pub struct Envelope {
     /// Echoed in the answer.
     pub id: u64,
     /// A supervisor's rehearsal instant; `None` acts at the daemon's time.
@@ -45,28 +46,29 @@ pub struct Request {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Body {
-    /// A change, with the revision of its record the client saw.
-    Execute {
-        command: Command,
-        based_on: Option<u64>,
-    },
-    Query(Query),
+    /// An operation, with the revision of its record the client saw.
+    Run { request: Box<Request>, based_on: Option<u64> },
     /// A CSV import, run whole by the daemon.
-    Import {
-        kind: String,
-        csv: String,
-        skip_bad: bool,
-    },
+    Import { kind: String, csv: String, skip_bad: bool },
 }
 
 /// What a request produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Answer {
-    Outcome(Outcome),
-    Reply(Reply),
+pub enum Reply {
+    Answer(Box<Answer>),
     Imported(ImportReport),
     /// An import that found bad lines and wrote nothing.
     BadLines(Vec<BadLine>),
+}
+
+impl Reply {
+    /// The audit entry the request wrote, if it was a change.
+    pub fn audit_seq(&self) -> Option<u64> {
+        match self {
+            Reply::Answer(answer) => answer.audit_seq(),
+            Reply::Imported(_) | Reply::BadLines(_) => None,
+        }
+    }
 }
 
 /// Everything the daemon sends after the handshake.
@@ -74,7 +76,7 @@ pub enum Answer {
 pub enum ServerMessage {
     Answer {
         id: u64,
-        result: Result<Answer, WireError>,
+        result: Result<Reply, WireError>,
     },
     /// Another session changed something.
     Event(ChangeEvent),
@@ -229,10 +231,11 @@ mod tests {
 
     #[test]
     fn a_message_of_another_protocol_is_refused() {
-        let body = encode(&Request { id: 1, at: None, body: Body::Query(Query::Shift) }).unwrap();
-        assert_eq!(decode::<Request>(&body).unwrap().id, 1);
+        let request = Box::new(crate::service::ops::ShowShift {}.into());
+        let body = encode(&Envelope { id: 1, at: None, body: Body::Run { request, based_on: None } }).unwrap();
+        assert_eq!(decode::<Envelope>(&body).unwrap().id, 1);
         let mut other = body.clone();
         other[0] = other[0].wrapping_add(1);
-        assert!(decode::<Request>(&other).is_err());
+        assert!(decode::<Envelope>(&other).is_err());
     }
 }

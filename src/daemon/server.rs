@@ -19,11 +19,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::protocol::{self, Answer, Body, Hello, PROTOCOL, RELEASE, Request, ServerMessage, Welcome};
+use super::protocol::{self, Body, Envelope, Hello, PROTOCOL, RELEASE, Reply, ServerMessage, Welcome};
 use super::socket;
 use crate::desk::Clock;
 use crate::import::{ImportError, ImportKind, import_csv};
-use crate::service::{ChangeEvent, Command, Ctx, Service, ServiceError, WireError};
+use crate::service::ops::Sweep;
+use crate::service::{ChangeEvent, Ctx, Service, ServiceError, WireError};
 
 /// How a connection's operator is known.
 enum Identity {
@@ -378,7 +379,7 @@ fn read_requests(shared: &Shared, conn: &Conn, stream: UnixStream) {
     let mut r = BufReader::new(stream);
     loop {
         let request = match protocol::read_frame(&mut r) {
-            Ok(Some(bytes)) => protocol::decode::<Request>(&bytes),
+            Ok(Some(bytes)) => protocol::decode::<Envelope>(&bytes),
             Ok(None) => return,
             Err(e) => {
                 if !shared.stop.is_stopped() {
@@ -417,19 +418,20 @@ fn answer(
     operator: &str,
     body: Body,
     at: Option<chrono::DateTime<chrono::Utc>>,
-) -> Result<Answer, WireError> {
+) -> Result<Reply, WireError> {
     let ctx = match at {
         Some(at) => Ctx::rehearsal(operator, at),
         None => Ctx::new(operator, shared.clock.now()),
     };
     let service = &shared.service;
     let result = match body {
-        Body::Execute { command, based_on } => service.execute_based_on(&ctx, &command, based_on).map(Answer::Outcome),
-        Body::Query(query) => service.query(&ctx, &query).map(Answer::Reply),
+        Body::Run { request, based_on } => {
+            service.dispatch(&ctx, &request, based_on).map(|a| Reply::Answer(Box::new(a)))
+        }
         Body::Import { kind, csv, skip_bad } => match kind.parse::<ImportKind>() {
             Ok(kind) => match import_csv(service, &ctx, kind, csv.as_bytes(), skip_bad, &mut |_, _| {}) {
-                Ok(report) => Ok(Answer::Imported(report)),
-                Err(ImportError::BadLines(lines)) => Ok(Answer::BadLines(lines)),
+                Ok(report) => Ok(Reply::Imported(report)),
+                Err(ImportError::BadLines(lines)) => Ok(Reply::BadLines(lines)),
                 Err(ImportError::Service(e)) => Err(e),
                 Err(other) => Err(ServiceError::BadInput(other.to_string())),
             },
@@ -468,7 +470,7 @@ fn relay(shared: &Shared, events: &Receiver<ChangeEvent>) {
 fn sweeps(shared: &Shared, schedule: &Schedule) {
     loop {
         let ctx = Ctx::new(schedule.operator.clone(), shared.clock.now());
-        match shared.service.execute(&ctx, &Command::Sweep { dry_run: false }) {
+        match shared.service.execute(&ctx, &Sweep { dry_run: false }) {
             Ok(outcome) => tracing::info!("scheduled {}", outcome.summary),
             Err(e) => tracing::error!(
                 "the scheduled lifecycle sweep was refused: {e}; it runs as {}, who must be a caredesk supervisor",

@@ -20,7 +20,8 @@ use crate::domain::permission::{Action, Role, authorise};
 use crate::domain::routing::{Category, Channel};
 use crate::domain::ticket::TicketRef;
 use crate::domain::time::rfc3339;
-use crate::service::{Command, Ctx, NewTicket, Outcome, Service, ServiceError, Subject, Verification};
+use crate::service::ops::*;
+use crate::service::{Ctx, Operation, Registered, Request, Service, ServiceError, Verification};
 use crate::store::StoreError;
 
 /// The demo's operators: two of each role, so the work is shared out.
@@ -91,75 +92,79 @@ impl<'a> Replay<'a> {
                 let org = &h.orgs[i];
                 let ods = org.ods.clone();
                 let command = match e.step {
-                    Step::AddOrganisation => Command::AddOrganisation {
+                    Step::AddOrganisation => Request::from(AddOrganisation {
                         ods,
                         name: org.name.clone(),
                         ig: org.ig,
                         administered_by: org.sponsor.map(|s| h.orgs[s as usize].ods.clone()),
-                    },
-                    Step::RaiseIg => Command::SetIgStatus { ods, ig: IgStatus::DsptStandardsMet },
-                    _ => Command::CloseOrganisation { ods },
+                    }),
+                    Step::RaiseIg => Request::from(SetIgStatus { ods, ig: IgStatus::DsptStandardsMet }),
+                    _ => Request::from(CloseOrganisation { ods }),
                 };
                 (nas, Action::OrganisationChange, command)
             }
             Step::CreateAccount => return self.create_account(e),
             Step::Login => {
-                (Who::Feed, Action::DirectoryFeed, Command::RecordLogin { address: self.address(e.subject)? })
+                (Who::Feed, Action::DirectoryFeed, Request::from(RecordLogin { address: self.address(e.subject)? }))
             }
-            Step::PasswordChange => {
-                (Who::Feed, Action::DirectoryFeed, Command::RecordPasswordChange { address: self.address(e.subject)? })
+            Step::PasswordChange => (
+                Who::Feed,
+                Action::DirectoryFeed,
+                Request::from(RecordPasswordChange { address: self.address(e.subject)? }),
+            ),
+            Step::Lock => {
+                (Who::Feed, Action::DirectoryFeed, Request::from(RecordLock { address: self.address(e.subject)? }))
             }
-            Step::Lock => (Who::Feed, Action::DirectoryFeed, Command::RecordLock { address: self.address(e.subject)? }),
             Step::HideMobile => (
                 Who::Role(Role::Helpdesk),
                 Action::SimpleAccountTask,
-                Command::SetMobileHidden { address: self.address(e.subject)?, hidden: true, ticket: None },
+                Request::from(SetMobileHidden { address: self.address(e.subject)?, hidden: true, ticket: None }),
             ),
             Step::Transfer => {
                 let to = Some(h.orgs[h.people[i].other_org as usize].ods.clone());
                 (
                     nas,
                     Action::ComplexAccountTask,
-                    Command::TransferAdministration { address: self.address(e.subject)?, to },
+                    Request::from(TransferAdministration { address: self.address(e.subject)?, to }),
                 )
             }
             Step::Leave => (
                 nas,
                 Action::ComplexAccountTask,
-                Command::MarkLeaver { address: self.address(e.subject)?, new_owner: None, ticket: None },
+                Request::from(MarkLeaver { address: self.address(e.subject)?, new_owner: None, ticket: None }),
             ),
             Step::Join => {
                 let p = &h.people[i];
                 self.register_name(p, p.other_org);
                 let mailboxes = Some(p.join_mailbox).filter(|m| *m != NONE);
-                let command = Command::Joiner {
+                let command = Request::from(Joiner {
                     address: self.address(e.subject)?,
                     ods: h.orgs[p.other_org as usize].ods.clone(),
                     mailboxes: mailboxes.map(|m| h.mailboxes[m as usize].address.clone()).into_iter().collect(),
                     ticket: None,
-                };
+                });
                 (nas, Action::ComplexAccountTask, command)
             }
             Step::CreateMailbox => {
                 let mb = &h.mailboxes[i];
-                let command = Command::CreateMailbox {
+                let command = Request::from(CreateMailbox {
                     address: mb.address.clone(),
                     name: mb.name.clone(),
                     ods: h.orgs[mb.org as usize].ods.clone(),
                     owner: self.address(mb.owner)?,
                     sponsored_by: mb.sponsor.map(|s| h.orgs[s as usize].ods.clone()),
-                };
+                });
                 (nas, Action::MailboxChange, command)
             }
             Step::AddMember => {
                 let (mailbox, person) = h.memberships[i];
                 let mailbox = h.mailboxes[mailbox as usize].address.clone();
-                (nas, Action::MailboxChange, Command::AddMember { mailbox, account: self.address(person)? })
+                (nas, Action::MailboxChange, Request::from(AddMember { mailbox, account: self.address(person)? }))
             }
             Step::MailboxAccessed => (
                 Who::Feed,
                 Action::DirectoryFeed,
-                Command::RecordMailboxAccess { mailbox: h.mailboxes[i].address.clone() },
+                Request::from(RecordMailboxAccess { mailbox: h.mailboxes[i].address.clone() }),
             ),
             Step::Ticket(TicketStep::Log) => return self.log_ticket(e),
             Step::Ticket(TicketStep::Task) => {
@@ -179,7 +184,7 @@ impl<'a> Replay<'a> {
                 None => return Ok(()),
             },
         };
-        self.act(who, action, e, &command).map(drop)
+        self.act_on(who, action, e, &command)
     }
 
     /// Notes that a person's name is now registered in an organisation, and
@@ -193,7 +198,7 @@ impl<'a> Replay<'a> {
         let h = self.history;
         let p = &h.people[e.subject as usize];
         let namesake = self.register_name(p, p.org);
-        let command = Command::CreateAccount {
+        let command = CreateAccount {
             first: p.first_name().to_owned(),
             last: p.last_name().to_owned(),
             mobile: invent::mobile(e.subject),
@@ -205,10 +210,7 @@ impl<'a> Replay<'a> {
             // so the demo still goes through the check everywhere else.
             not_duplicate: namesake,
         };
-        let outcome = self.act(Who::Role(Role::Nas), Action::ComplexAccountTask, e, &command)?;
-        let Subject::Account(account) = outcome.subject else {
-            return Err(plan_fault(&command, "the service did not answer with the new account"));
-        };
+        let account = self.act(Who::Role(Role::Nas), Action::ComplexAccountTask, e, command)?.record;
         self.addresses[e.subject as usize] = Some(account.address.to_string());
         Ok(())
     }
@@ -241,7 +243,7 @@ impl<'a> Replay<'a> {
             o.mailboxes.first().map_or_else(|| format!("{org_name} office"), |m| h.mailboxes[*m as usize].name.clone())
         });
         let phoned = t.channel == Channel::Phone;
-        let new = NewTicket {
+        let new = CreateTicket {
             category: t.category,
             channel: t.channel,
             received_at: Some(rfc3339(h.clock.at(t.received))),
@@ -263,48 +265,46 @@ impl<'a> Replay<'a> {
         } else {
             Role::Nas
         };
-        let command = Command::CreateTicket(new);
-        let outcome = self.act(Who::Role(logger), Action::LogTicket, e, &command)?;
-        let Subject::Ticket(ticket) = outcome.subject else {
-            return Err(plan_fault(&command, "the service did not answer with the new ticket"));
-        };
+        let ticket = self.act(Who::Role(logger), Action::LogTicket, e, new)?.record;
         self.references[e.subject as usize] = Some(ticket.reference);
         Ok(())
     }
 
     /// The command for one step of work on a ticket, by whoever works its queue.
-    fn ticket_work(&self, e: &Event, step: TicketStep) -> Result<Option<(Who, Action, Command)>, ServiceError> {
+    fn ticket_work(&self, e: &Event, step: TicketStep) -> Result<Option<(Who, Action, Request)>, ServiceError> {
         let h = self.history;
         let t = &h.tickets[e.subject as usize];
         let reference = self.references[e.subject as usize]
-            .ok_or_else(|| plan_fault(&Command::Claim { reference: TicketRef(0) }, "work planned before its ticket"))?;
+            .ok_or_else(|| plan_fault(Claim::NAME, "work planned before its ticket"))?;
         let who = Who::Role(worker(t.queue));
         let work = Action::WorkTicket(t.queue);
         let command = match step {
             TicketStep::Log => return Ok(None),
-            TicketStep::Claim => Command::Claim { reference },
-            TicketStep::Note(words) => Command::Note { reference, text: wording::note(t.category, words).to_owned() },
-            TicketStep::Reply(words) => {
-                Command::Reply { reference, text: wording::reply(t.category, words).to_owned() }
+            TicketStep::Claim => Request::from(Claim { reference }),
+            TicketStep::Note(words) => {
+                Request::from(Note { reference, text: wording::note(t.category, words).to_owned() })
             }
-            TicketStep::Status(status) => Command::SetStatus { reference, status },
-            TicketStep::Link => Command::Link {
+            TicketStep::Reply(words) => {
+                Request::from(Reply { reference, text: wording::reply(t.category, words).to_owned() })
+            }
+            TicketStep::Status(status) => Request::from(SetStatus { reference, status }),
+            TicketStep::Link => Request::from(Link {
                 reference,
                 account: if t.person == NONE { None } else { Some(self.address(t.person)?) },
                 mailbox: h.mailboxes.get(t.mailbox as usize).map(|m| m.address.clone()),
-            },
+            }),
             TicketStep::Task => return self.ticket_task(t, reference).map(|(a, c)| Some((who, a, c))),
         };
         Ok(Some((who, work, command)))
     }
 
-    fn ticket_task(&self, t: &TicketPlan, reference: TicketRef) -> Result<(Action, Command), ServiceError> {
+    fn ticket_task(&self, t: &TicketPlan, reference: TicketRef) -> Result<(Action, Request), ServiceError> {
         let h = self.history;
         let address = self.address(t.person)?;
         let ticket = Some(reference);
         let mailbox = || h.mailboxes.get(t.mailbox as usize).map(|m| m.address.clone()).unwrap_or_default();
         Ok(match t.task {
-            Task::None => return Err(plan_fault(&Command::Claim { reference }, "a task step with no task")),
+            Task::None => return Err(plan_fault(Claim::NAME, "a task step with no task")),
             Task::Reset(proof) => {
                 let verified_by = match proof {
                     Proof::SecurityQuestions => Verification::SecurityQuestions,
@@ -313,20 +313,28 @@ impl<'a> Replay<'a> {
                         Verification::Owner { owner: self.address(owner)?, mobile: invent::mobile(mobile) }
                     }
                 };
-                (Action::SimpleAccountTask, Command::ResetPassword { address, verified_by, ticket })
+                (Action::SimpleAccountTask, Request::from(ResetPassword { address, verified_by, ticket }))
             }
-            Task::Unlock => (Action::SimpleAccountTask, Command::Unlock { address, ticket }),
-            Task::HideMobile => (Action::SimpleAccountTask, Command::SetMobileHidden { address, hidden: true, ticket }),
-            Task::Leaver => (Action::ComplexAccountTask, Command::MarkLeaver { address, new_owner: None, ticket }),
+            Task::Unlock => (Action::SimpleAccountTask, Request::from(Unlock { address, ticket })),
+            Task::HideMobile => {
+                (Action::SimpleAccountTask, Request::from(SetMobileHidden { address, hidden: true, ticket }))
+            }
+            Task::Leaver => {
+                (Action::ComplexAccountTask, Request::from(MarkLeaver { address, new_owner: None, ticket }))
+            }
             Task::Move { to } => {
                 let ods = h.orgs[to as usize].ods.clone();
-                (Action::ComplexAccountTask, Command::Joiner { address, ods, mailboxes: Vec::new(), ticket })
+                (Action::ComplexAccountTask, Request::from(Joiner { address, ods, mailboxes: Vec::new(), ticket }))
             }
-            Task::AddMember => (Action::MailboxChange, Command::AddMember { mailbox: mailbox(), account: address }),
-            Task::NewOwner => (Action::MailboxChange, Command::ChangeOwner { mailbox: mailbox(), owner: address }),
+            Task::AddMember => {
+                (Action::MailboxChange, Request::from(AddMember { mailbox: mailbox(), account: address }))
+            }
+            Task::NewOwner => {
+                (Action::MailboxChange, Request::from(ChangeOwner { mailbox: mailbox(), owner: address }))
+            }
             Task::Transfer { sponsor } => {
                 let to = Some(h.orgs[sponsor as usize].ods.clone());
-                (Action::ComplexAccountTask, Command::TransferAdministration { address, to })
+                (Action::ComplexAccountTask, Request::from(TransferAdministration { address, to }))
             }
         })
     }
@@ -334,14 +342,25 @@ impl<'a> Replay<'a> {
     fn address(&self, person: u32) -> Result<String, ServiceError> {
         self.addresses.get(person as usize).cloned().flatten().ok_or_else(|| {
             let who = self.history.people.get(person as usize).map_or_else(|| "someone".to_owned(), Person::full_name);
-            plan_fault(&Command::Sweep { dry_run: true }, &format!("{who} was used before their account existed"))
+            plan_fault(Sweep::NAME, &format!("{who} was used before their account existed"))
         })
     }
 
-    /// Runs a command at the event's instant. The planned role does it if
-    /// the permission table lets that role do it then; otherwise the
+    /// Runs an operation at the event's instant. The planned role does it
+    /// if the permission table lets that role do it then; otherwise the
     /// supervisor running the demo does, as a supervisor may at any hour.
-    fn act(&self, who: Who, action: Action, e: &Event, command: &Command) -> Result<Outcome, ServiceError> {
+    fn act<O: Registered>(&self, who: Who, action: Action, e: &Event, op: O) -> Result<O::Answer, ServiceError> {
+        let (ctx, at) = self.ctx(who, action, e);
+        self.service.execute(&ctx, &op).map_err(|err| fault(err, O::NAME, at))
+    }
+
+    /// [`Replay::act`] for an operation carried without its type.
+    fn act_on(&self, who: Who, action: Action, e: &Event, request: &Request) -> Result<(), ServiceError> {
+        let (ctx, at) = self.ctx(who, action, e);
+        self.service.dispatch(&ctx, request, None).map(drop).map_err(|err| fault(err, request.name(), at))
+    }
+
+    fn ctx(&self, who: Who, action: Action, e: &Event) -> (Ctx, chrono::DateTime<chrono::Utc>) {
         let at = self.history.clock.at(e.at);
         let operator = match who {
             Who::Role(role) if authorise(role, self.history.clock.is_open(e.at), action).is_ok() => {
@@ -350,19 +369,24 @@ impl<'a> Replay<'a> {
             }
             _ => self.caller,
         };
-        self.service.execute(&Ctx::new(operator, at), command).map_err(|err| match err {
-            ServiceError::Store(StoreError::Io { .. }) => err,
-            refused => plan_fault(command, &format!("at {} the service said: {refused}", rfc3339(at))),
-        })
+        (Ctx::new(operator, at), at)
+    }
+}
+
+/// A store failure stays one; a refusal is the plan's fault.
+fn fault(err: ServiceError, name: &str, at: chrono::DateTime<chrono::Utc>) -> ServiceError {
+    match err {
+        ServiceError::Store(StoreError::Io { .. }) => err,
+        refused => plan_fault(name, &format!("at {} the service said: {refused}", rfc3339(at))),
     }
 }
 
 /// A refusal during the replay is the demo's own mistake, never the
 /// operator's: say so, and what to send with the report.
-fn plan_fault(command: &Command, what: &str) -> ServiceError {
+fn plan_fault(operation: &str, what: &str) -> ServiceError {
     ServiceError::BadInput(format!(
         "the demo could not replay `{}`: {what}. This is a fault in the demo builder, not in your data: \
          report it with the date and time the demo was built for",
-        command.action()
+        operation
     ))
 }

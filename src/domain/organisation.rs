@@ -55,6 +55,17 @@ impl IgStatus {
     }
 }
 
+impl std::str::FromStr for IgStatus {
+    type Err = crate::domain::routing::UnknownName;
+    fn from_str(s: &str) -> Result<IgStatus, Self::Err> {
+        IgStatus::parse(s).ok_or_else(|| crate::domain::routing::UnknownName {
+            what: "IG status",
+            given: s.to_owned(),
+            choices: format!("yes, no, {}", IgStatus::ALL.map(IgStatus::slug).join(", ")),
+        })
+    }
+}
+
 /// Who administers an organisation's (or one account's) NHSmail accounts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -15,7 +15,8 @@ use crate::domain::mailbox::{check_member, check_owner};
 use crate::domain::organisation::IgStatus;
 use crate::domain::refusal::Refusal;
 use crate::domain::validate::{Email, Mobile, OdsCode, display_name, fold_for_search, person_name};
-use crate::service::Command;
+use crate::service::Request;
+use crate::service::ops::{AddMember, AddOrganisation, CreateAccount, CreateMailbox};
 
 /// A line's values by column name; absent optional columns read as empty.
 pub(super) type Fields = HashMap<&'static str, String>;
@@ -25,7 +26,7 @@ fn get<'f>(fields: &'f Fields, column: &str) -> &'f str {
 }
 
 impl Check<'_> {
-    pub(super) fn organisation(&mut self, f: &Fields, line: u64) -> Result<Vec<Command>, Bad> {
+    pub(super) fn organisation(&mut self, f: &Fields, line: u64) -> Result<Vec<Request>, Bad> {
         let ods = OdsCode::parse(get(f, "ods"))?;
         self.once(format!("ods {ods}"), line, |at| {
             format!("ODS code {ods} is also on line {at}: list each organisation once")
@@ -68,10 +69,10 @@ impl Check<'_> {
             }
         };
         self.new_orgs.insert(ods.clone());
-        Ok(vec![Command::AddOrganisation { ods: ods.to_string(), name, ig, administered_by }])
+        Ok(vec![Request::from(AddOrganisation { ods: ods.to_string(), name, ig, administered_by })])
     }
 
-    pub(super) fn account(&mut self, f: &Fields, line: u64) -> Result<Vec<Command>, Bad> {
+    pub(super) fn account(&mut self, f: &Fields, line: u64) -> Result<Vec<Request>, Bad> {
         let first = person_name(get(f, "first_name"), "first name")?;
         let last = person_name(get(f, "last_name"), "last name")?;
         address_stem(&first, &last)?;
@@ -110,17 +111,17 @@ impl Check<'_> {
             )
             .into());
         }
-        Ok(vec![Command::CreateAccount {
+        Ok(vec![Request::from(CreateAccount {
             first,
             last,
             mobile: mobile.as_str().to_owned(),
             ods: ods.to_string(),
             email: email.to_string(),
             not_duplicate: false,
-        }])
+        })])
     }
 
-    pub(super) fn mailbox(&mut self, f: &Fields, line: u64) -> Result<Vec<Command>, Bad> {
+    pub(super) fn mailbox(&mut self, f: &Fields, line: u64) -> Result<Vec<Request>, Bad> {
         let address = NhsMailAddress::parse(get(f, "address"))?;
         self.once(format!("address {address}"), line, |at| {
             format!("{address} is also on line {at}: list each mailbox once")
@@ -175,15 +176,15 @@ impl Check<'_> {
             )
             .into());
         }
-        let mut commands = vec![Command::CreateMailbox {
+        let mut commands = vec![Request::from(CreateMailbox {
             address: address.to_string(),
             name,
             ods: ods.to_string(),
             owner: owner.address.to_string(),
             sponsored_by: sponsored_by.map(|s| s.to_string()),
-        }];
+        })];
         commands.extend(
-            members.iter().map(|m| Command::AddMember { mailbox: address.to_string(), account: m.to_string() }),
+            members.iter().map(|m| Request::from(AddMember { mailbox: address.to_string(), account: m.to_string() })),
         );
         Ok(commands)
     }

@@ -2,11 +2,11 @@
 //! directory feed, password resets with their verification, leavers and
 //! joiners, directory visibility and administration.
 
+use serde::{Deserialize, Serialize};
+
 use super::gateway::{SmsGateway, temporary_password};
 use super::membership::MailboxEdits;
-use super::{
-    Ctx, Outcome, Prepared, ResetReceipt, Service, ServiceError, Subject, Verification, audit_json, not_found, outcome,
-};
+use super::{Ctx, Done, Operation, Prepared, Service, ServiceError, audit_json, not_found};
 use crate::domain::account::{Account, AccountStatus, NewAccount, PersonalData};
 use crate::domain::address::{NhsMailAddress, address_stem, first_free_address};
 use crate::domain::mailbox::check_owner;
@@ -15,85 +15,231 @@ use crate::domain::refusal::Refusal;
 use crate::domain::sms::{Delivery, PASSWORD_MASK, SmsMessage, temporary_password_text};
 use crate::domain::ticket::{EntryKind, Ticket, TicketRef};
 use crate::domain::validate::{Email, Mobile, OdsCode, fold_for_search, person_name};
-use crate::service::command::Command;
 use crate::store::Change;
+
+/// How a caller asking for a password reset proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verification {
+    SecurityQuestions,
+    RegisteredMobile,
+    /// The owner of the organisation's shared mailbox contacted the helpdesk,
+    /// confirmed they checked the person locally, and confirmed the mobile
+    /// the temporary password goes to.
+    Owner {
+        owner: String,
+        mobile: String,
+    },
+}
+
+/// A password reset as the operator sees it: where it went, never what it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetReceipt {
+    pub address: String,
+    pub sent_to: String,
+    pub outbox: u64,
+    pub delivery: Delivery,
+}
+
+/// Creates an account and texts its temporary password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateAccount {
+    pub first: String,
+    pub last: String,
+    pub mobile: String,
+    pub ods: String,
+    pub email: String,
+    /// The operator checked the likely duplicates and this is someone else.
+    pub not_duplicate: bool,
+}
+
+impl Operation for CreateAccount {
+    type Answer = Done<Account>;
+    const NAME: &'static str = "account.new";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Account>, ServiceError> {
+        service.create_account(ctx, self)
+    }
+}
 
 /// A directory-feed fact applied to an account.
 type FeedRule = fn(&Account, &str, chrono::DateTime<chrono::Utc>) -> Result<Account, Refusal>;
 
-impl Service {
-    pub(super) fn account_command(&self, ctx: &Ctx, command: &Command) -> Result<Outcome, ServiceError> {
-        match command {
-            Command::CreateAccount { .. } => self.create_account(ctx, command),
-            Command::RecordLogin { address }
-            | Command::RecordPasswordChange { address }
-            | Command::RecordLock { address } => {
-                self.authorise(ctx, Action::DirectoryFeed)?;
-                let (rule, what): (FeedRule, _) = match command {
-                    Command::RecordLogin { .. } => (Account::record_login, "login recorded"),
-                    Command::RecordPasswordChange { .. } => {
-                        (Account::record_password_change, "password change recorded")
-                    }
-                    _ => (Account::record_lock, "lock recorded"),
-                };
-                self.edit_account(ctx, command, address, None, |a| rule(a, &ctx.operator, ctx.now), what)
-            }
-            Command::Unlock { address, ticket } => {
-                self.authorise(ctx, Action::SimpleAccountTask)?;
-                self.edit_account(
-                    ctx,
-                    command,
-                    address,
-                    *ticket,
-                    |a| {
-                        a.administered_by.require_nas(a.address.as_str())?;
-                        a.unlock(&ctx.operator, ctx.now)
-                    },
-                    "unlocked",
-                )
-            }
-            Command::SetMobileHidden { address, hidden, ticket } => {
-                self.authorise(ctx, Action::SimpleAccountTask)?;
-                let what =
-                    if *hidden { "mobile hidden from the NHS Directory" } else { "mobile shown in the NHS Directory" };
-                self.edit_account(
-                    ctx,
-                    command,
-                    address,
-                    *ticket,
-                    |a| a.set_mobile_hidden(*hidden, &ctx.operator, ctx.now),
-                    what,
-                )
-            }
-            Command::TransferAdministration { address, to } => {
-                self.authorise(ctx, Action::ComplexAccountTask)?;
-                let to = self.administration(to.as_deref())?;
-                let what = format!("now administered by {}", to.describe());
-                self.edit_account(
-                    ctx,
-                    command,
-                    address,
-                    None,
-                    |a| a.transfer_administration(to.clone(), &ctx.operator, ctx.now),
-                    &what,
-                )
-            }
-            Command::ResetPassword { address, verified_by, ticket } => {
-                self.authorise(ctx, Action::SimpleAccountTask)?;
-                self.reset_password(ctx, command, address, verified_by, *ticket)
-            }
-            Command::MarkLeaver { address, new_owner, ticket } => {
-                self.authorise(ctx, Action::ComplexAccountTask)?;
-                self.mark_leaver(ctx, command, address, new_owner.as_deref(), *ticket)
-            }
-            Command::Joiner { address, ods, mailboxes, ticket } => {
-                self.authorise(ctx, Action::ComplexAccountTask)?;
-                self.joiner(ctx, command, address, ods, mailboxes, *ticket)
-            }
-            _ => unreachable!("not an account command"),
+/// Declares an operation the directory feed sends about one account.
+macro_rules! feed_operation {
+    ($(#[$doc:meta])* $name:ident, $audit:literal, $rule:path, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct $name {
+            pub address: String,
         }
-    }
 
+        impl Operation for $name {
+            type Answer = Done<Account>;
+            const NAME: &'static str = $audit;
+            fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Account>, ServiceError> {
+                service.authorise(ctx, Action::DirectoryFeed)?;
+                let rule: FeedRule = $rule;
+                service.edit_account(ctx, &self.address, None, |a| rule(a, &ctx.operator, ctx.now), $what)
+            }
+        }
+    };
+}
+
+feed_operation!(
+    /// The directory saw the account log in.
+    RecordLogin,
+    "account.login",
+    Account::record_login,
+    "login recorded"
+);
+feed_operation!(
+    /// The directory saw the password changed.
+    RecordPasswordChange,
+    "account.password-changed",
+    Account::record_password_change,
+    "password change recorded"
+);
+feed_operation!(
+    /// The directory locked the account.
+    RecordLock,
+    "account.locked",
+    Account::record_lock,
+    "lock recorded"
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unlock {
+    pub address: String,
+    pub ticket: Option<TicketRef>,
+}
+
+impl Operation for Unlock {
+    type Answer = Done<Account>;
+    const NAME: &'static str = "account.unlock";
+    const ACTS_ON: Option<&'static str> = Some("account");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Account>, ServiceError> {
+        service.authorise(ctx, Action::SimpleAccountTask)?;
+        service.edit_account(
+            ctx,
+            &self.address,
+            self.ticket,
+            |a| {
+                a.administered_by.require_nas(a.address.as_str())?;
+                a.unlock(&ctx.operator, ctx.now)
+            },
+            "unlocked",
+        )
+    }
+}
+
+/// Hides the mobile from the NHS Directory, or shows it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetMobileHidden {
+    pub address: String,
+    pub hidden: bool,
+    pub ticket: Option<TicketRef>,
+}
+
+impl Operation for SetMobileHidden {
+    type Answer = Done<Account>;
+    const NAME: &'static str = "account.directory";
+    const ACTS_ON: Option<&'static str> = Some("account");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Account>, ServiceError> {
+        service.authorise(ctx, Action::SimpleAccountTask)?;
+        let hidden = self.hidden;
+        let what = if hidden { "mobile hidden from the NHS Directory" } else { "mobile shown in the NHS Directory" };
+        service.edit_account(
+            ctx,
+            &self.address,
+            self.ticket,
+            |a| a.set_mobile_hidden(hidden, &ctx.operator, ctx.now),
+            what,
+        )
+    }
+}
+
+/// Hands the account's administration to the NAS (`to: None`) or to a
+/// sponsoring organisation's local administrator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferAdministration {
+    pub address: String,
+    pub to: Option<String>,
+}
+
+impl Operation for TransferAdministration {
+    type Answer = Done<Account>;
+    const NAME: &'static str = "account.transfer";
+    const ACTS_ON: Option<&'static str> = Some("account");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Account>, ServiceError> {
+        service.authorise(ctx, Action::ComplexAccountTask)?;
+        let to = service.administration(self.to.as_deref())?;
+        let what = format!("now administered by {}", to.describe());
+        service.edit_account(
+            ctx,
+            &self.address,
+            None,
+            |a| a.transfer_administration(to.clone(), &ctx.operator, ctx.now),
+            &what,
+        )
+    }
+}
+
+/// Issues a temporary password once the caller is verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetPassword {
+    pub address: String,
+    pub verified_by: Verification,
+    pub ticket: Option<TicketRef>,
+}
+
+impl Operation for ResetPassword {
+    type Answer = Done<ResetReceipt>;
+    const NAME: &'static str = "account.reset-password";
+    const ACTS_ON: Option<&'static str> = Some("account");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<ResetReceipt>, ServiceError> {
+        service.authorise(ctx, Action::SimpleAccountTask)?;
+        service.reset_password(ctx, &self.address, &self.verified_by, self.ticket)
+    }
+}
+
+/// Marks the account as a leaver, handing owned mailboxes to `new_owner`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkLeaver {
+    pub address: String,
+    pub new_owner: Option<String>,
+    pub ticket: Option<TicketRef>,
+}
+
+impl Operation for MarkLeaver {
+    type Answer = Done<Account>;
+    const NAME: &'static str = "account.leaver";
+    const ACTS_ON: Option<&'static str> = Some("account");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Account>, ServiceError> {
+        service.authorise(ctx, Action::ComplexAccountTask)?;
+        service.mark_leaver(ctx, &self.address, self.new_owner.as_deref(), self.ticket)
+    }
+}
+
+/// Takes the account into an organisation (a joiner, or a move).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Joiner {
+    pub address: String,
+    pub ods: String,
+    pub mailboxes: Vec<String>,
+    pub ticket: Option<TicketRef>,
+}
+
+impl Operation for Joiner {
+    type Answer = Done<Account>;
+    const NAME: &'static str = "account.joiner";
+    const ACTS_ON: Option<&'static str> = Some("account");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Account>, ServiceError> {
+        service.authorise(ctx, Action::ComplexAccountTask)?;
+        service.joiner(ctx, &self.address, &self.ods, &self.mailboxes, self.ticket)
+    }
+}
+
+impl Service {
     pub(super) fn load_account(&self, address: &str) -> Result<Account, ServiceError> {
         let address = NhsMailAddress::parse(address)?;
         self.store.account_by_address(address.as_str())?.ok_or_else(|| {
@@ -136,13 +282,12 @@ impl Service {
     fn edit_account(
         &self,
         ctx: &Ctx,
-        command: &Command,
         address: &str,
         ticket: Option<TicketRef>,
         edit: impl Fn(&Account) -> Result<Account, Refusal>,
         what: &str,
-    ) -> Result<Outcome, ServiceError> {
-        let (account, entry) = self.run(ctx, command, || {
+    ) -> Result<Done<Account>, ServiceError> {
+        let (account, entry) = self.run(ctx, || {
             let old = self.load_account(address)?;
             let new = edit(&old)?;
             let mut change = Change::new();
@@ -156,7 +301,7 @@ impl Service {
                 result: new,
             })
         })?;
-        Ok(outcome(format!("{}: {what}", account.address), Subject::Account(Box::new(account)), &entry))
+        Ok(Done::new(format!("{}: {what}", account.address), account, &entry))
     }
 
     /// Accounts that may belong to the same person: same registration
@@ -182,8 +327,8 @@ impl Service {
         Ok(found)
     }
 
-    fn create_account(&self, ctx: &Ctx, command: &Command) -> Result<Outcome, ServiceError> {
-        let Command::CreateAccount { first, last, mobile, ods, email, not_duplicate } = command else { unreachable!() };
+    fn create_account(&self, ctx: &Ctx, new: &CreateAccount) -> Result<Done<Account>, ServiceError> {
+        let CreateAccount { first, last, mobile, ods, email, not_duplicate } = new;
         self.authorise(ctx, Action::ComplexAccountTask)?;
         let first = person_name(first, "first name")?;
         let last = person_name(last, "last name")?;
@@ -193,7 +338,7 @@ impl Service {
         let stem = address_stem(&first, &last)?;
         let password = temporary_password();
         let gateway = self.gateway();
-        let (result, entry) = self.run(ctx, command, || {
+        let (result, entry) = self.run(ctx, || {
             let org = self.load_org(&ods)?;
             org.may_hold_accounts()?;
             org.administered_by.require_nas(&format!("{} ({})", org.name, org.ods))?;
@@ -248,7 +393,7 @@ impl Service {
             message.seq,
             email
         );
-        Ok(outcome(summary, Subject::Account(Box::new(account)), &entry))
+        Ok(Done::new(summary, account, &entry))
     }
 
     /// Queues the temporary-password message in the outbox, masked.
@@ -301,14 +446,13 @@ impl Service {
     fn reset_password(
         &self,
         ctx: &Ctx,
-        command: &Command,
         address: &str,
         verified_by: &Verification,
         ticket: Option<TicketRef>,
-    ) -> Result<Outcome, ServiceError> {
+    ) -> Result<Done<ResetReceipt>, ServiceError> {
         let password = temporary_password();
         let gateway = self.gateway();
-        let (result, entry) = self.run(ctx, command, || {
+        let (result, entry) = self.run(ctx, || {
             let old = self.load_account(address)?;
             old.administered_by.require_nas(old.address.as_str())?;
             let registered = old
@@ -403,18 +547,17 @@ impl Service {
             delivery_phrase(&message.delivery, &receipt.sent_to),
             message.seq
         );
-        Ok(outcome(summary, Subject::PasswordReset(receipt), &entry))
+        Ok(Done::new(summary, receipt, &entry))
     }
 
     fn mark_leaver(
         &self,
         ctx: &Ctx,
-        command: &Command,
         address: &str,
         new_owner: Option<&str>,
         ticket: Option<TicketRef>,
-    ) -> Result<Outcome, ServiceError> {
-        let (account, entry) = self.run(ctx, command, || {
+    ) -> Result<Done<Account>, ServiceError> {
+        let (account, entry) = self.run(ctx, || {
             let old = self.load_account(address)?;
             old.administered_by.require_nas(old.address.as_str())?;
             let new = old.mark_leaver(&ctx.operator, ctx.now)?;
@@ -456,9 +599,9 @@ impl Service {
             self.account_and_mailboxes(ctx, old, new, edits, ticket, &steps)
         })?;
         let deleted_on = account.lifecycle_due().map(|d| d.at.format("%-d %b %Y").to_string()).unwrap_or_default();
-        Ok(outcome(
+        Ok(Done::new(
             format!("{} marked as a leaver: deleted on {deleted_on} unless taken as a joiner", account.address),
-            Subject::Account(Box::new(account)),
+            account,
             &entry,
         ))
     }
@@ -490,14 +633,13 @@ impl Service {
     fn joiner(
         &self,
         ctx: &Ctx,
-        command: &Command,
         address: &str,
         ods: &str,
         mailboxes: &[String],
         ticket: Option<TicketRef>,
-    ) -> Result<Outcome, ServiceError> {
+    ) -> Result<Done<Account>, ServiceError> {
         let ods = OdsCode::parse(ods)?;
-        let (account, entry) = self.run(ctx, command, || {
+        let (account, entry) = self.run(ctx, || {
             let old = self.load_account(address)?;
             let org = self.load_org(&ods)?;
             org.may_hold_accounts()?;
@@ -535,7 +677,7 @@ impl Service {
             }
             self.account_and_mailboxes(ctx, old, new, edits, ticket, &steps)
         })?;
-        Ok(outcome(format!("{} joined {}", account.address, account.ods), Subject::Account(Box::new(account)), &entry))
+        Ok(Done::new(format!("{} joined {}", account.address, account.ods), account, &entry))
     }
 }
 

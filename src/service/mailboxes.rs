@@ -1,15 +1,138 @@
 //! Shared mailboxes: create, members, owner, last access.
 
+use serde::{Deserialize, Serialize};
+
 use super::membership::MailboxEdits;
-use super::{Ctx, Outcome, Prepared, Service, ServiceError, Subject, audit_json, not_found, outcome};
+use super::{Ctx, Done, Operation, Prepared, Service, ServiceError, audit_json, not_found};
 use crate::domain::address::NhsMailAddress;
 use crate::domain::mailbox::{Mailbox, Sponsorship, check_member, check_owner_in};
 use crate::domain::permission::Action;
 use crate::domain::record::RecordMeta;
 use crate::domain::refusal::Refusal;
 use crate::domain::validate::{OdsCode, display_name};
-use crate::service::command::Command;
 use crate::store::Change;
+
+/// Creates a shared mailbox, or records a legacy one a sponsor holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateMailbox {
+    pub address: String,
+    pub name: String,
+    pub ods: String,
+    pub owner: String,
+    pub sponsored_by: Option<String>,
+}
+
+impl Operation for CreateMailbox {
+    type Answer = Done<Mailbox>;
+    const NAME: &'static str = "mailbox.new";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Mailbox>, ServiceError> {
+        service.authorise(ctx, Action::MailboxChange)?;
+        service.create_mailbox(ctx, self)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddMember {
+    pub mailbox: String,
+    pub account: String,
+}
+
+impl Operation for AddMember {
+    type Answer = Done<Mailbox>;
+    const NAME: &'static str = "mailbox.add-member";
+    const ACTS_ON: Option<&'static str> = Some("shared mailbox");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Mailbox>, ServiceError> {
+        service.authorise(ctx, Action::MailboxChange)?;
+        service.edit_mailbox(ctx, &self.mailbox, |old, edits| {
+            old.require_national()?;
+            let member = service.load_account(&self.account)?;
+            check_member(&member)?;
+            if service.store.is_member(old.id, member.id)? {
+                return Err(
+                    Refusal::AlreadyMember { mailbox: old.address.clone(), account: member.address.clone() }.into()
+                );
+            }
+            edits.add_member(old, member.id, ctx);
+            edits.concerns(&member.address);
+            Ok(format!("added {} to {}", member.address, old.address))
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoveMember {
+    pub mailbox: String,
+    pub account: String,
+}
+
+impl Operation for RemoveMember {
+    type Answer = Done<Mailbox>;
+    const NAME: &'static str = "mailbox.remove-member";
+    const ACTS_ON: Option<&'static str> = Some("shared mailbox");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Mailbox>, ServiceError> {
+        service.authorise(ctx, Action::MailboxChange)?;
+        service.edit_mailbox(ctx, &self.mailbox, |old, edits| {
+            old.require_national()?;
+            let member = service.load_account(&self.account)?;
+            old.check_removal(&member)?;
+            if !service.store.is_member(old.id, member.id)? {
+                return Err(
+                    Refusal::NotAMember { mailbox: old.address.clone(), account: member.address.clone() }.into()
+                );
+            }
+            edits.remove_member(old, member.id, ctx);
+            edits.concerns(&member.address);
+            Ok(format!("removed {} from {}", member.address, old.address))
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeOwner {
+    pub mailbox: String,
+    pub owner: String,
+}
+
+impl Operation for ChangeOwner {
+    type Answer = Done<Mailbox>;
+    const NAME: &'static str = "mailbox.owner";
+    const ACTS_ON: Option<&'static str> = Some("shared mailbox");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Mailbox>, ServiceError> {
+        service.authorise(ctx, Action::MailboxChange)?;
+        service.edit_mailbox(ctx, &self.mailbox, |old, edits| {
+            old.require_national()?;
+            let owner = service.load_account(&self.owner)?;
+            old.check_new_owner(&owner)?;
+            if let Some(previous) = old.owner.map(|id| service.store.account(id)).transpose()?.flatten() {
+                edits.concerns(&previous.address);
+            }
+            edits.concerns(&owner.address);
+            edits.edit(old, ctx).owner = Some(owner.id);
+            if !service.store.is_member(old.id, owner.id)? {
+                edits.add_member(old, owner.id, ctx);
+            }
+            Ok(format!("{} now owns {}", owner.address, old.address))
+        })
+    }
+}
+
+/// The directory saw the mailbox used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordMailboxAccess {
+    pub mailbox: String,
+}
+
+impl Operation for RecordMailboxAccess {
+    type Answer = Done<Mailbox>;
+    const NAME: &'static str = "mailbox.accessed";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Mailbox>, ServiceError> {
+        service.authorise(ctx, Action::DirectoryFeed)?;
+        service.edit_mailbox(ctx, &self.mailbox, |old, edits| {
+            edits.edit(old, ctx).last_accessed_at = Some(ctx.now);
+            Ok(format!("{} accessed", old.address))
+        })
+    }
+}
 
 impl Service {
     pub(super) fn load_mailbox(&self, address: &str) -> Result<Mailbox, ServiceError> {
@@ -23,80 +146,12 @@ impl Service {
         })
     }
 
-    pub(super) fn mailbox_command(&self, ctx: &Ctx, command: &Command) -> Result<Outcome, ServiceError> {
-        match command {
-            Command::RecordMailboxAccess { .. } => self.authorise(ctx, Action::DirectoryFeed)?,
-            _ => self.authorise(ctx, Action::MailboxChange)?,
-        };
-        match command {
-            Command::CreateMailbox { address, name, ods, owner, sponsored_by } => {
-                self.create_mailbox(ctx, command, address, name, ods, owner, sponsored_by.as_deref())
-            }
-            Command::AddMember { mailbox, account } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
-                old.require_national()?;
-                let member = self.load_account(account)?;
-                check_member(&member)?;
-                if self.store.is_member(old.id, member.id)? {
-                    return Err(Refusal::AlreadyMember {
-                        mailbox: old.address.clone(),
-                        account: member.address.clone(),
-                    }
-                    .into());
-                }
-                edits.add_member(old, member.id, ctx);
-                edits.concerns(&member.address);
-                Ok(format!("added {} to {}", member.address, old.address))
-            }),
-            Command::RemoveMember { mailbox, account } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
-                old.require_national()?;
-                let member = self.load_account(account)?;
-                old.check_removal(&member)?;
-                if !self.store.is_member(old.id, member.id)? {
-                    return Err(
-                        Refusal::NotAMember { mailbox: old.address.clone(), account: member.address.clone() }.into()
-                    );
-                }
-                edits.remove_member(old, member.id, ctx);
-                edits.concerns(&member.address);
-                Ok(format!("removed {} from {}", member.address, old.address))
-            }),
-            Command::ChangeOwner { mailbox, owner } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
-                old.require_national()?;
-                let owner = self.load_account(owner)?;
-                old.check_new_owner(&owner)?;
-                if let Some(previous) = old.owner.map(|id| self.store.account(id)).transpose()?.flatten() {
-                    edits.concerns(&previous.address);
-                }
-                edits.concerns(&owner.address);
-                edits.edit(old, ctx).owner = Some(owner.id);
-                if !self.store.is_member(old.id, owner.id)? {
-                    edits.add_member(old, owner.id, ctx);
-                }
-                Ok(format!("{} now owns {}", owner.address, old.address))
-            }),
-            Command::RecordMailboxAccess { mailbox } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
-                edits.edit(old, ctx).last_accessed_at = Some(ctx.now);
-                Ok(format!("{} accessed", old.address))
-            }),
-            _ => unreachable!("not a mailbox command"),
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn create_mailbox(
-        &self,
-        ctx: &Ctx,
-        command: &Command,
-        address: &str,
-        name: &str,
-        ods: &str,
-        owner: &str,
-        sponsored_by: Option<&str>,
-    ) -> Result<Outcome, ServiceError> {
+    fn create_mailbox(&self, ctx: &Ctx, new: &CreateMailbox) -> Result<Done<Mailbox>, ServiceError> {
+        let CreateMailbox { address, name, ods, owner, sponsored_by } = new;
         let address = NhsMailAddress::parse(address)?;
         let name = display_name(name, "mailbox name")?;
         let ods = OdsCode::parse(ods)?;
-        let sponsorship = match sponsored_by {
+        let sponsorship = match sponsored_by.as_deref() {
             None => Sponsorship::National,
             Some(s) => {
                 let sponsor = OdsCode::parse(s)?;
@@ -104,7 +159,7 @@ impl Service {
                 Sponsorship::SponsoredBy { sponsor }
             }
         };
-        let (mailbox, entry) = self.run(ctx, command, || {
+        let (mailbox, entry) = self.run(ctx, || {
             let org = self.load_org(&ods)?;
             org.may_hold_accounts()?;
             if sponsorship == Sponsorship::National {
@@ -140,21 +195,16 @@ impl Service {
                 result: mailbox,
             })
         })?;
-        Ok(outcome(
-            format!("created shared mailbox {} ({})", mailbox.address, mailbox.display_name),
-            Subject::Mailbox(mailbox),
-            &entry,
-        ))
+        Ok(Done::new(format!("created shared mailbox {} ({})", mailbox.address, mailbox.display_name), mailbox, &entry))
     }
 
     fn edit_mailbox(
         &self,
         ctx: &Ctx,
-        command: &Command,
         address: &str,
         edit: impl Fn(&Mailbox, &mut MailboxEdits) -> Result<String, ServiceError>,
-    ) -> Result<Outcome, ServiceError> {
-        let ((mailbox, summary), entry) = self.run(ctx, command, || {
+    ) -> Result<Done<Mailbox>, ServiceError> {
+        let ((mailbox, summary), entry) = self.run(ctx, || {
             let old = self.load_mailbox(address)?;
             let mut edits = MailboxEdits::default();
             let summary = edit(&old, &mut edits)?;
@@ -169,6 +219,6 @@ impl Service {
                 result: (new, summary),
             })
         })?;
-        Ok(outcome(summary, Subject::Mailbox(mailbox), &entry))
+        Ok(Done::new(summary, mailbox, &entry))
     }
 }

@@ -1,24 +1,28 @@
 //! The only way to change data.
 //!
-//! Every command runs the same path: authorise the operator for the action
-//! at this hour, load what it needs, apply the domain rule, and write the
-//! change together with exactly one audit entry in one transaction. The CLI,
-//! the console and the daemon all call [`Service::execute`] and
-//! [`Service::query`], so there is one behaviour to test.
+//! Every operation is its own type (see `operation.rs`) and runs the same
+//! path: authorise the operator for the action at this hour, load what it
+//! needs, apply the domain rule, and write the change together with exactly
+//! one audit entry in one transaction. The CLI, the console and the daemon
+//! all call [`Service::execute`] (or [`Service::dispatch`] for an operation
+//! carried without its type), so there is one behaviour to test.
 
 mod accounts;
-mod command;
 mod error;
 mod events;
 mod gateway;
 mod mailboxes;
 mod membership;
+mod operation;
 mod operators;
 mod orgs;
-mod query;
+mod queue;
+mod registry;
+mod search;
 mod slots;
 mod sweep;
 mod tickets;
+mod views;
 
 use std::path::Path;
 use std::sync::{Arc, RwLock};
@@ -26,14 +30,15 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use command::{Command, NewTicket, Outcome, ResetReceipt, Subject, SweepItem, SweepReport, Verification};
+pub use accounts::{ResetReceipt, Verification};
 pub use error::{ServiceError, WireError};
 pub use events::{ChangeEvent, Touched};
 pub use gateway::{CommandGateway, OutboxOnly, SmsGateway};
-pub use query::{
-    AccountView, MAX_SLOTS, MailboxView, Query, QueueView, Reply, ShiftView, StatusFilter, TicketDetail, TicketFilter,
-    TicketRow, TicketSlot,
-};
+pub use operation::{Done, Operation, Registered};
+pub use queue::{MAX_SLOTS, QueueView, StatusFilter, TicketFilter, TicketRow, TicketSlot};
+pub use registry::{Answer, Request, ops};
+pub use sweep::{SweepItem, SweepReport};
+pub use views::{AccountView, AuditVerified, MailboxView, ShiftView, TicketDetail};
 
 use crate::domain::audit::{AuditDraft, AuditEntry};
 use crate::domain::hours::{BankHolidays, NasHours};
@@ -50,9 +55,12 @@ pub struct Ctx {
     /// The instant the service acts at: the real time, or a fixed clock
     /// for rehearsals and tests.
     pub now: DateTime<Utc>,
-    /// The revision of the command's record the caller saw (see
+    /// The revision of the operation's record the caller saw (see
     /// [`Service::execute_based_on`]).
     based_on: Option<u64>,
+    /// The operation being run, as its audit entry names it; set by
+    /// [`Service::execute_based_on`].
+    audited: Option<Arc<Audited>>,
     /// The real time, recorded in the audit log beside `now`.
     pub real_now: DateTime<Utc>,
     /// The clock was set by the caller (`--now`). Permissions depend on the
@@ -64,13 +72,29 @@ impl Ctx {
     /// A caller trusted to say what time it is: the console, the daemon,
     /// tests.
     pub fn new(operator: impl Into<String>, now: DateTime<Utc>) -> Ctx {
-        Ctx { operator: operator.into(), now, real_now: Utc::now(), rehearsal: false, based_on: None }
+        Ctx { operator: operator.into(), now, real_now: Utc::now(), rehearsal: false, based_on: None, audited: None }
     }
 
     /// A clock given by the person running the command.
     pub fn rehearsal(operator: impl Into<String>, now: DateTime<Utc>) -> Ctx {
         Ctx { rehearsal: true, ..Ctx::new(operator, now) }
     }
+
+    /// The same context with the operation's audit text replaced, for an
+    /// operation whose own fields are too large to copy into the log.
+    fn audited_as(&self, text: String) -> Ctx {
+        let audited = self.audited.as_ref().map(|a| Arc::new(Audited { text, ..(**a).clone() }));
+        Ctx { audited, ..self.clone() }
+    }
+}
+
+/// What the audit entry of the operation being run says it was.
+#[derive(Debug, Clone)]
+struct Audited {
+    name: &'static str,
+    acts_on: Option<&'static str>,
+    /// The operation as JSON.
+    text: String,
 }
 
 /// Calendar, policy and the gateway the policy names, read once and
@@ -197,84 +221,66 @@ impl Service {
         self.listeners.subscribe()
     }
 
-    /// Runs a command.
-    pub fn execute(&self, ctx: &Ctx, command: &Command) -> Result<Outcome, ServiceError> {
-        self.execute_based_on(ctx, command, None)
+    /// Runs an operation and gives its own answer back.
+    pub fn execute<O: Registered>(&self, ctx: &Ctx, op: &O) -> Result<O::Answer, ServiceError> {
+        self.execute_based_on(ctx, op, None)
     }
 
-    /// Runs a command that the caller built from revision `based_on` of the
-    /// record it acts on (the ticket, account or mailbox). If that record
-    /// has changed since, nothing is written and the answer is a conflict
-    /// naming who changed it, so the operator looks again before acting.
-    /// Without a revision the command acts on the record as it is now.
-    pub fn execute_based_on(
+    /// Runs an operation that the caller built from revision `based_on` of
+    /// the record it acts on (the ticket, account or mailbox). If that
+    /// record has changed since, nothing is written and the answer is a
+    /// conflict naming who changed it, so the operator looks again before
+    /// acting. Without a revision it acts on the record as it is now.
+    pub fn execute_based_on<O: Registered>(
         &self,
         ctx: &Ctx,
-        command: &Command,
+        op: &O,
         based_on: Option<u64>,
-    ) -> Result<Outcome, ServiceError> {
-        if based_on.is_some() && command.subject_kind().is_none() {
+    ) -> Result<O::Answer, ServiceError> {
+        if based_on.is_some() && O::ACTS_ON.is_none() {
             return Err(ServiceError::BadInput(format!(
                 "{} does not act on one existing record, so it cannot carry the revision it was based on",
-                command.action()
+                O::NAME
             )));
         }
-        let ctx = &Ctx { based_on, ..ctx.clone() };
-        let outcome = match command {
-            Command::Init
-            | Command::AddOperator { .. }
-            | Command::SetOperatorRole { .. }
-            | Command::SetOperatorEnabled { .. }
-            | Command::SetTargets { .. }
-            | Command::SetSmsCommand { .. }
-            | Command::ImportCalendar { .. } => self.operators_command(ctx, command),
-            Command::AddOrganisation { .. } | Command::SetIgStatus { .. } | Command::CloseOrganisation { .. } => {
-                self.org_command(ctx, command)
+        let audited = O::CHANGES.then(|| {
+            let request: Request = op.clone().into();
+            let text = serde_json::to_string(&request).unwrap_or_default();
+            Arc::new(Audited { name: O::NAME, acts_on: O::ACTS_ON, text })
+        });
+        let ctx = &Ctx { based_on, audited, ..ctx.clone() };
+        let answer = op.handle(self, ctx);
+        if O::CHANGES {
+            match &answer {
+                Ok(_) => tracing::info!(operator = %ctx.operator, action = O::NAME, "done"),
+                Err(e) => tracing::info!(operator = %ctx.operator, action = O::NAME, "refused: {e}"),
             }
-            Command::CreateAccount { .. }
-            | Command::RecordLogin { .. }
-            | Command::RecordPasswordChange { .. }
-            | Command::RecordLock { .. }
-            | Command::Unlock { .. }
-            | Command::ResetPassword { .. }
-            | Command::MarkLeaver { .. }
-            | Command::Joiner { .. }
-            | Command::SetMobileHidden { .. }
-            | Command::TransferAdministration { .. } => self.account_command(ctx, command),
-            Command::CreateMailbox { .. }
-            | Command::AddMember { .. }
-            | Command::RemoveMember { .. }
-            | Command::ChangeOwner { .. }
-            | Command::RecordMailboxAccess { .. } => self.mailbox_command(ctx, command),
-            Command::CreateTicket(_)
-            | Command::Claim { .. }
-            | Command::Assign { .. }
-            | Command::SetStatus { .. }
-            | Command::Note { .. }
-            | Command::Reply { .. }
-            | Command::Link { .. } => self.ticket_command(ctx, command),
-            Command::Sweep { dry_run } => self.sweep(ctx, *dry_run),
-        };
-        match &outcome {
-            Ok(o) => tracing::info!(operator = %ctx.operator, action = command.action(), audit = ?o.audit_seq, "done"),
-            Err(e) => tracing::info!(operator = %ctx.operator, action = command.action(), "refused: {e}"),
         }
-        outcome
+        answer
     }
 
-    /// Prepares and writes a command, rebuilding it if another operator's
+    /// Runs an operation carried without its type.
+    pub fn dispatch(&self, ctx: &Ctx, request: &Request, based_on: Option<u64>) -> Result<Answer, ServiceError> {
+        request.run(self, ctx, based_on)
+    }
+
+    /// Prepares and writes a change, rebuilding it if another operator's
     /// write got in between (the rebuilt command sees their change and may
     /// now be refused, e.g. "already claimed by").
     fn run<T>(
         &self,
         ctx: &Ctx,
-        command: &Command,
         mut prepare: impl FnMut() -> Result<Prepared<T>, ServiceError>,
     ) -> Result<(T, AuditEntry), ServiceError> {
+        let Some(audited) = ctx.audited.clone() else {
+            return Err(ServiceError::BadInput(
+                "a change was run outside Service::execute, so it has no audit entry".into(),
+            ));
+        };
         let mut attempt = 0;
         loop {
             let p = prepare()?;
-            if let (Some(expected), Some(kind)) = (ctx.based_on, command.subject_kind()) {
+            if let (Some(expected), Some(kind)) = (ctx.based_on, audited.acts_on) {
                 if let Some(read) = p.change.first_put(kind).filter(|read| read.rev != Some(expected)) {
                     return Err(StoreError::Conflict {
                         what: kind.into(),
@@ -288,9 +294,9 @@ impl Service {
                 at: ctx.now,
                 recorded_at: ctx.real_now,
                 operator: ctx.operator.clone(),
-                action: command.action().to_owned(),
+                action: audited.name.to_owned(),
                 subject: p.subject,
-                command: serde_json::to_string(command).unwrap_or_default(),
+                command: audited.text.clone(),
                 before: p.before,
                 after: p.after,
             };
@@ -324,10 +330,6 @@ impl Service {
         });
         Ok(entry)
     }
-}
-
-fn outcome(summary: impl Into<String>, subject: Subject, entry: &AuditEntry) -> Outcome {
-    Outcome { summary: summary.into(), subject, audit_seq: Some(entry.seq) }
 }
 
 fn not_found(what: &'static str, key: impl Into<String>, hint: &'static str) -> ServiceError {

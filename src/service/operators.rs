@@ -1,84 +1,160 @@
 //! Operators, service targets, the SMS gateway setting and the calendar:
 //! what supervisors change.
 
-use super::{Ctx, Outcome, Prepared, Service, ServiceError, Subject, audit_json, not_found, outcome};
+use serde::{Deserialize, Serialize};
+
+use super::{Ctx, Done, Operation, Prepared, Request, Service, ServiceError, audit_json, not_found};
 use crate::domain::hours::{BankHolidays, NasHours};
 use crate::domain::operator::{Operator, valid_username};
 use crate::domain::permission::{Action, Role};
+use crate::domain::policy::Policy;
 use crate::domain::record::RecordMeta;
-use crate::service::command::Command;
 use crate::store::Change;
 
-impl Service {
-    pub(super) fn operators_command(&self, ctx: &Ctx, command: &Command) -> Result<Outcome, ServiceError> {
-        match command {
-            Command::Init => self.init(ctx, command),
-            Command::AddOperator { username, role } => {
-                self.authorise(ctx, Action::ManageOperators)?;
-                self.add_operator(ctx, command, username, *role)
-            }
-            Command::SetOperatorRole { username, role } => {
-                self.authorise(ctx, Action::ManageOperators)?;
-                self.change_operator(ctx, command, username, |op| op.role = *role)
-            }
-            Command::SetOperatorEnabled { username, enabled } => {
-                self.authorise(ctx, Action::ManageOperators)?;
-                if username == &ctx.operator && !enabled {
-                    return Err(ServiceError::BadInput(
-                        "you cannot disable your own operator account: ask another supervisor".into(),
-                    ));
-                }
-                self.change_operator(ctx, command, username, |op| op.enabled = *enabled)
-            }
-            Command::SetTargets { nas, helpdesk, resolver } => {
-                self.authorise(ctx, Action::SetPolicy)?;
-                if nas.is_none() && helpdesk.is_none() && resolver.is_none() {
-                    return Err(ServiceError::BadInput(
-                        "give at least one service target (NAS, helpdesk or resolver minutes)".into(),
-                    ));
-                }
-                if [nas, helpdesk, resolver].iter().any(|m| **m == Some(0)) {
-                    return Err(ServiceError::BadInput("a service target must be at least one minute".into()));
-                }
-                self.set_policy(ctx, command, |p| {
-                    let t = &mut p.targets;
-                    t.nas_business_minutes = nas.unwrap_or(t.nas_business_minutes);
-                    t.helpdesk_minutes = helpdesk.unwrap_or(t.helpdesk_minutes);
-                    t.resolver_business_minutes = resolver.unwrap_or(t.resolver_business_minutes);
-                })
-            }
-            Command::SetSmsCommand { command: program } => {
-                self.authorise(ctx, Action::SetPolicy)?;
-                let program = program.as_ref().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
-                if program.is_some() && self.store.is_demo()? {
-                    return Err(ServiceError::BadInput(
-                        "this is a demo database: its mobile numbers are invented and may belong to real people, \
-                         so it never sends text messages"
-                            .into(),
-                    ));
-                }
-                self.set_policy(ctx, command, |p| p.sms_command = program.clone())
-            }
-            Command::ImportCalendar { json } => {
-                self.authorise(ctx, Action::SetPolicy)?;
-                self.import_calendar(ctx, json)
-            }
-            _ => unreachable!("not an operator command"),
-        }
-    }
+/// Registers the caller as the first supervisor of an empty database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Init;
 
+impl Operation for Init {
+    type Answer = Done<Operator>;
+    const NAME: &'static str = "operator.init";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Operator>, ServiceError> {
+        service.init(ctx)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddOperator {
+    pub username: String,
+    pub role: Role,
+}
+
+impl Operation for AddOperator {
+    type Answer = Done<Operator>;
+    const NAME: &'static str = "operator.add";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Operator>, ServiceError> {
+        service.authorise(ctx, Action::ManageOperators)?;
+        service.add_operator(ctx, &self.username, self.role)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetOperatorRole {
+    pub username: String,
+    pub role: Role,
+}
+
+impl Operation for SetOperatorRole {
+    type Answer = Done<Operator>;
+    const NAME: &'static str = "operator.role";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Operator>, ServiceError> {
+        service.authorise(ctx, Action::ManageOperators)?;
+        service.change_operator(ctx, &self.username, |op| op.role = self.role)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetOperatorEnabled {
+    pub username: String,
+    pub enabled: bool,
+}
+
+impl Operation for SetOperatorEnabled {
+    type Answer = Done<Operator>;
+    const NAME: &'static str = "operator.enabled";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Operator>, ServiceError> {
+        service.authorise(ctx, Action::ManageOperators)?;
+        if self.username == ctx.operator && !self.enabled {
+            return Err(ServiceError::BadInput(
+                "you cannot disable your own operator account: ask another supervisor".into(),
+            ));
+        }
+        service.change_operator(ctx, &self.username, |op| op.enabled = self.enabled)
+    }
+}
+
+/// Service targets in minutes per queue; a queue left out keeps its target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetTargets {
+    pub nas: Option<u32>,
+    pub helpdesk: Option<u32>,
+    pub resolver: Option<u32>,
+}
+
+impl Operation for SetTargets {
+    type Answer = Done<Policy>;
+    const NAME: &'static str = "policy.targets";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Policy>, ServiceError> {
+        let SetTargets { nas, helpdesk, resolver } = *self;
+        service.authorise(ctx, Action::SetPolicy)?;
+        if nas.is_none() && helpdesk.is_none() && resolver.is_none() {
+            return Err(ServiceError::BadInput(
+                "give at least one service target (NAS, helpdesk or resolver minutes)".into(),
+            ));
+        }
+        if [nas, helpdesk, resolver].contains(&Some(0)) {
+            return Err(ServiceError::BadInput("a service target must be at least one minute".into()));
+        }
+        service.set_policy(ctx, |p| {
+            let t = &mut p.targets;
+            t.nas_business_minutes = nas.unwrap_or(t.nas_business_minutes);
+            t.helpdesk_minutes = helpdesk.unwrap_or(t.helpdesk_minutes);
+            t.resolver_business_minutes = resolver.unwrap_or(t.resolver_business_minutes);
+        })
+    }
+}
+
+/// The program that sends text messages, or none (the outbox only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetSmsCommand {
+    pub command: Option<String>,
+}
+
+impl Operation for SetSmsCommand {
+    type Answer = Done<Policy>;
+    const NAME: &'static str = "policy.sms-command";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Policy>, ServiceError> {
+        service.authorise(ctx, Action::SetPolicy)?;
+        let program = self.command.as_ref().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
+        if program.is_some() && service.store.is_demo()? {
+            return Err(ServiceError::BadInput(
+                "this is a demo database: its mobile numbers are invented and may belong to real people, \
+                 so it never sends text messages"
+                    .into(),
+            ));
+        }
+        service.set_policy(ctx, |p| p.sms_command = program.clone())
+    }
+}
+
+/// Replaces the bank holiday calendar with a GOV.UK `bank-holidays.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportCalendar {
+    pub json: String,
+}
+
+impl Operation for ImportCalendar {
+    type Answer = Done<()>;
+    const NAME: &'static str = "policy.calendar";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<()>, ServiceError> {
+        service.authorise(ctx, Action::SetPolicy)?;
+        service.import_calendar(ctx, &self.json)
+    }
+}
+
+impl Service {
     /// The first operator of an empty database is the one who created it.
-    fn init(&self, ctx: &Ctx, command: &Command) -> Result<Outcome, ServiceError> {
+    fn init(&self, ctx: &Ctx) -> Result<Done<Operator>, ServiceError> {
         if !self.store.operators()?.is_empty() {
             return Err(ServiceError::BadInput(format!(
                 "the database at {} is already set up: ask a supervisor to add you with `caredesk operator add`",
                 self.store.path().display()
             )));
         }
-        self.add_operator(ctx, command, &ctx.operator, Role::Supervisor)
+        self.add_operator(ctx, &ctx.operator, Role::Supervisor)
     }
 
-    fn add_operator(&self, ctx: &Ctx, command: &Command, username: &str, role: Role) -> Result<Outcome, ServiceError> {
+    fn add_operator(&self, ctx: &Ctx, username: &str, role: Role) -> Result<Done<Operator>, ServiceError> {
         if !valid_username(username) {
             return Err(ServiceError::BadInput(format!(
                 "{username:?} is not an operating-system user name: give the login name, e.g. jsmith"
@@ -96,22 +172,21 @@ impl Service {
             added_at: ctx.now,
             meta: RecordMeta::created(&ctx.operator, ctx.now),
         };
-        let (_, entry) = self.run(ctx, command, || {
+        let (_, entry) = self.run(ctx, || {
             let mut change = Change::new();
             change.put(None, &op)?;
             Ok(Prepared { change, subject: op.username.clone(), before: None, after: audit_json(&op), result: () })
         })?;
-        Ok(outcome(format!("{username} is now an operator ({})", role.label()), Subject::Operator(op), &entry))
+        Ok(Done::new(format!("{username} is now an operator ({})", role.label()), op, &entry))
     }
 
     fn change_operator(
         &self,
         ctx: &Ctx,
-        command: &Command,
         username: &str,
         edit: impl Fn(&mut Operator),
-    ) -> Result<Outcome, ServiceError> {
-        let (op, entry) = self.run(ctx, command, || {
+    ) -> Result<Done<Operator>, ServiceError> {
+        let (op, entry) = self.run(ctx, || {
             let old = self
                 .store
                 .operator(username)?
@@ -133,16 +208,11 @@ impl Service {
             })
         })?;
         let state = if op.enabled { "enabled" } else { "disabled" };
-        Ok(outcome(format!("{username}: {} ({state})", op.role.label()), Subject::Operator(op), &entry))
+        Ok(Done::new(format!("{username}: {} ({state})", op.role.label()), op, &entry))
     }
 
-    fn set_policy(
-        &self,
-        ctx: &Ctx,
-        command: &Command,
-        edit: impl Fn(&mut crate::domain::policy::Policy),
-    ) -> Result<Outcome, ServiceError> {
-        let (policy, entry) = self.run(ctx, command, || {
+    fn set_policy(&self, ctx: &Ctx, edit: impl Fn(&mut Policy)) -> Result<Done<Policy>, ServiceError> {
+        let (policy, entry) = self.run(ctx, || {
             let old = self.store.policy()?.unwrap_or_default();
             let mut new = old.clone();
             edit(&mut new);
@@ -157,10 +227,10 @@ impl Service {
             })
         })?;
         self.replace_settings(None, Some(policy.clone()));
-        Ok(outcome("policy updated", Subject::Policy(policy), &entry))
+        Ok(Done::new("policy updated", policy, &entry))
     }
 
-    fn import_calendar(&self, ctx: &Ctx, json: &str) -> Result<Outcome, ServiceError> {
+    fn import_calendar(&self, ctx: &Ctx, json: &str) -> Result<Done<()>, ServiceError> {
         let calendar = BankHolidays::from_govuk_json(json)?;
         let range = format!(
             "{} to {}",
@@ -170,12 +240,13 @@ impl Service {
         let summary = format!("{} England and Wales bank holidays, {range}", calendar.events().len());
         // The file itself is large; the audit entry records its extent and
         // the command keeps only what identifies it.
-        let (_, entry) = self.run(ctx, &Command::ImportCalendar { json: summary.clone() }, || {
+        let text = serde_json::to_string(&Request::from(ImportCalendar { json: summary.clone() })).unwrap_or_default();
+        let (_, entry) = self.run(&ctx.audited_as(text), || {
             let mut change = Change::new();
             change.set(&calendar)?;
             Ok(Prepared { change, subject: "calendar".into(), before: None, after: Some(summary.clone()), result: () })
         })?;
         self.replace_settings(Some(NasHours::new(calendar)), None);
-        Ok(outcome(format!("calendar imported: {summary}"), Subject::Nothing, &entry))
+        Ok(Done::new(format!("calendar imported: {summary}"), (), &entry))
     }
 }

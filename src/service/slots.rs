@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::query::{QueueView, TicketFilter, TicketSlot};
+use super::queue::{QueueView, TicketFilter, TicketSlot};
 
 /// More different lists than this (filters are free text) and the oldest
 /// go; a desk uses a handful.

@@ -5,9 +5,10 @@
 //! its own write with its own audit entry; a second run finds nothing due
 //! and writes nothing.
 
-use super::command::{Command, Outcome, Subject, SweepItem, SweepReport};
+use serde::{Deserialize, Serialize};
+
 use super::membership::MailboxEdits;
-use super::{Ctx, Service, ServiceError, audit_json};
+use super::{Ctx, Done, Operation, Request, Service, ServiceError, audit_json};
 use crate::domain::account::Account;
 use crate::domain::audit::AuditDraft;
 use crate::domain::lifecycle::Transition;
@@ -16,8 +17,38 @@ use crate::store::{Change, StoreError};
 
 const BATCH: usize = 500;
 
+/// Applies every lifecycle transition due now, one audit entry each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sweep {
+    /// Report what is due without changing anything.
+    pub dry_run: bool,
+}
+
+impl Operation for Sweep {
+    type Answer = Done<SweepReport>;
+    const NAME: &'static str = "lifecycle.sweep";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<SweepReport>, ServiceError> {
+        service.sweep(ctx, self.dry_run)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepItem {
+    pub address: String,
+    pub transition: Transition,
+    #[serde(with = "crate::domain::time::ts")]
+    pub due_at: chrono::DateTime<chrono::Utc>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SweepReport {
+    pub dry_run: bool,
+    pub applied: Vec<SweepItem>,
+}
+
 impl Service {
-    pub(super) fn sweep(&self, ctx: &Ctx, dry_run: bool) -> Result<Outcome, ServiceError> {
+    fn sweep(&self, ctx: &Ctx, dry_run: bool) -> Result<Done<SweepReport>, ServiceError> {
         self.authorise(ctx, Action::RunSweep)?;
         let mut report = SweepReport { dry_run, applied: Vec::new() };
         let mut last_seq = None;
@@ -55,9 +86,9 @@ impl Service {
             Transition::Delete => (i, d + 1),
         });
         let verb = if dry_run { "would make" } else { "made" };
-        Ok(Outcome {
+        Ok(Done {
             summary: format!("lifecycle sweep {verb} {inactive} accounts inactive and deleted {deleted}"),
-            subject: Subject::Sweep(report),
+            record: report,
             audit_seq: last_seq,
         })
     }
@@ -87,7 +118,7 @@ impl Service {
             operator: ctx.operator.clone(),
             action: action.to_owned(),
             subject: old.address.to_string(),
-            command: serde_json::to_string(&Command::Sweep { dry_run: false }).unwrap_or_default(),
+            command: serde_json::to_string(&Request::from(Sweep { dry_run: false })).unwrap_or_default(),
             // A deletion erases personal data: its own entry must not copy
             // that data into the permanent log once more.
             before: match due.transition {

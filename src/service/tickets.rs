@@ -2,16 +2,16 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::command::NewTicket;
-use super::{Ctx, Outcome, Prepared, Service, ServiceError, Subject, audit_json, not_found, outcome};
+use serde::{Deserialize, Serialize};
+
+use super::{Ctx, Done, Operation, Prepared, Service, ServiceError, audit_json, not_found};
 use crate::domain::permission::Action;
 use crate::domain::record::RecordMeta;
 use crate::domain::refusal::Refusal;
-use crate::domain::routing::route_ticket;
+use crate::domain::routing::{Category, Channel, route_ticket};
 use crate::domain::ticket::{EntryKind, Requester, Ticket, TicketRef, TicketStatus, missing_details};
 use crate::domain::time::rfc3339;
 use crate::domain::validate::{Email, OdsCode, display_name};
-use crate::service::command::Command;
 use crate::store::Change;
 
 /// A ticket as the audit log shows it: without the timeline, which the
@@ -42,108 +42,198 @@ fn parse_received(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Servi
     Ok(at)
 }
 
-impl Service {
-    pub(super) fn ticket_command(&self, ctx: &Ctx, command: &Command) -> Result<Outcome, ServiceError> {
-        match command {
-            Command::CreateTicket(new) => self.create_ticket(ctx, command, new),
-            Command::Claim { reference } => {
-                self.work(ctx, command, *reference, |t| t.claim(&ctx.operator, ctx.now), "claimed")
-            }
-            Command::Assign { reference, to } => {
-                self.authorise(ctx, Action::AssignTicket)?;
-                if let Some(to) = to {
-                    self.operator(to).map_err(|_| {
-                        not_found(
-                            "operator",
-                            to.clone(),
-                            "assign to an existing operator (see `caredesk operator list`)",
-                        )
-                    })?;
-                }
-                self.edit_ticket(
-                    ctx,
-                    command,
-                    *reference,
-                    |t| t.assign(to.as_deref(), &ctx.operator, ctx.now),
-                    "assigned",
-                )
-            }
-            Command::SetStatus { reference, status } => {
-                self.work(ctx, command, *reference, |t| t.set_status(*status, &ctx.operator, ctx.now), status.slug())
-            }
-            Command::Note { reference, text } | Command::Reply { reference, text } => {
-                let (kind, what) = match command {
-                    Command::Note { .. } => (EntryKind::Note, "note"),
-                    _ => (EntryKind::Reply, "reply"),
-                };
-                let text = non_empty(text, what)?;
-                let done = format!("{what} recorded");
-                self.work(ctx, command, *reference, |t| t.add_entry(kind, &text, &ctx.operator, ctx.now), &done)
-            }
-            Command::Link { reference, account, mailbox } => {
-                if account.is_none() && mailbox.is_none() {
-                    return Err(ServiceError::BadInput(
-                        "give an account (--account) or a mailbox (--mailbox) to link".into(),
-                    ));
-                }
-                let account = account.as_deref().map(|a| self.load_account(a)).transpose()?;
-                let mailbox = mailbox.as_deref().map(|m| self.load_mailbox(m)).transpose()?;
-                self.work(
-                    ctx,
-                    command,
-                    *reference,
-                    |t| {
-                        t.require_open()?;
-                        let mut next = t.next(&ctx.operator, ctx.now);
-                        let mut linked = Vec::new();
-                        if let Some(a) = &account {
-                            next.account = Some(a.id);
-                            next.ods.get_or_insert_with(|| a.ods.clone());
-                            linked.push(a.address.to_string());
-                        }
-                        if let Some(m) = &mailbox {
-                            next.mailbox = Some(m.id);
-                            next.ods.get_or_insert_with(|| m.ods.clone());
-                            linked.push(m.address.to_string());
-                        }
-                        next.push(
-                            EntryKind::Event,
-                            &ctx.operator,
-                            ctx.now,
-                            format!("linked to {}", linked.join(" and ")),
-                        );
-                        Ok(next)
-                    },
-                    "linked",
-                )
-            }
-            _ => unreachable!("not a ticket command"),
+/// Logs a request; it is routed by when it arrived and its category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateTicket {
+    pub category: Category,
+    pub channel: Channel,
+    /// RFC 3339; defaults to now.
+    pub received_at: Option<String>,
+    pub requester_name: String,
+    pub requester_email: Option<String>,
+    pub requester_phone: Option<String>,
+    pub ods: Option<String>,
+    pub account: Option<String>,
+    pub mailbox: Option<String>,
+    pub mailbox_name: Option<String>,
+    pub subject: String,
+    pub body: String,
+    /// Log it even though details are missing; it waits on the requester.
+    pub incomplete: bool,
+}
+
+impl Operation for CreateTicket {
+    type Answer = Done<Ticket>;
+    const NAME: &'static str = "ticket.new";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Ticket>, ServiceError> {
+        service.create_ticket(ctx, self)
+    }
+}
+
+/// Takes the ticket for the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub reference: TicketRef,
+}
+
+impl Operation for Claim {
+    type Answer = Done<Ticket>;
+    const NAME: &'static str = "ticket.claim";
+    const ACTS_ON: Option<&'static str> = Some("ticket");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Ticket>, ServiceError> {
+        service.work(ctx, self.reference, |t| t.claim(&ctx.operator, ctx.now), "claimed")
+    }
+}
+
+/// Gives the ticket to an operator, or to nobody.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assign {
+    pub reference: TicketRef,
+    pub to: Option<String>,
+}
+
+impl Operation for Assign {
+    type Answer = Done<Ticket>;
+    const NAME: &'static str = "ticket.assign";
+    const ACTS_ON: Option<&'static str> = Some("ticket");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Ticket>, ServiceError> {
+        service.authorise(ctx, Action::AssignTicket)?;
+        if let Some(to) = &self.to {
+            service.operator(to).map_err(|_| not_found("operator", to.clone(), "assign to an existing operator"))?;
         }
+        service.edit_ticket(ctx, self.reference, |t| t.assign(self.to.as_deref(), &ctx.operator, ctx.now), "assigned")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetStatus {
+    pub reference: TicketRef,
+    pub status: TicketStatus,
+}
+
+impl Operation for SetStatus {
+    type Answer = Done<Ticket>;
+    const NAME: &'static str = "ticket.status";
+    const ACTS_ON: Option<&'static str> = Some("ticket");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Ticket>, ServiceError> {
+        let status = self.status;
+        service.work(ctx, self.reference, |t| t.set_status(status, &ctx.operator, ctx.now), status.slug())
+    }
+}
+
+/// An internal note on the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub reference: TicketRef,
+    pub text: String,
+}
+
+impl Operation for Note {
+    type Answer = Done<Ticket>;
+    const NAME: &'static str = "ticket.note";
+    const ACTS_ON: Option<&'static str> = Some("ticket");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Ticket>, ServiceError> {
+        service.add_entry(ctx, self.reference, EntryKind::Note, &self.text)
+    }
+}
+
+/// A reply to the requester.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub reference: TicketRef,
+    pub text: String,
+}
+
+impl Operation for Reply {
+    type Answer = Done<Ticket>;
+    const NAME: &'static str = "ticket.reply";
+    const ACTS_ON: Option<&'static str> = Some("ticket");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Ticket>, ServiceError> {
+        service.add_entry(ctx, self.reference, EntryKind::Reply, &self.text)
+    }
+}
+
+/// Links the ticket to an account, a mailbox or both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub reference: TicketRef,
+    pub account: Option<String>,
+    pub mailbox: Option<String>,
+}
+
+impl Operation for Link {
+    type Answer = Done<Ticket>;
+    const NAME: &'static str = "ticket.link";
+    const ACTS_ON: Option<&'static str> = Some("ticket");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Ticket>, ServiceError> {
+        if self.account.is_none() && self.mailbox.is_none() {
+            return Err(ServiceError::BadInput("give an account or a shared mailbox to link".into()));
+        }
+        let account = self.account.as_deref().map(|a| service.load_account(a)).transpose()?;
+        let mailbox = self.mailbox.as_deref().map(|m| service.load_mailbox(m)).transpose()?;
+        service.work(
+            ctx,
+            self.reference,
+            |t| {
+                t.require_open()?;
+                let mut next = t.next(&ctx.operator, ctx.now);
+                let mut linked = Vec::new();
+                if let Some(a) = &account {
+                    next.account = Some(a.id);
+                    next.ods.get_or_insert_with(|| a.ods.clone());
+                    linked.push(a.address.to_string());
+                }
+                if let Some(m) = &mailbox {
+                    next.mailbox = Some(m.id);
+                    next.ods.get_or_insert_with(|| m.ods.clone());
+                    linked.push(m.address.to_string());
+                }
+                next.push(EntryKind::Event, &ctx.operator, ctx.now, format!("linked to {}", linked.join(" and ")));
+                Ok(next)
+            },
+            "linked",
+        )
+    }
+}
+
+impl Service {
+    fn add_entry(
+        &self,
+        ctx: &Ctx,
+        reference: TicketRef,
+        kind: EntryKind,
+        text: &str,
+    ) -> Result<Done<Ticket>, ServiceError> {
+        let what = match kind {
+            EntryKind::Note => "note",
+            _ => "reply",
+        };
+        let text = non_empty(text, what)?;
+        let done = format!("{what} recorded");
+        self.work(ctx, reference, |t| t.add_entry(kind, &text, &ctx.operator, ctx.now), &done)
     }
 
     /// Work on a ticket is authorised against the queue it sits in.
     fn work(
         &self,
         ctx: &Ctx,
-        command: &Command,
         reference: TicketRef,
         edit: impl Fn(&Ticket) -> Result<Ticket, Refusal>,
         what: &str,
-    ) -> Result<Outcome, ServiceError> {
+    ) -> Result<Done<Ticket>, ServiceError> {
         let queue = self.load_ticket(reference)?.routing.queue;
         self.authorise(ctx, Action::WorkTicket(queue))?;
-        self.edit_ticket(ctx, command, reference, edit, what)
+        self.edit_ticket(ctx, reference, edit, what)
     }
 
     fn edit_ticket(
         &self,
         ctx: &Ctx,
-        command: &Command,
         reference: TicketRef,
         edit: impl Fn(&Ticket) -> Result<Ticket, Refusal>,
         what: &str,
-    ) -> Result<Outcome, ServiceError> {
-        let (ticket, entry) = self.run(ctx, command, || {
+    ) -> Result<Done<Ticket>, ServiceError> {
+        let (ticket, entry) = self.run(ctx, || {
             let old = self.load_ticket(reference)?;
             let new = edit(&old)?;
             let mut change = Change::new();
@@ -156,10 +246,10 @@ impl Service {
                 result: new,
             })
         })?;
-        Ok(outcome(format!("{}: {what}", ticket.reference), Subject::Ticket(Box::new(ticket)), &entry))
+        Ok(Done::new(format!("{}: {what}", ticket.reference), ticket, &entry))
     }
 
-    fn create_ticket(&self, ctx: &Ctx, command: &Command, new: &NewTicket) -> Result<Outcome, ServiceError> {
+    fn create_ticket(&self, ctx: &Ctx, new: &CreateTicket) -> Result<Done<Ticket>, ServiceError> {
         self.authorise(ctx, Action::LogTicket)?;
         let received_at = match &new.received_at {
             Some(text) => parse_received(text, ctx.now)?,
@@ -232,7 +322,7 @@ impl Service {
                 format!("waiting on the requester for {}", asked.join(", ")),
             );
         }
-        let (_, entry) = self.run(ctx, command, || {
+        let (_, entry) = self.run(ctx, || {
             let mut change = Change::new();
             change.put(None, &ticket)?;
             Ok(Prepared {
@@ -249,7 +339,7 @@ impl Service {
             ticket.routing.queue.label(),
             rfc3339(ticket.routing.due_at)
         );
-        Ok(outcome(summary, Subject::Ticket(Box::new(ticket)), &entry))
+        Ok(Done::new(summary, ticket, &entry))
     }
 }
 

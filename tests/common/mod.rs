@@ -13,14 +13,16 @@ use caredesk::domain::audit::AuditEntry;
 use caredesk::domain::mailbox::Mailbox;
 use caredesk::domain::organisation::IgStatus;
 use caredesk::domain::permission::Role;
+use caredesk::domain::ticket::Ticket;
 use caredesk::domain::ticket::TicketRef;
 use caredesk::domain::validate::Mobile;
-use caredesk::service::{Command, Ctx, Outcome, Service, ServiceError, SmsGateway, Subject};
+use caredesk::service::ops::*;
+use caredesk::service::{Answer, Ctx, Done, Registered, Request, Service, ServiceError, SmsGateway};
 use caredesk::store::OpenMode;
 use chrono::{DateTime, Duration, Utc};
 use tempfile::TempDir;
 
-/// The first supervisor, registered by `Command::Init`.
+/// The first supervisor, registered by `Init`.
 pub const SUPERVISOR: &str = "sup";
 
 pub fn utc(text: &str) -> DateTime<Utc> {
@@ -88,7 +90,7 @@ impl Desk {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let service = Service::open(&dir.path().join("db"), OpenMode::CreateIfMissing).expect("a new database");
         let desk = Desk { dir, service };
-        desk.ok(SUPERVISOR, in_hours(), &Command::Init);
+        desk.ok(SUPERVISOR, in_hours(), &Init);
         desk
     }
 
@@ -104,26 +106,31 @@ impl Desk {
         self.dir.path().join("db")
     }
 
-    pub fn run(&self, operator: &str, now: DateTime<Utc>, command: &Command) -> Result<Outcome, ServiceError> {
-        self.service.execute(&Ctx::new(operator, now), command)
+    pub fn run<O: Registered>(&self, operator: &str, now: DateTime<Utc>, op: &O) -> Result<O::Answer, ServiceError> {
+        self.service.execute(&Ctx::new(operator, now), op)
     }
 
-    /// Runs a command that must succeed.
-    pub fn ok(&self, operator: &str, now: DateTime<Utc>, command: &Command) -> Outcome {
-        self.run(operator, now, command).unwrap_or_else(|e| panic!("{} refused: {e}", command.action()))
+    /// Runs an operation carried without its type.
+    pub fn run_any(&self, operator: &str, now: DateTime<Utc>, request: &Request) -> Result<Answer, ServiceError> {
+        self.service.dispatch(&Ctx::new(operator, now), request, None)
     }
 
-    /// Runs a command that must be refused; returns the message.
-    pub fn refused(&self, operator: &str, now: DateTime<Utc>, command: &Command) -> String {
-        match self.run(operator, now, command) {
-            Ok(o) => panic!("{} should have been refused but did: {}", command.action(), o.summary),
+    /// Runs an operation that must succeed.
+    pub fn ok<O: Registered>(&self, operator: &str, now: DateTime<Utc>, op: &O) -> O::Answer {
+        self.run(operator, now, op).unwrap_or_else(|e| panic!("{} refused: {e}", O::NAME))
+    }
+
+    /// Runs an operation that must be refused; returns the message.
+    pub fn refused<O: Registered>(&self, operator: &str, now: DateTime<Utc>, op: &O) -> String {
+        match self.run(operator, now, op) {
+            Ok(o) => panic!("{} should have been refused but answered {o:?}", O::NAME),
             Err(e) => e.to_string(),
         }
     }
 
-    /// A supervisor command in hours.
-    pub fn sup(&self, command: &Command) -> Outcome {
-        self.ok(SUPERVISOR, in_hours(), command)
+    /// A supervisor's operation in hours.
+    pub fn sup<O: Registered>(&self, op: &O) -> O::Answer {
+        self.ok(SUPERVISOR, in_hours(), op)
     }
 
     pub fn audit_head(&self) -> u64 {
@@ -138,11 +145,11 @@ impl Desk {
     }
 
     pub fn add_operator(&self, username: &str, role: Role) {
-        self.sup(&Command::AddOperator { username: username.into(), role });
+        self.sup(&AddOperator { username: username.into(), role });
     }
 
     pub fn add_org(&self, ods: &str, name: &str, ig: IgStatus, administered_by: Option<&str>) {
-        self.sup(&Command::AddOrganisation {
+        self.sup(&AddOrganisation {
             ods: ods.into(),
             name: name.into(),
             ig,
@@ -174,29 +181,22 @@ impl Desk {
     /// Creates an account as the supervisor in hours and returns it.
     pub fn new_account(&self, first: &str, last: &str, mobile: &str, ods: &str) -> Account {
         let email = format!("{}.{}.{}@example.org", first.to_lowercase(), last.to_lowercase(), &mobile[7..]);
-        let outcome = self.sup(&create_account(first, last, mobile, ods, &email, true));
-        match outcome.subject {
-            Subject::Account(a) => *a,
-            other => panic!("account.new answered {other:?}"),
-        }
+        self.sup(&create_account(first, last, mobile, ods, &email, true)).record
     }
 
     pub fn new_mailbox(&self, address: &str, name: &str, ods: &str, owner: &str) -> Mailbox {
-        let outcome = self.sup(&Command::CreateMailbox {
+        self.sup(&CreateMailbox {
             address: address.into(),
             name: name.into(),
             ods: ods.into(),
             owner: owner.into(),
             sponsored_by: None,
-        });
-        match outcome.subject {
-            Subject::Mailbox(m) => m,
-            other => panic!("mailbox.new answered {other:?}"),
-        }
+        })
+        .record
     }
 
     pub fn add_member(&self, mailbox: &str, account: &str) {
-        self.sup(&Command::AddMember { mailbox: mailbox.into(), account: account.into() });
+        self.sup(&AddMember { mailbox: mailbox.into(), account: account.into() });
     }
 
     /// The member account ids of a mailbox, read from the membership pairs.
@@ -210,8 +210,15 @@ pub fn mobile(n: u32) -> String {
     format!("07700{:06}", 900_000 + n)
 }
 
-pub fn create_account(first: &str, last: &str, mobile: &str, ods: &str, email: &str, not_duplicate: bool) -> Command {
-    Command::CreateAccount {
+pub fn create_account(
+    first: &str,
+    last: &str,
+    mobile: &str,
+    ods: &str,
+    email: &str,
+    not_duplicate: bool,
+) -> CreateAccount {
+    CreateAccount {
         first: first.into(),
         last: last.into(),
         mobile: mobile.into(),
@@ -221,9 +228,6 @@ pub fn create_account(first: &str, last: &str, mobile: &str, ods: &str, email: &
     }
 }
 
-pub fn ticket_of(outcome: &Outcome) -> TicketRef {
-    match &outcome.subject {
-        Subject::Ticket(t) => t.reference,
-        other => panic!("expected a ticket, got {other:?}"),
-    }
+pub fn ticket_of(done: &Done<Ticket>) -> TicketRef {
+    done.record.reference
 }

@@ -10,35 +10,36 @@ use caredesk::domain::organisation::IgStatus;
 use caredesk::domain::refusal::Refusal;
 use caredesk::domain::routing::{Category, Queue};
 use caredesk::domain::sms::PASSWORD_MASK;
+use caredesk::service::ops::*;
 use caredesk::service::{
-    AccountView, Command, Ctx, MailboxView, Outcome, Query, QueueView, Reply, ServiceError, StatusFilter, TicketRow,
+    AccountView, Answer, Ctx, MailboxView, QueueView, Request, ServiceError, StatusFilter, TicketRow,
 };
 
 fn account(world: &World, address: &str) -> AccountView {
-    match world.service.query(&Ctx::new(SUP, in_hours()), &Query::Account { address: address.into() }) {
-        Ok(Reply::Account(view)) => *view,
+    match world.service.execute(&Ctx::new(SUP, in_hours()), &ShowAccount { address: address.into() }) {
+        Ok(view) => view,
         other => panic!("account {address}: {other:?}"),
     }
 }
 
 fn mailbox(world: &World, address: &str) -> MailboxView {
-    match world.service.query(&Ctx::new(SUP, in_hours()), &Query::Mailbox { address: address.into() }) {
-        Ok(Reply::Mailbox(view)) => *view,
+    match world.service.execute(&Ctx::new(SUP, in_hours()), &ShowMailbox { address: address.into() }) {
+        Ok(view) => view,
         other => panic!("mailbox {address}: {other:?}"),
     }
 }
 
 fn tickets(world: &World) -> Vec<TicketRow> {
-    let query = Query::Tickets { view: QueueView::All, status: StatusFilter::Open, limit: 100 };
-    match world.service.query(&Ctx::new(SUP, in_hours()), &query) {
-        Ok(Reply::Tickets(rows)) => rows,
+    let query = ListTickets { view: QueueView::All, status: StatusFilter::Open, limit: 100 };
+    match world.service.execute(&Ctx::new(SUP, in_hours()), &query) {
+        Ok(rows) => rows,
         other => panic!("tickets: {other:?}"),
     }
 }
 
 fn outbox(world: &World) -> Vec<caredesk::domain::sms::SmsMessage> {
-    match world.service.query(&Ctx::new(SUP, in_hours()), &Query::Outbox { limit: 10 }) {
-        Ok(Reply::Outbox(messages)) => messages,
+    match world.service.execute(&Ctx::new(SUP, in_hours()), &ListOutbox { limit: 10 }) {
+        Ok(messages) => messages,
         other => panic!("outbox: {other:?}"),
     }
 }
@@ -295,7 +296,7 @@ fn the_ticket_logged_follows_the_last_action_tried() {
 #[test]
 fn a_locked_account_is_unlocked() {
     let world = World::new();
-    world.run(NAS, in_hours(), &Command::RecordLock { address: "ann.jones@nhs.net".into() });
+    world.run(NAS, in_hours(), &RecordLock { address: "ann.jones@nhs.net".into() });
     let mut app = searched(&world, HELPDESK, out_of_hours(), "jones");
     assert!(screen(&mut app, 80, 24).contains("Locked     since 23 Nov 10:30"));
     app.press("u");
@@ -344,19 +345,16 @@ impl Desk for TaintedDesk {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.now()
     }
-    fn submit(&self, command: &Command, based_on: Option<u64>) -> Result<Outcome, ServiceError> {
-        self.0.submit(command, based_on).map_err(|mut e| {
+    fn dispatch(&self, request: Request, based_on: Option<u64>) -> Result<Answer, ServiceError> {
+        let mut reply = self.0.dispatch(request, based_on).map_err(|mut e| {
             if let ServiceError::Refused(Refusal::IgRequirementNotMet { name, .. }) = &mut e {
                 taint(name);
             }
             e
-        })
-    }
-    fn query(&self, query: &Query) -> Result<Reply, ServiceError> {
-        let mut reply = self.0.query(query)?;
+        })?;
         match &mut reply {
-            Reply::Organisation(org) => taint(&mut org.name),
-            Reply::Account(view) => {
+            Answer::ShowOrganisation(org) => taint(&mut org.name),
+            Answer::ShowAccount(view) => {
                 if let Some(org) = view.organisation.as_mut() {
                     taint(&mut org.name);
                     org.ig = IgStatus::NotMet;
@@ -407,7 +405,7 @@ fn a_shared_registration_email_is_shown_before_saving_anyway() {
     world.run(
         SUP,
         in_hours(),
-        &Command::AddOrganisation {
+        &AddOrganisation {
             ods: "Z1Z1Z".into(),
             name: "Birch House".into(),
             ig: IgStatus::DsptStandardsMet,
@@ -456,7 +454,7 @@ fn a_mailbox_list_that_empties_on_reload_gives_the_keys_back_to_the_results() {
     app.press("<down><enter>");
     assert_eq!(app.accounts().selected_address(), Some("sam.smith@nhs.net"));
     assert!(screen(&mut app, 80, 24).contains("enter open mailbox  esc results"));
-    world.run(SUP, in_hours(), &Command::RemoveMember { mailbox: TEAM.into(), account: "sam.smith@nhs.net".into() });
+    world.run(SUP, in_hours(), &RemoveMember { mailbox: TEAM.into(), account: "sam.smith@nhs.net".into() });
     app.press("<f5>");
     assert!(!screen(&mut app, 80, 24).contains("open mailbox"));
     app.press("<down>");
@@ -478,7 +476,7 @@ fn the_joiner_form_names_only_mailboxes_a_joiner_can_be_added_to() {
     world.run(
         SUP,
         in_hours(),
-        &Command::CreateMailbox {
+        &CreateMailbox {
             address: "oaklodge.legacy@nhs.net".into(),
             name: "Oak Lodge Legacy".into(),
             ods: OAK.into(),
@@ -575,7 +573,7 @@ fn a_duplicate_that_appears_while_the_form_is_open_is_caught_by_the_service() {
     world.run(
         SUP,
         in_hours(),
-        &Command::CreateAccount {
+        &CreateAccount {
             first: "Kim".into(),
             last: "Park".into(),
             mobile: "07700900778".into(),

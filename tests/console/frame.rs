@@ -2,7 +2,7 @@
 
 use crate::world::*;
 use caredesk::console::pane::PaneId;
-use caredesk::service::{Reply, ServiceError};
+use caredesk::service::{Answer, Request, ServiceError};
 
 #[test]
 fn the_top_bar_names_the_operator_and_the_shift() {
@@ -136,23 +136,16 @@ impl caredesk::console::Desk for HostileDesk {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.now()
     }
-    fn submit(
-        &self,
-        command: &caredesk::service::Command,
-        based_on: Option<u64>,
-    ) -> Result<caredesk::service::Outcome, ServiceError> {
-        self.0.submit(command, based_on)
-    }
-    fn query(&self, query: &caredesk::service::Query) -> Result<Reply, ServiceError> {
-        Ok(match self.0.query(query)? {
-            Reply::Tickets(mut rows) => {
+    fn dispatch(&self, request: Request, based_on: Option<u64>) -> Result<Answer, ServiceError> {
+        Ok(match self.0.dispatch(request, based_on)? {
+            Answer::ReadTicketRows(mut rows) => {
                 for row in &mut rows {
                     row.subject = NASTY.to_owned();
                     row.requester = format!("Eve\x1b[5m {NASTY}");
                 }
-                Reply::Tickets(rows)
+                Answer::ReadTicketRows(rows)
             }
-            Reply::TicketDetail(mut d) => {
+            Answer::ShowTicketDetail(mut d) => {
                 d.ticket.subject = NASTY.to_owned();
                 d.ticket.body = format!("{NASTY}\nsecond line\x1b[1A");
                 d.ticket.requester.name = format!("Eve\x1b[5m {NASTY}");
@@ -160,7 +153,7 @@ impl caredesk::console::Desk for HostileDesk {
                 for entry in &mut d.ticket.timeline {
                     entry.text = format!("{NASTY}\r\n\x1b[1A");
                 }
-                Reply::TicketDetail(d)
+                Answer::ShowTicketDetail(d)
             }
             other => other,
         })
@@ -254,7 +247,8 @@ fn no_color_means_no_colour_anywhere() {
 #[test]
 fn a_stale_write_is_refused_reloads_and_says_who() {
     use caredesk::console::{App, Clock, Desk, KeyMap, LocalDesk, Theme};
-    use caredesk::service::{Command, Outcome, Query};
+    use caredesk::service::ops::*;
+    use caredesk::service::{Answer, Request, ServiceError};
     use std::cell::Cell;
 
     struct RacingDesk {
@@ -269,16 +263,15 @@ fn a_stale_write_is_refused_reloads_and_says_who() {
         fn now(&self) -> chrono::DateTime<chrono::Utc> {
             self.inner.now()
         }
-        fn submit(&self, command: &Command, based_on: Option<u64>) -> Result<Outcome, ServiceError> {
-            if let (Command::Note { reference, .. }, false) = (command, self.raced.replace(true)) {
-                // The other operator's claim lands while the note is typed.
-                let ctx = caredesk::service::Ctx::new(SUP, in_hours());
-                self.world_service.execute(&ctx, &Command::Claim { reference: *reference })?;
+        fn dispatch(&self, request: Request, based_on: Option<u64>) -> Result<Answer, ServiceError> {
+            if let Request::Note(Note { reference, .. }) = &request {
+                if !self.raced.replace(true) {
+                    // The other operator's claim lands while the note is typed.
+                    let ctx = caredesk::service::Ctx::new(SUP, in_hours());
+                    self.world_service.execute(&ctx, &Claim { reference: *reference })?;
+                }
             }
-            self.inner.submit(command, based_on)
-        }
-        fn query(&self, query: &Query) -> Result<Reply, ServiceError> {
-            self.inner.query(query)
+            self.inner.dispatch(request, based_on)
         }
     }
 
@@ -293,7 +286,7 @@ fn a_stale_write_is_refused_reloads_and_says_who() {
     let said = message(&app);
     assert!(said.starts_with("sup changed ticket CD-000001 first, so nothing was saved"), "{said}");
     let ctx = caredesk::service::Ctx::new(SUP, in_hours());
-    let timeline = world.service.query(&ctx, &Query::Ticket { reference: "CD-000001".parse().unwrap() });
+    let timeline = world.service.execute(&ctx, &ShowTicket { reference: "CD-000001".parse().unwrap() });
     assert!(!format!("{timeline:?}").contains("Called the requester"), "the stale note was saved");
     // The list was read again, so the row shows who has it now.
     let text = screen(&mut app, 160, 48);

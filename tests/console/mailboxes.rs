@@ -5,12 +5,13 @@ use crate::world::*;
 use caredesk::console::App;
 use caredesk::console::pane::{Pane, PaneId};
 use caredesk::domain::routing::Category;
-use caredesk::service::{Ctx, MailboxView, Query, Reply};
+use caredesk::service::ops::*;
+use caredesk::service::{Answer, Ctx, MailboxView, Request};
 
 /// The team mailbox as the service has it now.
 fn team(world: &World) -> MailboxView {
-    match world.service.query(&Ctx::new(SUP, in_hours()), &Query::Mailbox { address: TEAM.into() }) {
-        Ok(Reply::Mailbox(view)) => *view,
+    match world.service.execute(&Ctx::new(SUP, in_hours()), &ShowMailbox { address: TEAM.into() }) {
+        Ok(view) => view,
         other => panic!("the team mailbox: {other:?}"),
     }
 }
@@ -290,7 +291,7 @@ fn a_sponsored_legacy_mailbox_is_flagged_and_left_to_its_sponsor() {
     world.run(
         SUP,
         in_hours(),
-        &caredesk::service::Command::CreateMailbox {
+        &CreateMailbox {
             address: legacy.into(),
             name: "Oak Lodge Legacy".into(),
             ods: OAK.into(),
@@ -409,7 +410,7 @@ fn with_office(world: &World) {
     world.run(
         SUP,
         in_hours(),
-        &caredesk::service::Command::CreateMailbox {
+        &CreateMailbox {
             address: OFFICE.into(),
             name: "Oak Lodge Office".into(),
             ods: OAK.into(),
@@ -436,11 +437,7 @@ fn a_change_asked_for_on_one_mailbox_is_not_logged_against_another() {
 #[test]
 fn an_account_the_domain_will_not_take_is_marked_in_the_picker_and_refused_there() {
     let world = World::new();
-    world.run(
-        SUP,
-        in_hours(),
-        &caredesk::service::Command::MarkLeaver { address: "pat.lee@nhs.net".into(), new_owner: None, ticket: None },
-    );
+    world.run(SUP, in_hours(), &MarkLeaver { address: "pat.lee@nhs.net".into(), new_owner: None, ticket: None });
     let before = members(&world);
     let mut app = showing_team(NAS, in_hours(), &world);
     for (keys, purpose) in [("+pat", "member"), ("opat", "owner")] {
@@ -518,18 +515,11 @@ impl caredesk::console::Desk for ShapedDesk {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.inner.now()
     }
-    fn submit(
-        &self,
-        command: &caredesk::service::Command,
-        based_on: Option<u64>,
-    ) -> Result<caredesk::service::Outcome, caredesk::service::ServiceError> {
-        self.inner.submit(command, based_on)
-    }
-    fn query(&self, query: &Query) -> Result<Reply, caredesk::service::ServiceError> {
-        Ok(match self.inner.query(query)? {
-            Reply::Mailbox(mut view) => {
+    fn dispatch(&self, request: Request, based_on: Option<u64>) -> Result<Answer, caredesk::service::ServiceError> {
+        Ok(match self.inner.dispatch(request, based_on)? {
+            Answer::ShowMailbox(mut view) => {
                 (self.shape)(&mut view);
-                Reply::Mailbox(view)
+                Answer::ShowMailbox(view)
             }
             other => other,
         })

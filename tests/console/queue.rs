@@ -5,15 +5,13 @@ use caredesk::console::App;
 use caredesk::console::pane::PaneId;
 use caredesk::domain::routing::{Category, Queue};
 use caredesk::domain::ticket::{Ticket, TicketRef, TicketStatus};
-use caredesk::service::{Command, Ctx, Query, Reply};
+use caredesk::service::Ctx;
+use caredesk::service::ops::*;
 
 use crate::world::*;
 
 fn ticket(world: &World, reference: TicketRef) -> Ticket {
-    match world.service.query(&Ctx::new(SUP, in_hours()), &Query::Ticket { reference }).unwrap() {
-        Reply::Ticket(t) => *t,
-        other => panic!("{other:?}"),
-    }
+    world.service.execute(&Ctx::new(SUP, in_hours()), &ShowTicket { reference }).unwrap()
 }
 
 fn selected(app: &App) -> TicketRef {
@@ -61,7 +59,7 @@ fn a_claim_lost_to_another_operator_says_who_won() {
     let world = World::new();
     let mut mine = world.app(NAS, in_hours());
     let reference = selected(&mine);
-    world.run(SUP, in_hours(), &Command::Claim { reference });
+    world.run(SUP, in_hours(), &Claim { reference });
     mine.press("c");
     assert!(message(&mine).contains(SUP), "{}", message(&mine));
     assert_eq!(ticket(&world, reference).assignee.as_deref(), Some(SUP));
@@ -188,7 +186,7 @@ fn only_the_rows_on_screen_are_read() {
     let world = World::new();
     for i in 0..300 {
         let new = crate::world::ticket(Category::Unlock, "Pat Lee", Some(OAK), &format!("Locked out {i}"));
-        world.run(SUP, out_of_hours(), &Command::CreateTicket(new));
+        world.run(SUP, out_of_hours(), &new);
     }
     let mut app = world.app(HELPDESK, out_of_hours());
     screen(&mut app, 80, 24);

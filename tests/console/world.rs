@@ -14,7 +14,9 @@ use caredesk::console::{App, Clock, KeyMap, LocalDesk, Theme};
 use caredesk::domain::organisation::IgStatus;
 use caredesk::domain::permission::Role;
 use caredesk::domain::routing::{Category, Channel};
-use caredesk::service::{Command, Ctx, NewTicket, Outcome, Service, Subject};
+use caredesk::domain::ticket::Ticket;
+use caredesk::service::ops::*;
+use caredesk::service::{Ctx, Done, Registered, Service};
 use caredesk::store::OpenMode;
 use chrono::{DateTime, Utc};
 use ratatui::Terminal;
@@ -54,8 +56,8 @@ pub struct World {
     pub service: Arc<Service>,
 }
 
-pub fn ticket(category: Category, requester: &str, ods: Option<&str>, subject: &str) -> NewTicket {
-    NewTicket {
+pub fn ticket(category: Category, requester: &str, ods: Option<&str>, subject: &str) -> CreateTicket {
+    CreateTicket {
         category,
         channel: Channel::Phone,
         received_at: None,
@@ -79,16 +81,12 @@ impl World {
             Arc::new(Service::open(&dir.path().join("db"), OpenMode::CreateIfMissing).expect("a new database"));
         let world = World { dir, service };
         let t0 = history();
-        world.run(SUP, t0, &Command::Init);
+        world.run(SUP, t0, &Init);
         for (name, role) in [(NAS, Role::Nas), (HELPDESK, Role::Helpdesk), (RESOLVER, Role::Resolver)] {
-            world.run(SUP, t0, &Command::AddOperator { username: name.into(), role });
+            world.run(SUP, t0, &AddOperator { username: name.into(), role });
         }
         for (ods, name, ig) in [(OAK, "Oak Lodge", IgStatus::DsptStandardsMet), (ELM, "Elm House", IgStatus::NotMet)] {
-            world.run(
-                SUP,
-                t0,
-                &Command::AddOrganisation { ods: ods.into(), name: name.into(), ig, administered_by: None },
-            );
+            world.run(SUP, t0, &AddOrganisation { ods: ods.into(), name: name.into(), ig, administered_by: None });
         }
         for (i, (first, last)) in
             [("Jo", "Bloggs"), ("Sam", "Smith"), ("Ann", "Jones"), ("Pat", "Lee")].iter().enumerate()
@@ -96,7 +94,7 @@ impl World {
             world.run(
                 SUP,
                 t0,
-                &Command::CreateAccount {
+                &CreateAccount {
                     first: (*first).into(),
                     last: (*last).into(),
                     mobile: format!("07700{:06}", 900_100 + i),
@@ -109,7 +107,7 @@ impl World {
         world.run(
             SUP,
             t0,
-            &Command::CreateMailbox {
+            &CreateMailbox {
                 address: TEAM.into(),
                 name: "Oak Lodge Team".into(),
                 ods: OAK.into(),
@@ -118,7 +116,7 @@ impl World {
             },
         );
         for member in ["sam.smith@nhs.net", "ann.jones@nhs.net"] {
-            world.run(SUP, t0, &Command::AddMember { mailbox: TEAM.into(), account: member.into() });
+            world.run(SUP, t0, &AddMember { mailbox: TEAM.into(), account: member.into() });
         }
         let day = chrono::Duration::days(1);
         world.ticket(t0 + day, ticket(Category::NewAccount, "Jo Bloggs", Some(OAK), "New starter on Monday"));
@@ -132,16 +130,12 @@ impl World {
         world
     }
 
-    pub fn run(&self, operator: &str, now: DateTime<Utc>, command: &Command) -> Outcome {
-        self.service
-            .execute(&Ctx::new(operator, now), command)
-            .unwrap_or_else(|e| panic!("{} refused: {e}", command.action()))
+    pub fn run<O: Registered>(&self, operator: &str, now: DateTime<Utc>, op: &O) -> O::Answer {
+        self.service.execute(&Ctx::new(operator, now), op).unwrap_or_else(|e| panic!("{} refused: {e}", O::NAME))
     }
 
-    fn ticket(&self, at: DateTime<Utc>, new: NewTicket) -> Outcome {
-        let outcome = self.run(SUP, at, &Command::CreateTicket(new));
-        assert!(matches!(outcome.subject, Subject::Ticket(_)));
-        outcome
+    fn ticket(&self, at: DateTime<Utc>, new: CreateTicket) -> Done<Ticket> {
+        self.run(SUP, at, &new)
     }
 
     /// A console for `operator` with its clock stopped at `now`, plain

@@ -22,7 +22,7 @@ fn an_organisation_failing_information_governance_gets_no_accounts_and_is_told_w
 fn a_closed_organisation_gets_no_accounts() {
     let desk = Desk::new();
     sunrise(&desk);
-    desk.sup(&Command::CloseOrganisation { ods: "V1234".into() });
+    desk.sup(&CloseOrganisation { ods: "V1234".into() });
     let message = desk.refused(
         SUPERVISOR,
         in_hours(),
@@ -131,7 +131,7 @@ fn a_leaver_who_owns_a_mailbox_hands_it_over_in_one_change() {
     desk.add_member("sunrise.office@nhs.net", "ann.leaver@nhs.net");
 
     let before = desk.audit_head();
-    let leave = |new_owner: Option<&str>| Command::MarkLeaver {
+    let leave = |new_owner: Option<&str>| MarkLeaver {
         address: "ann.leaver@nhs.net".into(),
         new_owner: new_owner.map(str::to_owned),
         ticket: None,
@@ -172,14 +172,14 @@ fn a_leaver_taken_by_another_organisation_is_active_again_there() {
     sunrise(&desk);
     desk.add_good_org("V2222", "Meadow Care");
     let ann = desk.new_account("Ann", "Mover", &mobile(1), "V1234");
-    desk.sup(&Command::RecordPasswordChange { address: "ann.mover@nhs.net".into() });
+    desk.sup(&RecordPasswordChange { address: "ann.mover@nhs.net".into() });
     desk.new_account("Eve", "Owner", &mobile(2), "V2222");
     desk.new_mailbox("meadow.care@nhs.net", "Meadow Care shared", "V2222", "eve.owner@nhs.net");
-    desk.sup(&Command::MarkLeaver { address: "ann.mover@nhs.net".into(), new_owner: None, ticket: None });
+    desk.sup(&MarkLeaver { address: "ann.mover@nhs.net".into(), new_owner: None, ticket: None });
     assert_eq!(desk.account("ann.mover@nhs.net").status, AccountStatus::Leaver);
 
     let before = desk.audit_head();
-    desk.sup(&Command::Joiner {
+    desk.sup(&Joiner {
         address: "ann.mover@nhs.net".into(),
         ods: "v2222".into(),
         mailboxes: vec!["meadow.care@nhs.net".into()],
@@ -206,7 +206,7 @@ fn namesakes_created_at_the_same_moment_both_get_an_address() {
     // Three rounds of four namesakes at once: the race shows in most runs.
     for (round, last) in ["Smith", "Jones", "Brown"].into_iter().enumerate() {
         let start = Barrier::new(N as usize);
-        let results: Vec<Result<Outcome, String>> = std::thread::scope(|scope| {
+        let results: Vec<Result<Done<Account>, String>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..N)
                 .map(|i| {
                     let (desk, start) = (&desk, &start);

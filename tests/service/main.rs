@@ -8,23 +8,23 @@ mod common;
 
 use std::sync::Barrier;
 
-use caredesk::domain::account::AccountStatus;
+use caredesk::domain::account::{Account, AccountStatus};
 use caredesk::domain::lifecycle::Transition;
 use caredesk::domain::organisation::IgStatus;
 use caredesk::domain::permission::Role;
 use caredesk::domain::routing::{Category, Channel, Queue};
 use caredesk::domain::sms::{Delivery, PASSWORD_MASK};
 use caredesk::domain::ticket::{Ticket, TicketRef, TicketStatus};
+use caredesk::service::ops::*;
 use caredesk::service::{
-    Command, Ctx, NewTicket, Outcome, Query, QueueView, Reply, ResetReceipt, StatusFilter, Subject, SweepReport,
-    Verification,
+    AuditVerified, Ctx, Done, QueueView, Request, ResetReceipt, StatusFilter, SweepReport, Verification,
 };
 use caredesk::store::{Store, TreeId};
 use chrono::{DateTime, Utc};
 use common::*;
 
-fn ticket_form(category: Category, requester: &str, ods: Option<&str>) -> NewTicket {
-    NewTicket {
+fn ticket_form(category: Category, requester: &str, ods: Option<&str>) -> CreateTicket {
+    CreateTicket {
         category,
         channel: Channel::Phone,
         received_at: None,
@@ -41,49 +41,33 @@ fn ticket_form(category: Category, requester: &str, ods: Option<&str>) -> NewTic
     }
 }
 
-fn received(mut form: NewTicket, at: &str) -> NewTicket {
+fn received(mut form: CreateTicket, at: &str) -> CreateTicket {
     form.received_at = Some(at.into());
     form
 }
 
 fn ticket(desk: &Desk, reference: TicketRef) -> Ticket {
-    match desk.service.query(&Ctx::new(SUPERVISOR, in_hours()), &Query::Ticket { reference }).unwrap() {
-        Reply::Ticket(t) => *t,
-        other => panic!("ticket query answered {other:?}"),
-    }
+    desk.service.execute(&Ctx::new(SUPERVISOR, in_hours()), &ShowTicket { reference }).unwrap()
 }
 
-fn logged(outcome: &Outcome) -> Ticket {
-    match &outcome.subject {
-        Subject::Ticket(t) => (**t).clone(),
-        other => panic!("expected a ticket, got {other:?}"),
-    }
+fn logged(done: &Done<Ticket>) -> Ticket {
+    done.record.clone()
 }
 
-fn receipt(outcome: &Outcome) -> ResetReceipt {
-    match &outcome.subject {
-        Subject::PasswordReset(r) => r.clone(),
-        other => panic!("expected a reset receipt, got {other:?}"),
-    }
+fn receipt(done: &Done<ResetReceipt>) -> ResetReceipt {
+    done.record.clone()
 }
 
-fn sweep_report(outcome: &Outcome) -> SweepReport {
-    match &outcome.subject {
-        Subject::Sweep(r) => r.clone(),
-        other => panic!("expected a sweep report, got {other:?}"),
-    }
+fn sweep_report(done: &Done<SweepReport>) -> SweepReport {
+    done.record.clone()
 }
 
 fn rows(desk: &Desk, operator: &str, view: QueueView, status: StatusFilter, limit: usize) -> Vec<TicketRef> {
-    let query = Query::Tickets { view, status, limit };
-    match desk.service.query(&Ctx::new(operator, in_hours()), &query).unwrap() {
-        Reply::Tickets(rows) => {
-            let dues: Vec<_> = rows.iter().map(|r| r.due_at).collect();
-            assert!(dues.windows(2).all(|w| w[0] <= w[1]), "rows out of due order: {dues:?}");
-            rows.into_iter().map(|r| r.reference).collect()
-        }
-        other => panic!("tickets query answered {other:?}"),
-    }
+    let query = ListTickets { view, status, limit };
+    let rows = desk.service.execute(&Ctx::new(operator, in_hours()), &query).unwrap();
+    let dues: Vec<_> = rows.iter().map(|r| r.due_at).collect();
+    assert!(dues.windows(2).all(|w| w[0] <= w[1]), "rows out of due order: {dues:?}");
+    rows.into_iter().map(|r| r.reference).collect()
 }
 
 fn refs(numbers: &[u64]) -> Vec<TicketRef> {

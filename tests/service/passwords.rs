@@ -26,8 +26,8 @@ fn a_temporary_password_is_never_stored_nor_shown_in_the_audit_log() {
     sunrise(&desk);
     let created = desk.sup(&create_account("Jo", "Smith", &mobile(1), "V1234", "jo@example.org", false));
     let form = ticket_form(Category::PasswordReset, "Jo Smith", Some("V1234"));
-    let t = ticket_of(&desk.sup(&Command::CreateTicket(form)));
-    let reset = desk.sup(&Command::ResetPassword {
+    let t = ticket_of(&desk.sup(&form));
+    let reset = desk.sup(&ResetPassword {
         address: "jo.smith@nhs.net".into(),
         verified_by: Verification::RegisteredMobile,
         ticket: Some(t),
@@ -45,13 +45,9 @@ fn a_temporary_password_is_never_stored_nor_shown_in_the_audit_log() {
     assert_eq!(receipt(&reset).delivery, Delivery::Sent);
 
     let ctx = Ctx::new(SUPERVISOR, in_hours());
-    let Reply::Audit(audit) = desk.service.query(&ctx, &Query::Audit { before: None, limit: 1000 }).unwrap() else {
-        panic!("audit query")
-    };
+    let audit = desk.service.execute(&ctx, &ListAudit { before: None, limit: 1000 }).unwrap();
     assert_eq!(audit.len() as u64, desk.audit_head());
-    let Reply::Outbox(outbox) = desk.service.query(&ctx, &Query::Outbox { limit: 1000 }).unwrap() else {
-        panic!("outbox query")
-    };
+    let outbox = desk.service.execute(&ctx, &ListOutbox { limit: 1000 }).unwrap();
     assert_eq!(outbox.len(), 2);
     let timeline = serde_json::to_string(&ticket(&desk, t)).unwrap();
     for password in &passwords {
@@ -89,7 +85,7 @@ fn owner_verified_setup(desk: &Desk) -> TicketRef {
     desk.new_mailbox("sunrise.care@nhs.net", "Sunrise Care shared", "V1234", "al.owner@nhs.net");
     desk.new_account("Jo", "Smith", &mobile(1), "V1234");
     let form = ticket_form(Category::PasswordReset, "Jo Smith", Some("V1234"));
-    ticket_of(&desk.sup(&Command::CreateTicket(form)))
+    ticket_of(&desk.sup(&form))
 }
 
 #[test]
@@ -100,7 +96,7 @@ fn an_owner_verified_reset_records_every_step_on_the_ticket() {
     let done = desk.ok(
         "sup",
         out_of_hours(),
-        &Command::ResetPassword {
+        &ResetPassword {
             address: "jo.smith@nhs.net".into(),
             verified_by: Verification::Owner { owner: "al.owner@nhs.net".into(), mobile: "07700 900001".into() },
             ticket: Some(t),
@@ -121,7 +117,7 @@ fn an_owner_verified_reset_records_every_step_on_the_ticket() {
     assert_eq!(ticket.account, Some(desk.account("jo.smith@nhs.net").id), "the ticket is linked to the account");
 
     let ctx = Ctx::new(SUPERVISOR, in_hours());
-    let Reply::Outbox(outbox) = desk.service.query(&ctx, &Query::Outbox { limit: 10 }).unwrap() else { panic!() };
+    let outbox = desk.service.execute(&ctx, &ListOutbox { limit: 10 }).unwrap();
     let kept = outbox.iter().find(|m| m.seq == r.outbox).expect("the outbox entry the ticket names");
     assert_eq!((kept.delivery.clone(), kept.ticket), (Delivery::KeptInOutbox, Some(t)));
     assert!(kept.text.contains(PASSWORD_MASK));
@@ -143,7 +139,7 @@ fn the_owner_of_another_organisations_mailbox_cannot_verify_a_caller() {
     let message = desk.refused(
         SUPERVISOR,
         in_hours(),
-        &Command::ResetPassword {
+        &ResetPassword {
             address: "jo.smith@nhs.net".into(),
             verified_by: Verification::Owner { owner: "bo.brown@nhs.net".into(), mobile: mobile(1) },
             ticket: Some(t),
@@ -161,7 +157,7 @@ fn a_configured_sms_command_gets_the_real_text_and_the_outbox_keeps_the_mask() {
     let sent = dir.path().join("sent.txt");
     let ctx = Ctx::new(SUPERVISOR, in_hours());
     let program = format!("printf '%s\\n' \"$1\" > '{0}'; cat >> '{0}'", sent.display());
-    service.execute(&ctx, &Command::SetSmsCommand { command: Some(program) }).unwrap();
+    service.execute(&ctx, &SetSmsCommand { command: Some(program) }).unwrap();
     drop(service);
     // Reopened, the service builds its gateway from the stored policy.
     let service =
@@ -174,7 +170,7 @@ fn a_configured_sms_command_gets_the_real_text_and_the_outbox_keeps_the_mask() {
     assert_eq!(number, "+447700900001");
     let password = password_in(message);
     assert_eq!(password.len(), 12, "{message}");
-    let Reply::Outbox(outbox) = desk.service.query(&ctx, &Query::Outbox { limit: 5 }).unwrap() else { panic!() };
+    let outbox = desk.service.execute(&ctx, &ListOutbox { limit: 5 }).unwrap();
     assert_eq!(outbox[0].delivery, Delivery::Sent);
     assert!(outbox[0].text.contains(PASSWORD_MASK) && !outbox[0].text.contains(&password));
 }
@@ -183,18 +179,18 @@ fn a_configured_sms_command_gets_the_real_text_and_the_outbox_keeps_the_mask() {
 fn a_changed_sms_command_takes_effect_without_a_restart() {
     let desk = Desk::new();
     let sent = desk.dir.path().join("sent.txt");
-    desk.sup(&Command::SetSmsCommand { command: Some(format!("cat > '{}'", sent.display())) });
+    desk.sup(&SetSmsCommand { command: Some(format!("cat > '{}'", sent.display())) });
     sunrise(&desk);
     let created = desk.sup(&create_account("Jo", "Smith", &mobile(1), "V1234", "jo@example.org", false));
     let ctx = Ctx::new(SUPERVISOR, in_hours());
-    let Reply::Outbox(outbox) = desk.service.query(&ctx, &Query::Outbox { limit: 5 }).unwrap() else { panic!() };
+    let outbox = desk.service.execute(&ctx, &ListOutbox { limit: 5 }).unwrap();
     assert_eq!(outbox[0].delivery, Delivery::Sent, "{}", created.summary);
     assert!(sent.exists(), "the configured command was never run");
 
     // And clearing it stops texts leaving the machine at once.
-    desk.sup(&Command::SetSmsCommand { command: None });
+    desk.sup(&SetSmsCommand { command: None });
     std::fs::remove_file(&sent).unwrap();
-    desk.sup(&Command::ResetPassword {
+    desk.sup(&ResetPassword {
         address: "jo.smith@nhs.net".into(),
         verified_by: Verification::RegisteredMobile,
         ticket: None,
@@ -214,7 +210,7 @@ fn a_mailbox_owner_cannot_verify_their_own_password_reset() {
     let result = desk.run(
         SUPERVISOR,
         in_hours(),
-        &Command::ResetPassword {
+        &ResetPassword {
             address: "al.owner@nhs.net".into(),
             verified_by: Verification::Owner { owner: "al.owner@nhs.net".into(), mobile: mobile(9) },
             ticket: None,

@@ -9,11 +9,8 @@ fn out_of_hours_a_helpdesk_agent_resets_passwords_but_logs_new_accounts_for_the_
     desk.add_operator("help1", Role::Helpdesk);
     let jo = desk.new_account("Jo", "Smith", &mobile(1), "V1234");
 
-    let reset = Command::ResetPassword {
-        address: jo.address.to_string(),
-        verified_by: Verification::RegisteredMobile,
-        ticket: None,
-    };
+    let reset =
+        ResetPassword { address: jo.address.to_string(), verified_by: Verification::RegisteredMobile, ticket: None };
     let done = desk.ok("help1", out_of_hours(), &reset);
     assert_eq!(receipt(&done).address, "jo.smith@nhs.net");
 
@@ -28,10 +25,10 @@ fn out_of_hours_a_helpdesk_agent_resets_passwords_but_logs_new_accounts_for_the_
 #[test]
 fn an_unknown_os_user_is_told_to_ask_for_caredesk_operator_add() {
     let desk = Desk::new();
-    let message = desk.refused("mallory", in_hours(), &Command::CloseOrganisation { ods: "V1234".into() });
+    let message = desk.refused("mallory", in_hours(), &CloseOrganisation { ods: "V1234".into() });
     assert!(message.contains("\"mallory\" is not a caredesk operator"), "{message}");
     assert!(message.contains("caredesk operator add mallory"), "{message}");
-    let err = desk.service.query(&Ctx::new("mallory", in_hours()), &Query::Shift).unwrap_err();
+    let err = desk.service.execute(&Ctx::new("mallory", in_hours()), &ShowShift {}).unwrap_err();
     assert!(err.to_string().contains("caredesk operator add"), "{err}");
 }
 
@@ -41,13 +38,13 @@ fn a_disabled_operator_is_refused_everything() {
     sunrise(&desk);
     desk.add_operator("nas1", Role::Nas);
     let form = ticket_form(Category::General, "Jo Smith", Some("V1234"));
-    desk.ok("nas1", in_hours(), &Command::CreateTicket(form.clone()));
-    desk.sup(&Command::SetOperatorEnabled { username: "nas1".into(), enabled: false });
+    desk.ok("nas1", in_hours(), &form.clone());
+    desk.sup(&SetOperatorEnabled { username: "nas1".into(), enabled: false });
 
     let before = desk.audit_head();
-    let message = desk.refused("nas1", in_hours(), &Command::CreateTicket(form));
+    let message = desk.refused("nas1", in_hours(), &form);
     assert!(message.contains("nas1") && message.contains("disabled"), "{message}");
-    let err = desk.service.query(&Ctx::new("nas1", in_hours()), &Query::Shift).unwrap_err();
+    let err = desk.service.execute(&Ctx::new("nas1", in_hours()), &ShowShift {}).unwrap_err();
     assert!(err.to_string().contains("disabled"), "{err}");
     assert_eq!(desk.audit_head(), before);
 }

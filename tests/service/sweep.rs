@@ -12,9 +12,9 @@ fn the_lifecycle_sweep_makes_accounts_inactive_then_deletes_them_once() {
     let mailbox = desk.new_mailbox("sunrise.care@nhs.net", "Sunrise Care shared", "V1234", "al.owner@nhs.net");
     desk.add_member("sunrise.care@nhs.net", "ida.idle@nhs.net");
     // The owner logs in and changes the password on day 60; Ida never does.
-    desk.ok(SUPERVISOR, t0 + days(60), &Command::RecordLogin { address: "al.owner@nhs.net".into() });
-    desk.ok(SUPERVISOR, t0 + days(60), &Command::RecordPasswordChange { address: "al.owner@nhs.net".into() });
-    let sweep = |at, dry_run| desk.ok(SUPERVISOR, at, &Command::Sweep { dry_run });
+    desk.ok(SUPERVISOR, t0 + days(60), &RecordLogin { address: "al.owner@nhs.net".into() });
+    desk.ok(SUPERVISOR, t0 + days(60), &RecordPasswordChange { address: "al.owner@nhs.net".into() });
+    let sweep = |at, dry_run| desk.ok(SUPERVISOR, at, &Sweep { dry_run });
 
     // Day 95: Ida has not logged in for 90 days.
     let before = desk.audit_head();
@@ -54,11 +54,7 @@ fn the_lifecycle_sweep_makes_accounts_inactive_then_deletes_them_once() {
 
     // The tombstone: found by its address, personal data gone, memberships gone.
     let ctx = Ctx::new(SUPERVISOR, t0 + days(185));
-    let Reply::Account(view) =
-        desk.service.query(&ctx, &Query::Account { address: "ida.idle@nhs.net".into() }).unwrap()
-    else {
-        panic!("account query")
-    };
+    let view = desk.service.execute(&ctx, &ShowAccount { address: "ida.idle@nhs.net".into() }).unwrap();
     assert_eq!(view.account.id, idle.id);
     assert_eq!(view.account.status, AccountStatus::Deleted);
     assert_eq!(view.account.personal, None);
@@ -83,17 +79,13 @@ fn a_deleted_owner_leaves_the_mailbox_without_an_owner() {
     let owner = desk.new_account("Al", "Owner", &mobile(1), "V1234");
     let mailbox = desk.new_mailbox("sunrise.care@nhs.net", "Sunrise Care shared", "V1234", "al.owner@nhs.net");
     // Never logged in: inactive on day 90, deleted on day 180.
-    desk.ok(SUPERVISOR, t0 + days(200), &Command::Sweep { dry_run: false });
+    desk.ok(SUPERVISOR, t0 + days(200), &Sweep { dry_run: false });
     assert_eq!(desk.account("al.owner@nhs.net").status, AccountStatus::Deleted);
     let now = desk.mailbox("sunrise.care@nhs.net");
     assert_eq!((now.owner, now.member_count), (None, 0));
     assert!(desk.service.store().mailboxes_owned_by(owner.id).unwrap().is_empty(), "the owner index follows");
     assert!(desk.member_ids(&mailbox).is_empty());
     let ctx = Ctx::new(SUPERVISOR, t0 + days(200));
-    let Reply::Mailbox(view) =
-        desk.service.query(&ctx, &Query::Mailbox { address: "sunrise.care@nhs.net".into() }).unwrap()
-    else {
-        panic!("mailbox query")
-    };
+    let view = desk.service.execute(&ctx, &ShowMailbox { address: "sunrise.care@nhs.net".into() }).unwrap();
     assert!(view.owner.is_none());
 }

@@ -6,7 +6,7 @@ use super::*;
 fn a_ticket_is_routed_by_when_it_arrived_and_what_it_is_about() {
     let desk = Desk::new();
     sunrise(&desk);
-    let log = |form: NewTicket, now: &str| logged(&desk.ok(SUPERVISOR, utc(now), &Command::CreateTicket(form)));
+    let log = |form: CreateTicket, now: &str| logged(&desk.ok(SUPERVISOR, utc(now), &form));
 
     // In hours: the NAS works everything.
     let t = log(ticket_form(Category::Leaver, "Jo Smith", Some("V1234")), "2026-01-07T10:00:00Z");
@@ -34,7 +34,7 @@ fn a_missing_account_request_lists_what_is_missing_or_waits_on_the_requester() {
     sunrise(&desk);
     let form = ticket_form(Category::MissingPersonalAccount, "Jo", None);
     let before = desk.audit_head();
-    let message = desk.refused(SUPERVISOR, in_hours(), &Command::CreateTicket(form.clone()));
+    let message = desk.refused(SUPERVISOR, in_hours(), &form.clone());
     for missing in ["first and last name", "ODS code", "shared mailbox name"] {
         assert!(message.contains(missing), "{missing}: {message}");
     }
@@ -42,10 +42,10 @@ fn a_missing_account_request_lists_what_is_missing_or_waits_on_the_requester() {
 
     let mut complete = ticket_form(Category::MissingPersonalAccount, "Jo Smith", Some("V1234"));
     complete.mailbox_name = Some("Sunrise Care shared".into());
-    assert_eq!(logged(&desk.sup(&Command::CreateTicket(complete))).status, TicketStatus::New);
+    assert_eq!(logged(&desk.sup(&complete)).status, TicketStatus::New);
 
-    let incomplete = NewTicket { incomplete: true, ..form };
-    let t = logged(&desk.sup(&Command::CreateTicket(incomplete)));
+    let incomplete = CreateTicket { incomplete: true, ..form };
+    let t = logged(&desk.sup(&incomplete));
     assert_eq!(t.status, TicketStatus::WaitingOnRequester);
     let asked = &t.timeline.last().unwrap().text;
     assert!(asked.starts_with("waiting on the requester for") && asked.contains("ODS code"), "{asked}");
@@ -57,7 +57,7 @@ fn a_ticket_received_in_the_future_is_refused() {
     let desk = Desk::new();
     let form = received(ticket_form(Category::Unlock, "Jo Smith", None), "2026-01-07T11:00:00Z");
     let before = desk.audit_head();
-    let message = desk.refused(SUPERVISOR, in_hours(), &Command::CreateTicket(form));
+    let message = desk.refused(SUPERVISOR, in_hours(), &form);
     assert!(message.contains("is in the future"), "{message}");
     assert_eq!(desk.audit_head(), before);
 }
@@ -70,18 +70,18 @@ fn of_eight_simultaneous_claims_one_wins_and_the_rest_are_told_who() {
     for op in &operators {
         desk.add_operator(op, Role::Nas);
     }
-    let t = ticket_of(&desk.sup(&Command::CreateTicket(ticket_form(Category::General, "Jo Smith", Some("V1234")))));
+    let t = ticket_of(&desk.sup(&ticket_form(Category::General, "Jo Smith", Some("V1234"))));
     assert_eq!(ticket(&desk, t).routing.queue, Queue::Nas);
 
     let start = Barrier::new(operators.len());
-    let results: Vec<(String, Result<Outcome, String>)> = std::thread::scope(|scope| {
+    let results: Vec<(String, Result<Done<Ticket>, String>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = operators
             .iter()
             .map(|op| {
                 let (desk, start) = (&desk, &start);
                 scope.spawn(move || {
                     start.wait();
-                    let r = desk.run(op, in_hours(), &Command::Claim { reference: t });
+                    let r = desk.run(op, in_hours(), &Claim { reference: t });
                     (op.clone(), r.map_err(|e| e.to_string()))
                 })
             })
@@ -120,28 +120,29 @@ fn concurrent_member_additions_lose_no_update() {
     }
 
     let start = Barrier::new(2);
-    let results: Vec<Result<Outcome, caredesk::service::ServiceError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = sides
-            .iter()
-            .map(|names| {
-                let (desk, start) = (&desk, &start);
-                scope.spawn(move || {
-                    start.wait();
-                    names
-                        .iter()
-                        .map(|a| {
-                            desk.run(
-                                SUPERVISOR,
-                                in_hours(),
-                                &Command::AddMember { mailbox: "sunrise.care@nhs.net".into(), account: a.clone() },
-                            )
-                        })
-                        .collect::<Vec<_>>()
+    let results: Vec<Result<Done<caredesk::domain::mailbox::Mailbox>, caredesk::service::ServiceError>> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = sides
+                .iter()
+                .map(|names| {
+                    let (desk, start) = (&desk, &start);
+                    scope.spawn(move || {
+                        start.wait();
+                        names
+                            .iter()
+                            .map(|a| {
+                                desk.run(
+                                    SUPERVISOR,
+                                    in_hours(),
+                                    &AddMember { mailbox: "sunrise.care@nhs.net".into(), account: a.clone() },
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                    })
                 })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
-    });
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        });
 
     // A write that kept losing the race may be refused as a conflict; none
     // may be lost.
@@ -168,11 +169,11 @@ fn queue_pages_come_in_due_order_and_show_only_what_is_asked() {
     // Created out of due order: CD-1 10:00, CD-2 09:30, CD-3 11:00, CD-4 09:15.
     for at in ["10:00", "09:30", "11:00", "09:15"] {
         let form = received(ticket_form(Category::General, "Jo Smith", Some("V1234")), &format!("2026-01-07T{at}:00Z"));
-        desk.ok(SUPERVISOR, now, &Command::CreateTicket(form));
+        desk.ok(SUPERVISOR, now, &form);
     }
     // A complex request from last night waits in the resolver group's queue.
     let night = received(ticket_form(Category::Leaver, "Jo Smith", Some("V1234")), "2026-01-06T20:00:00Z");
-    let resolver = logged(&desk.ok(SUPERVISOR, now, &Command::CreateTicket(night)));
+    let resolver = logged(&desk.ok(SUPERVISOR, now, &night));
     assert_eq!(resolver.routing.queue, Queue::Resolver);
 
     let nas = |limit| rows(&desk, "nas1", QueueView::Queue(Queue::Nas), StatusFilter::Open, limit);
@@ -182,7 +183,7 @@ fn queue_pages_come_in_due_order_and_show_only_what_is_asked() {
     assert_eq!(rows(&desk, "nas1", QueueView::Queue(Queue::Resolver), StatusFilter::Open, 10), refs(&[5]));
 
     for (op, t) in [("nas1", 1), ("nas1", 3), ("nas2", 2)] {
-        desk.ok(op, now, &Command::Claim { reference: TicketRef(t) });
+        desk.ok(op, now, &Claim { reference: TicketRef(t) });
     }
     assert_eq!(rows(&desk, "nas1", QueueView::Mine, StatusFilter::Open, 10), refs(&[1, 3]));
     assert_eq!(rows(&desk, "nas2", QueueView::Mine, StatusFilter::Open, 10), refs(&[2]));
@@ -190,7 +191,7 @@ fn queue_pages_come_in_due_order_and_show_only_what_is_asked() {
     let in_progress = StatusFilter::Only(TicketStatus::InProgress);
     assert_eq!(rows(&desk, "nas1", QueueView::Queue(Queue::Nas), in_progress, 10), refs(&[2, 1, 3]));
 
-    desk.ok("nas1", now, &Command::SetStatus { reference: TicketRef(1), status: TicketStatus::Resolved });
+    desk.ok("nas1", now, &SetStatus { reference: TicketRef(1), status: TicketStatus::Resolved });
     assert_eq!(nas(10), refs(&[4, 2, 3]), "a resolved ticket leaves the open page");
     assert_eq!(rows(&desk, "nas1", QueueView::Queue(Queue::Nas), StatusFilter::Done, 10), refs(&[1]));
     assert_eq!(rows(&desk, "nas1", QueueView::Mine, StatusFilter::Open, 10), refs(&[3]));
@@ -200,18 +201,17 @@ fn queue_pages_come_in_due_order_and_show_only_what_is_asked() {
 #[test]
 fn a_closed_ticket_can_be_reopened_as_its_refusal_advises() {
     let desk = Desk::new();
-    let t = ticket_of(&desk.sup(&Command::CreateTicket(ticket_form(Category::General, "Jo Smith", None))));
-    desk.sup(&Command::SetStatus { reference: t, status: TicketStatus::Closed });
-    let note = desk.refused(SUPERVISOR, in_hours(), &Command::Note { reference: t, text: "more".into() });
+    let t = ticket_of(&desk.sup(&ticket_form(Category::General, "Jo Smith", None)));
+    desk.sup(&SetStatus { reference: t, status: TicketStatus::Closed });
+    let note = desk.refused(SUPERVISOR, in_hours(), &Note { reference: t, text: "more".into() });
     assert!(note.contains("reopen it"), "{note}");
-    desk.run(SUPERVISOR, in_hours(), &Command::SetStatus { reference: t, status: TicketStatus::InProgress })
+    desk.run(SUPERVISOR, in_hours(), &SetStatus { reference: t, status: TicketStatus::InProgress })
         .expect("the advice is followable: a closed ticket can be reopened");
-    desk.run(SUPERVISOR, in_hours(), &Command::Note { reference: t, text: "more".into() })
+    desk.run(SUPERVISOR, in_hours(), &Note { reference: t, text: "more".into() })
         .expect("a reopened ticket takes notes again");
     // Closed again, it can be reopened but not moved to another final state.
-    desk.sup(&Command::SetStatus { reference: t, status: TicketStatus::Closed });
-    let refused =
-        desk.refused(SUPERVISOR, in_hours(), &Command::SetStatus { reference: t, status: TicketStatus::Resolved });
+    desk.sup(&SetStatus { reference: t, status: TicketStatus::Closed });
+    let refused = desk.refused(SUPERVISOR, in_hours(), &SetStatus { reference: t, status: TicketStatus::Resolved });
     assert!(refused.contains("is closed"), "{refused}");
 }
 
@@ -225,11 +225,11 @@ fn a_kept_queue_list_always_shows_every_ticket_written_before_it_was_asked_for()
     let desk = Desk::new();
     sunrise(&desk);
     let slots = |desk: &Desk| -> Vec<TicketRef> {
-        match desk.service.query(
+        match desk.service.execute(
             &Ctx::new(SUPERVISOR, in_hours()),
-            &Query::TicketSlots { view: QueueView::All, filter: Default::default() },
+            &ListTicketSlots { view: QueueView::All, filter: Default::default() },
         ) {
-            Ok(Reply::TicketSlots(s)) => s.into_iter().map(|s| s.reference).collect(),
+            Ok(s) => s.into_iter().map(|s| s.reference).collect(),
             other => panic!("slots answered {other:?}"),
         }
     };
@@ -252,7 +252,7 @@ fn a_kept_queue_list_always_shows_every_ticket_written_before_it_was_asked_for()
                 scope.spawn(|| {
                     for _ in 0..EACH {
                         let form = ticket_form(Category::General, "Jo Smith", Some("V1234"));
-                        let made = ticket_of(&desk.sup(&Command::CreateTicket(form)));
+                        let made = ticket_of(&desk.sup(&form));
                         // What this writer has just written is listed at once.
                         assert!(slots(&desk).contains(&made), "{made} missing from a list asked for after it");
                     }
@@ -275,12 +275,12 @@ fn a_kept_queue_list_always_shows_every_ticket_written_before_it_was_asked_for()
     assert_eq!(slots(&desk).len(), WRITERS * EACH);
     // A claim puts the ticket in the claimer's own list at once.
     let first = slots(&desk)[0];
-    desk.sup(&Command::Claim { reference: first });
-    let mine = match desk.service.query(
+    desk.sup(&Claim { reference: first });
+    let mine = match desk.service.execute(
         &Ctx::new(SUPERVISOR, in_hours()),
-        &Query::TicketSlots { view: QueueView::Mine, filter: Default::default() },
+        &ListTicketSlots { view: QueueView::Mine, filter: Default::default() },
     ) {
-        Ok(Reply::TicketSlots(s)) => s,
+        Ok(s) => s,
         other => panic!("slots answered {other:?}"),
     };
     assert_eq!(mine.iter().map(|s| s.reference).collect::<Vec<_>>(), vec![first]);

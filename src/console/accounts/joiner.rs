@@ -10,7 +10,8 @@ use crate::console::desk::DeskExt;
 use crate::console::form::Form;
 use crate::console::pane::Cx;
 use crate::console::text::clean;
-use crate::service::{AccountView, Command};
+use crate::service::AccountView;
+use crate::service::ops::{FindMailboxes, Joiner};
 
 /// The organisation's shared mailboxes named in the notes.
 const MAILBOXES_SHOWN: usize = 8;
@@ -58,7 +59,7 @@ impl JoinerTask {
         // organisation's mailboxes, and only those a joiner can be added to.
         let names: Vec<String> = cx
             .desk
-            .find_mailboxes(&ods, MAILBOXES_SHOWN)
+            .call(FindMailboxes { text: ods.to_owned(), limit: MAILBOXES_SHOWN })
             .unwrap_or_default()
             .iter()
             .filter(|m| m.ods.as_str().eq_ignore_ascii_case(&ods) && m.require_national().is_ok())
@@ -74,6 +75,6 @@ impl JoinerTask {
         let ods = form.optional("ODS code").ok_or("type the ODS code of the organisation taking the account")?;
         let mailboxes =
             form.value("Mailboxes").split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned).collect();
-        Ok(Next::Run(Command::Joiner { address: self.address.clone(), ods, mailboxes, ticket }))
+        Ok(Next::Run(Joiner { address: self.address.clone(), ods, mailboxes, ticket }.into()))
     }
 }

@@ -14,7 +14,8 @@ use crate::console::pane::Cx;
 use crate::console::text::clean;
 use crate::domain::account::Account;
 use crate::domain::mailbox::check_owner;
-use crate::service::{AccountView, Command};
+use crate::service::AccountView;
+use crate::service::ops::{FindAccounts, MarkLeaver, ShowMailbox};
 
 /// Accounts of an organisation offered as a leaver's successor.
 const CANDIDATES: usize = 50;
@@ -57,7 +58,7 @@ impl LeaverTask {
         let mut found: Vec<Account> = Vec::new();
         let mut organisations = Vec::new();
         for mailbox in &view.owns {
-            match cx.desk.mailbox(mailbox) {
+            match cx.desk.call(ShowMailbox { address: mailbox.to_owned() }) {
                 Ok(m) => {
                     organisations.push(m.mailbox.ods.clone());
                     found.extend(m.members);
@@ -65,7 +66,7 @@ impl LeaverTask {
                 Err(e) => cx.fail(&e),
             }
         }
-        match cx.desk.find_accounts(view.account.ods.as_str(), CANDIDATES) {
+        match cx.desk.call(FindAccounts { text: view.account.ods.as_str().to_owned(), limit: CANDIDATES }) {
             Ok(more) => found.extend(more),
             Err(e) => cx.fail(&e),
         }
@@ -138,7 +139,7 @@ impl LeaverTask {
         }
         lines.extend(self.leaving_lines(now));
         lines.extend(recorded_on(ticket.as_ref()));
-        let command = Command::MarkLeaver { address: self.account.address.to_string(), new_owner, ticket };
-        Ok(Next::Confirm(command, lines))
+        let command = MarkLeaver { address: self.account.address.to_string(), new_owner, ticket };
+        Ok(Next::Confirm(command.into(), lines))
     }
 }

@@ -1,7 +1,7 @@
 //! New account: likely duplicates shown while typing; saving anyway only
 //! after they were seen.
 //!
-//! The list is the service's own (`Query::LikelyDuplicates`: the same
+//! The list is the service's own (`LikelyDuplicates`: the same
 //! registration email, or the same name in the organisation), so what the
 //! form shows is what creating the account would be refused for. Saving
 //! with matches on screen takes a second Enter, which records the account
@@ -18,7 +18,8 @@ use crate::console::text::clean;
 use crate::domain::account::Account;
 use crate::domain::refusal::Refusal;
 use crate::domain::validate::{Email, Mobile, OdsCode};
-use crate::service::{Command, ServiceError};
+use crate::service::ServiceError;
+use crate::service::ops::{CreateAccount, FindAccounts, LikelyDuplicates};
 
 /// Likely duplicates shown while a new account is typed.
 const DUPLICATES: usize = 5;
@@ -53,7 +54,7 @@ impl NewAccountTask {
             Some("Mobile") => {
                 self.holder = Mobile::parse(form.value("Mobile"))
                     .ok()
-                    .and_then(|m| cx.desk.find_accounts(m.as_str(), 1).ok())
+                    .and_then(|m| cx.desk.call(FindAccounts { text: m.as_str().to_owned(), limit: 1 }).ok())
                     .and_then(|found| found.into_iter().next());
             }
             _ => {}
@@ -100,14 +101,17 @@ impl NewAccountTask {
             form.notes = fit(self.notes());
             return Next::Stay;
         }
-        Next::Run(Command::CreateAccount {
-            first: form.value("First name").to_owned(),
-            last: form.value("Last name").to_owned(),
-            mobile: form.value("Mobile").to_owned(),
-            ods: form.value("ODS code").to_owned(),
-            email: form.value("Email").to_owned(),
-            not_duplicate: self.confirmed,
-        })
+        Next::Run(
+            CreateAccount {
+                first: form.value("First name").to_owned(),
+                last: form.value("Last name").to_owned(),
+                mobile: form.value("Mobile").to_owned(),
+                ods: form.value("ODS code").to_owned(),
+                email: form.value("Email").to_owned(),
+                not_duplicate: self.confirmed,
+            }
+            .into(),
+        )
     }
 
     /// The service found likely duplicates the form had not shown (they
@@ -133,6 +137,11 @@ fn likely_duplicates(form: &Form, cx: &Cx<'_>) -> Vec<Account> {
         return Vec::new();
     }
     let email = Email::parse(form.value("Email")).ok();
-    let found = cx.desk.likely_duplicates(first, last, ods, email.as_ref().map(Email::as_str));
+    let found = cx.desk.call(LikelyDuplicates {
+        first: first.to_owned(),
+        last: last.to_owned(),
+        ods: ods.to_owned(),
+        email: email.as_ref().map(Email::as_str).map(str::to_owned),
+    });
     found.unwrap_or_default().into_iter().take(DUPLICATES).collect()
 }

@@ -8,7 +8,7 @@
 use crate::console::keymap::Act;
 use crate::domain::account::Account;
 use crate::domain::routing::{Category, Channel};
-use crate::service::NewTicket;
+use crate::service::ops::CreateTicket;
 
 /// The ticket category of the request behind an account action.
 pub(super) fn requested(act: Act) -> Option<Category> {
@@ -25,7 +25,7 @@ pub(super) fn requested(act: Act) -> Option<Category> {
 
 /// A ticket for a request about `account` (a new account is about someone
 /// who has none yet, so it names only the organisation).
-pub(super) fn request_ticket(category: Category, account: Option<&Account>, in_hours: bool) -> NewTicket {
+pub(super) fn request_ticket(category: Category, account: Option<&Account>, in_hours: bool) -> CreateTicket {
     let what = match category {
         Category::PasswordReset => "Password reset",
         Category::Leaver => "Leaver",
@@ -45,7 +45,7 @@ pub(super) fn request_ticket(category: Category, account: Option<&Account>, in_h
         (None, Some(a)) => (format!("{what} at {}", a.ods), format!("{} at {}", category.label(), a.ods)),
         (None, None) => (what.to_owned(), category.label().to_owned()),
     };
-    NewTicket {
+    CreateTicket {
         category,
         channel: Channel::Phone,
         received_at: None,

@@ -14,7 +14,8 @@ use crate::console::text::clean;
 use crate::domain::account::Account;
 use crate::domain::sms::Delivery;
 use crate::domain::validate::Mobile;
-use crate::service::{AccountView, Command, ResetReceipt, Verification};
+use crate::service::ops::{ListOutbox, MailboxOwners, ResetPassword};
+use crate::service::{AccountView, ResetReceipt, Verification};
 
 /// How far back in the outbox a reset's message is looked for.
 const OUTBOX_LOOKBACK: usize = 50;
@@ -33,7 +34,7 @@ pub(super) struct ResetTask {
 impl ResetTask {
     pub(super) fn open(view: &AccountView, cx: &mut Cx<'_>) -> Task {
         let account = view.account.clone();
-        let owners = match cx.desk.mailbox_owners(account.ods.as_str()) {
+        let owners = match cx.desk.call(MailboxOwners { ods: account.ods.as_str().to_owned() }) {
             Ok(owners) => owners.into_iter().filter(|o| o.id != account.id).collect(),
             Err(e) => {
                 cx.fail(&e);
@@ -140,8 +141,8 @@ impl ResetTask {
         };
         lines.push(Line::from(format!("The temporary password goes by text to {to}.")));
         lines.extend(recorded_on(ticket.as_ref()));
-        let command = Command::ResetPassword { address: self.account.address.to_string(), verified_by, ticket };
-        Ok(Next::Confirm(command, lines))
+        let command = ResetPassword { address: self.account.address.to_string(), verified_by, ticket };
+        Ok(Next::Confirm(command.into(), lines))
     }
 
     /// Where the temporary password went, and the outbox's masked copy.
@@ -155,7 +156,10 @@ impl ResetTask {
             )),
             Line::default(),
         ];
-        let entry = cx.desk.outbox(OUTBOX_LOOKBACK).map(|o| o.into_iter().find(|m| m.seq == receipt.outbox));
+        let entry = cx
+            .desk
+            .call(ListOutbox { limit: OUTBOX_LOOKBACK })
+            .map(|o| o.into_iter().find(|m| m.seq == receipt.outbox));
         match entry {
             Ok(Some(message)) => {
                 let now = cx.now();

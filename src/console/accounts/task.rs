@@ -21,10 +21,12 @@ use crate::console::keymap::Act;
 use crate::console::pane::{Cx, Hint, centred};
 use crate::console::text::clean;
 use crate::console::theme::Theme;
+use crate::desk::DeskExt;
 use crate::domain::account::Account;
 use crate::domain::ticket::TicketRef;
 use crate::domain::validate::OdsCode;
-use crate::service::{Command, Outcome, Query, Reply, Subject};
+use crate::service::ops::ShowOrganisation;
+use crate::service::{Answer, Request};
 
 /// The widest a form's note line is made, so it fits an 80-column screen.
 const NOTE_WIDTH: usize = 72;
@@ -44,7 +46,7 @@ enum Stage {
     Filling,
     /// The command spelled out; Enter runs it, Esc goes back to the form.
     Confirming {
-        command: Box<Command>,
+        command: Box<Request>,
         lines: Vec<Line<'static>>,
     },
     /// What the command did, to read before closing.
@@ -74,8 +76,8 @@ pub(super) enum Flow {
 pub(super) enum Next {
     /// Not ready: the form's error or notes say why.
     Stay,
-    Confirm(Command, Vec<Line<'static>>),
-    Run(Command),
+    Confirm(Request, Vec<Line<'static>>),
+    Run(Request),
 }
 
 impl Task {
@@ -92,7 +94,7 @@ impl Task {
     pub(super) fn key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> Flow {
         match (std::mem::replace(&mut self.stage, Stage::Filling), key.code) {
             (Stage::Filling, _) => self.fill(key, cx),
-            (Stage::Confirming { command, .. }, KeyCode::Enter) => self.run(&command, cx),
+            (Stage::Confirming { command, .. }, KeyCode::Enter) => self.run(*command, cx),
             (Stage::Confirming { .. }, KeyCode::Esc) => Flow::Stay,
             (Stage::Done { .. }, KeyCode::Enter | KeyCode::Esc) => Flow::Close,
             (stage, _) => {
@@ -110,7 +112,7 @@ impl Task {
             FormEvent::Submit => match self.kind.submit(&mut self.form, cx) {
                 Next::Stay => {}
                 Next::Confirm(command, lines) => self.stage = Stage::Confirming { command: Box::new(command), lines },
-                Next::Run(command) => return self.run(&command, cx),
+                Next::Run(command) => return self.run(command, cx),
             },
         }
         Flow::Stay
@@ -118,9 +120,9 @@ impl Task {
 
     /// Runs the task's command. A refusal goes back to the form with the
     /// service's reason and the input kept.
-    fn run(&mut self, command: &Command, cx: &mut Cx<'_>) -> Flow {
-        match cx.try_submit(command, self.based_on) {
-            Ok(outcome) => self.finished(outcome, cx),
+    fn run(&mut self, change: Request, cx: &mut Cx<'_>) -> Flow {
+        match cx.try_submit(change, self.based_on) {
+            Ok(answer) => self.finished(answer, cx),
             Err(e) => {
                 self.stage = Stage::Filling;
                 // Refusals quote names and organisations as they were typed.
@@ -133,13 +135,13 @@ impl Task {
         }
     }
 
-    fn finished(&mut self, outcome: Outcome, cx: &mut Cx<'_>) -> Flow {
-        match (&self.kind, &outcome.subject) {
-            (TaskKind::Reset(_), Subject::PasswordReset(receipt)) => {
-                self.stage = Stage::Done { lines: ResetTask::receipt(receipt, cx) };
+    fn finished(&mut self, answer: Answer, cx: &mut Cx<'_>) -> Flow {
+        match (&self.kind, &answer) {
+            (TaskKind::Reset(_), Answer::ResetPassword(done)) => {
+                self.stage = Stage::Done { lines: ResetTask::receipt(&done.record, cx) };
                 Flow::Stay
             }
-            (TaskKind::NewAccount(_), Subject::Account(account)) => Flow::Show(account.address.to_string()),
+            (TaskKind::NewAccount(_), Answer::CreateAccount(done)) => Flow::Show(done.record.address.to_string()),
             _ => Flow::Close,
         }
     }
@@ -252,12 +254,11 @@ pub(super) fn recorded_on(ticket: Option<&TicketRef>) -> Option<Line<'static>> {
 /// a form's notes; nothing while the code is still being typed.
 pub(super) fn organisation_note(cx: &Cx<'_>, ods: &str) -> Option<Line<'static>> {
     let ods = OdsCode::parse(ods).ok()?;
-    let text = match cx.desk.query(&Query::Organisation { ods: ods.to_string() }) {
-        Ok(Reply::Organisation(org)) => match org.may_hold_accounts() {
+    let text = match cx.desk.call(ShowOrganisation { ods: ods.to_string() }) {
+        Ok(org) => match org.may_hold_accounts() {
             Ok(()) => format!("{} ({}), administered by {}", org.name, org.ods, org.administered_by.describe()),
             Err(refusal) => refusal.to_string(),
         },
-        Ok(_) => return None,
         Err(e) => e.to_string(),
     };
     // Every branch can carry the organisation's name, which is outside text.

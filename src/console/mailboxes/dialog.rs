@@ -25,7 +25,8 @@ use crate::console::theme::Theme;
 use crate::domain::account::Account;
 use crate::domain::mailbox::{Mailbox, check_member, check_owner};
 use crate::domain::refusal::Refusal;
-use crate::service::{Command, MailboxView};
+use crate::service::ops::{AddMember, ChangeOwner, FindAccounts, RemoveMember};
+use crate::service::{MailboxView, Request};
 
 /// How many accounts the picker lists.
 const PICK_LIMIT: usize = 30;
@@ -59,7 +60,7 @@ pub(super) struct Picker {
 #[derive(Debug, Clone)]
 pub(super) struct Confirm {
     question: String,
-    command: Command,
+    change: Request,
     /// The revision of the mailbox the question was asked about.
     based_on: u64,
     /// What answering no reports.
@@ -182,7 +183,7 @@ impl MailboxPane {
             picker.found = self.suggestions(picker.purpose);
             return;
         }
-        match cx.desk.find_accounts(query, PICK_LIMIT) {
+        match cx.desk.call(FindAccounts { text: query.to_owned(), limit: PICK_LIMIT }) {
             Ok(found) => picker.found = found,
             Err(e) => {
                 picker.found.clear();
@@ -215,7 +216,7 @@ impl MailboxPane {
             Purpose::AddMember => {
                 // Based on the mailbox as it was when the picker opened.
                 let based_on = picker.mailbox.as_ref().map(|m| m.meta.rev);
-                let done = cx.submit(&Command::AddMember { mailbox, account: account.clone() }, based_on).is_some();
+                let done = cx.submit(AddMember { mailbox, account: account.clone() }, based_on).is_some();
                 let refusal = cx.message.as_ref().map(|m| m.text.clone());
                 self.reload(cx, Some(&account));
                 if done {
@@ -236,11 +237,11 @@ impl MailboxPane {
     pub(super) fn confirm_key(&mut self, confirm: Confirm, key: KeyEvent, cx: &mut Cx<'_>) {
         match key.code {
             KeyCode::Char('y' | 'Y') => {
-                let done = cx.submit(&confirm.command, Some(confirm.based_on)).is_some();
+                let done = cx.submit(confirm.change.clone(), Some(confirm.based_on)).is_some();
                 let refusal = cx.message.as_ref().map(|m| m.text.clone());
                 // A new owner is the member the operator wants to see next.
-                let select = match &confirm.command {
-                    Command::ChangeOwner { owner, .. } if done => Some(owner.as_str()),
+                let select = match &confirm.change {
+                    Request::ChangeOwner(ChangeOwner { owner, .. }) if done => Some(owner.as_str()),
                     _ => None,
                 };
                 self.reload(cx, select);
@@ -263,7 +264,7 @@ pub(super) fn remove_question(view: &MailboxView, member: &Account) -> Confirm {
     let who = format!("{} ({})", clean(&member.display_name()), member.address);
     Confirm {
         question: format!("Remove {who} from {mailbox}? They lose access to its mail."),
-        command: Command::RemoveMember { mailbox, account: member.address.to_string() },
+        change: RemoveMember { mailbox, account: member.address.to_string() }.into(),
         based_on: view.mailbox.meta.rev,
         kept: format!("{who} is still a member"),
         from: None,
@@ -284,7 +285,7 @@ fn owner_question(view: &MailboxView, owner: &Account) -> Confirm {
         question: format!(
             "Make {chosen} the owner of {mailbox}{instead}? The owner is the helpdesk's contact for the organisation."
         ),
-        command: Command::ChangeOwner { mailbox, owner: owner.address.to_string() },
+        change: ChangeOwner { mailbox, owner: owner.address.to_string() }.into(),
         based_on: view.mailbox.meta.rev,
         kept,
         from: None,

@@ -10,7 +10,8 @@ use crate::console::keymap::Act;
 use crate::console::pane::{Cx, Jump, Pane};
 use crate::domain::account::Account;
 use crate::domain::routing::{Category, Channel};
-use crate::service::{MailboxView, NewTicket};
+use crate::service::MailboxView;
+use crate::service::ops::CreateTicket;
 
 /// The change last asked for here, so a ticket logged from the pane says
 /// what it is about even when the change itself was refused.
@@ -65,7 +66,7 @@ impl MailboxPane {
 
 /// A ticket about the mailbox, for the change last asked for (access by
 /// default), requested by phone on the owner's behalf.
-pub(super) fn ticket_about(view: &MailboxView, attempt: Option<&Attempt>) -> NewTicket {
+pub(super) fn ticket_about(view: &MailboxView, attempt: Option<&Attempt>) -> CreateTicket {
     let mailbox = &view.mailbox;
     let address = mailbox.address.to_string();
     let category = attempt.map_or(Category::MailboxAccess, Attempt::category);
@@ -75,7 +76,7 @@ pub(super) fn ticket_about(view: &MailboxView, attempt: Option<&Attempt>) -> New
     if let Some(attempt) = attempt {
         body.push_str(&format!("\nAsked to {}.", attempt.describe()));
     }
-    NewTicket {
+    CreateTicket {
         category,
         channel: Channel::Phone,
         received_at: None,

@@ -10,7 +10,8 @@ use crate::console::pane::Cx;
 use crate::domain::routing::{Category, Channel};
 use crate::domain::ticket::{Detail, TicketRef, missing_details, required_details};
 use crate::domain::validate::OdsCode;
-use crate::service::{Command, NewTicket};
+use crate::service::Request;
+use crate::service::ops::{Assign, CreateTicket, Link, Note, PreviewRoute, Reply, SetStatus};
 
 /// What a form on this pane will do when saved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +47,7 @@ fn field_of(detail: Detail) -> &'static str {
 }
 
 /// The new-ticket form, empty or filled in from another pane's request.
-pub(super) fn new_ticket(cx: &Cx<'_>, prefill: Option<&NewTicket>) -> Form {
+pub(super) fn new_ticket(cx: &Cx<'_>, prefill: Option<&CreateTicket>) -> Form {
     let categories: Vec<String> = Category::ALL.iter().map(|c| c.slug().to_owned()).collect();
     let channels: Vec<String> = Channel::ALL.iter().map(|c| c.slug().to_owned()).collect();
     let phone = Channel::ALL.iter().position(|c| *c == Channel::Phone).unwrap_or(0);
@@ -80,7 +81,7 @@ pub(super) fn preview(form: &mut Form, cx: &Cx<'_>) {
     let mut notes = Vec::new();
     match form.value("Category").parse::<Category>() {
         Ok(category) => {
-            match cx.desk.route(category) {
+            match cx.desk.call(PreviewRoute { category, received_at: None }) {
                 Ok(r) => notes.push(Line::from(format!(
                     "→ {} queue · work from {} · due {}",
                     r.queue.label(),
@@ -113,9 +114,9 @@ pub(super) fn preview(form: &mut Form, cx: &Cx<'_>) {
     form.notes = notes;
 }
 
-pub(super) fn build_command(kind: FormKind, form: &Form) -> Result<Command, String> {
+pub(super) fn build_change(kind: FormKind, form: &Form) -> Result<Request, String> {
     Ok(match kind {
-        FormKind::New => Command::CreateTicket(NewTicket {
+        FormKind::New => CreateTicket {
             category: form.value("Category").parse().map_err(|e| format!("{e}"))?,
             channel: form.value("Channel").parse().map_err(|e| format!("{e}"))?,
             received_at: None,
@@ -129,13 +130,14 @@ pub(super) fn build_command(kind: FormKind, form: &Form) -> Result<Command, Stri
             subject: form.value("Subject").trim().to_owned(),
             body: form.value("Details").trim().to_owned(),
             incomplete: form.value("If incomplete") != "refuse",
-        }),
+        }
+        .into(),
         FormKind::Assign(reference) => {
             let to = form.value("Operator");
-            Command::Assign { reference, to: (to != "nobody").then(|| to.to_owned()) }
+            Assign { reference, to: (to != "nobody").then(|| to.to_owned()) }.into()
         }
         FormKind::Status(reference) => {
-            Command::SetStatus { reference, status: form.value("Status").parse().map_err(|e| format!("{e}"))? }
+            SetStatus { reference, status: form.value("Status").parse().map_err(|e| format!("{e}"))? }.into()
         }
         FormKind::Note(reference) | FormKind::Reply(reference) => {
             let text = form.value(if matches!(kind, FormKind::Note(_)) { "Note" } else { "Reply" }).trim().to_owned();
@@ -143,9 +145,9 @@ pub(super) fn build_command(kind: FormKind, form: &Form) -> Result<Command, Stri
                 return Err("type the text first, or esc to cancel".to_owned());
             }
             if matches!(kind, FormKind::Note(_)) {
-                Command::Note { reference, text }
+                Note { reference, text }.into()
             } else {
-                Command::Reply { reference, text }
+                Reply { reference, text }.into()
             }
         }
         FormKind::Link(reference) => {
@@ -153,7 +155,7 @@ pub(super) fn build_command(kind: FormKind, form: &Form) -> Result<Command, Stri
             if account.is_none() && mailbox.is_none() {
                 return Err("give an account or a mailbox address".to_owned());
             }
-            Command::Link { reference, account, mailbox }
+            Link { reference, account, mailbox }.into()
         }
     })
 }

@@ -1,26 +1,17 @@
-//! Reads for the three panes and the CLI.
+//! Queue pages: which tickets a tab and its filter line show, in due
+//! order, read from the queue indexes; and the rows the list draws.
 //!
-//! A query never writes. Searches go through the store's indexes: the shape
-//! of what the operator typed decides which one (an address, a mobile
-//! number, an ODS code or a name).
+//! Nothing here reads a ticket's body or timeline to list it; kept lists
+//! (see `slots.rs`) spare the index reads while no ticket has changed.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Service, ServiceError};
-use crate::domain::account::Account;
-use crate::domain::audit::{AuditEntry, ChainBreak, ChainCheck};
-use crate::domain::hours::Shift;
-use crate::domain::lifecycle::LifecycleDue;
-use crate::domain::mailbox::Mailbox;
-use crate::domain::operator::Operator;
-use crate::domain::organisation::Organisation;
-use crate::domain::permission::{Action, Role};
-use crate::domain::policy::Policy;
-use crate::domain::routing::{Category, Queue, Routing, route_ticket};
-use crate::domain::sms::SmsMessage;
+use super::{Ctx, Operation, Service, ServiceError};
+use crate::domain::permission::Action;
+use crate::domain::routing::{Category, Queue};
 use crate::domain::ticket::{Ticket, TicketRef, TicketStatus};
-use crate::domain::validate::{Email, Mobile, OdsCode, fold_for_search};
+use crate::domain::validate::OdsCode;
 use crate::store::QueueSlot;
 
 /// Which tickets a queue page shows.
@@ -76,6 +67,33 @@ impl StatusFilter {
     }
 }
 
+impl std::str::FromStr for StatusFilter {
+    type Err = ServiceError;
+    /// `open`, `done`, `all` (or `any`), or one status.
+    fn from_str(text: &str) -> Result<StatusFilter, ServiceError> {
+        Ok(match text.trim().to_ascii_lowercase().as_str() {
+            "open" => StatusFilter::Open,
+            "done" => StatusFilter::Done,
+            "all" | "any" => StatusFilter::All,
+            other => StatusFilter::Only(
+                other.parse().map_err(|e| ServiceError::BadInput(format!("{e}, or open, done, all")))?,
+            ),
+        })
+    }
+}
+
+impl std::str::FromStr for QueueView {
+    type Err = ServiceError;
+    /// A queue, `mine` or `all`.
+    fn from_str(text: &str) -> Result<QueueView, ServiceError> {
+        Ok(match text.trim().to_ascii_lowercase().as_str() {
+            "mine" => QueueView::Mine,
+            "all" => QueueView::All,
+            other => QueueView::Queue(other.parse().map_err(|e| ServiceError::BadInput(format!("{e}, mine, all")))?),
+        })
+    }
+}
+
 /// What the queue's filter line narrows the list to, as in
 /// `org:V1234 status:new cat:leaver who:alice`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -121,14 +139,7 @@ impl TicketFilter {
             };
             match key.to_ascii_lowercase().as_str() {
                 "org" | "ods" => filter.ods = Some(OdsCode::parse(value)?),
-                "status" | "is" => {
-                    filter.status = match value.to_ascii_lowercase().as_str() {
-                        "open" => StatusFilter::Open,
-                        "done" => StatusFilter::Done,
-                        "all" | "any" => StatusFilter::All,
-                        other => StatusFilter::Only(other.parse().map_err(|e| ServiceError::BadInput(format!("{e}")))?),
-                    }
-                }
+                "status" | "is" => filter.status = value.parse()?,
                 "cat" | "category" => {
                     filter.category = Some(value.parse().map_err(|e| ServiceError::BadInput(format!("{e}")))?)
                 }
@@ -184,122 +195,6 @@ pub struct TicketSlot {
 /// most urgent part and says so.
 pub const MAX_SLOTS: usize = 100_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Query {
-    Shift,
-    Organisation {
-        ods: String,
-    },
-    Account {
-        address: String,
-    },
-    FindAccounts {
-        text: String,
-        limit: usize,
-    },
-    Mailbox {
-        address: String,
-    },
-    FindMailboxes {
-        text: String,
-        limit: usize,
-    },
-    Ticket {
-        reference: TicketRef,
-    },
-    /// A ticket with the addresses and organisation name it refers to.
-    TicketDetail {
-        reference: TicketRef,
-    },
-    Tickets {
-        view: QueueView,
-        status: StatusFilter,
-        limit: usize,
-    },
-    /// Every ticket of a view that passes the filter, in due order, as slots.
-    TicketSlots {
-        view: QueueView,
-        filter: TicketFilter,
-    },
-    /// The rows for these tickets (the visible part of a list), in the order asked.
-    TicketRows {
-        refs: Vec<TicketRef>,
-    },
-    /// Where a request of this category received then (default now) would go.
-    Route {
-        category: Category,
-        received_at: Option<DateTime<Utc>>,
-    },
-    /// Accounts the service would take for the same person when creating
-    /// this one: the same registration email, or the same name in the
-    /// organisation. The new-account form shows them as they are typed.
-    LikelyDuplicates {
-        first: String,
-        last: String,
-        ods: String,
-        email: Option<String>,
-    },
-    /// The owners of the organisation's shared mailboxes: who may vouch for a
-    /// person in an owner-verified password reset.
-    MailboxOwners {
-        ods: String,
-    },
-    Operators,
-    Audit {
-        before: Option<u64>,
-        limit: usize,
-    },
-    VerifyAudit,
-    Outbox {
-        limit: usize,
-    },
-    Policy,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShiftView {
-    #[serde(with = "crate::domain::time::ts")]
-    pub now: DateTime<Utc>,
-    pub open: bool,
-    /// Closing time when open, next opening when closed.
-    #[serde(with = "crate::domain::time::ts")]
-    pub changes_at: DateTime<Utc>,
-    pub operator: String,
-    pub role: Role,
-    /// The calendar's last bank holiday: beyond it only weekends count.
-    pub calendar_ends: Option<chrono::NaiveDate>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AccountView {
-    pub account: Account,
-    pub organisation: Option<Organisation>,
-    pub next: Option<LifecycleDue>,
-    pub member_of: Vec<String>,
-    pub owns: Vec<String>,
-    pub tickets: Vec<TicketRef>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MailboxView {
-    pub mailbox: Mailbox,
-    pub owner: Option<Account>,
-    /// Up to the first 500 members, in account order.
-    pub members: Vec<Account>,
-    pub not_accessed_recently: bool,
-}
-
-/// A ticket as the ticket view shows it: the linked records by address,
-/// the organisation by name.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TicketDetail {
-    pub ticket: Ticket,
-    pub account: Option<String>,
-    pub mailbox: Option<String>,
-    pub organisation: Option<String>,
-}
-
 /// A queue row: what the list shows without the body or the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketRow {
@@ -337,194 +232,61 @@ impl From<&Ticket> for TicketRow {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Reply {
-    Shift(ShiftView),
-    Organisation(Organisation),
-    Account(Box<AccountView>),
-    Accounts(Vec<Account>),
-    Mailbox(Box<MailboxView>),
-    Mailboxes(Vec<Mailbox>),
-    Ticket(Box<Ticket>),
-    TicketDetail(Box<TicketDetail>),
-    Tickets(Vec<TicketRow>),
-    TicketSlots(Vec<TicketSlot>),
-    Route(Routing),
-    Operators(Vec<Operator>),
-    Audit(Vec<AuditEntry>),
-    AuditVerified { entries: u64 },
-    Outbox(Vec<SmsMessage>),
-    Policy(Policy),
+/// Ticket rows of a view in due order, up to `limit`: the CLI's listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListTickets {
+    pub view: QueueView,
+    pub status: StatusFilter,
+    pub limit: usize,
 }
 
-const MEMBERS_SHOWN: usize = 500;
+impl Operation for ListTickets {
+    type Answer = Vec<TicketRow>;
+    const NAME: &'static str = "ticket.list";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Vec<TicketRow>, ServiceError> {
+        service.authorise(ctx, Action::View)?;
+        service.ticket_rows(&ctx.operator, &self.view, self.status, self.limit)
+    }
+}
+
+/// Every ticket of a view that passes the filter, in due order, as slots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListTicketSlots {
+    pub view: QueueView,
+    pub filter: TicketFilter,
+}
+
+impl Operation for ListTicketSlots {
+    type Answer = Vec<TicketSlot>;
+    const NAME: &'static str = "ticket.slots";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Vec<TicketSlot>, ServiceError> {
+        service.authorise(ctx, Action::View)?;
+        service.ticket_slots(&ctx.operator, &self.view, &self.filter)
+    }
+}
+
+/// The rows for these tickets (the visible part of a list), in the order asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadTicketRows {
+    pub refs: Vec<TicketRef>,
+}
+
+impl Operation for ReadTicketRows {
+    type Answer = Vec<TicketRow>;
+    const NAME: &'static str = "ticket.rows";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Vec<TicketRow>, ServiceError> {
+        service.authorise(ctx, Action::View)?;
+        let mut rows = Vec::with_capacity(self.refs.len());
+        for r in &self.refs {
+            if let Some(t) = service.store.ticket(*r)? {
+                rows.push(TicketRow::from(&t));
+            }
+        }
+        Ok(rows)
+    }
+}
 
 impl Service {
-    pub fn query(&self, ctx: &Ctx, query: &Query) -> Result<Reply, ServiceError> {
-        let action = match query {
-            Query::Audit { .. } | Query::VerifyAudit => Action::ReadAudit,
-            _ => Action::View,
-        };
-        let op = self.authorise(ctx, action)?;
-        Ok(match query {
-            Query::Shift => {
-                let hours = self.hours();
-                let (open, changes_at) = match hours.shift(ctx.now) {
-                    Shift::Open { closes_at } => (true, closes_at),
-                    Shift::Closed { opens_at } => (false, opens_at),
-                };
-                Reply::Shift(ShiftView {
-                    now: ctx.now,
-                    open,
-                    changes_at,
-                    operator: op.username,
-                    role: op.role,
-                    calendar_ends: hours.holidays().last_date(),
-                })
-            }
-            Query::Organisation { ods } => {
-                let ods = OdsCode::parse(ods)?;
-                Reply::Organisation(self.load_org(&ods)?)
-            }
-            Query::Account { address } => Reply::Account(Box::new(self.account_view(address)?)),
-            Query::FindAccounts { text, limit } => Reply::Accounts(self.find_accounts(text, *limit)?),
-            Query::Mailbox { address } => Reply::Mailbox(Box::new(self.mailbox_view(address, ctx.now)?)),
-            Query::FindMailboxes { text, limit } => Reply::Mailboxes(self.find_mailboxes(text, *limit)?),
-            Query::Ticket { reference } => Reply::Ticket(Box::new(self.load_ticket(*reference)?)),
-            Query::Tickets { view, status, limit } => {
-                Reply::Tickets(self.ticket_rows(&ctx.operator, view, *status, *limit)?)
-            }
-            Query::TicketDetail { reference } => {
-                let ticket = self.load_ticket(*reference)?;
-                let account = ticket.account.map(|id| self.store.account(id)).transpose()?.flatten();
-                let mailbox = ticket.mailbox.map(|id| self.store.mailbox(id)).transpose()?.flatten();
-                let organisation = ticket.ods.as_ref().map(|o| self.store.organisation(o)).transpose()?.flatten();
-                Reply::TicketDetail(Box::new(TicketDetail {
-                    account: account.map(|a| a.address.to_string()),
-                    mailbox: mailbox.map(|m| m.address.to_string()),
-                    organisation: organisation.map(|o| o.name),
-                    ticket,
-                }))
-            }
-            Query::TicketSlots { view, filter } => {
-                Reply::TicketSlots(self.ticket_slots(&ctx.operator, view, filter)?)
-            }
-            Query::TicketRows { refs } => {
-                let mut rows = Vec::with_capacity(refs.len());
-                for r in refs {
-                    if let Some(t) = self.store.ticket(*r)? {
-                        rows.push(TicketRow::from(&t));
-                    }
-                }
-                Reply::Tickets(rows)
-            }
-            Query::Route { category, received_at } => {
-                let at = received_at.unwrap_or(ctx.now);
-                Reply::Route(route_ticket(&self.hours(), &self.policy().targets, at, *category))
-            }
-            Query::LikelyDuplicates { first, last, ods, email } => {
-                let email = email.as_deref().map(Email::parse).transpose()?;
-                Reply::Accounts(self.likely_duplicates(first, last, &OdsCode::parse(ods)?, email.as_ref())?)
-            }
-            Query::MailboxOwners { ods } => Reply::Accounts(self.mailbox_owners(&OdsCode::parse(ods)?)?),
-            Query::Operators => Reply::Operators(self.store.operators()?),
-            Query::Audit { before, limit } => Reply::Audit(self.store.audit_newest(*before, *limit)?),
-            Query::VerifyAudit => Reply::AuditVerified { entries: self.verify_audit()? },
-            Query::Outbox { limit } => Reply::Outbox(self.store.outbox_newest(*limit)?),
-            Query::Policy => Reply::Policy(self.policy()),
-        })
-    }
-
-    fn account_view(&self, address: &str) -> Result<AccountView, ServiceError> {
-        let account = self.load_account(address)?;
-        Ok(AccountView {
-            organisation: self.store.organisation(&account.ods)?,
-            next: account.lifecycle_due(),
-            member_of: self.store.memberships(account.id)?.into_iter().map(|m| m.address.to_string()).collect(),
-            owns: self.store.mailboxes_owned_by(account.id)?.into_iter().map(|m| m.address.to_string()).collect(),
-            tickets: self.store.tickets_for_account(account.id, 50)?,
-            account,
-        })
-    }
-
-    fn mailbox_view(&self, address: &str, now: DateTime<Utc>) -> Result<MailboxView, ServiceError> {
-        let mailbox = self.load_mailbox(address)?;
-        let owner = mailbox.owner.map(|id| self.store.account(id)).transpose()?.flatten();
-        let mut members = Vec::new();
-        for id in self.store.member_ids(mailbox.id, None, MEMBERS_SHOWN)? {
-            if let Some(a) = self.store.account(id)? {
-                members.push(a);
-            }
-        }
-        Ok(MailboxView { not_accessed_recently: mailbox.not_accessed_recently(now), mailbox, owner, members })
-    }
-
-    /// Accounts matching what an operator typed: an address (has `@`), a
-    /// mobile (digits), an ODS code of a known organisation, or a name
-    /// ("smith", "jo smith", "smith, jo").
-    pub fn find_accounts(&self, text: &str, limit: usize) -> Result<Vec<Account>, ServiceError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Ok(Vec::new());
-        }
-        if text.contains('@') {
-            return Ok(self.store.accounts_by_address_prefix(&text.to_lowercase(), limit)?);
-        }
-        if let Some(digits) = mobile_prefix(text) {
-            return Ok(match Mobile::parse(text) {
-                Ok(mobile) => self.store.account_by_mobile(&mobile)?.into_iter().collect(),
-                Err(_) => self.store.accounts_by_mobile_prefix(&digits, limit)?,
-            });
-        }
-        if let Ok(ods) = OdsCode::parse(text) {
-            if text.chars().any(|c| c.is_ascii_digit()) && self.store.organisation(&ods)?.is_some() {
-                return Ok(self.store.accounts_in_org(&ods, limit)?);
-            }
-        }
-        let (last, first) = match text.split_once(',') {
-            Some((last, first)) => (fold_for_search(last), Some(fold_for_search(first))),
-            None => {
-                let folded = fold_for_search(text);
-                match folded.rsplit_once(' ') {
-                    Some((first, last)) => (last.to_owned(), Some(first.to_owned())),
-                    None => (folded, None),
-                }
-            }
-        };
-        let mut found = self.store.accounts_by_name(&last, first.as_deref().filter(|f| !f.is_empty()), limit)?;
-        if found.is_empty() && !text.contains(' ') {
-            // Maybe the operator typed a full address's local part.
-            found = self.store.accounts_by_address_prefix(&text.to_lowercase(), limit)?;
-        }
-        Ok(found)
-    }
-
-    /// Mailboxes by address, ODS code or display name.
-    pub fn find_mailboxes(&self, text: &str, limit: usize) -> Result<Vec<Mailbox>, ServiceError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Ok(Vec::new());
-        }
-        if text.contains('@') {
-            return Ok(self.store.mailboxes_by_address_prefix(&text.to_lowercase(), limit)?);
-        }
-        if let Ok(ods) = OdsCode::parse(text) {
-            if text.chars().any(|c| c.is_ascii_digit()) && self.store.organisation(&ods)?.is_some() {
-                return Ok(self.store.mailboxes_in_org(&ods, limit)?);
-            }
-        }
-        let mut found = self.store.mailboxes_named(&fold_for_search(text), limit)?;
-        if found.len() < limit {
-            for m in self.store.mailboxes_by_address_prefix(&text.to_lowercase(), limit - found.len())? {
-                if !found.iter().any(|f| f.id == m.id) {
-                    found.push(m);
-                }
-            }
-        }
-        Ok(found)
-    }
-
     /// Ticket rows in due order, reading only as many tickets as the page shows.
     pub fn ticket_rows(
         &self,
@@ -679,21 +441,6 @@ impl Service {
         Ok(out)
     }
 
-    /// Accounts owning a shared mailbox of the organisation, each once.
-    fn mailbox_owners(&self, ods: &OdsCode) -> Result<Vec<Account>, ServiceError> {
-        let mut owners: Vec<Account> = Vec::new();
-        for mailbox in self.store.mailboxes_in_org(ods, usize::MAX)? {
-            let Some(id) = mailbox.owner else { continue };
-            if owners.iter().any(|o| o.id == id) {
-                continue;
-            }
-            if let Some(account) = self.store.account(id)? {
-                owners.push(account);
-            }
-        }
-        Ok(owners)
-    }
-
     /// Up to `limit` (due, reference) pairs of one queue that pass the
     /// status filter, read from the index alone.
     fn slots(
@@ -714,38 +461,6 @@ impl Service {
         out.truncate(limit);
         Ok(out)
     }
-
-    /// Walks the whole audit chain; returns how many entries it proved.
-    pub fn verify_audit(&self) -> Result<u64, ServiceError> {
-        let mut check = ChainCheck::default();
-        let mut broken: Option<ChainBreak> = None;
-        self.store.audit_walk(|entry| match check.next(&entry) {
-            Ok(()) => true,
-            Err(e) => {
-                broken = Some(e);
-                false
-            }
-        })?;
-        if let Some(e) = broken {
-            return Err(ServiceError::BadInput(format!("the audit log is NOT intact: {e}")));
-        }
-        let head = self.store.audit_head()?;
-        if head != check.checked {
-            return Err(ServiceError::BadInput(format!(
-                "the audit log is NOT intact: it should end at entry {head} but only {} entries were found",
-                check.checked
-            )));
-        }
-        Ok(check.checked)
-    }
-}
-
-/// The digits of a (partial) mobile number in national form, if the text
-/// looks like one.
-fn mobile_prefix(text: &str) -> Option<String> {
-    let compact: String = text.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
-    let digits = compact.strip_prefix("+44").map(|rest| format!("0{rest}")).unwrap_or(compact);
-    (digits.len() >= 3 && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
 }
 
 #[cfg(test)]
@@ -790,13 +505,5 @@ mod tests {
             let error = TicketFilter::parse(text).unwrap_err().to_string();
             assert!(error.contains(wanted), "{text:?}: {error}");
         }
-    }
-
-    #[test]
-    fn mobile_prefixes_are_digits_in_national_form() {
-        assert_eq!(mobile_prefix("07700 900").as_deref(), Some("07700900"));
-        assert_eq!(mobile_prefix("+44 7700").as_deref(), Some("07700"));
-        assert_eq!(mobile_prefix("07"), None);
-        assert_eq!(mobile_prefix("smith"), None);
     }
 }

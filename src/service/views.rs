@@ -1,0 +1,243 @@
+//! What the panes and the CLI show of one record, and the state of the
+//! service: the shift, policy, operators, the outbox and the audit log.
+//!
+//! A read never writes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Ctx, Operation, Service, ServiceError};
+use crate::domain::account::Account;
+use crate::domain::audit::{AuditEntry, ChainBreak, ChainCheck};
+use crate::domain::hours::Shift;
+use crate::domain::lifecycle::LifecycleDue;
+use crate::domain::mailbox::Mailbox;
+use crate::domain::operator::Operator;
+use crate::domain::organisation::Organisation;
+use crate::domain::permission::{Action, Role};
+use crate::domain::policy::Policy;
+use crate::domain::routing::{Category, Routing, route_ticket};
+use crate::domain::sms::SmsMessage;
+use crate::domain::ticket::{Ticket, TicketRef};
+use crate::domain::validate::OdsCode;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftView {
+    #[serde(with = "crate::domain::time::ts")]
+    pub now: DateTime<Utc>,
+    pub open: bool,
+    /// Closing time when open, next opening when closed.
+    #[serde(with = "crate::domain::time::ts")]
+    pub changes_at: DateTime<Utc>,
+    pub operator: String,
+    pub role: Role,
+    /// The calendar's last bank holiday: beyond it only weekends count.
+    pub calendar_ends: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub account: Account,
+    pub organisation: Option<Organisation>,
+    pub next: Option<LifecycleDue>,
+    pub member_of: Vec<String>,
+    pub owns: Vec<String>,
+    pub tickets: Vec<TicketRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailboxView {
+    pub mailbox: Mailbox,
+    pub owner: Option<Account>,
+    /// Up to the first 500 members, in account order.
+    pub members: Vec<Account>,
+    pub not_accessed_recently: bool,
+}
+
+/// A ticket as the ticket view shows it: the linked records by address,
+/// the organisation by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub account: Option<String>,
+    pub mailbox: Option<String>,
+    pub organisation: Option<String>,
+}
+
+const MEMBERS_SHOWN: usize = 500;
+
+/// Declares a read that names one record and answers with its view.
+macro_rules! read {
+    ($(#[$doc:meta])* $name:ident { $($field:ident: $ty:ty),* } -> $answer:ty, $audit:literal,
+     |$op:ident, $service:ident, $ctx:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct $name {
+            $(pub $field: $ty,)*
+        }
+
+        impl Operation for $name {
+            type Answer = $answer;
+            const NAME: &'static str = $audit;
+            #[allow(unused_variables)]
+            fn handle(&self, $service: &Service, $ctx: &Ctx) -> Result<$answer, ServiceError> {
+                let $op = self;
+                $body
+            }
+        }
+    };
+}
+
+read!(
+    /// Whether the NAS is open, when that changes, and who is asking.
+    ShowShift {} -> ShiftView, "shift.show", |op, service, ctx| {
+        let me = service.authorise(ctx, Action::View)?;
+        let hours = service.hours();
+        let (open, changes_at) = match hours.shift(ctx.now) {
+            Shift::Open { closes_at } => (true, closes_at),
+            Shift::Closed { opens_at } => (false, opens_at),
+        };
+        Ok(ShiftView {
+            now: ctx.now,
+            open,
+            changes_at,
+            operator: me.username,
+            role: me.role,
+            calendar_ends: hours.holidays().last_date(),
+        })
+    }
+);
+
+read!(ShowOrganisation { ods: String } -> Organisation, "org.show", |op, service, ctx| {
+    service.authorise(ctx, Action::View)?;
+    service.load_org(&OdsCode::parse(&op.ods)?)
+});
+
+read!(ShowAccount { address: String } -> AccountView, "account.show", |op, service, ctx| {
+    service.authorise(ctx, Action::View)?;
+    service.account_view(&op.address)
+});
+
+read!(ShowMailbox { address: String } -> MailboxView, "mailbox.show", |op, service, ctx| {
+    service.authorise(ctx, Action::View)?;
+    service.mailbox_view(&op.address, ctx.now)
+});
+
+read!(ShowTicket { reference: TicketRef } -> Ticket, "ticket.show", |op, service, ctx| {
+    service.authorise(ctx, Action::View)?;
+    service.load_ticket(op.reference)
+});
+
+read!(
+    /// A ticket with the addresses and organisation name it refers to.
+    ShowTicketDetail { reference: TicketRef } -> TicketDetail, "ticket.detail", |op, service, ctx| {
+        service.authorise(ctx, Action::View)?;
+        let ticket = service.load_ticket(op.reference)?;
+        let account = ticket.account.map(|id| service.store.account(id)).transpose()?.flatten();
+        let mailbox = ticket.mailbox.map(|id| service.store.mailbox(id)).transpose()?.flatten();
+        let organisation = ticket.ods.as_ref().map(|o| service.store.organisation(o)).transpose()?.flatten();
+        Ok(TicketDetail {
+            account: account.map(|a| a.address.to_string()),
+            mailbox: mailbox.map(|m| m.address.to_string()),
+            organisation: organisation.map(|o| o.name),
+            ticket,
+        })
+    }
+);
+
+read!(
+    /// Where a request of this category received then (default now) would go.
+    PreviewRoute { category: Category, received_at: Option<DateTime<Utc>> } -> Routing, "ticket.route",
+    |op, service, ctx| {
+        service.authorise(ctx, Action::View)?;
+        let at = op.received_at.unwrap_or(ctx.now);
+        Ok(route_ticket(&service.hours(), &service.policy().targets, at, op.category))
+    }
+);
+
+read!(ListOperators {} -> Vec<Operator>, "operator.list", |op, service, ctx| {
+    service.authorise(ctx, Action::View)?;
+    Ok(service.store.operators()?)
+});
+
+read!(
+    /// The newest audit entries, before entry `before` when given.
+    ListAudit { before: Option<u64>, limit: usize } -> Vec<AuditEntry>, "audit.list", |op, service, ctx| {
+        service.authorise(ctx, Action::ReadAudit)?;
+        Ok(service.store.audit_newest(op.before, op.limit)?)
+    }
+);
+
+/// What a walk of the whole audit chain proved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditVerified {
+    pub entries: u64,
+}
+
+read!(
+    /// Walks the whole audit chain and says how many entries it proved.
+    VerifyAudit {} -> AuditVerified, "audit.verify", |op, service, ctx| {
+        service.authorise(ctx, Action::ReadAudit)?;
+        Ok(AuditVerified { entries: service.verify_audit()? })
+    }
+);
+
+read!(ListOutbox { limit: usize } -> Vec<SmsMessage>, "outbox.list", |op, service, ctx| {
+    service.authorise(ctx, Action::View)?;
+    Ok(service.store.outbox_newest(op.limit)?)
+});
+
+read!(ShowPolicy {} -> Policy, "policy.show", |op, service, ctx| {
+    service.authorise(ctx, Action::View)?;
+    Ok(service.policy())
+});
+
+impl Service {
+    fn account_view(&self, address: &str) -> Result<AccountView, ServiceError> {
+        let account = self.load_account(address)?;
+        Ok(AccountView {
+            organisation: self.store.organisation(&account.ods)?,
+            next: account.lifecycle_due(),
+            member_of: self.store.memberships(account.id)?.into_iter().map(|m| m.address.to_string()).collect(),
+            owns: self.store.mailboxes_owned_by(account.id)?.into_iter().map(|m| m.address.to_string()).collect(),
+            tickets: self.store.tickets_for_account(account.id, 50)?,
+            account,
+        })
+    }
+
+    fn mailbox_view(&self, address: &str, now: DateTime<Utc>) -> Result<MailboxView, ServiceError> {
+        let mailbox = self.load_mailbox(address)?;
+        let owner = mailbox.owner.map(|id| self.store.account(id)).transpose()?.flatten();
+        let mut members = Vec::new();
+        for id in self.store.member_ids(mailbox.id, None, MEMBERS_SHOWN)? {
+            if let Some(a) = self.store.account(id)? {
+                members.push(a);
+            }
+        }
+        Ok(MailboxView { not_accessed_recently: mailbox.not_accessed_recently(now), mailbox, owner, members })
+    }
+
+    /// Walks the whole audit chain; returns how many entries it proved.
+    pub fn verify_audit(&self) -> Result<u64, ServiceError> {
+        let mut check = ChainCheck::default();
+        let mut broken: Option<ChainBreak> = None;
+        self.store.audit_walk(|entry| match check.next(&entry) {
+            Ok(()) => true,
+            Err(e) => {
+                broken = Some(e);
+                false
+            }
+        })?;
+        if let Some(e) = broken {
+            return Err(ServiceError::BadInput(format!("the audit log is NOT intact: {e}")));
+        }
+        let head = self.store.audit_head()?;
+        if head != check.checked {
+            return Err(ServiceError::BadInput(format!(
+                "the audit log is NOT intact: it should end at entry {head} but only {} entries were found",
+                check.checked
+            )));
+        }
+        Ok(check.checked)
+    }
+}
