@@ -78,9 +78,32 @@ pub struct Store {
     db: sled::Db,
     path: PathBuf,
     trees: Vec<sled::Tree>,
-    /// Set while a bulk load runs: commits skip their flush and the load
-    /// flushes once at the end, before it reports success.
-    bulk: std::sync::atomic::AtomicBool,
+    /// Tells this store apart in [`BULK_LOAD`].
+    id: u64,
+}
+
+/// Hands out [`Store::id`]s.
+static NEXT_STORE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+thread_local! {
+    /// The store this thread is bulk-loading into, if any (0: none). A bulk
+    /// load defers the flush of its own commits only: it is one thread's
+    /// batch, and every other thread's commits (another operator's note
+    /// while an import runs through the daemon) still flush before their
+    /// caller is told.
+    static BULK_LOAD: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Puts back the thread's earlier bulk state when a load ends, even by a
+/// panic.
+struct BulkScope {
+    was: u64,
+}
+
+impl Drop for BulkScope {
+    fn drop(&mut self) {
+        BULK_LOAD.with(|b| b.set(self.was));
+    }
 }
 
 /// Whether opening may create a new database.
@@ -107,7 +130,8 @@ impl Store {
             .map(|t| db.open_tree(t.name()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| open_error(path, e))?;
-        let store = Store { db, path: path.to_owned(), trees, bulk: Default::default() };
+        let id = NEXT_STORE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let store = Store { db, path: path.to_owned(), trees, id };
         store.check_layout()?;
         Ok(store)
     }
@@ -143,16 +167,25 @@ impl Store {
         self.db.flush().map(drop).map_err(|e| self.io_error(e))
     }
 
-    /// Runs `load` with per-commit flushes deferred, then flushes once.
-    /// Only for loads whose caller reports success after this returns (the
-    /// demo builder, CSV import): an interactive command must not use it.
+    /// Runs `load` with the flushes of the commits it makes on this thread
+    /// deferred, then flushes once, before returning, whether the load
+    /// succeeded or stopped part way. Only for loads whose caller reports
+    /// after this returns (the demo builder, CSV import): an interactive
+    /// command must not use it. Commits on other threads meanwhile flush as
+    /// always.
     pub fn bulk<T, E: From<StoreError>>(&self, load: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
-        use std::sync::atomic::Ordering;
-        let was = self.bulk.swap(true, Ordering::SeqCst);
-        let result = load();
-        self.bulk.store(was, Ordering::SeqCst);
+        let result = {
+            let _scope = BulkScope { was: BULK_LOAD.with(|b| b.replace(self.id)) };
+            load()
+        };
         self.flush()?;
         result
+    }
+
+    /// Whether a commit on this thread may leave its flush to a bulk load
+    /// that is running on this thread.
+    fn in_bulk_load(&self) -> bool {
+        BULK_LOAD.with(|b| b.get()) == self.id
     }
 
     /// Marks this database as demo data, for good.
