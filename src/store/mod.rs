@@ -124,6 +124,7 @@ impl Store {
         if !exists && mode == OpenMode::Existing {
             return Err(StoreError::Missing { path: path.to_owned() });
         }
+        keep_private(path)?;
         let db = open_db(path, cache_bytes)?;
         let trees = TreeId::ALL
             .iter()
@@ -238,6 +239,48 @@ impl Store {
     pub fn encode_versioned<T: serde::Serialize>(what: &'static str, version: u8, value: &T) -> Vec<u8> {
         codec::encode(what, version, value).unwrap_or_default()
     }
+}
+
+/// The database holds mobiles, names and the audit log, and being in the
+/// caredesk group grants nothing by itself: only the user that owns the
+/// database may read it. sled creates files whenever it likes (snapshots,
+/// blobs) from its own threads, so the process's umask is narrowed to the
+/// owner for good (which also covers whatever else the process makes), and
+/// what is already there is closed on every open, for a database made by
+/// an earlier release or under a wider umask.
+fn keep_private(path: &Path) -> Result<(), StoreError> {
+    use nix::sys::stat::{Mode, umask};
+    let was = umask(Mode::from_bits_truncate(0o077));
+    umask(was | Mode::from_bits_truncate(0o077));
+    if path.is_dir() {
+        close_to_others(path).map_err(|e| StoreError::Io { path: path.to_owned(), source: sled::Error::Io(e) })?;
+    }
+    Ok(())
+}
+
+/// Makes `dir` and everything in it the owner's only: directories 0700,
+/// files 0600. Entries owned by another user are left alone (sled then
+/// refuses to open them, which says so).
+fn close_to_others(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let me = nix::unistd::Uid::effective().as_raw();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(next) = pending.pop() {
+        let meta = std::fs::symlink_metadata(&next)?;
+        if meta.file_type().is_symlink() || (meta.uid() != me && me != 0) {
+            continue;
+        }
+        let private = if meta.is_dir() { 0o700 } else { 0o600 };
+        if meta.mode() & 0o777 & !private != 0 {
+            std::fs::set_permissions(&next, std::fs::Permissions::from_mode(meta.mode() & private))?;
+        }
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(&next)? {
+                pending.push(entry?.path());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How long to wait for a lock that a handle dropped in this process is
