@@ -21,8 +21,14 @@ pub fn caredesk(db: &Path, umask: u32, args: &[&str]) -> String {
 /// `caredesk --db DB ARGS` under `umask`, through the shell, which is the
 /// one portable way to set a child's umask without unsafe code.
 pub fn shell(db: &Path, umask: u32, args: &[&str]) -> Process {
+    shell_with(db, &format!("umask {umask:04o}"), args)
+}
+
+/// `caredesk --db DB ARGS` after the shell commands `setup` (a umask, a
+/// `ulimit`).
+pub fn shell_with(db: &Path, setup: &str, args: &[&str]) -> Process {
     let mut p = Process::new("sh");
-    p.arg("-c").arg(format!("umask {umask:04o} && exec \"$0\" \"$@\"")).arg(BIN).arg("--db").arg(db).args(args);
+    p.arg("-c").arg(format!("{setup} && exec \"$0\" \"$@\"")).arg(BIN).arg("--db").arg(db).args(args);
     p
 }
 
@@ -35,18 +41,20 @@ impl Served {
     /// Starts the daemon on `db` (already made with `init`) and waits until
     /// it serves this test's user.
     pub fn start(db: &Path, umask: u32) -> Served {
-        Served::start_with(db, umask, &[])
+        Served::launch(db, &format!("umask {umask:04o}"), &[])
     }
 
-    /// As [`Served::start`], with the environment `env` added.
-    pub fn start_with(db: &Path, umask: u32, env: &[(&str, &str)]) -> Served {
+    /// As [`Served::start`], after the shell commands `setup`, with `extra`
+    /// arguments to `serve`.
+    pub fn launch(db: &Path, setup: &str, extra: &[&str]) -> Served {
         let socket = caredesk::daemon::default_socket(db);
-        let mut command = shell(db, umask, &["serve", "--sweep-every", "0"]);
-        command.stdout(Stdio::null()).stderr(Stdio::null());
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        let child = command.spawn().expect("caredesk serve starts");
+        let mut args = vec!["serve", "--sweep-every", "0"];
+        args.extend_from_slice(extra);
+        let child = shell_with(db, setup, &args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("caredesk serve starts");
         let served = Served { child, socket };
         let deadline = Instant::now() + Duration::from_secs(10);
         while !matches!(Client::connect(&served.socket), Ok(Connection::Served(_))) {
@@ -58,6 +66,32 @@ impl Served {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The daemon's resident memory, from /proc.
+    pub fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("the daemon's status");
+        let kb = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmRSS in /proc/PID/status");
+        kb * 1024
+    }
+
+    /// CPU time the daemon has used so far (user and system), from /proc.
+    pub fn cpu_time(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).expect("the daemon's stat");
+        // Fields after the command name, which is in parentheses.
+        let fields: Vec<&str> = stat[stat.rfind(')').expect("a stat line") + 2..].split(' ').collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0);
+        // Linux reports in USER_HZ, which is 100 on every platform it runs on.
+        Duration::from_millis(ticks * 10)
+    }
+
+    /// File descriptors the daemon has open.
+    pub fn open_files(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid())).map_or(0, |d| d.count())
     }
 
     /// SIGKILL, and wait for the process to be gone.
