@@ -328,8 +328,11 @@ fn a_daemon_out_of_file_descriptors_waits_instead_of_spinning() {
     std::thread::sleep(watched);
     let cpu = daemon.cpu_time() - cpu_before;
     assert!(cpu < watched / 4, "the daemon used {cpu:?} of CPU in {watched:?} while out of descriptors");
-    let added = log_of(&db).lines().count() - lines_before;
+    let log = log_of(&db);
+    let added = log.lines().count() - lines_before;
     assert!(added < LOG_LINES_MOST, "the daemon wrote {added} log lines while out of descriptors");
+    assert!(log.contains("accepting a connection failed"), "the daemon never ran out of descriptors:\n{log}");
+    eprintln!("out of descriptors for {watched:?}: {cpu:?} of CPU, {added} log lines");
     // Given descriptors back, it serves again.
     drop(waiting);
     drop(held);
