@@ -137,4 +137,7 @@ fn notes_acknowledged_while_an_import_runs_survive_the_daemon_being_killed() {
         assert!(format!("{verified:?}").contains("AuditVerified"), "cycle {cycle}: {verified:?}");
     }
     assert!(lost.is_empty(), "{} acknowledged notes were lost: {lost:?}", lost.len());
+    // With the last daemon gone, the command line's own check agrees.
+    let verified = served::caredesk(&db, 0o022, &["audit", "--verify"]);
+    assert!(verified.contains("audit log intact"), "audit --verify said: {verified}");
 }
