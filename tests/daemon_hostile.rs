@@ -228,7 +228,7 @@ fn a_hostile_peer_cannot_take_the_daemon_from_the_other_operators() {
     highest = highest.max(still_serving(&daemon, &db, bystander.as_ref(), "with 300 silent connections"));
     let mut turned_away = 0;
     for mut s in silent {
-        if closed_within(&mut s, Duration::from_millis(2)) {
+        if closed_within(&mut s, Duration::from_millis(50)) {
             turned_away += 1;
         }
     }
@@ -236,7 +236,8 @@ fn a_hostile_peer_cannot_take_the_daemon_from_the_other_operators() {
 
     // Hellos a byte every 200 ms, eight seconds' worth: each is cut off at
     // the handshake deadline, not served and not held for ever.
-    std::thread::sleep(Duration::from_millis(300));
+    // (Once the silent ones' places are given back.)
+    std::thread::sleep(Duration::from_secs(1));
     let started = Instant::now();
     let trickles: Vec<_> = (0..PER_USER)
         .map(|_| {
