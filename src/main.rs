@@ -7,10 +7,16 @@ use clap::Parser;
 
 use caredesk::cli::{self, Cli};
 
-/// Opens `path` for appending, making its directory first.
+/// Opens `path` for appending, making its directory first. The log names
+/// operators and what they changed, so it is for its owner only, as the
+/// database is, whatever the umask or the mode an earlier release gave it.
 fn open_log(path: &std::path::Path) -> Option<std::fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     std::fs::create_dir_all(path.parent()?).ok()?;
-    std::fs::OpenOptions::new().create(true).append(true).open(path).ok()
+    let file = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path).ok()?;
+    // Not ours to change (another user's log we may append to): leave it.
+    let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
+    Some(file)
 }
 
 /// Logs beside the database; an operator working through the daemon may

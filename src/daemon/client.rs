@@ -95,10 +95,19 @@ impl Client {
         let hello = Hello { protocol, ..Hello::ours() };
         let broken = |e: std::io::Error| ServiceError::Unavailable(format!("the daemon's handshake failed: {e}"));
         stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).map_err(broken)?;
-        protocol::write_frame(stream, &hello.to_bytes()).map_err(broken)?;
-        let reply = protocol::read_frame(stream).map_err(broken)?.ok_or_else(|| {
-            ServiceError::Unavailable("the caredesk daemon closed the connection during the handshake".into())
-        })?;
+        // A daemon at its limits answers before the hello and closes, so a
+        // hello that cannot be written may still have a refusal to read.
+        let said = protocol::write_frame(stream, &hello.to_bytes());
+        let reply = match (protocol::read_frame(stream), said) {
+            (Ok(Some(reply)), _) => reply,
+            (_, Err(e)) => return Err(broken(e)),
+            (Err(e), Ok(())) => return Err(broken(e)),
+            (Ok(None), Ok(())) => {
+                return Err(ServiceError::Unavailable(
+                    "the caredesk daemon closed the connection during the handshake".into(),
+                ));
+            }
+        };
         stream.set_read_timeout(None).map_err(broken)?;
         Welcome::parse(&reply)
             .ok_or_else(|| ServiceError::Unavailable("what answered on the socket is not a caredesk daemon".to_owned()))

@@ -11,6 +11,7 @@
 //! event.
 
 mod client;
+mod guard;
 pub mod protocol;
 mod server;
 mod socket;

@@ -30,6 +30,10 @@ const MAGIC: &[u8; 8] = b"caredesk";
 /// a bulk import or a long audit listing could reach.
 pub const MAX_FRAME: usize = crate::store::MAX_VALUE;
 
+/// Larger hellos are refused unread: ours is a dozen bytes and a release
+/// name, and it comes before the peer is known to be an operator.
+pub const MAX_HELLO: usize = 1024;
+
 /// The release of this build, named in handshakes and refusals.
 pub const RELEASE: &str = env!("CARGO_PKG_VERSION");
 

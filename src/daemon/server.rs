@@ -5,10 +5,11 @@
 //! writer thread per connection owns the socket's sending side, so answers
 //! and events never interleave mid-frame. A slow client cannot hold up the
 //! others: events to it are dropped once its queue is full, and it is told
-//! to reload everything instead.
+//! to reload everything instead. What a peer may cost before and after its
+//! handshake is bounded by `guard`.
 
 use std::collections::HashMap;
-use std::io::{BufReader, BufWriter};
+use std::io::{BufReader, BufWriter, ErrorKind, Read};
 use std::os::fd::AsFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
+use super::guard::{self, Admission, Backoff, HANDSHAKE_DEADLINE, RefusalLog, Slot, escaped};
 use super::protocol::{self, Body, Envelope, Hello, PROTOCOL, RELEASE, Reply, ServerMessage, Welcome};
 use super::socket;
 use crate::desk::Clock;
@@ -28,8 +30,9 @@ use crate::service::{ChangeEvent, Ctx, Service, ServiceError, WireError};
 
 /// How a connection's operator is known.
 enum Identity {
-    /// From the socket's peer credentials: the normal way.
-    Peer,
+    /// From the socket's peer credentials, read when it was accepted: the
+    /// normal way.
+    Peer { uid: u32 },
     /// Already known: a connection the daemon made itself, in-process.
     Given(String),
 }
@@ -55,8 +58,9 @@ pub struct Schedule {
 /// Frames waiting to go to one client. Answers wait for room; events do not.
 const QUEUE: usize = 512;
 
-/// How long a connecting client has to say hello.
-const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the daemon's answer to a hello may take to write: it is small,
+/// so only a peer that stopped reading takes this long.
+const WELCOME_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// How long a stop waits for requests in progress to finish.
 const STOP_GRACE: Duration = Duration::from_secs(5);
@@ -80,6 +84,9 @@ struct Shared {
     /// written: a stop waits for them.
     live: AtomicUsize,
     stop: Stopper,
+    /// Places for connections from other processes.
+    admission: Arc<Admission>,
+    refusals: RefusalLog,
 }
 
 /// A flag with a wake-up, so sleeping threads notice a stop at once.
@@ -146,6 +153,8 @@ impl Daemon {
             next_conn: AtomicU64::new(1),
             live: AtomicUsize::new(0),
             stop: Stopper::default(),
+            admission: Arc::default(),
+            refusals: RefusalLog::default(),
         });
         Daemon { shared, listener: None, socket: None, sweep: None }
     }
@@ -171,7 +180,7 @@ impl Daemon {
         let identity = Identity::Given(operator.to_owned());
         std::thread::Builder::new()
             .name("caredesk-conn".into())
-            .spawn(move || serve_connection(&shared, theirs, identity))
+            .spawn(move || serve_connection(&shared, theirs, identity, None))
             .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
         super::Client::over(ours, "an in-process daemon")
     }
@@ -205,7 +214,9 @@ impl Daemon {
 
     fn accept(&self, listener: &UnixListener) {
         use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        let mut backoff = Backoff::default();
         while !self.shared.stop.is_stopped() {
+            self.shared.refusals.tick();
             let mut fds = [PollFd::new(listener.as_fd(), PollFlags::POLLIN)];
             match poll(&mut fds, PollTimeout::from(200u16)) {
                 Ok(0) => continue,
@@ -219,17 +230,49 @@ impl Daemon {
             }
             match listener.accept() {
                 Ok((stream, _)) => {
-                    let shared = Arc::clone(&self.shared);
-                    let spawned = std::thread::Builder::new()
-                        .name("caredesk-conn".into())
-                        .spawn(move || serve_connection(&shared, stream, Identity::Peer));
-                    if let Err(e) = spawned {
-                        tracing::error!("could not start a connection thread: {e}");
+                    backoff.succeeded();
+                    self.admit(stream);
+                }
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
+                // The peer gave up before it was accepted: nothing to do.
+                Err(e) if e.kind() == ErrorKind::ConnectionAborted => {}
+                // Out of file descriptors or memory: the connection waits in
+                // the backlog, and retrying at once would spin.
+                Err(e) => {
+                    if self.shared.stop.sleep(backoff.failed(&e)) {
+                        return;
                     }
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(e) => tracing::warn!("accepting a connection failed: {e}"),
             }
+        }
+    }
+
+    /// Serves a new connection in a thread of its own if its user has a
+    /// place left, and turns it away at once otherwise.
+    fn admit(&self, stream: UnixStream) {
+        let shared = &self.shared;
+        let uid = match peer_uid(&stream) {
+            Ok(uid) => uid,
+            Err(reason) => return shared.refusals.refused(None, &reason),
+        };
+        let slot = match shared.admission.admit(uid) {
+            Ok(slot) => slot,
+            Err(reason) => {
+                shared.refusals.refused(Some(uid), &reason);
+                let welcome = Welcome { protocol: PROTOCOL, release: RELEASE.to_owned(), verdict: Err(reason) };
+                let mut frame = Vec::new();
+                if protocol::write_frame(&mut frame, &welcome.to_bytes()).is_ok() {
+                    guard::turn_away(stream, &frame);
+                }
+                return;
+            }
+        };
+        let shared = Arc::clone(shared);
+        let spawned = std::thread::Builder::new()
+            .name("caredesk-conn".into())
+            .spawn(move || serve_connection(&shared, stream, Identity::Peer { uid }, Some(slot)));
+        if let Err(e) = spawned {
+            self.shared.refusals.refused(Some(uid), &format!("could not start a connection thread: {e}"));
         }
     }
 
@@ -281,56 +324,89 @@ fn encode(message: &ServerMessage) -> Option<Arc<[u8]>> {
     }
 }
 
-/// The user name of the process at the other end of `stream`.
-fn peer_user(stream: &UnixStream) -> Result<(u32, String), String> {
+/// The user id of the process at the other end of `stream`.
+fn peer_uid(stream: &UnixStream) -> Result<u32, String> {
     use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
     let cred =
         getsockopt(stream, PeerCredentials).map_err(|e| format!("could not read the peer's credentials: {e}"))?;
-    let uid = cred.uid();
+    Ok(cred.uid())
+}
+
+/// The user name of user id `uid`.
+fn user_name(uid: u32) -> Result<String, String> {
     match nix::unistd::User::from_uid(uid.into()) {
-        Ok(Some(user)) => Ok((uid, user.name)),
+        Ok(Some(user)) => Ok(user.name),
         _ => Err(format!("user id {uid} has no name on this server, so it cannot be a caredesk operator")),
     }
 }
 
-/// The handshake: the client's protocol must be ours and its user an
-/// enabled operator. Returns the operator, having told the client.
-fn handshake(shared: &Shared, stream: &mut UnixStream, identity: Identity) -> Option<String> {
-    let _ = stream.set_read_timeout(Some(HELLO_TIMEOUT));
-    let hello = match protocol::read_frame(stream) {
-        Ok(Some(bytes)) => Hello::parse(&bytes),
-        _ => None,
+/// The client's hello, read by `deadline` and no larger than any caredesk
+/// sends; or, for the log, what was wrong with it.
+fn read_hello(stream: &mut UnixStream, deadline: Instant) -> Result<Hello, String> {
+    let failed = |e: std::io::Error| match e.kind() {
+        ErrorKind::TimedOut => format!("it did not finish its hello within {} s", HANDSHAKE_DEADLINE.as_secs()),
+        _ => format!("its hello could not be read: {e}"),
     };
+    let mut len = [0u8; 4];
+    if !guard::read_by(stream, &mut len, deadline).map_err(failed)? {
+        return Err("it closed without saying hello".to_owned());
+    }
+    let len = u32::from_be_bytes(len) as usize;
+    if len > protocol::MAX_HELLO {
+        return Err(format!(
+            "its hello of {len} bytes is larger than any caredesk sends ({} bytes)",
+            protocol::MAX_HELLO
+        ));
+    }
+    let mut body = vec![0; len];
+    if !guard::read_by(stream, &mut body, deadline).map_err(failed)? && len > 0 {
+        return Err("it closed part way through its hello".to_owned());
+    }
+    Hello::parse(&body).ok_or_else(|| format!("the {len} bytes it sent are not a caredesk hello"))
+}
+
+/// The handshake: the client's protocol must be ours and its user an
+/// enabled operator, all within [`HANDSHAKE_DEADLINE`]. Returns the
+/// operator, having told the client.
+fn handshake(shared: &Shared, stream: &mut UnixStream, identity: Identity) -> Option<String> {
+    let hello = read_hello(stream, Instant::now() + HANDSHAKE_DEADLINE);
     let (operator, uid) = match identity {
         Identity::Given(name) => (Ok(name), None),
-        Identity::Peer => match peer_user(stream) {
-            Ok((uid, name)) => (Ok(name), Some(uid)),
-            Err(reason) => (Err(reason), None),
-        },
+        Identity::Peer { uid } => (user_name(uid), Some(uid)),
     };
+    let not_caredesk = || "this is the caredesk daemon's socket: connect with caredesk".to_owned();
     let verdict = match (&hello, operator) {
-        (None, _) => Err("this is the caredesk daemon's socket: connect with caredesk".to_owned()),
-        (Some(h), _) if h.protocol != PROTOCOL => Err(protocol::mismatch(h, PROTOCOL, RELEASE)),
-        (Some(_), Err(reason)) => Err(reason),
-        (Some(_), Ok(name)) => match shared.service.operator(&name) {
+        (Err(why), _) => {
+            shared.refusals.refused(uid, &format!("{}: {why}", not_caredesk()));
+            Err(not_caredesk())
+        }
+        (Ok(h), _) if h.protocol != PROTOCOL => Err(protocol::mismatch(h, PROTOCOL, RELEASE)),
+        (Ok(_), Err(reason)) => Err(reason),
+        (Ok(_), Ok(name)) => match shared.service.operator(&name) {
             Ok(_) => Ok(name),
             Err(e) => Err(e.to_string()),
         },
     };
-    match &verdict {
-        Ok(name) => tracing::info!(operator = %name, uid, "operator connected"),
-        Err(reason) => tracing::warn!(uid, "connection refused: {reason}"),
+    match (&verdict, &hello) {
+        (Ok(name), _) => tracing::info!(operator = %escaped(name), uid, "operator connected"),
+        (Err(_), Err(_)) => {}
+        (Err(reason), Ok(_)) => shared.refusals.refused(uid, reason),
     }
     let welcome = Welcome { protocol: PROTOCOL, release: RELEASE.to_owned(), verdict };
+    let _ = stream.set_write_timeout(Some(WELCOME_TIMEOUT));
     let sent = protocol::write_frame(stream, &welcome.to_bytes());
     let _ = stream.set_read_timeout(None);
+    let _ = stream.set_write_timeout(None);
     match (welcome.verdict, sent) {
         (Ok(name), Ok(())) => Some(name),
         _ => None,
     }
 }
 
-fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Identity) {
+/// Serves one connection until it ends. `slot` is its place among the
+/// daemon's connections, given back when this returns.
+fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Identity, slot: Option<Slot>) {
+    let _slot = slot;
     let Some(operator) = handshake(shared, &mut stream, identity) else { return };
     let (Ok(writer), Ok(closer)) = (stream.try_clone(), stream.try_clone()) else { return };
     let (out, queue) = sync_channel::<Arc<[u8]>>(QUEUE);
@@ -352,7 +428,7 @@ fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Iden
         if let Ok(closer) = closer {
             let _ = closer.shutdown(std::net::Shutdown::Both);
         }
-        tracing::info!(operator = %operator, "operator disconnected");
+        tracing::info!(operator = %escaped(&operator), "operator disconnected");
     } else {
         shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
     }
@@ -378,7 +454,7 @@ fn send_frames(stream: UnixStream, queue: &Receiver<Arc<[u8]>>, lagged: &AtomicB
 fn read_requests(shared: &Shared, conn: &Conn, stream: UnixStream) {
     let mut r = BufReader::new(stream);
     loop {
-        let request = match protocol::read_frame(&mut r) {
+        let request = match read_request(&mut r) {
             Ok(Some(bytes)) => protocol::decode::<Envelope>(&bytes),
             Ok(None) => return,
             Err(e) => {
@@ -391,6 +467,7 @@ fn read_requests(shared: &Shared, conn: &Conn, stream: UnixStream) {
         let request = match request {
             Ok(r) => r,
             Err(e) => {
+                let e = escaped(&e.to_string());
                 tracing::warn!(operator = %conn.operator, "unreadable request, closing the connection: {e}");
                 return;
             }
@@ -411,6 +488,29 @@ fn read_requests(shared: &Shared, conn: &Conn, stream: UnixStream) {
             return;
         }
     }
+}
+
+/// The next request frame, or `None` when the client closed between
+/// frames. Unlike [`protocol::read_frame`], memory follows the bytes that
+/// arrive, not the length the client claims, so a frame announced large and
+/// sent slowly costs what was sent.
+fn read_request(r: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
+    let mut len = [0u8; 4];
+    match r.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let len = u32::from_be_bytes(len) as usize;
+    if len > protocol::MAX_FRAME {
+        return Err(std::io::Error::new(ErrorKind::InvalidData, format!("a frame of {len} bytes is too large")));
+    }
+    let mut body = Vec::new();
+    r.take(len as u64).read_to_end(&mut body)?;
+    if body.len() < len {
+        return Err(ErrorKind::UnexpectedEof.into());
+    }
+    Ok(Some(body))
 }
 
 fn answer(

@@ -1,5 +1,6 @@
 //! Writing a command's change: the records, their index entries and the
-//! audit entry, in one transaction, flushed before the caller hears of it.
+//! audit entry, in one transaction, flushed before the caller hears of it
+//! (a bulk load on the same thread flushes once, before it reports).
 //!
 //! A change is built outside the transaction from what the command read.
 //! Each record write names the revision it was based on; inside the
@@ -249,7 +250,7 @@ impl Store {
             TransactionError::Abort(Abort::Codec(e)) => StoreError::Codec(e),
             TransactionError::Storage(e) => self.io_error(e),
         })?;
-        if !self.bulk.load(std::sync::atomic::Ordering::SeqCst) {
+        if !self.in_bulk_load() {
             self.flush()?;
         }
         Ok(entry)

@@ -78,9 +78,32 @@ pub struct Store {
     db: sled::Db,
     path: PathBuf,
     trees: Vec<sled::Tree>,
-    /// Set while a bulk load runs: commits skip their flush and the load
-    /// flushes once at the end, before it reports success.
-    bulk: std::sync::atomic::AtomicBool,
+    /// Tells this store apart in [`BULK_LOAD`].
+    id: u64,
+}
+
+/// Hands out [`Store::id`]s.
+static NEXT_STORE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+thread_local! {
+    /// The store this thread is bulk-loading into, if any (0: none). A bulk
+    /// load defers the flush of its own commits only: it is one thread's
+    /// batch, and every other thread's commits (another operator's note
+    /// while an import runs through the daemon) still flush before their
+    /// caller is told.
+    static BULK_LOAD: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Puts back the thread's earlier bulk state when a load ends, even by a
+/// panic.
+struct BulkScope {
+    was: u64,
+}
+
+impl Drop for BulkScope {
+    fn drop(&mut self) {
+        BULK_LOAD.with(|b| b.set(self.was));
+    }
 }
 
 /// Whether opening may create a new database.
@@ -101,13 +124,15 @@ impl Store {
         if !exists && mode == OpenMode::Existing {
             return Err(StoreError::Missing { path: path.to_owned() });
         }
+        keep_private(path)?;
         let db = open_db(path, cache_bytes)?;
         let trees = TreeId::ALL
             .iter()
             .map(|t| db.open_tree(t.name()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| open_error(path, e))?;
-        let store = Store { db, path: path.to_owned(), trees, bulk: Default::default() };
+        let id = NEXT_STORE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let store = Store { db, path: path.to_owned(), trees, id };
         store.check_layout()?;
         Ok(store)
     }
@@ -143,16 +168,25 @@ impl Store {
         self.db.flush().map(drop).map_err(|e| self.io_error(e))
     }
 
-    /// Runs `load` with per-commit flushes deferred, then flushes once.
-    /// Only for loads whose caller reports success after this returns (the
-    /// demo builder, CSV import): an interactive command must not use it.
+    /// Runs `load` with the flushes of the commits it makes on this thread
+    /// deferred, then flushes once, before returning, whether the load
+    /// succeeded or stopped part way. Only for loads whose caller reports
+    /// after this returns (the demo builder, CSV import): an interactive
+    /// command must not use it. Commits on other threads meanwhile flush as
+    /// always.
     pub fn bulk<T, E: From<StoreError>>(&self, load: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
-        use std::sync::atomic::Ordering;
-        let was = self.bulk.swap(true, Ordering::SeqCst);
-        let result = load();
-        self.bulk.store(was, Ordering::SeqCst);
+        let result = {
+            let _scope = BulkScope { was: BULK_LOAD.with(|b| b.replace(self.id)) };
+            load()
+        };
         self.flush()?;
         result
+    }
+
+    /// Whether a commit on this thread may leave its flush to a bulk load
+    /// that is running on this thread.
+    fn in_bulk_load(&self) -> bool {
+        BULK_LOAD.with(|b| b.get()) == self.id
     }
 
     /// Marks this database as demo data, for good.
@@ -205,6 +239,48 @@ impl Store {
     pub fn encode_versioned<T: serde::Serialize>(what: &'static str, version: u8, value: &T) -> Vec<u8> {
         codec::encode(what, version, value).unwrap_or_default()
     }
+}
+
+/// The database holds mobiles, names and the audit log, and being in the
+/// caredesk group grants nothing by itself: only the user that owns the
+/// database may read it. sled creates files whenever it likes (snapshots,
+/// blobs) from its own threads, so the process's umask is narrowed to the
+/// owner for good (which also covers whatever else the process makes), and
+/// what is already there is closed on every open, for a database made by
+/// an earlier release or under a wider umask.
+fn keep_private(path: &Path) -> Result<(), StoreError> {
+    use nix::sys::stat::{Mode, umask};
+    let was = umask(Mode::from_bits_truncate(0o077));
+    umask(was | Mode::from_bits_truncate(0o077));
+    if path.is_dir() {
+        close_to_others(path).map_err(|e| StoreError::Io { path: path.to_owned(), source: sled::Error::Io(e) })?;
+    }
+    Ok(())
+}
+
+/// Makes `dir` and everything in it the owner's only: directories 0700,
+/// files 0600. Entries owned by another user are left alone (sled then
+/// refuses to open them, which says so).
+fn close_to_others(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let me = nix::unistd::Uid::effective().as_raw();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(next) = pending.pop() {
+        let meta = std::fs::symlink_metadata(&next)?;
+        if meta.file_type().is_symlink() || (meta.uid() != me && me != 0) {
+            continue;
+        }
+        let private = if meta.is_dir() { 0o700 } else { 0o600 };
+        if meta.mode() & 0o777 & !private != 0 {
+            std::fs::set_permissions(&next, std::fs::Permissions::from_mode(meta.mode() & private))?;
+        }
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(&next)? {
+                pending.push(entry?.path());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How long to wait for a lock that a handle dropped in this process is
