@@ -40,16 +40,22 @@ pub enum Cmd {
     },
     /// Whether the NAS is open now, and when that changes.
     Status,
+    /// Social care providers: add, look up, record IG status, close.
     #[command(subcommand)]
     Org(OrgCmd),
+    /// Personal accounts: create, find, reset passwords, leavers and joiners.
     #[command(subcommand)]
     Account(AccountCmd),
+    /// Shared mailboxes: create, members, owner, look up.
     #[command(subcommand)]
     Mailbox(MailboxCmd),
+    /// Requests: log, list, claim, note, reply, resolve.
     #[command(subcommand)]
     Ticket(TicketCmd),
+    /// Who may use caredesk, and in which role (supervisors only).
     #[command(subcommand)]
     Operator(OperatorCmd),
+    /// Service targets, the SMS gateway and the bank holiday calendar.
     #[command(subcommand)]
     Policy(PolicyCmd),
     /// Apply the lifecycle transitions that are due (inactive, deleted).
@@ -93,7 +99,26 @@ pub enum Cmd {
         /// user (who must be a supervisor); 0 turns them off.
         #[arg(long, default_value_t = 60, value_name = "MINUTES")]
         sweep_every: u64,
+        /// Log to the systemd journal instead of the log file (as the packaged unit does).
+        #[arg(long)]
+        journal: bool,
     },
+    /// The settings in force and where each came from (flag, environment, file, default).
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Check this deployment (files, group, socket, daemon, calendar, gateway, disk) and say what to fix.
+    Doctor,
+    /// Print shell completions: `caredesk completions bash > /etc/bash_completion.d/caredesk`.
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff), as the package installs it.
+    #[command(hide = true)]
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Print every setting, its value and where it came from.
+    Show,
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,17 +135,12 @@ pub enum OrgCmd {
         #[arg(long)]
         administered_by: Option<String>,
     },
-    Show {
-        ods: String,
-    },
+    /// Show a provider: IG status, who administers it, open or closed.
+    Show { ods: String },
     /// Record a new information-governance status.
-    Ig {
-        ods: String,
-        status: String,
-    },
-    Close {
-        ods: String,
-    },
+    Ig { ods: String, status: String },
+    /// Close a provider.
+    Close { ods: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,9 +162,8 @@ pub enum AccountCmd {
         #[arg(long)]
         not_duplicate: bool,
     },
-    Show {
-        address: String,
-    },
+    /// Show an account: status, lifecycle dates, organisation, mailboxes.
+    Show { address: String },
     /// Search by name ("smith", "jo smith", "smith, jo"), address, mobile or ODS code.
     Find {
         query: String,
@@ -152,17 +171,12 @@ pub enum AccountCmd {
         limit: usize,
     },
     /// The directory reports a login.
-    Login {
-        address: String,
-    },
+    Login { address: String },
     /// The directory reports a password change.
-    PasswordChanged {
-        address: String,
-    },
+    PasswordChanged { address: String },
     /// The directory reports the account locked.
-    Locked {
-        address: String,
-    },
+    Locked { address: String },
+    /// Unlock an account the directory reported locked.
     Unlock {
         address: String,
         #[arg(long)]
@@ -222,6 +236,7 @@ pub enum AccountCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum MailboxCmd {
+    /// Create a shared mailbox, or record a legacy sponsored one.
     New {
         address: String,
         #[arg(long)]
@@ -234,22 +249,14 @@ pub enum MailboxCmd {
         #[arg(long)]
         sponsored_by: Option<String>,
     },
-    AddMember {
-        mailbox: String,
-        account: String,
-    },
-    RemoveMember {
-        mailbox: String,
-        account: String,
-    },
+    /// Add a personal account to a shared mailbox.
+    AddMember { mailbox: String, account: String },
+    /// Remove a member from a shared mailbox.
+    RemoveMember { mailbox: String, account: String },
     /// Name a new owner.
-    Owner {
-        mailbox: String,
-        account: String,
-    },
-    Show {
-        mailbox: String,
-    },
+    Owner { mailbox: String, account: String },
+    /// Show a shared mailbox: owner, members, sponsor, last use.
+    Show { mailbox: String },
     /// Search by address, name or ODS code.
     Find {
         query: String,
@@ -257,9 +264,7 @@ pub enum MailboxCmd {
         limit: usize,
     },
     /// The directory reports the mailbox was opened.
-    Accessed {
-        mailbox: String,
-    },
+    Accessed { mailbox: String },
 }
 
 #[derive(Debug, Args)]
@@ -311,12 +316,11 @@ pub enum TicketCmd {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
-    Show {
-        reference: String,
-    },
-    Claim {
-        reference: String,
-    },
+    /// Show a ticket and its timeline.
+    Show { reference: String },
+    /// Take a ticket: it becomes yours and in progress.
+    Claim { reference: String },
+    /// Give a ticket to an operator, or take it back with --unassign.
     Assign {
         reference: String,
         /// The operator to assign to; omit with --unassign.
@@ -324,20 +328,13 @@ pub enum TicketCmd {
         #[arg(long, conflicts_with = "operator")]
         unassign: bool,
     },
-    Status {
-        reference: String,
-        status: String,
-    },
+    /// Set a ticket's status (new, in-progress, waiting-on-requester, ..., resolved, closed).
+    Status { reference: String, status: String },
     /// An internal note, seen by operators only.
-    Note {
-        reference: String,
-        text: String,
-    },
+    Note { reference: String, text: String },
     /// Record a reply sent to the requester.
-    Reply {
-        reference: String,
-        text: String,
-    },
+    Reply { reference: String, text: String },
+    /// Link a ticket to an account or a shared mailbox.
     Link {
         reference: String,
         #[arg(long)]
@@ -349,26 +346,25 @@ pub enum TicketCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum OperatorCmd {
+    /// Make an operating-system account an operator with a role.
     Add {
         user: String,
         #[arg(long)]
         role: Role,
     },
+    /// List the operators and their roles.
     List,
-    Role {
-        user: String,
-        role: Role,
-    },
-    Disable {
-        user: String,
-    },
-    Enable {
-        user: String,
-    },
+    /// Change an operator's role.
+    Role { user: String, role: Role },
+    /// Stop an operator from using caredesk (their history is kept).
+    Disable { user: String },
+    /// Let a disabled operator use caredesk again.
+    Enable { user: String },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCmd {
+    /// Show the service targets, the SMS gateway and the calendar in force.
     Show,
     /// Service targets: working minutes for the NAS and resolver group, wall-clock minutes for the helpdesk.
     Targets {
@@ -386,7 +382,5 @@ pub enum PolicyCmd {
         none: bool,
     },
     /// Import a newer bank-holidays.json (GOV.UK format).
-    Calendar {
-        file: PathBuf,
-    },
+    Calendar { file: PathBuf },
 }

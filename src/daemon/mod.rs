@@ -11,10 +11,11 @@
 //! event.
 
 mod client;
+pub mod notify;
 pub mod protocol;
 mod server;
 mod socket;
 
 pub use client::{Client, Connection, RemoteDesk};
 pub use server::{Daemon, Options, Schedule, StopHandle};
-pub use socket::default_socket;
+pub use socket::{DEFAULT_GROUP, default_socket};
