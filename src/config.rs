@@ -361,7 +361,9 @@ pub fn load(given: Given, sources: &Sources) -> Result<Config, ConfigError> {
                 layer = Layer::from_read(&read)?.over(layer);
                 files.push((path.clone(), true));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !sources.required => {
+            // Absent, or in a directory this user may not enter (a `HOME`
+            // left pointing at another user's): there is no file for us.
+            Err(e) if !sources.required && (e.kind() == std::io::ErrorKind::NotFound || path.metadata().is_err()) => {
                 files.push((path.clone(), false));
             }
             Err(source) => return Err(ConfigError::Unreadable { path: path.clone(), source }),
