@@ -222,6 +222,12 @@ fn read_settings(config: &Config, clock: Clock, r: &mut Report) -> Option<Readin
         }
         Ok(Connection::NoDaemon) => {
             r.fix("daemon", format!("nothing answers at {}: `systemctl enable --now caredesk`", socket.display()));
+            // Opened only by its owner: a file sled writes as another user
+            // (root, say) would lock the daemon out of its own database.
+            let owner = std::fs::metadata(&config.db.value).map(|m| m.uid());
+            if owner.ok() != Some(Uid::effective().as_raw()) {
+                return None;
+            }
             match open_service(&config.db.value, OpenMode::Existing, config) {
                 Ok(service) => Some(Reading {
                     calendar_ends: service.hours().holidays().last_date(),
@@ -245,7 +251,10 @@ fn read_settings(config: &Config, clock: Clock, r: &mut Report) -> Option<Readin
 fn check_calendar(reading: Option<&Reading>, today: NaiveDate, r: &mut Report) {
     let import = "import a newer GOV.UK bank-holidays.json with `caredesk policy calendar FILE`";
     match reading {
-        None => r.unknown("calendar", "could not read it: run doctor as an operator, or as the caredesk user"),
+        None => r.unknown(
+            "calendar",
+            format!("could not read it: run doctor as an operator, or `{}`", as_owner("caredesk doctor")),
+        ),
         Some(Reading { calendar_ends: None, .. }) => r.fix("calendar", format!("there are no bank holidays: {import}")),
         Some(Reading { calendar_ends: Some(end), .. }) => {
             let horizon = today.checked_add_days(Days::new(CALENDAR_AHEAD_DAYS)).unwrap_or(today);
