@@ -11,7 +11,7 @@ use crate::domain::routing::{Category, Channel};
 #[derive(Debug, Parser)]
 #[command(name = "caredesk", version, about = "The NHSmail social care helpdesk console", long_about = None)]
 pub struct Cli {
-    /// The database directory (default: the user's data directory).
+    /// The database directory (default: database.path in the config file, else the user's data directory).
     #[arg(long, global = true, env = "CAREDESK_DB", value_name = "DIR")]
     pub db: Option<PathBuf>,
     /// The daemon's socket (default: DIR.run/caredesk.sock beside the database).
@@ -108,7 +108,7 @@ pub enum Cmd {
     Config(ConfigCmd),
     /// Check this deployment (files, group, socket, daemon, calendar, gateway, disk) and say what to fix.
     Doctor,
-    /// Print shell completions: `caredesk completions bash > /etc/bash_completion.d/caredesk`.
+    /// Print shell completions (the Debian package installs them for bash, zsh and fish).
     Completions { shell: clap_complete::Shell },
     /// Print the manual page (roff), as the package installs it.
     #[command(hide = true)]
