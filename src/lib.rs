@@ -8,6 +8,7 @@
 //! process or through the daemon; [`console`] and [`cli`] are the edges.
 
 pub mod cli;
+pub mod config;
 pub mod console;
 pub mod daemon;
 pub mod demo;

@@ -1,41 +1,83 @@
-//! The `caredesk` binary: parses the command line, logs to a file, and turns
-//! any error into one line on standard error and an exit code.
+//! The `caredesk` binary: parses the command line, reads the settings, sets
+//! up the log, and turns any error into one line on standard error and an
+//! exit code.
 
-use std::sync::Mutex;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
-use clap::Parser;
+use caredesk::cli::{self, Cli, DailyLog, args::Cmd};
+use caredesk::config::{self, Config, Given, Origin, Setting, Sources};
 
-use caredesk::cli::{self, Cli};
-
-/// Opens `path` for appending, making its directory first. The log names
-/// operators and what they changed, so it is for its owner only, as the
-/// database is, whatever the umask or the mode an earlier release gave it.
-fn open_log(path: &std::path::Path) -> Option<std::fs::File> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    std::fs::create_dir_all(path.parent()?).ok()?;
-    let file = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path).ok()?;
-    // Not ours to change (another user's log we may append to): leave it.
-    let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
-    Some(file)
+/// The database and socket as the command line gave them, and whether from
+/// the flag or its environment variable: clap knows which.
+fn given(cli: &Cli, matches: &ArgMatches) -> Given {
+    let origin = |id: &str, flag: &'static str, env: &'static str| match matches.value_source(id) {
+        Some(ValueSource::EnvVariable) => Origin::Env(env),
+        _ => Origin::Flag(flag),
+    };
+    Given {
+        db: cli.db.clone().map(|db| Setting::new(db, origin("db", "--db", "CAREDESK_DB"))),
+        socket: cli.socket.clone().map(|s| Setting::new(s, origin("socket", "--socket", "CAREDESK_SOCKET"))),
+        demo: matches!(cli.command, Some(Cmd::Demo { .. })),
+    }
 }
 
-/// Logs beside the database; an operator working through the daemon may
-/// not write there, so their own state directory takes it instead.
-fn start_log(cli: &Cli) {
-    let beside = cli::log_file(&cli::db_path(cli));
+/// Logs to the configured file, one file a day; an operator working
+/// through the daemon may not write beside the database, so their own
+/// state directory takes it instead. `serve --journal` logs to the journal.
+fn start_log(cli: &Cli, config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::new(&config.log_level.value);
+    if matches!(cli.command, Some(Cmd::Serve { journal: true, .. })) {
+        use tracing_subscriber::layer::SubscriberExt;
+        match tracing_journald::layer() {
+            Ok(journal) => {
+                let subscriber =
+                    tracing_subscriber::registry().with(filter).with(journal.with_syslog_identifier("caredesk".into()));
+                let _ = tracing::subscriber::set_global_default(subscriber);
+            }
+            Err(e) => eprintln!("caredesk: --journal: the systemd journal is not reachable ({e}); logging nowhere"),
+        }
+        return;
+    }
+    let keep = config.log_keep_days.value;
     let own = || dirs::state_dir().map(|d| d.join("caredesk").join("caredesk.log"));
-    let Some(file) = open_log(&beside).or_else(|| own().and_then(|p| open_log(&p))) else { return };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CAREDESK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sled=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(Mutex::new(file)).try_init();
+    let Some(log) =
+        DailyLog::open(&config.log_file.value, keep).ok().or_else(|| own().and_then(|p| DailyLog::open(&p, keep).ok()))
+    else {
+        return;
+    };
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(log).try_init();
+}
+
+fn fail(e: &anyhow::Error) -> ! {
+    let hint = cli::hint(e).map(|h| format!(" ({h})")).unwrap_or_default();
+    eprintln!("caredesk: {e:#}{hint}");
+    std::process::exit(cli::exit_code(e));
 }
 
 fn main() {
-    let cli = Cli::parse();
-    start_log(&cli);
-    if let Err(e) = cli::run(cli) {
-        let hint = cli::hint(&e).map(|h| format!(" ({h})")).unwrap_or_default();
-        eprintln!("caredesk: {e:#}{hint}");
-        std::process::exit(cli::exit_code(&e));
+    // What caredesk makes (the database, its log) is for its user alone;
+    // the socket's directory and the socket are opened to the group
+    // explicitly.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // These print what the command line is; no setting bears on them.
+    if let Some(Cmd::Completions { .. } | Cmd::Man) = &cli.command {
+        if let Err(e) = cli::generated(cli.command.as_ref().expect("matched")) {
+            fail(&e);
+        }
+        return;
+    }
+    let config = match config::load(given(&cli, &matches), &Sources::standard()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("caredesk: {e}");
+            std::process::exit(1);
+        }
+    };
+    start_log(&cli, &config);
+    if let Err(e) = cli::run(cli, &config) {
+        fail(&e);
     }
 }

@@ -79,7 +79,7 @@ fn closed_within(stream: &mut UnixStream, wait: Duration) -> bool {
 }
 
 fn log_of(db: &Path) -> String {
-    std::fs::read_to_string(caredesk::cli::log_file(db)).unwrap_or_default()
+    std::fs::read_to_string(caredesk::cli::todays_log_file(db)).unwrap_or_default()
 }
 
 /// The other account, when this test may act as it: its uid, gid and group.

@@ -48,7 +48,7 @@ fn everything_in(dir: &Path) -> Vec<PathBuf> {
 /// may read, write or enter.
 fn open_to_others(db: &Path) -> Vec<String> {
     let mut paths = everything_in(db);
-    paths.push(caredesk::cli::log_file(db));
+    paths.push(caredesk::cli::todays_log_file(db));
     paths.into_iter().filter(|p| mode(p) & 0o077 != 0).map(|p| format!("{} {:o}", p.display(), mode(&p))).collect()
 }
 
@@ -88,7 +88,7 @@ fn under_a_permissive_umask_the_database_and_log_are_still_the_owners_only() {
     assert!(everything_in(&db).iter().any(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("snap."))));
     assert_eq!(open_to_others(&db), Vec::<String>::new());
     assert_eq!(mode(&db), 0o700);
-    assert_eq!(mode(&caredesk::cli::log_file(&db)), 0o600);
+    assert_eq!(mode(&caredesk::cli::todays_log_file(&db)), 0o600);
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn a_database_left_open_to_the_group_is_closed_when_it_is_next_opened() {
     let db = dir.path().join("db");
     caredesk(&db, 0o022, &["init"]);
     // As an earlier release left it.
-    for path in everything_in(&db).into_iter().chain([caredesk::cli::log_file(&db)]) {
+    for path in everything_in(&db).into_iter().chain([caredesk::cli::todays_log_file(&db)]) {
         let wide = if path.is_dir() { 0o755 } else { 0o644 };
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(wide)).expect("chmod");
     }

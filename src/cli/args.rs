@@ -14,7 +14,7 @@ use crate::service::{QueueView, StatusFilter};
 #[derive(Debug, Parser)]
 #[command(name = "caredesk", version, about = "The NHSmail social care helpdesk console", long_about = None)]
 pub struct Cli {
-    /// The database directory (default: the user's data directory).
+    /// The database directory (default: database.path in the config file, else the user's data directory).
     #[arg(long, global = true, env = "CAREDESK_DB", value_name = "DIR")]
     pub db: Option<PathBuf>,
     /// The daemon's socket (default: DIR.run/caredesk.sock beside the database).
@@ -102,7 +102,26 @@ pub enum Cmd {
         /// user (who must be a supervisor); 0 turns them off.
         #[arg(long, default_value_t = 60, value_name = "MINUTES")]
         sweep_every: u64,
+        /// Log to the systemd journal instead of the log file (as the packaged unit does).
+        #[arg(long)]
+        journal: bool,
     },
+    /// The settings in force and where each came from (flag, environment, file, default).
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Check this deployment (files, group, socket, daemon, calendar, gateway, disk) and say what to fix.
+    Doctor,
+    /// Print shell completions (the Debian package installs them for bash, zsh and fish).
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff), as the package installs it.
+    #[command(hide = true)]
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Print every setting, its value and where it came from.
+    Show,
 }
 
 #[derive(Debug, Subcommand)]

@@ -32,8 +32,15 @@ pub fn default_demo_db() -> PathBuf {
     data_home().join("demo")
 }
 
-/// Where the log file goes: beside the database.
+/// The log's name when no setting gives one: beside the database. Each
+/// day's file is this name and the date (`db.log.2026-03-01`).
 pub fn log_file(db: &std::path::Path) -> PathBuf {
     let name = db.file_name().map_or_else(|| "caredesk".into(), |n| n.to_string_lossy().into_owned());
     db.parent().unwrap_or(db).join(format!("{name}.log"))
+}
+
+/// Today's file of the log beside the database (the log is kept a file a
+/// day, see `logfile.rs`).
+pub fn todays_log_file(db: &std::path::Path) -> PathBuf {
+    super::logfile::DailyLog::file_for(&log_file(db), chrono::Utc::now().date_naive())
 }

@@ -3,7 +3,10 @@
 
 pub mod args;
 mod bulk;
+mod doctor;
 mod identity;
+mod logfile;
+mod manual;
 mod print;
 
 use std::io::{IsTerminal, Read};
@@ -15,9 +18,12 @@ use chrono::{DateTime, Utc};
 
 pub use args::Cli;
 use args::{AccountCmd, Cmd, MailboxCmd, OperatorCmd, OrgCmd, PolicyCmd, TicketCmd};
-pub use identity::{default_db, default_demo_db, log_file, os_user};
+pub use identity::{default_db, default_demo_db, log_file, os_user, todays_log_file};
+pub use logfile::DailyLog;
+pub use manual::generated;
 
-use crate::daemon::{Client, Connection, RemoteDesk, default_socket};
+use crate::config::Config;
+use crate::daemon::{Client, Connection, RemoteDesk};
 use crate::desk::{Clock, Desk, DeskExt, LocalDesk};
 use crate::service::ops::*;
 use crate::service::{Ctx, Registered, Service, ServiceError, Verification};
@@ -49,14 +55,6 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
     })
 }
 
-pub fn db_path(cli: &Cli) -> PathBuf {
-    match (&cli.db, &cli.command) {
-        (Some(db), _) => db.clone(),
-        (None, Some(Cmd::Demo { .. })) => default_demo_db(),
-        (None, _) => default_db(),
-    }
-}
-
 fn clock(cli: &Cli) -> Result<Option<DateTime<Utc>>> {
     match &cli.now {
         None => Ok(None),
@@ -66,16 +64,20 @@ fn clock(cli: &Cli) -> Result<Option<DateTime<Utc>>> {
     }
 }
 
-/// Opens the database with the page cache `CAREDESK_CACHE_MB` asks for.
-fn open_service(db: &Path, mode: OpenMode) -> Result<Service> {
-    let cache = match std::env::var("CAREDESK_CACHE_MB") {
-        Ok(mb) => mb.trim().parse::<u64>().ok().filter(|mb| *mb > 0).map(|mb| mb << 20).ok_or_else(|| {
-            anyhow!("CAREDESK_CACHE_MB={mb:?} is not a size in megabytes: give a whole number such as 256")
-        })?,
-        Err(_) => crate::store::DEFAULT_CACHE_BYTES,
-    };
-    let store = crate::store::Store::open_with_cache(db, mode, cache).map_err(ServiceError::from)?;
-    Ok(Service::with_store(store)?)
+/// Opens the database with the configured page cache, and the SMS command
+/// the config file names, if it names one, in place of the policy's.
+fn open_service(db: &Path, mode: OpenMode, config: &Config) -> Result<Service> {
+    let store =
+        crate::store::Store::open_with_cache(db, mode, config.cache_mb.value << 20).map_err(ServiceError::from)?;
+    let mut service = Service::with_store(store)?;
+    if let Some(command) = &config.sms_command {
+        service.set_gateway(Box::new(crate::service::CommandGateway {
+            program: command.value.clone(),
+            timeout: std::time::Duration::from_secs(config.sms_timeout_secs.value),
+            credentials: config.sms_credentials.as_ref().map(|c| c.value.clone()),
+        }));
+    }
+    Ok(service)
 }
 
 /// The error is the operating system refusing this user the database.
@@ -97,13 +99,13 @@ enum Backend {
 impl Backend {
     /// The daemon when one answers at `socket`, else the database at `db`
     /// opened here.
-    fn reach(db: &Path, socket: &Path, mode: OpenMode) -> Result<Backend> {
+    fn reach(db: &Path, socket: &Path, mode: OpenMode, config: &Config) -> Result<Backend> {
         match Client::connect(socket)? {
             Connection::Served(client) => {
                 tracing::info!(socket = %socket.display(), operator = client.operator(), "using the daemon");
                 Ok(Backend::Daemon(Arc::new(client), socket.to_owned()))
             }
-            Connection::NoDaemon => match open_service(db, mode) {
+            Connection::NoDaemon => match open_service(db, mode, config) {
                 Ok(service) => Ok(Backend::Local(Arc::new(service))),
                 // Where a daemon has served (its socket directory is there)
                 // or operators may not open the database themselves, the
@@ -129,9 +131,8 @@ impl Backend {
 }
 
 /// Runs one invocation.
-pub fn run(cli: Cli) -> Result<()> {
-    let db = db_path(&cli);
-    let socket = cli.socket.clone().unwrap_or_else(|| default_socket(&db));
+pub fn run(cli: Cli, config: &Config) -> Result<()> {
+    let (db, socket) = (config.db.value.clone(), config.socket.value.clone());
     let rehearsal = clock(&cli)?;
     // A command acts at one instant: the real one, or the rehearsal's.
     let clock = rehearsal.map_or(Clock::System, Clock::RehearsalAt);
@@ -139,14 +140,14 @@ pub fn run(cli: Cli) -> Result<()> {
     let on_terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let Some(command) = cli.command else {
         if on_terminal && !json {
-            return console(&db, &socket, rehearsal);
+            return console(&db, &socket, rehearsal, config);
         }
-        let desk = Backend::reach(&db, &socket, OpenMode::Existing)?.desk(clock)?;
+        let desk = Backend::reach(&db, &socket, OpenMode::Existing, config)?.desk(clock)?;
         return show(desk.as_ref(), ShowShift {}, json);
     };
     match command {
         Cmd::Init => {
-            let desk = Backend::reach(&db, &socket, OpenMode::CreateIfMissing)?.desk(clock)?;
+            let desk = Backend::reach(&db, &socket, OpenMode::CreateIfMissing, config)?.desk(clock)?;
             show(desk.as_ref(), Init, json)?;
             if !json {
                 println!("database ready at {}", db.display());
@@ -161,19 +162,25 @@ pub fn run(cli: Cli) -> Result<()> {
                 );
             }
             bulk::demo(&db, &ctx(clock)?, &scale, json)?;
-            if on_terminal && !json { console(&db, &socket, rehearsal) } else { Ok(()) }
+            if on_terminal && !json { console(&db, &socket, rehearsal, config) } else { Ok(()) }
         }
-        Cmd::Import { kind, file, skip_bad } => match Backend::reach(&db, &socket, OpenMode::Existing)? {
+        Cmd::Import { kind, file, skip_bad } => match Backend::reach(&db, &socket, OpenMode::Existing, config)? {
             Backend::Local(service) => bulk::import(&service, &ctx(clock)?, &kind, &file, skip_bad, json),
             Backend::Daemon(client, _) => {
                 bulk::import_through(&client, clock.rehearsal_instant(), &kind, &file, skip_bad, json)
             }
         },
-        Cmd::Serve { group, sweep_every } => serve(&db, socket, group, sweep_every),
+        Cmd::Serve { group, sweep_every, journal } => serve(&db, socket, group, sweep_every, journal, config),
+        Cmd::Config(args::ConfigCmd::Show) => {
+            print!("{}", config.describe());
+            Ok(())
+        }
+        Cmd::Doctor => doctor::run(config, clock),
+        Cmd::Completions { .. } | Cmd::Man => generated(&command),
         other => {
             // Arguments are checked before the daemon or the database is reached.
             let entry = Entry::from_args(other)?;
-            let desk = Backend::reach(&db, &socket, OpenMode::Existing)?.desk(clock)?;
+            let desk = Backend::reach(&db, &socket, OpenMode::Existing, config)?.desk(clock)?;
             entry.run(desk.as_ref(), json)
         }
     }
@@ -191,13 +198,13 @@ fn ctx(clock: Clock) -> Result<Ctx> {
 /// Opens the console for the operating-system user, through the daemon
 /// when one serves `db`, on the real clock or, for a supervisor's
 /// rehearsal, from the `--now` instant.
-fn console(db: &Path, socket: &Path, rehearsal: Option<DateTime<Utc>>) -> Result<()> {
+fn console(db: &Path, socket: &Path, rehearsal: Option<DateTime<Utc>>, config: &Config) -> Result<()> {
     use crate::console::{App, KeyMap, Theme};
     let keymap = match keymap_file() {
         Some(path) => KeyMap::load(&path).context("the keymap file has a mistake: fix the line or remove the file")?,
         None => KeyMap::default(),
     };
-    let backend = Backend::reach(db, socket, OpenMode::Existing)?;
+    let backend = Backend::reach(db, socket, OpenMode::Existing, config)?;
     let desk = backend.desk(rehearsal.map_or(Clock::System, Clock::rehearsal_from))?;
     let app = App::new(desk, keymap, Theme::from_env())?;
     match backend {
@@ -209,10 +216,17 @@ fn console(db: &Path, socket: &Path, rehearsal: Option<DateTime<Utc>>) -> Result
 
 /// `caredesk serve`: owns the database until SIGTERM (or SIGINT), then
 /// finishes the requests in progress, flushes and removes its socket.
-fn serve(db: &Path, socket: PathBuf, group: Option<String>, sweep_every: u64) -> Result<()> {
-    use crate::daemon::{Daemon, Options, Schedule};
+fn serve(
+    db: &Path,
+    socket: PathBuf,
+    group: Option<String>,
+    sweep_every: u64,
+    journal: bool,
+    config: &Config,
+) -> Result<()> {
+    use crate::daemon::{Daemon, Options, Schedule, notify};
     use signal_hook::consts::{SIGINT, SIGTERM};
-    let service = match open_service(db, OpenMode::Existing) {
+    let service = match open_service(db, OpenMode::Existing, config) {
         Err(e) if exit_code(&e) == 3 && matches!(Client::connect(&socket), Ok(Connection::Served(_))) => {
             bail!("a caredesk daemon already serves {} on {}", db.display(), socket.display())
         }
@@ -225,21 +239,21 @@ fn serve(db: &Path, socket: PathBuf, group: Option<String>, sweep_every: u64) ->
     let sweep = (sweep_every > 0)
         .then(|| Schedule { every: std::time::Duration::from_secs(sweep_every * 60), operator: user.clone() });
     let options = Options { socket: socket.clone(), group, sweep };
-    let daemon = Daemon::bind(Arc::new(service), &options)?;
+    let status = Arc::new(notify::StatusLine::default());
+    let daemon = Daemon::bind(Arc::new(service), &options)?.on_event(move |e| notify::status(&status.apply(&e)));
     let stop = daemon.stop_handle();
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT])?;
     std::thread::Builder::new().name("caredesk-signals".into()).spawn(move || {
         if let Some(signal) = signals.forever().next() {
             tracing::info!(signal, "told to stop");
+            notify::stopping();
             stop.stop();
         }
     })?;
-    eprintln!(
-        "caredesk: serving {} on {} as {user} (log: {}); stop with SIGTERM",
-        db.display(),
-        socket.display(),
-        log_file(db).display()
-    );
+    let log =
+        if journal { "the journal".to_owned() } else { format!("{}.YYYY-MM-DD", config.log_file.value.display()) };
+    eprintln!("caredesk: serving {} on {} as {user} (log: {log}); stop with SIGTERM", db.display(), socket.display());
+    notify::ready(&notify::describe(0, None));
     daemon.run()?;
     eprintln!("caredesk: stopped; every change is on disk");
     Ok(())
@@ -335,7 +349,14 @@ impl Entry {
                         .with_context(|| format!("could not read the calendar file {}", file.display()))?,
                 }),
             },
-            Cmd::Init | Cmd::Demo { .. } | Cmd::Import { .. } | Cmd::Serve { .. } => {
+            Cmd::Init
+            | Cmd::Demo { .. }
+            | Cmd::Import { .. }
+            | Cmd::Serve { .. }
+            | Cmd::Config(_)
+            | Cmd::Doctor
+            | Cmd::Completions { .. }
+            | Cmd::Man => {
                 bail!("this command does not name one operation")
             }
         })

@@ -12,10 +12,11 @@
 
 mod client;
 mod guard;
+pub mod notify;
 pub mod protocol;
 mod server;
 mod socket;
 
 pub use client::{Client, Connection, RemoteDesk};
 pub use server::{Daemon, Options, Schedule, StopHandle};
-pub use socket::default_socket;
+pub use socket::{DEFAULT_GROUP, default_socket};

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use super::guard::{self, Admission, Backoff, HANDSHAKE_DEADLINE, RefusalLog, Slot, escaped};
+use super::notify::DaemonEvent;
 use super::protocol::{self, Body, Envelope, Hello, PROTOCOL, RELEASE, Reply, ServerMessage, Welcome};
 use super::socket;
 use crate::desk::Clock;
@@ -87,6 +88,22 @@ struct Shared {
     /// Places for connections from other processes.
     admission: Arc<Admission>,
     refusals: RefusalLog,
+    /// Told of operators coming and going and of sweeps (systemd's status line).
+    on_event: Option<EventHook>,
+}
+
+type EventHook = Box<dyn Fn(DaemonEvent) + Send + Sync>;
+
+fn report(shared: &Shared, event: impl FnOnce(&Shared) -> DaemonEvent) {
+    if let Some(hook) = &shared.on_event {
+        hook(event(shared));
+    }
+}
+
+fn operators_now(shared: &Shared) -> DaemonEvent {
+    let conns = shared.conns.lock().unwrap_or_else(|p| p.into_inner());
+    let names: std::collections::HashSet<&str> = conns.values().map(|c| c.operator.as_str()).collect();
+    DaemonEvent::Operators(names.len())
 }
 
 /// A flag with a wake-up, so sleeping threads notice a stop at once.
@@ -155,6 +172,7 @@ impl Daemon {
             stop: Stopper::default(),
             admission: Arc::default(),
             refusals: RefusalLog::default(),
+            on_event: None,
         });
         Daemon { shared, listener: None, socket: None, sweep: None }
     }
@@ -162,6 +180,12 @@ impl Daemon {
     /// Acts at `clock` instead of the system time (tests).
     pub fn with_clock(mut self, clock: Clock) -> Daemon {
         Arc::get_mut(&mut self.shared).expect("set the clock before running").clock = clock;
+        self
+    }
+
+    /// Calls `hook` when operators connect or leave and after each sweep.
+    pub fn on_event(mut self, hook: impl Fn(DaemonEvent) + Send + Sync + 'static) -> Daemon {
+        Arc::get_mut(&mut self.shared).expect("set the hook before running").on_event = Some(Box::new(hook));
         self
     }
 
@@ -415,11 +439,13 @@ fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Iden
     let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
     shared.conns.lock().unwrap_or_else(|p| p.into_inner()).insert(id, Arc::clone(&conn));
     shared.live.fetch_add(1, Ordering::SeqCst);
+    report(shared, operators_now);
     let sender =
         std::thread::Builder::new().name("caredesk-send".into()).spawn(move || send_frames(writer, &queue, &lagged));
     if let Ok(sender) = sender {
         read_requests(shared, &conn, stream);
         shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        report(shared, operators_now);
         // What is queued (the last answer, a farewell) goes out before the
         // connection closes: the sender ends once the queue is dropped.
         let (operator, closer) = (conn.operator.clone(), conn.stream.try_clone());
@@ -570,7 +596,9 @@ fn relay(shared: &Shared, events: &Receiver<ChangeEvent>) {
 fn sweeps(shared: &Shared, schedule: &Schedule) {
     loop {
         let ctx = Ctx::new(schedule.operator.clone(), shared.clock.now());
-        match shared.service.execute(&ctx, &Sweep { dry_run: false }) {
+        let swept = shared.service.execute(&ctx, &Sweep { dry_run: false });
+        report(shared, |_| DaemonEvent::Swept { at: ctx.now, ok: swept.is_ok() });
+        match swept {
             Ok(outcome) => tracing::info!("scheduled {}", outcome.summary),
             Err(e) => tracing::error!(
                 "the scheduled lifecycle sweep was refused: {e}; it runs as {}, who must be a caredesk supervisor",
