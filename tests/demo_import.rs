@@ -363,7 +363,7 @@ fn a_demo_database_never_gets_an_sms_gateway_because_its_mobiles_are_invented() 
     let ctx = Ctx::new("tester", now());
     let err = demo
         .service
-        .execute(&ctx, &Command::SetSmsCommand { command: Some("cat > /dev/null".into()) })
+        .execute(&ctx, &Command::SetSmsCommand { command: Some("cat > /dev/null".into()), time_limit: None })
         .unwrap_err()
         .to_string();
     assert!(err.contains("demo database"), "{err}");

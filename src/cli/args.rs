@@ -384,6 +384,9 @@ pub enum PolicyCmd {
         command: Option<String>,
         #[arg(long, conflicts_with = "command")]
         none: bool,
+        /// Seconds the command may run before it is stopped (default 10, at most 30).
+        #[arg(long, value_name = "SECONDS", requires = "command")]
+        time_limit: Option<u32>,
     },
     /// Import a newer bank-holidays.json (GOV.UK format).
     Calendar {

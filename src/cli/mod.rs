@@ -27,9 +27,29 @@ use crate::service::{
 };
 use crate::store::OpenMode;
 
+/// A change that was made and audited, but whose text message (a temporary
+/// password) did not go: the operator has to issue it again.
+#[derive(Debug, thiserror::Error)]
+#[error("the text message was NOT sent (outbox #{outbox}): {reason}")]
+pub struct NotSent {
+    outbox: u64,
+    reason: String,
+}
+
+fn not_sent(outbox: u64, delivery: &crate::domain::sms::Delivery) -> Result<()> {
+    match delivery {
+        crate::domain::sms::Delivery::Failed { reason } => Err(NotSent { outbox, reason: reason.clone() }.into()),
+        _ => Ok(()),
+    }
+}
+
 /// How the process ends, for scripts: 0 done, 1 refused or invalid input,
-/// 2 usage (clap), 3 the database could not be used.
+/// 2 usage (clap), 3 the database could not be used, 4 done but the text
+/// message with the temporary password was not sent.
 pub fn exit_code(error: &anyhow::Error) -> i32 {
+    if error.downcast_ref::<NotSent>().is_some() {
+        return 4;
+    }
     let unavailable = match error.downcast_ref::<ServiceError>() {
         Some(e) => e.is_unavailable(),
         None => error.downcast_ref::<crate::store::StoreError>().is_some_and(crate::store::StoreError::is_unavailable),
@@ -185,7 +205,11 @@ pub fn run(cli: Cli) -> Result<()> {
                     if let (Command::CreateAccount { .. }, Subject::Account(a), false) = (&*c, &outcome.subject, json) {
                         println!("{}", a.address);
                     }
-                    print::outcome(&outcome, json)
+                    print::outcome(&outcome, json)?;
+                    match &outcome.subject {
+                        Subject::PasswordReset(receipt) => not_sent(receipt.outbox, &receipt.delivery),
+                        _ => Ok(()),
+                    }
                 }
                 Request::Query(q) => print::reply(&desk.query(&q)?, json),
             }
@@ -436,11 +460,11 @@ fn to_request(cmd: Cmd) -> Result<Request> {
                 }
                 change(Command::SetTargets { nas, helpdesk, resolver })
             }
-            PolicyCmd::SmsCommand { command, none } => {
+            PolicyCmd::SmsCommand { command, none, time_limit } => {
                 if command.is_none() && !none {
                     bail!("give the command, or --none to keep messages in the outbox only");
                 }
-                change(Command::SetSmsCommand { command })
+                change(Command::SetSmsCommand { command, time_limit })
             }
             PolicyCmd::Calendar { file } => change(Command::ImportCalendar {
                 json: std::fs::read_to_string(&file)

@@ -13,9 +13,10 @@ use crate::domain::ticket::Ticket;
 use crate::domain::time::rfc3339;
 use crate::service::{Outcome, Reply, Subject, TicketRow};
 
-/// Drops control characters (keeping line breaks and tabs).
+/// Outside text through the crate's one sanitiser (line breaks and tabs
+/// kept).
 pub fn safe(text: &str) -> String {
-    text.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\t')).collect()
+    crate::text::body(text).into_owned()
 }
 
 fn print_json(value: &Value) -> Result<()> {
@@ -324,7 +325,10 @@ pub fn reply(reply: &Reply, as_json: bool) -> Result<()> {
                 "service targets: NAS {} working minutes, helpdesk {} minutes, resolver group {} working minutes",
                 t.nas_business_minutes, t.helpdesk_minutes, t.resolver_business_minutes
             );
-            println!("SMS gateway: {}", p.sms_command.as_deref().unwrap_or("none (messages are kept in the outbox)"));
+            match &p.sms_command {
+                Some(c) => println!("SMS gateway: {c} (stopped after {} s)", p.sms_time_limit_seconds),
+                None => println!("SMS gateway: none (messages are kept in the outbox)"),
+            }
         }
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! directory feed, password resets with their verification, leavers and
 //! joiners, directory visibility and administration.
 
-use super::gateway::{SmsGateway, temporary_password};
+use super::gateway::{SmsGateway, kept_reason, temporary_password};
 use super::membership::MailboxEdits;
 use super::{
     Ctx, Outcome, Prepared, ResetReceipt, Service, ServiceError, Subject, Verification, audit_json, not_found, outcome,
@@ -288,9 +288,13 @@ impl Service {
             return message;
         }
         let text = temporary_password_text(address, password);
-        message.delivery = match gateway.send(&message.to, &text) {
+        message.delivery = match gateway.send(&message.to, &text, &[password]) {
             Ok(()) => Delivery::Sent,
-            Err(reason) => Delivery::Failed { reason },
+            Err(reason) => {
+                let reason = kept_reason(&reason, &[&text, password]);
+                tracing::warn!(outbox = message.seq, "text message not sent: {reason}");
+                Delivery::Failed { reason }
+            }
         };
         if let Err(e) = self.store.record_delivery(&message) {
             tracing::warn!(outbox = message.seq, "could not record delivery: {e}");

@@ -76,6 +76,8 @@ pub enum Command {
     },
     SetSmsCommand {
         command: Option<String>,
+        /// Seconds the command may run; `None` keeps the limit in force.
+        time_limit: Option<u32>,
     },
     ImportCalendar {
         json: String,

@@ -3,19 +3,31 @@
 //! By default nothing leaves the machine: the outbox (with the password
 //! masked) is the record. A supervisor can configure a program that sends
 //! for real; it receives the mobile as its argument and the real text on
-//! standard input, and nothing else ever sees that text.
+//! standard input, and nothing else ever sees that text. It runs as an
+//! external program with a deadline ([`super::external`]); when it fails,
+//! what is kept is how it ended and a short excerpt of what it printed,
+//! with the text and the password removed.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::time::Duration;
 
+use super::external::{self, Ending, Program};
 use crate::domain::policy::Policy;
 use crate::domain::validate::Mobile;
+
+/// The longest failure reason kept on an outbox entry.
+pub const REASON_LIMIT: usize = 300;
+
+/// The most of the SMS command's own output quoted in a failure reason.
+const EXCERPT_LIMIT: usize = 160;
 
 pub trait SmsGateway: Send + Sync {
     /// Whether messages are only kept in the outbox.
     fn keeps_only(&self) -> bool;
-    /// Hands one message to the network. The text holds the real password.
-    fn send(&self, to: &Mobile, text: &str) -> Result<(), String>;
+    /// Hands one message to the network. The text holds the real password,
+    /// and `secrets` names it again: a failure's reason must contain
+    /// neither the text nor a secret, because the outbox keeps it and
+    /// every operator can read the outbox.
+    fn send(&self, to: &Mobile, text: &str, secrets: &[&str]) -> Result<(), String>;
 }
 
 /// The default: the outbox is the record, nothing is sent.
@@ -25,14 +37,15 @@ impl SmsGateway for OutboxOnly {
     fn keeps_only(&self) -> bool {
         true
     }
-    fn send(&self, _to: &Mobile, _text: &str) -> Result<(), String> {
+    fn send(&self, _to: &Mobile, _text: &str, _secrets: &[&str]) -> Result<(), String> {
         Ok(())
     }
 }
 
-/// Runs a configured shell command per message.
+/// Runs a configured shell command per message, for at most `limit`.
 pub struct CommandGateway {
     pub program: String,
+    pub limit: Duration,
 }
 
 impl SmsGateway for CommandGateway {
@@ -40,33 +53,41 @@ impl SmsGateway for CommandGateway {
         false
     }
 
-    fn send(&self, to: &Mobile, text: &str) -> Result<(), String> {
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(&self.program)
-            .arg("caredesk-sms")
-            .arg(to.international())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("could not start the SMS command: {e}"))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(text.as_bytes()).map_err(|e| format!("could not hand the message over: {e}"))?;
-        }
-        let out = child.wait_with_output().map_err(|e| format!("the SMS command failed: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            let err = String::from_utf8_lossy(&out.stderr);
-            Err(format!("the SMS command exited with {}: {}", out.status, err.trim()))
+    fn send(&self, to: &Mobile, text: &str, secrets: &[&str]) -> Result<(), String> {
+        let args = [to.international()];
+        let program = Program { line: &self.program, name: "caredesk-sms", args: &args, limit: self.limit };
+        let finished = external::run(&program, text.as_bytes())
+            .map_err(|e| format!("the SMS command could not be started ({e})"))?;
+        let mut hidden = vec![text];
+        hidden.extend_from_slice(secrets);
+        let said = match finished.excerpt(&hidden, EXCERPT_LIMIT) {
+            excerpt if excerpt.is_empty() => String::new(),
+            excerpt => format!("; it printed: {excerpt}"),
+        };
+        match &finished.ending {
+            Ending::Exited(0) => Ok(()),
+            Ending::Exited(code) => Err(format!("the SMS command failed with exit status {code}{said}")),
+            Ending::Signalled(signal) => Err(format!("the SMS command was killed by {signal}{said}")),
+            Ending::TimedOut(limit) => {
+                Err(format!("the SMS command did not finish within {} s and was stopped{said}", limit.as_secs_f64()))
+            }
         }
     }
 }
 
+/// What may be kept of a gateway's failure reason: every secret (and the
+/// text that carried them) removed again, whoever wrote the gateway, then
+/// one sanitised line of at most [`REASON_LIMIT`] characters.
+pub fn kept_reason(reason: &str, secrets: &[&str]) -> String {
+    crate::text::excerpt(&external::redact(reason, secrets, false), REASON_LIMIT)
+}
+
 pub fn from_policy(policy: &Policy) -> std::sync::Arc<dyn SmsGateway> {
     match &policy.sms_command {
-        Some(program) => std::sync::Arc::new(CommandGateway { program: program.clone() }),
+        Some(program) => std::sync::Arc::new(CommandGateway {
+            program: program.clone(),
+            limit: Duration::from_secs(u64::from(policy.sms_time_limit_seconds.max(1))),
+        }),
         None => std::sync::Arc::new(OutboxOnly),
     }
 }
@@ -114,11 +135,42 @@ mod tests {
     fn a_command_gateway_gets_the_number_and_the_text() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("sent");
-        let gw = CommandGateway { program: format!("printf '%s\\n' \"$1\" > {0}; cat >> {0}", out.display()) };
-        gw.send(&Mobile::parse("07700 900123").unwrap(), "hello").unwrap();
+        let gw = CommandGateway {
+            program: format!("printf '%s\\n' \"$1\" > {0}; cat >> {0}", out.display()),
+            limit: Duration::from_secs(10),
+        };
+        gw.send(&Mobile::parse("07700 900123").unwrap(), "hello", &[]).unwrap();
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "+447700900123\nhello");
-        let failing = CommandGateway { program: "echo no signal >&2; exit 3".into() };
-        let err = failing.send(&Mobile::parse("07700900123").unwrap(), "x").unwrap_err();
-        assert!(err.contains("no signal"), "{err}");
+        let failing = CommandGateway { program: "echo no signal >&2; exit 3".into(), limit: Duration::from_secs(10) };
+        let err = failing.send(&Mobile::parse("07700900123").unwrap(), "x", &[]).unwrap_err();
+        assert_eq!(err, "the SMS command failed with exit status 3; it printed: no signal");
+    }
+
+    #[test]
+    fn a_gateway_that_prints_the_message_back_has_it_removed() {
+        let to = Mobile::parse("07700900123").unwrap();
+        let text = "NHSmail: your password is Pw9xKq2mTt7A . Change it.";
+        let gateway = |program: &str| CommandGateway { program: program.into(), limit: Duration::from_secs(10) };
+        let err = gateway("cat >&2; exit 1").send(&to, text, &["Pw9xKq2mTt7A"]).unwrap_err();
+        assert_eq!(err, "the SMS command failed with exit status 1; it printed: [removed]");
+        let picked = gateway("sed 's/.* is \\([^ ]*\\) .*/token=\\1/' >&2; exit 1");
+        let err = picked.send(&to, text, &["Pw9xKq2mTt7A"]).unwrap_err();
+        assert_eq!(err, "the SMS command failed with exit status 1; it printed: token=[removed]");
+        let err = gateway("tr a-z A-Z >&2; exit 1").send(&to, text, &["Pw9xKq2mTt7A"]).unwrap_err();
+        assert!(!err.to_ascii_lowercase().contains("pw9xkq2mtt7a"), "{err}");
+    }
+
+    #[test]
+    fn a_gateway_that_never_finishes_is_stopped_and_says_so() {
+        let stuck = CommandGateway { program: "sleep 600".into(), limit: Duration::from_millis(300) };
+        let err = stuck.send(&Mobile::parse("07700900123").unwrap(), "x", &[]).unwrap_err();
+        assert_eq!(err, "the SMS command did not finish within 0.3 s and was stopped");
+    }
+
+    #[test]
+    fn a_kept_reason_has_no_secret_whoever_wrote_the_gateway() {
+        let reason = kept_reason("modem said Pw9xKq2mTt7A\x1b[2J", &["Pw9xKq2mTt7A"]);
+        assert_eq!(reason, "modem said [removed]\u{FFFD}[2J");
+        assert_eq!(kept_reason(&"x".repeat(1000), &[]).chars().count(), REASON_LIMIT);
     }
 }

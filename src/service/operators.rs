@@ -5,6 +5,7 @@ use super::{Ctx, Outcome, Prepared, Service, ServiceError, Subject, audit_json, 
 use crate::domain::hours::{BankHolidays, NasHours};
 use crate::domain::operator::{Operator, valid_username};
 use crate::domain::permission::{Action, Role};
+use crate::domain::policy::MAX_SMS_TIME_LIMIT_SECONDS;
 use crate::domain::record::RecordMeta;
 use crate::service::command::Command;
 use crate::store::Change;
@@ -47,8 +48,14 @@ impl Service {
                     t.resolver_business_minutes = resolver.unwrap_or(t.resolver_business_minutes);
                 })
             }
-            Command::SetSmsCommand { command: program } => {
+            Command::SetSmsCommand { command: program, time_limit } => {
                 self.authorise(ctx, Action::SetPolicy)?;
+                if let Some(seconds) = time_limit.filter(|s| !(1..=MAX_SMS_TIME_LIMIT_SECONDS).contains(s)) {
+                    return Err(ServiceError::BadInput(format!(
+                        "an SMS command time limit of {seconds} s is outside 1 to {MAX_SMS_TIME_LIMIT_SECONDS} s: \
+                         the operator waits for the command while it runs"
+                    )));
+                }
                 let program = program.as_ref().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
                 if program.is_some() && self.store.is_demo()? {
                     return Err(ServiceError::BadInput(
@@ -57,7 +64,10 @@ impl Service {
                             .into(),
                     ));
                 }
-                self.set_policy(ctx, command, |p| p.sms_command = program.clone())
+                self.set_policy(ctx, command, |p| {
+                    p.sms_command = program.clone();
+                    p.sms_time_limit_seconds = time_limit.unwrap_or(p.sms_time_limit_seconds);
+                })
             }
             Command::ImportCalendar { json } => {
                 self.authorise(ctx, Action::SetPolicy)?;

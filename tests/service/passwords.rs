@@ -161,7 +161,7 @@ fn a_configured_sms_command_gets_the_real_text_and_the_outbox_keeps_the_mask() {
     let sent = dir.path().join("sent.txt");
     let ctx = Ctx::new(SUPERVISOR, in_hours());
     let program = format!("printf '%s\\n' \"$1\" > '{0}'; cat >> '{0}'", sent.display());
-    service.execute(&ctx, &Command::SetSmsCommand { command: Some(program) }).unwrap();
+    service.execute(&ctx, &Command::SetSmsCommand { command: Some(program), time_limit: None }).unwrap();
     drop(service);
     // Reopened, the service builds its gateway from the stored policy.
     let service =
@@ -183,7 +183,7 @@ fn a_configured_sms_command_gets_the_real_text_and_the_outbox_keeps_the_mask() {
 fn a_changed_sms_command_takes_effect_without_a_restart() {
     let desk = Desk::new();
     let sent = desk.dir.path().join("sent.txt");
-    desk.sup(&Command::SetSmsCommand { command: Some(format!("cat > '{}'", sent.display())) });
+    desk.sup(&Command::SetSmsCommand { command: Some(format!("cat > '{}'", sent.display())), time_limit: None });
     sunrise(&desk);
     let created = desk.sup(&create_account("Jo", "Smith", &mobile(1), "V1234", "jo@example.org", false));
     let ctx = Ctx::new(SUPERVISOR, in_hours());
@@ -192,7 +192,7 @@ fn a_changed_sms_command_takes_effect_without_a_restart() {
     assert!(sent.exists(), "the configured command was never run");
 
     // And clearing it stops texts leaving the machine at once.
-    desk.sup(&Command::SetSmsCommand { command: None });
+    desk.sup(&Command::SetSmsCommand { command: None, time_limit: None });
     std::fs::remove_file(&sent).unwrap();
     desk.sup(&Command::ResetPassword {
         address: "jo.smith@nhs.net".into(),
