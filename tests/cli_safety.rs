@@ -227,3 +227,57 @@ fn a_policy_written_before_the_sms_time_limit_reads_with_the_default() {
     assert_eq!(policy["policy"]["sms_command"], "cat > /dev/null", "{policy}");
     assert_eq!(policy["policy"]["sms_time_limit_seconds"], 10, "{policy}");
 }
+
+const LEAP_SECOND: &str = "2026-06-30T23:59:60Z";
+
+#[test]
+fn a_leap_second_in_now_does_not_break_the_audit_chain() {
+    let (_dir, db) = ready();
+    ok(&db, LEAP_SECOND, &["org", "add", "V5678", "--name", "Leap Care", "--ig-compliant", "yes"]);
+    ok(&db, "2026-07-01T09:30:00Z", &["org", "add", "V9999", "--name", "After Care", "--ig-compliant", "yes"]);
+    let verified = ok(&db, WEDNESDAY_10AM, &["audit", "--verify"]);
+    assert!(verified.contains("audit log intact: 5 entries verified"), "{verified}");
+    // The instant reads back in the form it was hashed in.
+    let audit = json(&db, &["audit", "--limit", "2"]);
+    assert_eq!(audit["audit"][1]["draft"]["at"], "2026-07-01T00:00:00Z", "{audit}");
+    let org = json(&db, &["org", "show", "V5678"]);
+    assert!(org.to_string().contains("2026-07-01T00:00:00Z"), "{org}");
+}
+
+#[test]
+fn verify_reports_every_break_not_only_the_first() {
+    let (_dir, db) = ready();
+    for (ods, name) in [("V2001", "One"), ("V2002", "Two"), ("V2003", "Three")] {
+        ok(&db, WEDNESDAY_10AM, &["org", "add", ods, "--name", name, "--ig-compliant", "yes"]);
+    }
+    assert!(ok(&db, WEDNESDAY_10AM, &["audit", "--verify"]).contains("6 entries verified"));
+    {
+        use caredesk::domain::audit::AuditEntry;
+        use caredesk::store::{OpenMode, Store, TreeId};
+        let store = Store::open(&db, OpenMode::Existing).unwrap();
+        let mut entries = Vec::new();
+        store
+            .audit_walk(|e| {
+                entries.push(e);
+                true
+            })
+            .unwrap();
+        let plant = |entry: &AuditEntry| {
+            let bytes = Store::encode_versioned("audit entry", 1, entry);
+            store.raw_put(TreeId::Audit, &entry.seq.to_be_bytes(), &bytes).unwrap();
+        };
+        let mut second = entries[1].clone();
+        second.draft.operator = "someone-else".into();
+        plant(&second);
+        let mut fifth = entries[4].clone();
+        fifth.draft.after = Some("forged".into());
+        plant(&AuditEntry::chain(5, fifth.draft, &entries[3].hash));
+        store.flush().unwrap();
+    }
+    let out = caredesk(&db, WEDNESDAY_10AM, &["audit", "--verify"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("2 breaks"), "{stderr}");
+    assert!(stderr.contains("audit entry 2 has been altered"), "{stderr}");
+    assert!(stderr.contains("audit entry 6 does not link"), "{stderr}");
+}
