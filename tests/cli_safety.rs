@@ -281,3 +281,59 @@ fn verify_reports_every_break_not_only_the_first() {
     assert!(stderr.contains("audit entry 2 has been altered"), "{stderr}");
     assert!(stderr.contains("audit entry 6 does not link"), "{stderr}");
 }
+
+/// A GOV.UK-layout file with these England and Wales holidays.
+fn calendar_file(dir: &Path, name: &str, dates: &[String]) -> PathBuf {
+    let events: Vec<Value> = dates
+        .iter()
+        .map(|d| serde_json::json!({ "title": "Holiday", "date": d, "notes": "", "bunting": true }))
+        .collect();
+    let path = dir.join(name);
+    let file = serde_json::json!({ "england-and-wales": { "division": "england-and-wales", "events": events } });
+    std::fs::write(&path, file.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn a_calendar_that_would_open_the_nas_on_bank_holidays_needs_force() {
+    let (dir, db) = ready();
+    let good_friday = "2026-04-03T10:00:00Z";
+    assert!(ok(&db, good_friday, &["status"]).contains("out of hours"), "Good Friday is a bank holiday");
+    let (_, entries_before) = audit_tail(&db);
+
+    let one = calendar_file(dir.path(), "one.json", &["2026-12-25".to_owned()]);
+    let refused = caredesk(&db, WEDNESDAY_10AM, &["policy", "calendar", one.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the bank holiday file looks wrong: it drops 22 coming holidays"), "{stderr}");
+    assert!(stderr.contains("2026-04-03 Good Friday"), "{stderr}");
+    assert!(
+        stderr.contains("importing it would replace 2018-01-01 to 2028-12-26 with 2026-12-25 to 2026-12-25"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert_eq!(audit_tail(&db).1, entries_before, "a refused import writes nothing");
+    assert!(ok(&db, good_friday, &["status"]).contains("out of hours"), "the calendar in force is unchanged");
+
+    let days: Vec<String> = (2026..=2029)
+        .flat_map(|y| (1..=12).flat_map(move |m| (1..=28).map(move |d| format!("{y}-{m:02}-{d:02}"))))
+        .collect();
+    let closed = calendar_file(dir.path(), "closed.json", &days);
+    let refused = caredesk(&db, WEDNESDAY_10AM, &["policy", "calendar", closed.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("holidays in 2026 and too many in 3 other years"), "{stderr}");
+    assert!(stderr.contains("working days in a row holidays"), "{stderr}");
+
+    // Confirmed, it is imported and audited, and it says what it overrode.
+    let forced = ok(&db, WEDNESDAY_10AM, &["policy", "calendar", one.to_str().unwrap(), "--force"]);
+    assert!(forced.contains("calendar imported: 1 England and Wales bank holidays"), "{forced}");
+    assert!(forced.contains("imported although it drops 22 coming holidays"), "{forced}");
+    assert_eq!(audit_tail(&db), ("policy.calendar".to_owned(), entries_before + 1));
+    assert!(ok(&db, good_friday, &["status"]).contains("NAS open"));
+
+    // GOV.UK's own file puts the holidays back without being forced.
+    let bundled = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/bank-holidays.json");
+    assert!(ok(&db, WEDNESDAY_10AM, &["policy", "calendar", bundled]).contains("91 England and Wales bank holidays"));
+    assert!(ok(&db, good_friday, &["status"]).contains("out of hours"));
+}

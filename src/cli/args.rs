@@ -391,5 +391,8 @@ pub enum PolicyCmd {
     /// Import a newer bank-holidays.json (GOV.UK format).
     Calendar {
         file: PathBuf,
+        /// Import it even if it drops coming holidays, covers under five years or has implausibly many.
+        #[arg(long)]
+        force: bool,
     },
 }

@@ -65,6 +65,7 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
     let Some(ServiceError::Refused(refusal)) = error.downcast_ref::<ServiceError>() else { return None };
     Some(match refusal {
         Refusal::PossibleDuplicates { .. } => "repeat with --not-duplicate if so".to_owned(),
+        Refusal::ImplausibleCalendar { .. } => "repeat with --force if the file is right".to_owned(),
         Refusal::OwnerHandoverNeeded { .. } => "give it with --new-owner ADDRESS".to_owned(),
         Refusal::TicketClosed { reference, .. } => format!("`caredesk ticket status {reference} in-progress`"),
         Refusal::MissingDetails { .. } => "--ods, --mailbox-name, or --incomplete to log it anyway".to_owned(),
@@ -466,7 +467,8 @@ fn to_request(cmd: Cmd) -> Result<Request> {
                 }
                 change(Command::SetSmsCommand { command, time_limit })
             }
-            PolicyCmd::Calendar { file } => change(Command::ImportCalendar {
+            PolicyCmd::Calendar { file, force } => change(Command::ImportCalendar {
+                force,
                 json: std::fs::read_to_string(&file)
                     .with_context(|| format!("could not read the calendar file {}", file.display()))?,
             }),

@@ -81,6 +81,8 @@ pub enum Command {
     },
     ImportCalendar {
         json: String,
+        /// Import it even though it looks wrong against the one in force.
+        force: bool,
     },
 
     AddOrganisation {

@@ -2,11 +2,12 @@
 //! what supervisors change.
 
 use super::{Ctx, Outcome, Prepared, Service, ServiceError, Subject, audit_json, not_found, outcome};
-use crate::domain::hours::{BankHolidays, NasHours};
+use crate::domain::hours::{BankHolidays, NasHours, assess_change, london_date};
 use crate::domain::operator::{Operator, valid_username};
 use crate::domain::permission::{Action, Role};
 use crate::domain::policy::MAX_SMS_TIME_LIMIT_SECONDS;
 use crate::domain::record::RecordMeta;
+use crate::domain::refusal::Refusal;
 use crate::service::command::Command;
 use crate::store::Change;
 
@@ -69,9 +70,9 @@ impl Service {
                     p.sms_time_limit_seconds = time_limit.unwrap_or(p.sms_time_limit_seconds);
                 })
             }
-            Command::ImportCalendar { json } => {
+            Command::ImportCalendar { json, force } => {
                 self.authorise(ctx, Action::SetPolicy)?;
-                self.import_calendar(ctx, json)
+                self.import_calendar(ctx, json, *force)
             }
             _ => unreachable!("not an operator command"),
         }
@@ -170,17 +171,26 @@ impl Service {
         Ok(outcome("policy updated", Subject::Policy(policy), &entry))
     }
 
-    fn import_calendar(&self, ctx: &Ctx, json: &str) -> Result<Outcome, ServiceError> {
+    fn import_calendar(&self, ctx: &Ctx, json: &str, force: bool) -> Result<Outcome, ServiceError> {
         let calendar = BankHolidays::from_govuk_json(json)?;
+        let change = assess_change(self.hours().holidays(), &calendar, london_date(ctx.now));
+        if !change.is_plausible() && !force {
+            return Err(
+                Refusal::ImplausibleCalendar { concerns: change.concerns_text(), change: change.summary() }.into()
+            );
+        }
         let range = format!(
             "{} to {}",
             calendar.first_date().map(|d| d.to_string()).unwrap_or_default(),
             calendar.last_date().map(|d| d.to_string()).unwrap_or_default()
         );
-        let summary = format!("{} England and Wales bank holidays, {range}", calendar.events().len());
+        let mut summary = format!("{} England and Wales bank holidays, {range}", calendar.events().len());
+        if !change.is_plausible() {
+            summary.push_str(&format!(" (imported although {})", change.concerns_text()));
+        }
         // The file itself is large; the audit entry records its extent and
         // the command keeps only what identifies it.
-        let (_, entry) = self.run(ctx, &Command::ImportCalendar { json: summary.clone() }, || {
+        let (_, entry) = self.run(ctx, &Command::ImportCalendar { json: summary.clone(), force }, || {
             let mut change = Change::new();
             change.set(&calendar)?;
             Ok(Prepared { change, subject: "calendar".into(), before: None, after: Some(summary.clone()), result: () })
