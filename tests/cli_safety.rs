@@ -337,3 +337,24 @@ fn a_calendar_that_would_open_the_nas_on_bank_holidays_needs_force() {
     assert!(ok(&db, WEDNESDAY_10AM, &["policy", "calendar", bundled]).contains("91 England and Wales bank holidays"));
     assert!(ok(&db, good_friday, &["status"]).contains("out of hours"));
 }
+
+#[test]
+fn an_outbox_failure_recorded_before_sanitising_shows_none_of_its_raw_output() {
+    let (_dir, db) = ready();
+    {
+        use caredesk::domain::sms::{Delivery, SmsMessage};
+        use caredesk::store::{OpenMode, Store, TreeId};
+        let store = Store::open(&db, OpenMode::Existing).unwrap();
+        let raw = store.raw_get(TreeId::Outbox, &1u64.to_be_bytes()).unwrap().expect("outbox #1");
+        let mut message: SmsMessage = caredesk::store::decode_message(2, &raw).unwrap();
+        message.delivery = Delivery::Failed { reason: "exit 1: the temporary password is Pw9xKq2mTt7A".into() };
+        store
+            .raw_put(TreeId::Outbox, &1u64.to_be_bytes(), &Store::encode_versioned("outbox message", 1, &message))
+            .unwrap();
+        store.flush().unwrap();
+    }
+    let outbox = json(&db, &["outbox"]);
+    let reason = outbox["outbox"][0]["delivery"]["failed"]["reason"].as_str().unwrap_or_default();
+    assert!(reason.starts_with("the SMS command failed (what it printed was not kept"), "{outbox}");
+    assert!(!ok(&db, WEDNESDAY_10AM, &["outbox"]).contains("Pw9xKq2mTt7A"));
+}

@@ -375,13 +375,29 @@ impl Record for AuditEntry {
 
 impl Record for SmsMessage {
     const TREE: TreeId = TreeId::Outbox;
-    const VERSION: u8 = 1;
+    /// 2: a failure's reason is sanitised with the message and password
+    /// removed. Schema 1 kept the SMS command's raw output, which could
+    /// hold the password, so it is not shown.
+    const VERSION: u8 = 2;
     const WHAT: &'static str = "outbox message";
     fn key(&self) -> Vec<u8> {
         u64_key(self.seq)
     }
     fn label(&self) -> String {
         format!("#{}", self.seq)
+    }
+    fn upgrade(version: u8, body: &[u8]) -> Result<Self, CodecError> {
+        use crate::domain::sms::Delivery;
+        match version {
+            1 => {
+                let mut message: SmsMessage = codec::decode_body(Self::WHAT, body)?;
+                if let Delivery::Failed { reason } = &mut message.delivery {
+                    *reason = crate::domain::sms::UNKEPT_REASON.to_owned();
+                }
+                Ok(message)
+            }
+            found => Err(CodecError::Unknown { what: Self::WHAT, found }),
+        }
     }
 }
 
