@@ -6,6 +6,8 @@
 //! only way to change them; [`daemon`] serves one service to many operators
 //! over a Unix socket; [`desk`] is how the edges reach a service, in this
 //! process or through the daemon; [`console`] and [`cli`] are the edges.
+//! [`text`] is the one sanitiser for outside text on its way to a terminal,
+//! a log or the store.
 
 pub mod cli;
 pub mod config;
@@ -17,3 +19,4 @@ pub mod domain;
 pub mod import;
 pub mod service;
 pub mod store;
+pub mod text;

@@ -362,7 +362,10 @@ fn the_demo_builds_at_any_hour_of_the_year() {
 fn a_demo_database_never_gets_an_sms_gateway_because_its_mobiles_are_invented() {
     let demo = demo();
     let ctx = Ctx::new("tester", now());
-    let err =
-        demo.service.execute(&ctx, &SetSmsCommand { command: Some("cat > /dev/null".into()) }).unwrap_err().to_string();
+    let err = demo
+        .service
+        .execute(&ctx, &SetSmsCommand { command: Some("cat > /dev/null".into()), time_limit: None })
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("demo database"), "{err}");
 }

@@ -383,7 +383,15 @@ pub enum PolicyCmd {
         command: Option<String>,
         #[arg(long, conflicts_with = "command")]
         none: bool,
+        /// Seconds the command may run before it is stopped (default 10, at most 30).
+        #[arg(long, value_name = "SECONDS", requires = "command")]
+        time_limit: Option<u32>,
     },
     /// Import a newer bank-holidays.json (GOV.UK format).
-    Calendar { file: PathBuf },
+    Calendar {
+        file: PathBuf,
+        /// Import it even if it drops coming holidays, covers under five years or has implausibly many.
+        #[arg(long)]
+        force: bool,
+    },
 }

@@ -30,9 +30,29 @@ use crate::service::{Ctx, Registered, Service, ServiceError, Verification};
 use crate::store::OpenMode;
 use print::Printed;
 
+/// A change that was made and audited, but whose text message (a temporary
+/// password) did not go: the operator has to issue it again.
+#[derive(Debug, thiserror::Error)]
+#[error("the text message was NOT sent (outbox #{outbox}): {reason}")]
+pub struct NotSent {
+    outbox: u64,
+    reason: String,
+}
+
+fn not_sent(outbox: u64, delivery: &crate::domain::sms::Delivery) -> Result<()> {
+    match delivery {
+        crate::domain::sms::Delivery::Failed { reason } => Err(NotSent { outbox, reason: reason.clone() }.into()),
+        _ => Ok(()),
+    }
+}
+
 /// How the process ends, for scripts: 0 done, 1 refused or invalid input,
-/// 2 usage (clap), 3 the database could not be used.
+/// 2 usage (clap), 3 the database could not be used, 4 done but the text
+/// message with the temporary password was not sent.
 pub fn exit_code(error: &anyhow::Error) -> i32 {
+    if error.downcast_ref::<NotSent>().is_some() {
+        return 4;
+    }
     let unavailable = match error.downcast_ref::<ServiceError>() {
         Some(e) => e.is_unavailable(),
         None => error.downcast_ref::<crate::store::StoreError>().is_some_and(crate::store::StoreError::is_unavailable),
@@ -48,6 +68,7 @@ pub fn hint(error: &anyhow::Error) -> Option<String> {
     let Some(ServiceError::Refused(refusal)) = error.downcast_ref::<ServiceError>() else { return None };
     Some(match refusal {
         Refusal::PossibleDuplicates { .. } => "repeat with --not-duplicate if so".to_owned(),
+        Refusal::ImplausibleCalendar { .. } => "repeat with --force if the file is right".to_owned(),
         Refusal::OwnerHandoverNeeded { .. } => "give it with --new-owner ADDRESS".to_owned(),
         Refusal::TicketClosed { reference, .. } => format!("`caredesk ticket status {reference} in-progress`"),
         Refusal::MissingDetails { .. } => "--ods, --mailbox-name, or --incomplete to log it anyway".to_owned(),
@@ -73,7 +94,7 @@ fn open_service(db: &Path, mode: OpenMode, config: &Config) -> Result<Service> {
     if let Some(command) = &config.sms_command {
         service.set_gateway(Box::new(crate::service::CommandGateway {
             program: command.value.clone(),
-            timeout: std::time::Duration::from_secs(config.sms_timeout_secs.value),
+            limit: std::time::Duration::from_secs(config.sms_timeout_secs.value),
             credentials: config.sms_credentials.as_ref().map(|c| c.value.clone()),
         }));
     }
@@ -338,13 +359,14 @@ impl Entry {
                     }
                     Entry::of(SetTargets { nas, helpdesk, resolver })
                 }
-                PolicyCmd::SmsCommand { command, none } => {
+                PolicyCmd::SmsCommand { command, none, time_limit } => {
                     if command.is_none() && !none {
                         bail!("give the command, or --none to keep messages in the outbox only");
                     }
-                    Entry::of(SetSmsCommand { command })
+                    Entry::of(SetSmsCommand { command, time_limit })
                 }
-                PolicyCmd::Calendar { file } => Entry::of(ImportCalendar {
+                PolicyCmd::Calendar { file, force } => Entry::of(ImportCalendar {
+                    force,
                     json: std::fs::read_to_string(&file)
                         .with_context(|| format!("could not read the calendar file {}", file.display()))?,
                 }),
@@ -383,7 +405,12 @@ impl Entry {
             AccountCmd::Locked { address } => Entry::of(RecordLock { address }),
             AccountCmd::Unlock { address, ticket } => Entry::of(Unlock { address, ticket }),
             AccountCmd::ResetPassword { address, verified_by, mobile, ticket } => {
-                Entry::of(ResetPassword { address, verified_by: verification(&verified_by, mobile)?, ticket })
+                let op = ResetPassword { address, verified_by: verification(&verified_by, mobile)?, ticket };
+                Entry(Box::new(move |desk, json| {
+                    let done = desk.call(op)?;
+                    print::print(&done, json)?;
+                    not_sent(done.record.outbox, &done.record.delivery)
+                }))
             }
             AccountCmd::Leaver { address, new_owner, ticket } => Entry::of(MarkLeaver { address, new_owner, ticket }),
             AccountCmd::Joiner { address, ods, mailboxes, ticket } => {

@@ -25,9 +25,10 @@ use crate::service::{
     TicketSlot,
 };
 
-/// Drops control characters (keeping line breaks and tabs).
+/// Outside text through the crate's one sanitiser (line breaks and tabs
+/// kept).
 pub fn safe(text: &str) -> String {
-    text.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\t')).collect()
+    crate::text::body(text).into_owned()
 }
 
 /// An answer as the command line prints it.
@@ -523,7 +524,10 @@ impl Printed for Policy {
             t.helpdesk_minutes,
             t.resolver_business_minutes
         );
-        out!(out, "SMS gateway: {}", p.sms_command.as_deref().unwrap_or("none (messages are kept in the outbox)"));
+        match &p.sms_command {
+            Some(c) => out!(out, "SMS gateway: {} (stopped after {} s)", safe(c), p.sms_time_limit_seconds),
+            None => out!(out, "SMS gateway: none (messages are kept in the outbox)"),
+        }
         out
     }
     fn json(&self) -> Value {

@@ -69,18 +69,33 @@ pub enum ChainBreak {
     Gap { seq: u64, prev: u64 },
     #[error("audit entry {seq} does not link to the entry before it: the log was rewritten")]
     Unlinked { seq: u64 },
+    #[error("the audit log should end at entry {head} but ends at entry {last}: entries are missing at the end")]
+    Short { head: u64, last: u64 },
 }
 
+/// The most breaks one walk keeps to report; the rest are only counted, so
+/// a log broken everywhere cannot fill the memory of the one checking it.
+pub const REPORTED_BREAKS: usize = 20;
+
 /// Checks entries in order, carrying what the previous one said.
+///
+/// A break does not end the walk: the next entry is checked against the
+/// one that broke, so tampering further on is not hidden behind the first
+/// break.
 #[derive(Debug, Default)]
 pub struct ChainCheck {
     last: Option<(u64, String)>,
     pub checked: u64,
+    breaks: Vec<ChainBreak>,
+    unreported: u64,
 }
 
 impl ChainCheck {
+    /// Checks the next entry, and carries on from it whatever it held.
     pub fn next(&mut self, entry: &AuditEntry) -> Result<(), ChainBreak> {
         let (prev_seq, prev_hash) = self.last.clone().unwrap_or((0, GENESIS_HASH.to_owned()));
+        self.last = Some((entry.seq, entry.hash.clone()));
+        self.checked += 1;
         if entry.seq != prev_seq + 1 {
             return Err(ChainBreak::Gap { seq: entry.seq, prev: prev_seq });
         }
@@ -90,9 +105,50 @@ impl ChainCheck {
         if !entry.is_intact() {
             return Err(ChainBreak::Altered { seq: entry.seq });
         }
-        self.last = Some((entry.seq, entry.hash.clone()));
-        self.checked += 1;
         Ok(())
+    }
+
+    /// Checks the next entry and keeps any break for [`ChainCheck::findings`].
+    pub fn record(&mut self, entry: &AuditEntry) {
+        if let Err(e) = self.next(entry) {
+            self.keep(e);
+        }
+    }
+
+    /// After the walk: the log must reach `head`, the last entry number
+    /// the store says it wrote.
+    pub fn expect_head(&mut self, head: u64) {
+        let last = self.last.as_ref().map_or(0, |(seq, _)| *seq);
+        if last < head {
+            self.keep(ChainBreak::Short { head, last });
+        }
+    }
+
+    fn keep(&mut self, e: ChainBreak) {
+        if self.breaks.len() < REPORTED_BREAKS {
+            self.breaks.push(e);
+        } else {
+            self.unreported += 1;
+        }
+    }
+
+    pub fn breaks(&self) -> &[ChainBreak] {
+        &self.breaks
+    }
+
+    /// Every break found, in one message; `None` when the chain is intact.
+    pub fn findings(&self) -> Option<String> {
+        if self.breaks.is_empty() {
+            return None;
+        }
+        let listed: Vec<String> = self.breaks.iter().map(ToString::to_string).collect();
+        let total = self.breaks.len() as u64 + self.unreported;
+        let more = match self.unreported {
+            0 => String::new(),
+            n => format!("; and {n} more"),
+        };
+        let count = if total == 1 { "1 break".to_owned() } else { format!("{total} breaks") };
+        Some(format!("{count}: {}{more}", listed.join("; ")))
     }
 }
 
@@ -129,6 +185,67 @@ mod tests {
         let mut c = ChainCheck::default();
         entries.iter().try_for_each(|e| c.next(e))?;
         Ok(c.checked)
+    }
+
+    fn findings(entries: &[AuditEntry], head: u64) -> Vec<ChainBreak> {
+        let mut c = ChainCheck::default();
+        entries.iter().for_each(|e| c.record(e));
+        c.expect_head(head);
+        c.breaks().to_vec()
+    }
+
+    #[test]
+    fn every_break_is_reported_not_only_the_first() {
+        let mut log = chain(8);
+        log[1].draft.operator = "someone-else".into();
+        log.remove(4);
+        let mut forged = log[5].draft.clone();
+        forged.after = Some("forged".into());
+        log[5] = AuditEntry::chain(7, forged, &log[4].hash);
+        // Entry 2 altered, 5 removed, 7 rewritten with a fresh hash, and the
+        // store's head says there was a 9.
+        assert_eq!(
+            findings(&log, 9),
+            [
+                ChainBreak::Altered { seq: 2 },
+                ChainBreak::Gap { seq: 6, prev: 4 },
+                ChainBreak::Unlinked { seq: 8 },
+                ChainBreak::Short { head: 9, last: 8 },
+            ]
+        );
+        assert_eq!(findings(&chain(8), 8), []);
+        assert_eq!(findings(&[], 0), []);
+        assert_eq!(findings(&[], 2), [ChainBreak::Short { head: 2, last: 0 }]);
+    }
+
+    #[test]
+    fn a_log_broken_everywhere_is_reported_within_a_bound() {
+        let mut log = chain(50);
+        for e in &mut log {
+            e.draft.operator = "someone-else".into();
+        }
+        let mut c = ChainCheck::default();
+        log.iter().for_each(|e| c.record(e));
+        assert_eq!(c.breaks().len(), REPORTED_BREAKS);
+        let message = c.findings().unwrap();
+        assert!(message.starts_with("50 breaks: audit entry 1 has been altered"), "{message}");
+        assert!(message.ends_with("; and 30 more"), "{message}");
+    }
+
+    #[test]
+    fn a_leap_second_hashes_as_the_instant_that_is_stored() {
+        // 2026-06-30T23:59:60Z, as chrono parses it: 23:59:59 and a second
+        // of nanoseconds. It is stored as milliseconds since the epoch,
+        // which read back as 00:00:00 the next day.
+        let leap = DateTime::parse_from_rfc3339("2026-06-30T23:59:60Z").unwrap().to_utc();
+        let mut d = draft(1);
+        d.at = leap;
+        d.recorded_at = leap;
+        let entry = AuditEntry::chain(1, d, GENESIS_HASH);
+        let mut read_back = entry.clone();
+        read_back.draft.at = DateTime::from_timestamp_millis(leap.timestamp_millis()).unwrap();
+        read_back.draft.recorded_at = read_back.draft.at;
+        assert!(read_back.is_intact(), "the hash must cover what the store keeps");
     }
 
     #[test]

@@ -101,4 +101,10 @@ pub enum Refusal {
 
     #[error("{why}")]
     VerificationFailed { why: String },
+
+    #[error(
+        "the bank holiday file looks wrong: {concerns}; {change}: check that it is GOV.UK's current \
+         bank-holidays.json, or confirm it is meant"
+    )]
+    ImplausibleCalendar { concerns: String, change: String },
 }

@@ -14,6 +14,10 @@ use super::validate::Mobile;
 
 pub const PASSWORD_MASK: &str = "********";
 
+/// The reason shown for a failure recorded before reasons were sanitised:
+/// what the SMS command printed then could hold the password.
+pub const UNKEPT_REASON: &str = "the SMS command failed (what it printed was not kept, as it could hold the password)";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Delivery {

@@ -9,7 +9,17 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 /// RFC 3339 in UTC to the second, the form every output of caredesk uses.
 pub fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+    canonical(at).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The one form an instant is kept in: whole milliseconds, with a leap
+/// second (23:59:60, which chrono holds as 23:59:59 and a second of
+/// nanoseconds) folded into the first moment of the next day. The store
+/// keeps milliseconds since the epoch, which cannot say 23:59:60; writing
+/// anything else (in JSON, and so in the audit hash) would describe an
+/// instant the store does not hold.
+pub fn canonical(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at)
 }
 
 pub mod ts {
@@ -20,7 +30,7 @@ pub mod ts {
         if s.is_human_readable() {
             s.serialize_str(&super::rfc3339(*at))
         } else {
-            s.serialize_i64(at.timestamp_millis())
+            s.serialize_i64(super::canonical(*at).timestamp_millis())
         }
     }
 
@@ -57,6 +67,7 @@ pub mod ts_opt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Timelike;
     use serde::{Deserialize, Serialize};
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -74,5 +85,28 @@ mod tests {
         let json = serde_json::to_string(&value).unwrap();
         assert_eq!(json, r#"{"at":"2026-12-24T17:00:00Z","maybe":null}"#);
         assert_eq!(serde_json::from_str::<Stamped>(&json).unwrap(), value);
+    }
+
+    #[test]
+    fn an_instant_reads_back_as_it_was_written_in_either_form() {
+        let cases = [
+            ("2026-12-24T17:00:00Z", "2026-12-24T17:00:00Z"),
+            ("2026-06-30T23:59:59.999Z", "2026-06-30T23:59:59Z"),
+            // A leap second is the start of the next day, in both forms.
+            ("2026-06-30T23:59:60Z", "2026-07-01T00:00:00Z"),
+            ("2026-06-30T23:59:60.500Z", "2026-07-01T00:00:00Z"),
+            ("2016-12-31T23:59:60+00:00", "2017-01-01T00:00:00Z"),
+        ];
+        for (given, shown) in cases {
+            let at = DateTime::parse_from_rfc3339(given).unwrap().to_utc();
+            assert_eq!(rfc3339(at), shown, "{given}");
+            // Through the store's own encoding, which is not human-readable.
+            let stored = crate::store::encode_message(1, &Stamped { at, maybe: Some(at) }).unwrap();
+            let back: Stamped = crate::store::decode_message(1, &stored).unwrap();
+            assert_eq!(rfc3339(back.at), shown, "{given} read back from the store");
+            assert_eq!(back.at, canonical(at), "{given}");
+            let json: Stamped = serde_json::from_str(&serde_json::to_string(&back).unwrap()).unwrap();
+            assert_eq!(json.at, back.at.with_nanosecond(0).unwrap(), "{given} through JSON");
+        }
     }
 }

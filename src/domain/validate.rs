@@ -97,11 +97,11 @@ fn describe(c: char) -> String {
     }
 }
 
-/// Format characters that print nothing but can reorder or disguise the text around them
-/// (the "Trojan Source" bidi overrides), plus the zero-width ones that make two names look
-/// identical. Control characters are caught separately by `char::is_control`.
+/// Format characters that print nothing but can reorder or disguise the text around them,
+/// as the crate's one sanitiser defines them. Control characters are caught separately by
+/// `char::is_control`.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    crate::text::is_invisible(c)
 }
 
 fn is_hidden(c: char) -> bool {

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::gateway::{SmsGateway, temporary_password};
+use super::gateway::{SmsGateway, kept_reason, temporary_password};
 use super::membership::MailboxEdits;
 use super::{Ctx, Done, Operation, Prepared, Service, ServiceError, audit_json, not_found};
 use crate::domain::account::{Account, AccountStatus, NewAccount, PersonalData};
@@ -433,9 +433,13 @@ impl Service {
             return message;
         }
         let text = temporary_password_text(address, password);
-        message.delivery = match gateway.send(&message.to, &text) {
+        message.delivery = match gateway.send(&message.to, &text, &[password]) {
             Ok(()) => Delivery::Sent,
-            Err(reason) => Delivery::Failed { reason },
+            Err(reason) => {
+                let reason = kept_reason(&reason, &[&text, password]);
+                tracing::warn!(outbox = message.seq, "text message not sent: {reason}");
+                Delivery::Failed { reason }
+            }
         };
         if let Err(e) = self.store.record_delivery(&message) {
             tracing::warn!(outbox = message.seq, "could not record delivery: {e}");

@@ -3,21 +3,32 @@
 //! By default nothing leaves the machine: the outbox (with the password
 //! masked) is the record. A supervisor can configure a program that sends
 //! for real; it receives the mobile as its argument and the real text on
-//! standard input, and nothing else ever sees that text.
+//! standard input, and nothing else ever sees that text. It runs as an
+//! external program with a deadline ([`super::external`]); when it fails,
+//! what is kept is how it ended and a short excerpt of what it printed,
+//! with the text and the password removed.
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::external::{self, Ending, Program};
 use crate::domain::policy::Policy;
 use crate::domain::validate::Mobile;
+
+/// The longest failure reason kept on an outbox entry.
+pub const REASON_LIMIT: usize = 300;
+
+/// The most of the SMS command's own output quoted in a failure reason.
+const EXCERPT_LIMIT: usize = 160;
 
 pub trait SmsGateway: Send + Sync {
     /// Whether messages are only kept in the outbox.
     fn keeps_only(&self) -> bool;
-    /// Hands one message to the network. The text holds the real password.
-    fn send(&self, to: &Mobile, text: &str) -> Result<(), String>;
+    /// Hands one message to the network. The text holds the real password,
+    /// and `secrets` names it again: a failure's reason must contain
+    /// neither the text nor a secret, because the outbox keeps it and
+    /// every operator can read the outbox.
+    fn send(&self, to: &Mobile, text: &str, secrets: &[&str]) -> Result<(), String>;
 }
 
 /// The default: the outbox is the record, nothing is sent.
@@ -27,32 +38,20 @@ impl SmsGateway for OutboxOnly {
     fn keeps_only(&self) -> bool {
         true
     }
-    fn send(&self, _to: &Mobile, _text: &str) -> Result<(), String> {
+    fn send(&self, _to: &Mobile, _text: &str, _secrets: &[&str]) -> Result<(), String> {
         Ok(())
     }
 }
 
-/// Runs a configured shell command per message, for at most `timeout`.
+/// Runs a configured shell command per message, for at most `limit`.
 pub struct CommandGateway {
     pub program: String,
     /// A command still running after this is stopped, and the message
     /// counts as not sent.
-    pub timeout: Duration,
+    pub limit: Duration,
     /// A file of credentials for the command, named to it as
     /// `$CAREDESK_SMS_CREDENTIALS`; caredesk never reads it.
     pub credentials: Option<PathBuf>,
-}
-
-/// How long a command named by the database's policy may take.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// How much of the command's complaint is kept for the outbox.
-const STDERR_KEPT: u64 = 4096;
-
-impl CommandGateway {
-    pub fn new(program: impl Into<String>) -> CommandGateway {
-        CommandGateway { program: program.into(), timeout: DEFAULT_TIMEOUT, credentials: None }
-    }
 }
 
 impl SmsGateway for CommandGateway {
@@ -60,57 +59,44 @@ impl SmsGateway for CommandGateway {
         false
     }
 
-    fn send(&self, to: &Mobile, text: &str) -> Result<(), String> {
-        let mut command = Command::new("sh");
-        command.arg("-c").arg(&self.program).arg("caredesk-sms").arg(to.international());
-        if let Some(file) = &self.credentials {
-            command.env("CAREDESK_SMS_CREDENTIALS", file);
-        }
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("could not start the SMS command: {e}"))?;
-        // Read the complaint as it comes, so a chatty command cannot fill
-        // the pipe and hang until the timeout.
-        let complaint = child.stderr.take().map(|err| {
-            std::thread::spawn(move || {
-                let mut kept = String::new();
-                let _ = err.take(STDERR_KEPT).read_to_string(&mut kept);
-                kept
-            })
-        });
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(text.as_bytes()).map_err(|e| format!("could not hand the message over: {e}"))?;
-        }
-        let deadline = Instant::now() + self.timeout;
-        let status = loop {
-            match child.try_wait().map_err(|e| format!("the SMS command failed: {e}"))? {
-                Some(status) => break status,
-                None if Instant::now() >= deadline => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(format!(
-                        "the SMS command took longer than {} seconds and was stopped",
-                        self.timeout.as_secs()
-                    ));
-                }
-                None => std::thread::sleep(Duration::from_millis(20)),
-            }
+    fn send(&self, to: &Mobile, text: &str, secrets: &[&str]) -> Result<(), String> {
+        let args = [to.international()];
+        let env: Vec<(&str, std::ffi::OsString)> =
+            self.credentials.iter().map(|file| ("CAREDESK_SMS_CREDENTIALS", file.clone().into_os_string())).collect();
+        let program = Program { line: &self.program, name: "caredesk-sms", args: &args, limit: self.limit, env: &env };
+        let finished = external::run(&program, text.as_bytes())
+            .map_err(|e| format!("the SMS command could not be started ({e})"))?;
+        let mut hidden = vec![text];
+        hidden.extend_from_slice(secrets);
+        let said = match finished.excerpt(&hidden, EXCERPT_LIMIT) {
+            excerpt if excerpt.is_empty() => String::new(),
+            excerpt => format!("; it printed: {excerpt}"),
         };
-        if status.success() {
-            Ok(())
-        } else {
-            let err = complaint.and_then(|t| t.join().ok()).unwrap_or_default();
-            Err(format!("the SMS command exited with {status}: {}", err.trim()))
+        match &finished.ending {
+            Ending::Exited(0) => Ok(()),
+            Ending::Exited(code) => Err(format!("the SMS command failed with exit status {code}{said}")),
+            Ending::Signalled(signal) => Err(format!("the SMS command was killed by {signal}{said}")),
+            Ending::TimedOut(limit) => {
+                Err(format!("the SMS command did not finish within {} s and was stopped{said}", limit.as_secs_f64()))
+            }
         }
     }
 }
 
+/// What may be kept of a gateway's failure reason: every secret (and the
+/// text that carried them) removed again, whoever wrote the gateway, then
+/// one sanitised line of at most [`REASON_LIMIT`] characters.
+pub fn kept_reason(reason: &str, secrets: &[&str]) -> String {
+    crate::text::excerpt(&external::redact(reason, secrets, false), REASON_LIMIT)
+}
+
 pub fn from_policy(policy: &Policy) -> std::sync::Arc<dyn SmsGateway> {
     match &policy.sms_command {
-        Some(program) => std::sync::Arc::new(CommandGateway::new(program.clone())),
+        Some(program) => std::sync::Arc::new(CommandGateway {
+            program: program.clone(),
+            limit: Duration::from_secs(u64::from(policy.sms_time_limit_seconds.max(1))),
+            credentials: None,
+        }),
         None => std::sync::Arc::new(OutboxOnly),
     }
 }
@@ -158,21 +144,53 @@ mod tests {
     fn a_command_gateway_gets_the_number_and_the_text() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("sent");
-        let gw = CommandGateway::new(format!("printf '%s\\n' \"$1\" > {0}; cat >> {0}", out.display()));
-        gw.send(&Mobile::parse("07700 900123").unwrap(), "hello").unwrap();
+        let gw = CommandGateway {
+            program: format!("printf '%s\\n' \"$1\" > {0}; cat >> {0}", out.display()),
+            limit: Duration::from_secs(10),
+            credentials: None,
+        };
+        gw.send(&Mobile::parse("07700 900123").unwrap(), "hello", &[]).unwrap();
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "+447700900123\nhello");
-        let failing = CommandGateway::new("echo no signal >&2; exit 3");
-        let err = failing.send(&Mobile::parse("07700900123").unwrap(), "x").unwrap_err();
-        assert!(err.contains("no signal"), "{err}");
+        let failing = CommandGateway {
+            program: "echo no signal >&2; exit 3".into(),
+            limit: Duration::from_secs(10),
+            credentials: None,
+        };
+        let err = failing.send(&Mobile::parse("07700900123").unwrap(), "x", &[]).unwrap_err();
+        assert_eq!(err, "the SMS command failed with exit status 3; it printed: no signal");
     }
 
     #[test]
-    fn a_command_that_hangs_is_stopped_at_its_timeout() {
-        let hanging = CommandGateway { timeout: Duration::from_millis(300), ..CommandGateway::new("sleep 30") };
-        let started = Instant::now();
-        let err = hanging.send(&Mobile::parse("07700900123").unwrap(), "x").unwrap_err();
-        assert!(err.contains("took longer than"), "{err}");
-        assert!(started.elapsed() < Duration::from_secs(20), "the command was not stopped");
+    fn a_gateway_that_prints_the_message_back_has_it_removed() {
+        let to = Mobile::parse("07700900123").unwrap();
+        let text = "NHSmail: your password is Pw9xKq2mTt7A . Change it.";
+        let gateway = |program: &str| CommandGateway {
+            program: program.into(),
+            limit: Duration::from_secs(10),
+            credentials: None,
+        };
+        let err = gateway("cat >&2; exit 1").send(&to, text, &["Pw9xKq2mTt7A"]).unwrap_err();
+        assert_eq!(err, "the SMS command failed with exit status 1; it printed: [removed]");
+        let picked = gateway("sed 's/.* is \\([^ ]*\\) .*/token=\\1/' >&2; exit 1");
+        let err = picked.send(&to, text, &["Pw9xKq2mTt7A"]).unwrap_err();
+        assert_eq!(err, "the SMS command failed with exit status 1; it printed: token=[removed]");
+        let err = gateway("tr a-z A-Z >&2; exit 1").send(&to, text, &["Pw9xKq2mTt7A"]).unwrap_err();
+        assert!(!err.to_ascii_lowercase().contains("pw9xkq2mtt7a"), "{err}");
+    }
+
+    #[test]
+    fn a_gateway_that_never_finishes_is_stopped_and_says_so() {
+        let stuck =
+            CommandGateway { program: "sleep 600".into(), limit: Duration::from_millis(300), credentials: None };
+        let err = stuck.send(&Mobile::parse("07700900123").unwrap(), "x", &[]).unwrap_err();
+        assert_eq!(err, "the SMS command did not finish within 0.3 s and was stopped");
+    }
+
+    #[test]
+    fn a_kept_reason_has_no_secret_whoever_wrote_the_gateway() {
+        let reason = kept_reason("modem said Pw9xKq2mTt7A\x1b[2J", &["Pw9xKq2mTt7A"]);
+        assert_eq!(reason, "modem said [removed]\u{FFFD}[2J");
+        assert_eq!(kept_reason(&"x".repeat(1000), &[]).chars().count(), REASON_LIMIT);
     }
 
     #[test]
@@ -182,13 +200,11 @@ mod tests {
         let secret = dir.path().join("sms.secret");
         std::fs::write(&secret, "api-key-123").unwrap();
         let gw = CommandGateway {
+            program: format!("cat >/dev/null; printf '%s' \"$CAREDESK_SMS_CREDENTIALS\" > {}", out.display()),
+            limit: Duration::from_secs(10),
             credentials: Some(secret.clone()),
-            ..CommandGateway::new(format!(
-                "cat >/dev/null; printf '%s' \"$CAREDESK_SMS_CREDENTIALS\" > {}",
-                out.display()
-            ))
         };
-        gw.send(&Mobile::parse("07700900123").unwrap(), "hello").unwrap();
+        gw.send(&Mobile::parse("07700900123").unwrap(), "hello", &[]).unwrap();
         assert_eq!(std::fs::read_to_string(&out).unwrap(), secret.display().to_string());
     }
 }

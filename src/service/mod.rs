@@ -10,6 +10,7 @@
 mod accounts;
 mod error;
 mod events;
+mod external;
 mod gateway;
 mod mailboxes;
 mod membership;

@@ -4,11 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Ctx, Done, Operation, Prepared, Request, Service, ServiceError, audit_json, not_found};
-use crate::domain::hours::{BankHolidays, NasHours};
+use crate::domain::hours::{BankHolidays, NasHours, assess_change, london_date};
 use crate::domain::operator::{Operator, valid_username};
 use crate::domain::permission::{Action, Role};
-use crate::domain::policy::Policy;
+use crate::domain::policy::{MAX_SMS_TIME_LIMIT_SECONDS, Policy};
 use crate::domain::record::RecordMeta;
+use crate::domain::refusal::Refusal;
 use crate::store::Change;
 
 /// Registers the caller as the first supervisor of an empty database.
@@ -108,6 +109,8 @@ impl Operation for SetTargets {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetSmsCommand {
     pub command: Option<String>,
+    /// Seconds the command may run; `None` keeps the limit in force.
+    pub time_limit: Option<u32>,
 }
 
 impl Operation for SetSmsCommand {
@@ -115,6 +118,13 @@ impl Operation for SetSmsCommand {
     const NAME: &'static str = "policy.sms-command";
     fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Policy>, ServiceError> {
         service.authorise(ctx, Action::SetPolicy)?;
+        let time_limit = self.time_limit;
+        if let Some(seconds) = time_limit.filter(|s| !(1..=MAX_SMS_TIME_LIMIT_SECONDS).contains(s)) {
+            return Err(ServiceError::BadInput(format!(
+                "an SMS command time limit of {seconds} s is outside 1 to {MAX_SMS_TIME_LIMIT_SECONDS} s: \
+                 the operator waits for the command while it runs"
+            )));
+        }
         let program = self.command.as_ref().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
         if program.is_some() && service.store.is_demo()? {
             return Err(ServiceError::BadInput(
@@ -123,7 +133,10 @@ impl Operation for SetSmsCommand {
                     .into(),
             ));
         }
-        service.set_policy(ctx, |p| p.sms_command = program.clone())
+        service.set_policy(ctx, |p| {
+            p.sms_command = program.clone();
+            p.sms_time_limit_seconds = time_limit.unwrap_or(p.sms_time_limit_seconds);
+        })
     }
 }
 
@@ -131,6 +144,8 @@ impl Operation for SetSmsCommand {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportCalendar {
     pub json: String,
+    /// Import it even though it looks wrong against the one in force.
+    pub force: bool,
 }
 
 impl Operation for ImportCalendar {
@@ -138,7 +153,7 @@ impl Operation for ImportCalendar {
     const NAME: &'static str = "policy.calendar";
     fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<()>, ServiceError> {
         service.authorise(ctx, Action::SetPolicy)?;
-        service.import_calendar(ctx, &self.json)
+        service.import_calendar(ctx, &self.json, self.force)
     }
 }
 
@@ -230,17 +245,33 @@ impl Service {
         Ok(Done::new("policy updated", policy, &entry))
     }
 
-    fn import_calendar(&self, ctx: &Ctx, json: &str) -> Result<Done<()>, ServiceError> {
+    fn import_calendar(&self, ctx: &Ctx, json: &str, force: bool) -> Result<Done<()>, ServiceError> {
         let calendar = BankHolidays::from_govuk_json(json)?;
+        let change = assess_change(self.hours().holidays(), &calendar, london_date(ctx.now));
+        if !change.is_plausible() && !force {
+            return Err(
+                Refusal::ImplausibleCalendar { concerns: change.concerns_text(), change: change.summary() }.into()
+            );
+        }
+        let change = assess_change(self.hours().holidays(), &calendar, london_date(ctx.now));
+        if !change.is_plausible() && !force {
+            return Err(
+                Refusal::ImplausibleCalendar { concerns: change.concerns_text(), change: change.summary() }.into()
+            );
+        }
         let range = format!(
             "{} to {}",
             calendar.first_date().map(|d| d.to_string()).unwrap_or_default(),
             calendar.last_date().map(|d| d.to_string()).unwrap_or_default()
         );
-        let summary = format!("{} England and Wales bank holidays, {range}", calendar.events().len());
+        let mut summary = format!("{} England and Wales bank holidays, {range}", calendar.events().len());
+        if !change.is_plausible() {
+            summary.push_str(&format!(" (imported although {})", change.concerns_text()));
+        }
         // The file itself is large; the audit entry records its extent and
         // the command keeps only what identifies it.
-        let text = serde_json::to_string(&Request::from(ImportCalendar { json: summary.clone() })).unwrap_or_default();
+        let text =
+            serde_json::to_string(&Request::from(ImportCalendar { json: summary.clone(), force })).unwrap_or_default();
         let (_, entry) = self.run(&ctx.audited_as(text), || {
             let mut change = Change::new();
             change.set(&calendar)?;

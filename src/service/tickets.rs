@@ -22,10 +22,10 @@ fn ticket_summary(t: &Ticket) -> Option<String> {
     audit_json(&slim)
 }
 
-/// Text from outside (mail bodies): keeps line breaks and tabs, drops every
-/// other control character so nothing can reach an operator's terminal.
+/// Text from outside (mail bodies): keeps line breaks and tabs and marks
+/// every other unsafe character, so nothing can reach an operator's terminal.
 pub fn clean_body(text: &str) -> String {
-    text.replace("\r\n", "\n").chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\t')).collect()
+    crate::text::body(text).into_owned()
 }
 
 fn parse_received(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ServiceError> {

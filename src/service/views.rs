@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Ctx, Operation, Service, ServiceError};
 use crate::domain::account::Account;
-use crate::domain::audit::{AuditEntry, ChainBreak, ChainCheck};
+use crate::domain::audit::{AuditEntry, ChainCheck};
 use crate::domain::hours::Shift;
 use crate::domain::lifecycle::LifecycleDue;
 use crate::domain::mailbox::Mailbox;
@@ -220,24 +220,14 @@ impl Service {
     /// Walks the whole audit chain; returns how many entries it proved.
     pub fn verify_audit(&self) -> Result<u64, ServiceError> {
         let mut check = ChainCheck::default();
-        let mut broken: Option<ChainBreak> = None;
-        self.store.audit_walk(|entry| match check.next(&entry) {
-            Ok(()) => true,
-            Err(e) => {
-                broken = Some(e);
-                false
-            }
+        self.store.audit_walk(|entry| {
+            check.record(&entry);
+            true
         })?;
-        if let Some(e) = broken {
-            return Err(ServiceError::BadInput(format!("the audit log is NOT intact: {e}")));
+        check.expect_head(self.store.audit_head()?);
+        match check.findings() {
+            Some(findings) => Err(ServiceError::BadInput(format!("the audit log is NOT intact: {findings}"))),
+            None => Ok(check.checked),
         }
-        let head = self.store.audit_head()?;
-        if head != check.checked {
-            return Err(ServiceError::BadInput(format!(
-                "the audit log is NOT intact: it should end at entry {head} but only {} entries were found",
-                check.checked
-            )));
-        }
-        Ok(check.checked)
     }
 }

@@ -167,6 +167,19 @@ pub mod v1 {
         pub meta: RecordMeta,
     }
 
+    /// Schema 1: the SMS command ran without a time limit.
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct Policy {
+        pub targets: crate::domain::routing::ServiceTargets,
+        pub sms_command: Option<String>,
+    }
+
+    impl From<Policy> for crate::domain::policy::Policy {
+        fn from(old: Policy) -> Self {
+            crate::domain::policy::Policy { targets: old.targets, sms_command: old.sms_command, ..Default::default() }
+        }
+    }
+
     impl From<Organisation> for crate::domain::organisation::Organisation {
         fn from(old: Organisation) -> Self {
             crate::domain::organisation::Organisation {
@@ -362,13 +375,29 @@ impl Record for AuditEntry {
 
 impl Record for SmsMessage {
     const TREE: TreeId = TreeId::Outbox;
-    const VERSION: u8 = 1;
+    /// 2: a failure's reason is sanitised with the message and password
+    /// removed. Schema 1 kept the SMS command's raw output, which could
+    /// hold the password, so it is not shown.
+    const VERSION: u8 = 2;
     const WHAT: &'static str = "outbox message";
     fn key(&self) -> Vec<u8> {
         u64_key(self.seq)
     }
     fn label(&self) -> String {
         format!("#{}", self.seq)
+    }
+    fn upgrade(version: u8, body: &[u8]) -> Result<Self, CodecError> {
+        use crate::domain::sms::Delivery;
+        match version {
+            1 => {
+                let mut message: SmsMessage = codec::decode_body(Self::WHAT, body)?;
+                if let Delivery::Failed { reason } = &mut message.delivery {
+                    *reason = crate::domain::sms::UNKEPT_REASON.to_owned();
+                }
+                Ok(message)
+            }
+            found => Err(CodecError::Unknown { what: Self::WHAT, found }),
+        }
     }
 }
 
@@ -382,13 +411,20 @@ pub fn membership_keys(mailbox: u64, account: u64) -> [(TreeId, Vec<u8>); 2] {
 
 impl Record for crate::domain::policy::Policy {
     const TREE: TreeId = TreeId::Meta;
-    const VERSION: u8 = 1;
+    /// 2: the SMS command got a time limit.
+    const VERSION: u8 = 2;
     const WHAT: &'static str = "policy";
     fn key(&self) -> Vec<u8> {
         b"policy".to_vec()
     }
     fn label(&self) -> String {
         "policy".to_owned()
+    }
+    fn upgrade(version: u8, body: &[u8]) -> Result<Self, CodecError> {
+        match version {
+            1 => Ok(codec::decode_body::<v1::Policy>(Self::WHAT, body)?.into()),
+            found => Err(CodecError::Unknown { what: Self::WHAT, found }),
+        }
     }
 }
 

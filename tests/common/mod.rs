@@ -61,7 +61,7 @@ impl SmsGateway for RecordingGateway {
     fn keeps_only(&self) -> bool {
         false
     }
-    fn send(&self, to: &Mobile, text: &str) -> Result<(), String> {
+    fn send(&self, to: &Mobile, text: &str, _secrets: &[&str]) -> Result<(), String> {
         self.sent.lock().unwrap().push(Sent { to: to.clone(), text: text.to_owned() });
         Ok(())
     }

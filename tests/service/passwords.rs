@@ -157,7 +157,7 @@ fn a_configured_sms_command_gets_the_real_text_and_the_outbox_keeps_the_mask() {
     let sent = dir.path().join("sent.txt");
     let ctx = Ctx::new(SUPERVISOR, in_hours());
     let program = format!("printf '%s\\n' \"$1\" > '{0}'; cat >> '{0}'", sent.display());
-    service.execute(&ctx, &SetSmsCommand { command: Some(program) }).unwrap();
+    service.execute(&ctx, &SetSmsCommand { command: Some(program), time_limit: None }).unwrap();
     drop(service);
     // Reopened, the service builds its gateway from the stored policy.
     let service =
@@ -179,7 +179,7 @@ fn a_configured_sms_command_gets_the_real_text_and_the_outbox_keeps_the_mask() {
 fn a_changed_sms_command_takes_effect_without_a_restart() {
     let desk = Desk::new();
     let sent = desk.dir.path().join("sent.txt");
-    desk.sup(&SetSmsCommand { command: Some(format!("cat > '{}'", sent.display())) });
+    desk.sup(&SetSmsCommand { command: Some(format!("cat > '{}'", sent.display())), time_limit: None });
     sunrise(&desk);
     let created = desk.sup(&create_account("Jo", "Smith", &mobile(1), "V1234", "jo@example.org", false));
     let ctx = Ctx::new(SUPERVISOR, in_hours());
@@ -188,7 +188,7 @@ fn a_changed_sms_command_takes_effect_without_a_restart() {
     assert!(sent.exists(), "the configured command was never run");
 
     // And clearing it stops texts leaving the machine at once.
-    desk.sup(&SetSmsCommand { command: None });
+    desk.sup(&SetSmsCommand { command: None, time_limit: None });
     std::fs::remove_file(&sent).unwrap();
     desk.sup(&ResetPassword {
         address: "jo.smith@nhs.net".into(),
