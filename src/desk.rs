@@ -151,7 +151,7 @@ pub trait DeskExt: Desk {
     }
     fn find_accounts(&self, text: &str, limit: usize) -> Result<Vec<Account>, ServiceError> {
         match self.query(&Query::FindAccounts { text: text.to_owned(), limit })? {
-            Reply::Accounts(a) => Ok(a),
+            Reply::AccountMatches(a) => Ok(a.into_iter().map(|m| m.account).collect()),
             _ => Err(unexpected("account search")),
         }
     }
@@ -187,7 +187,7 @@ pub trait DeskExt: Desk {
     }
     fn find_mailboxes(&self, text: &str, limit: usize) -> Result<Vec<Mailbox>, ServiceError> {
         match self.query(&Query::FindMailboxes { text: text.to_owned(), limit })? {
-            Reply::Mailboxes(m) => Ok(m),
+            Reply::MailboxMatches(m) => Ok(m.into_iter().map(|m| m.mailbox).collect()),
             _ => Err(unexpected("mailbox search")),
         }
     }

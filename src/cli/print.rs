@@ -94,6 +94,16 @@ fn mailbox_line(m: &Mailbox) -> String {
     format!("{:<36} {:<32} {:<8} {} members", m.address.as_str(), safe(&m.display_name), m.ods.as_str(), m.member_count)
 }
 
+/// A search result as JSON: the record's own fields, as before, and the
+/// organisation's name beside them.
+fn with_org_name(record: &impl serde::Serialize, name: &Option<String>) -> Result<Value> {
+    let mut value = serde_json::to_value(record)?;
+    if let Value::Object(fields) = &mut value {
+        fields.insert("organisation_name".to_owned(), serde_json::to_value(name)?);
+    }
+    Ok(value)
+}
+
 fn date(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
     at.map_or_else(|| "-".to_owned(), rfc3339)
 }
@@ -105,6 +115,12 @@ pub fn reply(reply: &Reply, as_json: bool) -> Result<()> {
             Reply::Tickets(rows) => Value::Array(rows.iter().map(row_json).collect()),
             Reply::Accounts(list) => serde_json::to_value(list)?,
             Reply::Mailboxes(list) => serde_json::to_value(list)?,
+            Reply::AccountMatches(list) => {
+                Value::Array(list.iter().map(|m| with_org_name(&m.account, &m.organisation)).collect::<Result<_>>()?)
+            }
+            Reply::MailboxMatches(list) => {
+                Value::Array(list.iter().map(|m| with_org_name(&m.mailbox, &m.organisation)).collect::<Result<_>>()?)
+            }
             Reply::Account(view) => serde_json::to_value(view)?,
             Reply::Mailbox(view) => serde_json::to_value(view)?,
             other => serde_json::to_value(other)?,
@@ -216,6 +232,22 @@ pub fn reply(reply: &Reply, as_json: bool) -> Result<()> {
             println!("  members ({}):", m.member_count);
             for a in &v.members {
                 println!("    {}", account_line(a));
+            }
+        }
+        Reply::AccountMatches(list) => {
+            if list.is_empty() {
+                println!("no accounts match");
+            }
+            for m in list {
+                println!("{}  {}", account_line(&m.account), safe(m.organisation.as_deref().unwrap_or("-")));
+            }
+        }
+        Reply::MailboxMatches(list) => {
+            if list.is_empty() {
+                println!("no shared mailboxes match");
+            }
+            for m in list {
+                println!("{}  {}", mailbox_line(&m.mailbox), safe(m.organisation.as_deref().unwrap_or("-")));
             }
         }
         Reply::Mailboxes(list) => {

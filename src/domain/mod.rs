@@ -17,6 +17,7 @@ pub mod policy;
 pub mod record;
 pub mod refusal;
 pub mod routing;
+pub mod search;
 pub mod sms;
 pub mod ticket;
 pub mod time;

@@ -10,6 +10,7 @@ mod accounts;
 mod command;
 mod error;
 mod events;
+mod find;
 mod gateway;
 mod mailboxes;
 mod membership;
@@ -29,6 +30,7 @@ use serde::Serialize;
 pub use command::{Command, NewTicket, Outcome, ResetReceipt, Subject, SweepItem, SweepReport, Verification};
 pub use error::{ServiceError, WireError};
 pub use events::{ChangeEvent, Touched};
+pub use find::{AccountMatch, MailboxMatch};
 pub use gateway::{CommandGateway, OutboxOnly, SmsGateway};
 pub use query::{
     AccountView, MAX_SLOTS, MailboxView, Query, QueueView, Reply, ShiftView, StatusFilter, TicketDetail, TicketFilter,

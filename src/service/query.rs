@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::find::{AccountMatch, MailboxMatch};
 use super::{Ctx, Service, ServiceError};
 use crate::domain::account::Account;
 use crate::domain::audit::{AuditEntry, ChainBreak, ChainCheck};
@@ -20,7 +21,7 @@ use crate::domain::policy::Policy;
 use crate::domain::routing::{Category, Queue, Routing, route_ticket};
 use crate::domain::sms::SmsMessage;
 use crate::domain::ticket::{Ticket, TicketRef, TicketStatus};
-use crate::domain::validate::{Email, Mobile, OdsCode, fold_for_search};
+use crate::domain::validate::{Email, OdsCode};
 use crate::store::QueueSlot;
 
 /// Which tickets a queue page shows.
@@ -353,9 +354,15 @@ pub enum Reply {
     Route(Routing),
     Operators(Vec<Operator>),
     Audit(Vec<AuditEntry>),
-    AuditVerified { entries: u64 },
+    AuditVerified {
+        entries: u64,
+    },
     Outbox(Vec<SmsMessage>),
     Policy(Policy),
+    /// A search's accounts with their organisations' names.
+    AccountMatches(Vec<AccountMatch>),
+    /// A search's mailboxes with their organisations' names.
+    MailboxMatches(Vec<MailboxMatch>),
 }
 
 const MEMBERS_SHOWN: usize = 500;
@@ -388,9 +395,9 @@ impl Service {
                 Reply::Organisation(self.load_org(&ods)?)
             }
             Query::Account { address } => Reply::Account(Box::new(self.account_view(address)?)),
-            Query::FindAccounts { text, limit } => Reply::Accounts(self.find_accounts(text, *limit)?),
+            Query::FindAccounts { text, limit } => Reply::AccountMatches(self.find_account_matches(text, *limit)?),
             Query::Mailbox { address } => Reply::Mailbox(Box::new(self.mailbox_view(address, ctx.now)?)),
-            Query::FindMailboxes { text, limit } => Reply::Mailboxes(self.find_mailboxes(text, *limit)?),
+            Query::FindMailboxes { text, limit } => Reply::MailboxMatches(self.find_mailbox_matches(text, *limit)?),
             Query::Ticket { reference } => Reply::Ticket(Box::new(self.load_ticket(*reference)?)),
             Query::Tickets { view, status, limit } => {
                 Reply::Tickets(self.ticket_rows(&ctx.operator, view, *status, *limit)?)
@@ -458,71 +465,6 @@ impl Service {
             }
         }
         Ok(MailboxView { not_accessed_recently: mailbox.not_accessed_recently(now), mailbox, owner, members })
-    }
-
-    /// Accounts matching what an operator typed: an address (has `@`), a
-    /// mobile (digits), an ODS code of a known organisation, or a name
-    /// ("smith", "jo smith", "smith, jo").
-    pub fn find_accounts(&self, text: &str, limit: usize) -> Result<Vec<Account>, ServiceError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Ok(Vec::new());
-        }
-        if text.contains('@') {
-            return Ok(self.store.accounts_by_address_prefix(&text.to_lowercase(), limit)?);
-        }
-        if let Some(digits) = mobile_prefix(text) {
-            return Ok(match Mobile::parse(text) {
-                Ok(mobile) => self.store.account_by_mobile(&mobile)?.into_iter().collect(),
-                Err(_) => self.store.accounts_by_mobile_prefix(&digits, limit)?,
-            });
-        }
-        if let Ok(ods) = OdsCode::parse(text) {
-            if text.chars().any(|c| c.is_ascii_digit()) && self.store.organisation(&ods)?.is_some() {
-                return Ok(self.store.accounts_in_org(&ods, limit)?);
-            }
-        }
-        let (last, first) = match text.split_once(',') {
-            Some((last, first)) => (fold_for_search(last), Some(fold_for_search(first))),
-            None => {
-                let folded = fold_for_search(text);
-                match folded.rsplit_once(' ') {
-                    Some((first, last)) => (last.to_owned(), Some(first.to_owned())),
-                    None => (folded, None),
-                }
-            }
-        };
-        let mut found = self.store.accounts_by_name(&last, first.as_deref().filter(|f| !f.is_empty()), limit)?;
-        if found.is_empty() && !text.contains(' ') {
-            // Maybe the operator typed a full address's local part.
-            found = self.store.accounts_by_address_prefix(&text.to_lowercase(), limit)?;
-        }
-        Ok(found)
-    }
-
-    /// Mailboxes by address, ODS code or display name.
-    pub fn find_mailboxes(&self, text: &str, limit: usize) -> Result<Vec<Mailbox>, ServiceError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Ok(Vec::new());
-        }
-        if text.contains('@') {
-            return Ok(self.store.mailboxes_by_address_prefix(&text.to_lowercase(), limit)?);
-        }
-        if let Ok(ods) = OdsCode::parse(text) {
-            if text.chars().any(|c| c.is_ascii_digit()) && self.store.organisation(&ods)?.is_some() {
-                return Ok(self.store.mailboxes_in_org(&ods, limit)?);
-            }
-        }
-        let mut found = self.store.mailboxes_named(&fold_for_search(text), limit)?;
-        if found.len() < limit {
-            for m in self.store.mailboxes_by_address_prefix(&text.to_lowercase(), limit - found.len())? {
-                if !found.iter().any(|f| f.id == m.id) {
-                    found.push(m);
-                }
-            }
-        }
-        Ok(found)
     }
 
     /// Ticket rows in due order, reading only as many tickets as the page shows.
@@ -742,12 +684,6 @@ impl Service {
 
 /// The digits of a (partial) mobile number in national form, if the text
 /// looks like one.
-fn mobile_prefix(text: &str) -> Option<String> {
-    let compact: String = text.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
-    let digits = compact.strip_prefix("+44").map(|rest| format!("0{rest}")).unwrap_or(compact);
-    (digits.len() >= 3 && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -790,13 +726,5 @@ mod tests {
             let error = TicketFilter::parse(text).unwrap_err().to_string();
             assert!(error.contains(wanted), "{text:?}: {error}");
         }
-    }
-
-    #[test]
-    fn mobile_prefixes_are_digits_in_national_form() {
-        assert_eq!(mobile_prefix("07700 900").as_deref(), Some("07700900"));
-        assert_eq!(mobile_prefix("+44 7700").as_deref(), Some("07700"));
-        assert_eq!(mobile_prefix("07"), None);
-        assert_eq!(mobile_prefix("smith"), None);
     }
 }
