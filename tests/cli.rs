@@ -480,3 +480,13 @@ fn the_same_commands_work_through_a_daemon() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--now"));
 }
+
+#[test]
+fn serve_with_now_was_accepted_and_ignored() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    let out = caredesk(&db, WEDNESDAY_10AM, &["serve"]);
+    assert!(!out.status.success(), "serve --now ran");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--now cannot be given"), "{stderr}");
+}
