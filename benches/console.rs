@@ -130,6 +130,7 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
                 let add = Command::AddMember {
                     mailbox: format!("team{n}.{}@nhs.net", ods_code(n).to_lowercase()),
                     account: address_of(member)?,
+                    reason: Some("a colleague from a partner home covers its shifts".into()),
                 };
                 run(&service, &ctx, &add)?;
             }

@@ -395,7 +395,7 @@ fn stale_changes_to_accounts_and_mailboxes_are_refused_too() {
     assert!(nina.account(pat).expect("pat").account.mobile_hidden, "the stale change was written");
 
     let seen = nina.mailbox(world::TEAM).expect("the team mailbox").mailbox.meta.rev;
-    sup.submit(&Command::AddMember { mailbox: world::TEAM.into(), account: pat.into() }, Some(seen))
+    sup.submit(&Command::AddMember { mailbox: world::TEAM.into(), account: pat.into(), reason: None }, Some(seen))
         .expect("sup adds Pat");
     let stale = nina.submit(
         &Command::RemoveMember { mailbox: world::TEAM.into(), account: "ann.jones@nhs.net".into() },
@@ -424,7 +424,7 @@ fn the_account_and_mailbox_shown_follow_other_operators_changes() {
     let nina = desk(&daemon, NAS);
     watching.press("2/pat lee<enter>");
     assert_eq!(watching.accounts().selected_address(), Some("pat.lee@nhs.net"));
-    nina.execute(&Command::AddMember { mailbox: world::TEAM.into(), account: "pat.lee@nhs.net".into() })
+    nina.execute(&Command::AddMember { mailbox: world::TEAM.into(), account: "pat.lee@nhs.net".into(), reason: None })
         .expect("nina adds Pat to the team mailbox");
     take_within_a_second(&mut watching);
     let shown = screen(&mut watching, 160, 48);

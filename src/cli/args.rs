@@ -237,6 +237,9 @@ pub enum MailboxCmd {
     AddMember {
         mailbox: String,
         account: String,
+        /// Why a member from another organisation is added (required then; recorded with the change).
+        #[arg(long)]
+        reason: Option<String>,
     },
     RemoveMember {
         mailbox: String,

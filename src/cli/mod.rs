@@ -366,7 +366,9 @@ fn to_request(cmd: Cmd) -> Result<Request> {
             MailboxCmd::New { address, name, ods, owner, sponsored_by } => {
                 change(Command::CreateMailbox { address, name, ods, owner, sponsored_by })
             }
-            MailboxCmd::AddMember { mailbox, account } => change(Command::AddMember { mailbox, account }),
+            MailboxCmd::AddMember { mailbox, account, reason } => {
+                change(Command::AddMember { mailbox, account, reason })
+            }
             MailboxCmd::RemoveMember { mailbox, account } => change(Command::RemoveMember { mailbox, account }),
             MailboxCmd::Owner { mailbox, account } => change(Command::ChangeOwner { mailbox, owner: account }),
             MailboxCmd::Show { mailbox } => Q(Query::Mailbox { address: mailbox }),

@@ -154,7 +154,11 @@ impl<'a> Replay<'a> {
             Step::AddMember => {
                 let (mailbox, person) = h.memberships[i];
                 let mailbox = h.mailboxes[mailbox as usize].address.clone();
-                (nas, Action::MailboxChange, Command::AddMember { mailbox, account: self.address(person)? })
+                (
+                    nas,
+                    Action::MailboxChange,
+                    Command::AddMember { mailbox, account: self.address(person)?, reason: None },
+                )
             }
             Step::MailboxAccessed => (
                 Who::Feed,
@@ -322,7 +326,9 @@ impl<'a> Replay<'a> {
                 let ods = h.orgs[to as usize].ods.clone();
                 (Action::ComplexAccountTask, Command::Joiner { address, ods, mailboxes: Vec::new(), ticket })
             }
-            Task::AddMember => (Action::MailboxChange, Command::AddMember { mailbox: mailbox(), account: address }),
+            Task::AddMember => {
+                (Action::MailboxChange, Command::AddMember { mailbox: mailbox(), account: address, reason: None })
+            }
             Task::NewOwner => (Action::MailboxChange, Command::ChangeOwner { mailbox: mailbox(), owner: address }),
             Task::Transfer { sponsor } => {
                 let to = Some(h.orgs[sponsor as usize].ods.clone());

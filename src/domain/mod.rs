@@ -19,6 +19,8 @@ pub mod refusal;
 pub mod routing;
 pub mod search;
 pub mod sms;
+pub mod task_ticket;
 pub mod ticket;
+pub mod ticket_flow;
 pub mod time;
 pub mod validate;

@@ -182,9 +182,11 @@ impl Check<'_> {
             owner: owner.address.to_string(),
             sponsored_by: sponsored_by.map(|s| s.to_string()),
         }];
-        commands.extend(
-            members.iter().map(|m| Command::AddMember { mailbox: address.to_string(), account: m.to_string() }),
-        );
+        commands.extend(members.iter().map(|m| Command::AddMember {
+            mailbox: address.to_string(),
+            account: m.to_string(),
+            reason: None,
+        }));
         Ok(commands)
     }
 

@@ -152,6 +152,9 @@ pub enum Command {
     AddMember {
         mailbox: String,
         account: String,
+        /// Why a member from another organisation is added; required then.
+        #[serde(default)]
+        reason: Option<String>,
     },
     RemoveMember {
         mailbox: String,

@@ -3,7 +3,7 @@
 use super::membership::MailboxEdits;
 use super::{Ctx, Outcome, Prepared, Service, ServiceError, Subject, audit_json, not_found, outcome};
 use crate::domain::address::NhsMailAddress;
-use crate::domain::mailbox::{Mailbox, Sponsorship, check_member, check_owner_in};
+use crate::domain::mailbox::{Mailbox, Sponsorship, check_new_member, check_owner_in};
 use crate::domain::permission::Action;
 use crate::domain::record::RecordMeta;
 use crate::domain::refusal::Refusal;
@@ -32,21 +32,26 @@ impl Service {
             Command::CreateMailbox { address, name, ods, owner, sponsored_by } => {
                 self.create_mailbox(ctx, command, address, name, ods, owner, sponsored_by.as_deref())
             }
-            Command::AddMember { mailbox, account } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
-                old.require_national()?;
-                let member = self.load_account(account)?;
-                check_member(&member)?;
-                if self.store.is_member(old.id, member.id)? {
-                    return Err(Refusal::AlreadyMember {
-                        mailbox: old.address.clone(),
-                        account: member.address.clone(),
+            Command::AddMember { mailbox, account, reason } => {
+                self.edit_mailbox(ctx, command, mailbox, |old, edits| {
+                    old.require_national()?;
+                    let member = self.load_account(account)?;
+                    let reason = check_new_member(old, &member, reason.as_deref())?;
+                    if self.store.is_member(old.id, member.id)? {
+                        return Err(Refusal::AlreadyMember {
+                            mailbox: old.address.clone(),
+                            account: member.address.clone(),
+                        }
+                        .into());
                     }
-                    .into());
-                }
-                edits.add_member(old, member.id, ctx);
-                edits.concerns(&member.address);
-                Ok(format!("added {} to {}", member.address, old.address))
-            }),
+                    edits.add_member(old, member.id, ctx);
+                    edits.concerns(&member.address);
+                    Ok(match reason {
+                        Some(why) => format!("added {} from {} to {}: {why}", member.address, member.ods, old.address),
+                        None => format!("added {} to {}", member.address, old.address),
+                    })
+                })
+            }
             Command::RemoveMember { mailbox, account } => self.edit_mailbox(ctx, command, mailbox, |old, edits| {
                 old.require_national()?;
                 let member = self.load_account(account)?;

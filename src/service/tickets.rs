@@ -9,6 +9,7 @@ use crate::domain::record::RecordMeta;
 use crate::domain::refusal::Refusal;
 use crate::domain::routing::route_ticket;
 use crate::domain::ticket::{EntryKind, Requester, Ticket, TicketRef, TicketStatus, missing_details};
+use crate::domain::ticket_flow::assignment_action;
 use crate::domain::time::rfc3339;
 use crate::domain::validate::{Email, OdsCode, display_name};
 use crate::service::command::Command;
@@ -50,7 +51,10 @@ impl Service {
                 self.work(ctx, command, *reference, |t| t.claim(&ctx.operator, ctx.now), "claimed")
             }
             Command::Assign { reference, to } => {
-                self.authorise(ctx, Action::AssignTicket)?;
+                let held = self.load_ticket(*reference)?;
+                let action =
+                    assignment_action(held.routing.queue, held.assignee.as_deref(), &ctx.operator, to.as_deref());
+                self.authorise(ctx, action)?;
                 if let Some(to) = to {
                     self.operator(to).map_err(|_| {
                         not_found(
@@ -64,8 +68,17 @@ impl Service {
                     ctx,
                     command,
                     *reference,
-                    |t| t.assign(to.as_deref(), &ctx.operator, ctx.now),
-                    "assigned",
+                    |t| {
+                        // Allowed as a hand-back: still only if it is still theirs.
+                        if action != Action::AssignTicket && t.assignee.as_deref() != Some(ctx.operator.as_str()) {
+                            return Err(Refusal::AlreadyClaimed {
+                                reference: t.reference.to_string(),
+                                by: t.assignee.clone().unwrap_or_else(|| "nobody".into()),
+                            });
+                        }
+                        t.assign(to.as_deref(), &ctx.operator, ctx.now)
+                    },
+                    if to.is_some() { "assigned" } else { "unassigned" },
                 )
             }
             Command::SetStatus { reference, status } => {

@@ -182,6 +182,8 @@ impl Desk {
     }
 
     pub fn new_mailbox(&self, address: &str, name: &str, ods: &str, owner: &str) -> Mailbox {
+        // An owner must be active: the directory reports their first password change.
+        self.sup(&Command::RecordPasswordChange { address: owner.into() });
         let outcome = self.sup(&Command::CreateMailbox {
             address: address.into(),
             name: name.into(),
@@ -196,7 +198,7 @@ impl Desk {
     }
 
     pub fn add_member(&self, mailbox: &str, account: &str) {
-        self.sup(&Command::AddMember { mailbox: mailbox.into(), account: account.into() });
+        self.sup(&Command::AddMember { mailbox: mailbox.into(), account: account.into(), reason: None });
     }
 
     /// The member account ids of a mailbox, read from the membership pairs.

@@ -133,7 +133,11 @@ fn concurrent_member_additions_lose_no_update() {
                             desk.run(
                                 SUPERVISOR,
                                 in_hours(),
-                                &Command::AddMember { mailbox: "sunrise.care@nhs.net".into(), account: a.clone() },
+                                &Command::AddMember {
+                                    mailbox: "sunrise.care@nhs.net".into(),
+                                    account: a.clone(),
+                                    reason: None,
+                                },
                             )
                         })
                         .collect::<Vec<_>>()

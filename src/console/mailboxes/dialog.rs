@@ -215,7 +215,9 @@ impl MailboxPane {
             Purpose::AddMember => {
                 // Based on the mailbox as it was when the picker opened.
                 let based_on = picker.mailbox.as_ref().map(|m| m.meta.rev);
-                let done = cx.submit(&Command::AddMember { mailbox, account: account.clone() }, based_on).is_some();
+                let done = cx
+                    .submit(&Command::AddMember { mailbox, account: account.clone(), reason: None }, based_on)
+                    .is_some();
                 let refusal = cx.message.as_ref().map(|m| m.text.clone());
                 self.reload(cx, Some(&account));
                 if done {
