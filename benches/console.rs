@@ -126,6 +126,7 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
                 let add = AddMember {
                     mailbox: format!("team{n}.{}@nhs.net", ods_code(n).to_lowercase()),
                     account: address_of(member)?,
+                    reason: Some("a colleague from a partner home covers its shifts".into()),
                 };
                 run(&service, &ctx, &add)?;
             }

@@ -50,18 +50,67 @@ fn start_log(cli: &Cli, config: &Config) {
 }
 
 fn fail(e: &anyhow::Error) -> ! {
+    if is_broken_pipe(e) {
+        std::process::exit(BROKEN_PIPE_STATUS);
+    }
     let hint = cli::hint(e).map(|h| format!(" ({h})")).unwrap_or_default();
     eprintln!("caredesk: {e:#}{hint}");
     std::process::exit(cli::exit_code(e));
 }
 
+/// The status a command ends with when its reader went away (`| head`):
+/// what a shell reports for a process ended by SIGPIPE, as other tools do.
+const BROKEN_PIPE_STATUS: i32 = 128 + nix::libc::SIGPIPE;
+
+/// Whether standard output is a pipe whose reader has closed it.
+fn stdout_is_broken() -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    let stdout = std::io::stdout();
+    let mut fds = [PollFd::new(stdout.as_fd(), PollFlags::POLLOUT)];
+    poll(&mut fds, PollTimeout::ZERO).is_ok()
+        && fds[0].revents().is_some_and(|r| r.intersects(PollFlags::POLLERR | PollFlags::POLLHUP))
+}
+
+/// Output cut off by its reader ends the command quietly, whichever way
+/// the printing code meets it: `println!` panics on EPIPE, and a write that
+/// returns its error brings it here in the chain.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && stdout_is_broken() {
+            std::process::exit(BROKEN_PIPE_STATUS);
+        }
+        default(info);
+    }));
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+        && stdout_is_broken()
+}
+
 fn main() {
+    quiet_on_broken_pipe();
     // What caredesk makes (the database, its log) is for its user alone;
     // the socket's directory and the socket are opened to the group
     // explicitly.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if matches!(cli.command, Some(Cmd::Serve { .. })) && cli.now.is_some() {
+        eprintln!(
+            "caredesk: `caredesk serve` always runs on the real clock, so --now cannot be given to it: \
+             rehearse with `caredesk --now RFC3339` on a console or command against a database no daemon serves"
+        );
+        std::process::exit(2);
+    }
     // These print what the command line is; no setting bears on them.
     if let Some(Cmd::Completions { .. } | Cmd::Man) = &cli.command {
         if let Err(e) = cli::generated(cli.command.as_ref().expect("matched")) {

@@ -62,6 +62,8 @@ fn ready() -> tempfile::TempDir {
         ],
     );
     assert_eq!(address.lines().next(), Some("zoe.oneil@nhs.net"), "account new prints the address first");
+    // A mailbox owner must be active: the directory reports Zoë's first password change.
+    ok(&db, WEDNESDAY_10AM, &["account", "password-changed", "zoe.oneil@nhs.net"]);
     ok(
         &db,
         WEDNESDAY_10AM,
@@ -479,4 +481,48 @@ fn the_same_commands_work_through_a_daemon() {
     let out = caredesk(&db, WEDNESDAY_10AM, &["ticket", "list"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--now"));
+}
+
+#[test]
+fn serve_with_now_was_accepted_and_ignored() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    let out = caredesk(&db, WEDNESDAY_10AM, &["serve"]);
+    assert!(!out.status.success(), "serve --now ran");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--now cannot be given"), "{stderr}");
+}
+
+#[test]
+fn a_member_from_another_organisation_was_added_without_a_reason() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    ok(&db, WEDNESDAY_10AM, &["org", "add", "V9999", "--name", "Hilltop Care", "--ig-compliant", "yes"]);
+    let bo = [
+        "account",
+        "new",
+        "--first",
+        "Bo",
+        "--last",
+        "Brown",
+        "--mobile",
+        "07700 900124",
+        "--ods",
+        "V9999",
+        "--email",
+        "bo@example.org",
+    ];
+    ok(&db, WEDNESDAY_10AM, &bo);
+    let before = audit_count(&db);
+    let out = caredesk(&db, WEDNESDAY_10AM, &["mailbox", "add-member", "sunrise@nhs.net", "bo.brown@nhs.net"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("belongs to V9999, not V1234") && stderr.contains("--reason"), "{stderr}");
+    assert_eq!(audit_count(&db), before);
+    let added = ok(
+        &db,
+        WEDNESDAY_10AM,
+        &["mailbox", "add-member", "sunrise@nhs.net", "bo.brown@nhs.net", "--reason", "covers night shifts"],
+    );
+    assert!(added.contains("covers night shifts"), "{added}");
 }

@@ -394,7 +394,7 @@ fn stale_changes_to_accounts_and_mailboxes_are_refused_too() {
     );
 
     let seen = nina.call(ShowMailbox { address: world::TEAM.to_owned() }).expect("the team mailbox").mailbox.meta.rev;
-    sup.call_based_on(AddMember { mailbox: world::TEAM.into(), account: pat.into() }, Some(seen))
+    sup.call_based_on(AddMember { mailbox: world::TEAM.into(), account: pat.into(), reason: None }, Some(seen))
         .expect("sup adds Pat");
     let stale = nina
         .call_based_on(RemoveMember { mailbox: world::TEAM.into(), account: "ann.jones@nhs.net".into() }, Some(seen));
@@ -421,7 +421,7 @@ fn the_account_and_mailbox_shown_follow_other_operators_changes() {
     let nina = desk(&daemon, NAS);
     watching.press("2/pat lee<enter>");
     assert_eq!(watching.accounts().selected_address(), Some("pat.lee@nhs.net"));
-    nina.call(AddMember { mailbox: world::TEAM.into(), account: "pat.lee@nhs.net".into() })
+    nina.call(AddMember { mailbox: world::TEAM.into(), account: "pat.lee@nhs.net".into(), reason: None })
         .expect("nina adds Pat to the team mailbox");
     take_within_a_second(&mut watching);
     let shown = screen(&mut watching, 160, 48);

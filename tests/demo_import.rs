@@ -296,6 +296,12 @@ Jo,Bloggs,07700 900005,V1A2B,jb@example.org
     let csv = "address,name,ods,owner,members
 rosewood-lodge.referrals@nhs.net,Rosewood Lodge Referrals,V1A2B,sian.obrien@nhs.net,jo.smith@nhs.net; jo.bloggs@nhs.net;sian.obrien@nhs.net
 ";
+    // An owner who has not yet activated their account cannot be reached as one.
+    let Err(ImportError::BadLines(bad)) = import(&service, &ctx, ImportKind::Mailboxes, csv, false) else {
+        panic!("a pending owner was accepted")
+    };
+    assert!(bad[0].reason.contains("not been activated yet"), "{}", bad[0].reason);
+    service.execute(&ctx, &RecordPasswordChange { address: "sian.obrien@nhs.net".into() }).unwrap();
     assert_eq!(import(&service, &ctx, ImportKind::Mailboxes, csv, false).unwrap(), 1);
     let mailbox = service.store().mailbox_by_address("rosewood-lodge.referrals@nhs.net").unwrap().unwrap();
     assert_eq!(mailbox.member_count, 3);

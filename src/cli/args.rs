@@ -253,7 +253,13 @@ pub enum MailboxCmd {
         sponsored_by: Option<String>,
     },
     /// Give an account access to the mailbox.
-    AddMember { mailbox: String, account: String },
+    AddMember {
+        mailbox: String,
+        account: String,
+        /// Why a member from another organisation is added (required then; recorded with the change).
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Take an account's access to the mailbox away.
     RemoveMember { mailbox: String, account: String },
     /// Name a new owner.

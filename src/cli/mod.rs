@@ -336,7 +336,7 @@ impl Entry {
                 MailboxCmd::New { address, name, ods, owner, sponsored_by } => {
                     Entry::of(CreateMailbox { address, name, ods, owner, sponsored_by })
                 }
-                MailboxCmd::AddMember { mailbox, account } => Entry::of(AddMember { mailbox, account }),
+                MailboxCmd::AddMember { mailbox, account, reason } => Entry::of(AddMember { mailbox, account, reason }),
                 MailboxCmd::RemoveMember { mailbox, account } => Entry::of(RemoveMember { mailbox, account }),
                 MailboxCmd::Owner { mailbox, account } => Entry::of(ChangeOwner { mailbox, owner: account }),
                 MailboxCmd::Show { mailbox } => Entry::of(ShowMailbox { address: mailbox }),

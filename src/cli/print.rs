@@ -21,8 +21,8 @@ use crate::domain::sms::{Delivery, SmsMessage};
 use crate::domain::ticket::Ticket;
 use crate::domain::time::rfc3339;
 use crate::service::{
-    AccountView, AuditVerified, Done, MailboxView, ResetReceipt, ShiftView, SweepReport, TicketDetail, TicketRow,
-    TicketSlot,
+    AccountMatch, AccountView, AuditVerified, Done, MailboxMatch, MailboxView, ResetReceipt, ShiftView, SweepReport,
+    TicketDetail, TicketRow, TicketSlot,
 };
 
 /// Outside text through the crate's one sanitiser (line breaks and tabs
@@ -559,4 +559,46 @@ fn row_json(r: &TicketRow) -> Value {
         obj.insert("ref".into(), json!(r.reference.to_string()));
     }
     v
+}
+
+/// A search result as JSON: the record's own fields, as before, and the
+/// organisation's name beside them.
+fn with_org_name(record: &impl Serialize, name: &Option<String>) -> Value {
+    let mut value = serde_json::to_value(record).unwrap_or_default();
+    if let Value::Object(fields) = &mut value {
+        fields.insert("organisation_name".to_owned(), json!(name));
+    }
+    value
+}
+
+impl Printed for Vec<AccountMatch> {
+    fn text(&self) -> String {
+        if self.is_empty() {
+            return "no accounts match".to_owned();
+        }
+        let lines: Vec<String> = self
+            .iter()
+            .map(|m| format!("{}  {}", account_line(&m.account), safe(m.organisation.as_deref().unwrap_or("-"))))
+            .collect();
+        lines.join("\n")
+    }
+    fn json(&self) -> Value {
+        Value::Array(self.iter().map(|m| with_org_name(&m.account, &m.organisation)).collect())
+    }
+}
+
+impl Printed for Vec<MailboxMatch> {
+    fn text(&self) -> String {
+        if self.is_empty() {
+            return "no shared mailboxes match".to_owned();
+        }
+        let lines: Vec<String> = self
+            .iter()
+            .map(|m| format!("{}  {}", mailbox_line(&m.mailbox), safe(m.organisation.as_deref().unwrap_or("-"))))
+            .collect();
+        lines.join("\n")
+    }
+    fn json(&self) -> Value {
+        Value::Array(self.iter().map(|m| with_org_name(&m.mailbox, &m.organisation)).collect())
+    }
 }

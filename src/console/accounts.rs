@@ -41,6 +41,7 @@ use super::theme::Theme;
 use crate::domain::account::Account;
 use crate::domain::permission::Action;
 use crate::domain::routing::Category;
+use crate::service::AccountMatch;
 use crate::service::ops::{FindAccounts, SetMobileHidden, ShowAccount, Unlock};
 use crate::service::{AccountView, ChangeEvent, Touched};
 
@@ -99,7 +100,11 @@ impl AccountPane {
     /// Runs the search again, selecting `keep` if it is still found and the
     /// first match otherwise.
     fn search(&mut self, keep: Option<String>, cx: &mut Cx<'_>) {
-        self.found = match cx.desk.call(FindAccounts { text: self.search.value().to_owned(), limit: SEARCH_LIMIT }) {
+        self.found = match cx
+            .desk
+            .call(FindAccounts { text: self.search.value().to_owned(), limit: SEARCH_LIMIT })
+            .map(AccountMatch::accounts)
+        {
             Ok(found) => found,
             Err(e) => {
                 cx.fail(&e);

@@ -27,6 +27,7 @@ use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, news};
 use crate::domain::account::Account;
 use crate::domain::mailbox::Mailbox;
 use crate::domain::permission::Action;
+use crate::service::MailboxMatch;
 use crate::service::ops::{CreateTicket, FindMailboxes, ShowMailbox};
 use crate::service::{ChangeEvent, MailboxView, Touched};
 
@@ -112,7 +113,11 @@ impl MailboxPane {
 
     /// Runs the search again for what is typed, keeping the selection.
     fn search_again(&mut self, cx: &mut Cx<'_>) {
-        match cx.desk.call(FindMailboxes { text: self.search.value().to_owned(), limit: SEARCH_LIMIT }) {
+        match cx
+            .desk
+            .call(FindMailboxes { text: self.search.value().to_owned(), limit: SEARCH_LIMIT })
+            .map(MailboxMatch::mailboxes)
+        {
             Ok(found) => self.results = found,
             Err(e) => {
                 self.results.clear();

@@ -159,7 +159,11 @@ impl<'a> Replay<'a> {
             Step::AddMember => {
                 let (mailbox, person) = h.memberships[i];
                 let mailbox = h.mailboxes[mailbox as usize].address.clone();
-                (nas, Action::MailboxChange, Request::from(AddMember { mailbox, account: self.address(person)? }))
+                (
+                    nas,
+                    Action::MailboxChange,
+                    Request::from(AddMember { mailbox, account: self.address(person)?, reason: None }),
+                )
             }
             Step::MailboxAccessed => (
                 Who::Feed,
@@ -327,7 +331,7 @@ impl<'a> Replay<'a> {
                 (Action::ComplexAccountTask, Request::from(Joiner { address, ods, mailboxes: Vec::new(), ticket }))
             }
             Task::AddMember => {
-                (Action::MailboxChange, Request::from(AddMember { mailbox: mailbox(), account: address }))
+                (Action::MailboxChange, Request::from(AddMember { mailbox: mailbox(), account: address, reason: None }))
             }
             Task::NewOwner => {
                 (Action::MailboxChange, Request::from(ChangeOwner { mailbox: mailbox(), owner: address }))

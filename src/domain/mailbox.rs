@@ -91,14 +91,21 @@ impl Mailbox {
     }
 }
 
-/// The owner is the helpdesk's contact for the organisation: a live personal
-/// account with a mobile number.
+/// The owner is the helpdesk's contact for the organisation and vouches for
+/// its people: an active personal account with a mobile number. An account
+/// not yet activated, or gone inactive, cannot be reached that way.
 pub fn check_owner(account: &Account) -> Result<(), Refusal> {
     let why = match account.status {
         AccountStatus::Deleted => Some("the account has been deleted"),
         AccountStatus::Leaver => Some("the account is marked as a leaver"),
-        _ if account.mobile().is_none() => Some("the account has no mobile number"),
-        _ => None,
+        AccountStatus::PendingActivation => {
+            Some("the account has not been activated yet: its user must log in and change the temporary password first")
+        }
+        AccountStatus::Inactive => Some(
+            "the account is inactive: its user must log in (or have the password reset) before it can own a mailbox",
+        ),
+        AccountStatus::Active if account.mobile().is_none() => Some("the account has no mobile number"),
+        AccountStatus::Active => None,
     };
     match why {
         Some(why) => Err(Refusal::UnsuitableOwner { address: account.address.clone(), why: why.to_owned() }),
@@ -130,6 +137,36 @@ pub fn check_member(account: &Account) -> Result<(), Refusal> {
         Some(why) => Err(Refusal::UnsuitableMember { address: account.address.clone(), why: why.to_owned() }),
         None => Ok(()),
     }
+}
+
+/// The longest reason recorded for a member from another organisation.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Whether `account` may join `mailbox`: a suitable member (see
+/// [`check_member`]) from the mailbox's organisation, or from another one
+/// with a reason, which the change records. Returns the reason, cleaned
+/// of control characters, when one is needed.
+pub fn check_new_member(mailbox: &Mailbox, account: &Account, reason: Option<&str>) -> Result<Option<String>, Refusal> {
+    check_member(account)?;
+    if account.ods == mailbox.ods {
+        return Ok(None);
+    }
+    let cleaned: String = reason
+        .unwrap_or_default()
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .filter(|c| !c.is_control())
+        .collect();
+    let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    if cleaned.is_empty() || cleaned.chars().count() > MAX_REASON_CHARS {
+        return Err(Refusal::CrossOrganisationMember {
+            mailbox: mailbox.address.clone(),
+            account: account.address.clone(),
+            member_ods: account.ods.clone(),
+            mailbox_ods: mailbox.ods.clone(),
+        });
+    }
+    Ok(Some(cleaned))
 }
 
 #[cfg(test)]
@@ -181,15 +218,76 @@ mod tests {
     #[test]
     fn who_may_take_a_mailbox_over() {
         let mailbox = team(1);
-        let owner = person(1, "jo.bloggs", "V1234");
-        let colleague = person(2, "sam.smith", "V1234");
-        let elsewhere = person(3, "pat.lee", "V9999");
+        let owner = with_status(person(1, "jo.bloggs", "V1234"), AccountStatus::Active);
+        let colleague = with_status(person(2, "sam.smith", "V1234"), AccountStatus::Active);
+        let elsewhere = with_status(person(3, "pat.lee", "V9999"), AccountStatus::Active);
         let leaver = colleague.mark_leaver("nas1", at()).unwrap();
         assert_eq!(mailbox.check_new_owner(&colleague), Ok(()));
         let refused = |a: &Account| mailbox.check_new_owner(a).unwrap_err().to_string();
         assert!(refused(&owner).contains("already owns oak.team@nhs.net"), "{}", refused(&owner));
         assert!(refused(&elsewhere).contains("they belong to V9999, not V1234"), "{}", refused(&elsewhere));
         assert!(refused(&leaver).contains("marked as a leaver"), "{}", refused(&leaver));
+    }
+
+    fn with_status(mut account: Account, status: AccountStatus) -> Account {
+        account.status = status;
+        account
+    }
+
+    /// An owner must be reachable: active, with a mobile.
+    #[test]
+    fn who_may_own_a_mailbox() {
+        let jo = || person(2, "sam.smith", "V1234");
+        let mut no_mobile = with_status(jo(), AccountStatus::Active);
+        no_mobile.personal = None;
+        let cases = [
+            (with_status(jo(), AccountStatus::Active), None),
+            (with_status(jo(), AccountStatus::PendingActivation), Some("not been activated yet")),
+            (with_status(jo(), AccountStatus::Inactive), Some("is inactive")),
+            (with_status(jo(), AccountStatus::Leaver), Some("marked as a leaver")),
+            (with_status(jo(), AccountStatus::Deleted), Some("deleted")),
+            (no_mobile, Some("no mobile number")),
+        ];
+        for (account, want) in cases {
+            let got = check_owner(&account);
+            match want {
+                None => assert_eq!(got, Ok(()), "{:?}", account.status),
+                Some(why) => {
+                    let message = got.expect_err(why).to_string();
+                    assert!(message.contains(why), "{:?}: {message}", account.status);
+                }
+            }
+        }
+    }
+
+    /// (member's organisation, reason given) → the reason recorded, or refused.
+    #[test]
+    fn a_member_from_another_organisation_needs_a_reason() {
+        let mailbox = team(1);
+        let long = "x".repeat(MAX_REASON_CHARS + 1);
+        type Case<'a> = (&'a str, Option<&'a str>, Result<Option<&'a str>, ()>);
+        let cases: [Case; 6] = [
+            ("V1234", None, Ok(None)),
+            ("V1234", Some("ignored"), Ok(None)),
+            ("V9999", None, Err(())),
+            ("V9999", Some("  \u{1b}\n "), Err(())),
+            ("V9999", Some(long.as_str()), Err(())),
+            ("V9999", Some(" covers\tnights\u{1b}[31m for Oak "), Ok(Some("covers nights[31m for Oak"))),
+        ];
+        for (ods, reason, want) in cases {
+            let member = with_status(person(3, "pat.lee", ods), AccountStatus::Active);
+            let got = check_new_member(&mailbox, &member, reason);
+            match want {
+                Ok(recorded) => assert_eq!(got, Ok(recorded.map(str::to_owned)), "{ods} {reason:?}"),
+                Err(()) => {
+                    let message = got.expect_err(ods).to_string();
+                    assert!(
+                        message.contains("belongs to V9999, not V1234") && message.contains("--reason"),
+                        "{message}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -107,4 +107,21 @@ pub enum Refusal {
          bank-holidays.json, or confirm it is meant"
     )]
     ImplausibleCalendar { concerns: String, change: String },
+
+    #[error(
+        "{reference} is not about {address}: {why}; record the task on that person's ticket, or link this \
+         ticket to {address} first if it really is about them"
+    )]
+    TicketForSomeoneElse { reference: String, address: NhsMailAddress, why: String },
+
+    #[error(
+        "{account} belongs to {member_ods}, not {mailbox_ods} like {mailbox}: adding a member from another \
+         organisation needs a reason, recorded with the change (--reason)"
+    )]
+    CrossOrganisationMember {
+        mailbox: NhsMailAddress,
+        account: NhsMailAddress,
+        member_ods: OdsCode,
+        mailbox_ods: OdsCode,
+    },
 }

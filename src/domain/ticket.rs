@@ -268,6 +268,9 @@ impl Ticket {
         }
     }
 
+    /// Gives the ticket to `to`, or to nobody. A ticket let go of goes
+    /// back to its queue: started work is `new` again (see
+    /// [`released_status`](super::ticket_flow::released_status)).
     pub fn assign(&self, to: Option<&str>, by: &str, at: DateTime<Utc>) -> Result<Ticket, Refusal> {
         self.require_open()?;
         if self.assignee.as_deref() == to {
@@ -275,25 +278,36 @@ impl Ticket {
         }
         let mut next = self.next(by, at);
         next.assignee = to.map(str::to_owned);
-        let text = match to {
-            Some(op) => format!("assigned to {op} by {by}"),
-            None => format!("unassigned by {by}"),
+        let text = match (to, self.assignee.as_deref()) {
+            (Some(op), _) => format!("assigned to {op} by {by}"),
+            (None, Some(holder)) if holder == by => format!("handed back by {by}"),
+            (None, _) => format!("unassigned by {by}"),
         };
         next.push(EntryKind::Event, by, at, text);
+        if to.is_none() {
+            let status = super::ticket_flow::released_status(self.status);
+            if status != self.status {
+                next.push(EntryKind::Event, by, at, format!("status {} → {status}", self.status));
+                next.status = status;
+            }
+        }
         Ok(next)
     }
 
+    /// Moves the ticket to `status` as the lifecycle allows (see
+    /// `ticket_flow`), clearing what the move clears.
     pub fn set_status(&self, status: TicketStatus, by: &str, at: DateTime<Utc>) -> Result<Ticket, Refusal> {
-        if self.status == status {
-            return Err(Refusal::NothingToChange { what: format!("{} is already {status}", self.reference) });
-        }
-        // A closed ticket can only be reopened, never moved to another final state.
-        if self.status == TicketStatus::Closed && !status.is_open() {
-            return Err(Refusal::TicketClosed { reference: self.reference.to_string(), status: "closed".to_owned() });
-        }
+        let step = super::ticket_flow::status_step(self.status, status)
+            .map_err(|no| no.refusal(self.reference.to_string(), self.status, status))?;
         let mut next = self.next(by, at);
-        next.push(EntryKind::Event, by, at, format!("status {} → {status}", self.status));
+        let reopened = if step.reopens { " (reopened)" } else { "" };
+        next.push(EntryKind::Event, by, at, format!("status {} → {status}{reopened}", self.status));
         next.status = status;
+        if step.clears_assignee {
+            if let Some(holder) = next.assignee.take() {
+                next.push(EntryKind::Event, by, at, format!("back in the queue: no longer assigned to {holder}"));
+            }
+        }
         Ok(next)
     }
 

@@ -184,7 +184,9 @@ impl Check<'_> {
             sponsored_by: sponsored_by.map(|s| s.to_string()),
         })];
         commands.extend(
-            members.iter().map(|m| Request::from(AddMember { mailbox: address.to_string(), account: m.to_string() })),
+            members.iter().map(|m| {
+                Request::from(AddMember { mailbox: address.to_string(), account: m.to_string(), reason: None })
+            }),
         );
         Ok(commands)
     }

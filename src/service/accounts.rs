@@ -13,6 +13,7 @@ use crate::domain::mailbox::check_owner;
 use crate::domain::permission::Action;
 use crate::domain::refusal::Refusal;
 use crate::domain::sms::{Delivery, PASSWORD_MASK, SmsMessage, temporary_password_text};
+use crate::domain::task_ticket::check_task_ticket;
 use crate::domain::ticket::{EntryKind, Ticket, TicketRef};
 use crate::domain::validate::{Email, Mobile, OdsCode, fold_for_search, person_name};
 use crate::store::Change;
@@ -258,18 +259,20 @@ impl Service {
     }
 
     /// Adds the steps of an account task to the ticket it was done for, and
-    /// links the account to it.
+    /// links the account to it; refused when the ticket is about someone
+    /// else. `before` is the account as the task found it.
     fn note_on_ticket(
         &self,
         ctx: &Ctx,
         change: &mut Change,
         reference: Option<TicketRef>,
-        account: &Account,
+        (before, account): (&Account, &Account),
         steps: &[String],
     ) -> Result<(), ServiceError> {
         let Some(reference) = reference else { return Ok(()) };
         let old = self.load_ticket(reference)?;
         old.require_open()?;
+        check_task_ticket(&old, before, account)?;
         let mut new = old.next(&ctx.operator, ctx.now);
         new.account.get_or_insert(account.id);
         for step in steps {
@@ -292,7 +295,7 @@ impl Service {
             let new = edit(&old)?;
             let mut change = Change::new();
             change.put(Some(&old), &new)?;
-            self.note_on_ticket(ctx, &mut change, ticket, &new, &[format!("{}: {what}", new.address)])?;
+            self.note_on_ticket(ctx, &mut change, ticket, (&old, &new), &[format!("{}: {what}", new.address)])?;
             Ok(Prepared {
                 change,
                 subject: new.address.to_string(),
@@ -528,7 +531,7 @@ impl Service {
             change.put(Some(&old), &new)?;
             let message = self.outbox_message(&mut change, &new, &to, ticket, ctx, gateway.as_ref())?;
             steps.push(format!("temporary password issued to {} (outbox #{})", to.masked(), message.seq));
-            self.note_on_ticket(ctx, &mut change, ticket, &new, &steps)?;
+            self.note_on_ticket(ctx, &mut change, ticket, (&old, &new), &steps)?;
             Ok(Prepared {
                 change,
                 subject: new.address.to_string(),
@@ -624,7 +627,7 @@ impl Service {
         let mut change = Change::new();
         edits.write(&mut change)?;
         change.put(Some(&old), &new)?;
-        self.note_on_ticket(ctx, &mut change, ticket, &new, steps)?;
+        self.note_on_ticket(ctx, &mut change, ticket, (&old, &new), steps)?;
         Ok(Prepared {
             change,
             subject: new.address.to_string(),

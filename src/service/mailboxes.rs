@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::membership::MailboxEdits;
 use super::{Ctx, Done, Operation, Prepared, Service, ServiceError, audit_json, not_found};
 use crate::domain::address::NhsMailAddress;
-use crate::domain::mailbox::{Mailbox, Sponsorship, check_member, check_owner_in};
+use crate::domain::mailbox::{Mailbox, Sponsorship, check_new_member, check_owner_in};
 use crate::domain::permission::Action;
 use crate::domain::record::RecordMeta;
 use crate::domain::refusal::Refusal;
@@ -35,6 +35,9 @@ impl Operation for CreateMailbox {
 pub struct AddMember {
     pub mailbox: String,
     pub account: String,
+    /// Why a member from another organisation is added; required then.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 impl Operation for AddMember {
@@ -46,7 +49,7 @@ impl Operation for AddMember {
         service.edit_mailbox(ctx, &self.mailbox, |old, edits| {
             old.require_national()?;
             let member = service.load_account(&self.account)?;
-            check_member(&member)?;
+            let reason = check_new_member(old, &member, self.reason.as_deref())?;
             if service.store.is_member(old.id, member.id)? {
                 return Err(
                     Refusal::AlreadyMember { mailbox: old.address.clone(), account: member.address.clone() }.into()
@@ -54,7 +57,10 @@ impl Operation for AddMember {
             }
             edits.add_member(old, member.id, ctx);
             edits.concerns(&member.address);
-            Ok(format!("added {} to {}", member.address, old.address))
+            Ok(match reason {
+                Some(why) => format!("added {} from {} to {}: {why}", member.address, member.ods, old.address),
+                None => format!("added {} to {}", member.address, old.address),
+            })
         })
     }
 }

@@ -1,15 +1,14 @@
-//! Finding accounts and mailboxes from what an operator typed.
-//!
-//! The shape of the text decides the index: an address, a mobile number,
-//! an ODS code or a name. Nothing here scans a whole tree.
+//! The searches operators make, as operations: accounts and mailboxes from
+//! what was typed (matched and ranked in `find.rs`), likely duplicates of a
+//! new account, and the owners who may vouch for a caller.
 
 use serde::{Deserialize, Serialize};
 
+use super::find::{AccountMatch, MailboxMatch};
 use super::{Ctx, Operation, Service, ServiceError};
 use crate::domain::account::Account;
-use crate::domain::mailbox::Mailbox;
 use crate::domain::permission::Action;
-use crate::domain::validate::{Email, Mobile, OdsCode, fold_for_search};
+use crate::domain::validate::{Email, OdsCode};
 
 /// Accounts by address, mobile, ODS code or name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,11 +18,11 @@ pub struct FindAccounts {
 }
 
 impl Operation for FindAccounts {
-    type Answer = Vec<Account>;
+    type Answer = Vec<AccountMatch>;
     const NAME: &'static str = "account.find";
-    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Vec<Account>, ServiceError> {
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Vec<AccountMatch>, ServiceError> {
         service.authorise(ctx, Action::View)?;
-        service.find_accounts(&self.text, self.limit)
+        service.find_account_matches(&self.text, self.limit)
     }
 }
 
@@ -35,11 +34,11 @@ pub struct FindMailboxes {
 }
 
 impl Operation for FindMailboxes {
-    type Answer = Vec<Mailbox>;
+    type Answer = Vec<MailboxMatch>;
     const NAME: &'static str = "mailbox.find";
-    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Vec<Mailbox>, ServiceError> {
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Vec<MailboxMatch>, ServiceError> {
         service.authorise(ctx, Action::View)?;
-        service.find_mailboxes(&self.text, self.limit)
+        service.find_mailbox_matches(&self.text, self.limit)
     }
 }
 
@@ -81,71 +80,6 @@ impl Operation for MailboxOwners {
 }
 
 impl Service {
-    /// Accounts matching what an operator typed: an address (has `@`), a
-    /// mobile (digits), an ODS code of a known organisation, or a name
-    /// ("smith", "jo smith", "smith, jo").
-    pub fn find_accounts(&self, text: &str, limit: usize) -> Result<Vec<Account>, ServiceError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Ok(Vec::new());
-        }
-        if text.contains('@') {
-            return Ok(self.store.accounts_by_address_prefix(&text.to_lowercase(), limit)?);
-        }
-        if let Some(digits) = mobile_prefix(text) {
-            return Ok(match Mobile::parse(text) {
-                Ok(mobile) => self.store.account_by_mobile(&mobile)?.into_iter().collect(),
-                Err(_) => self.store.accounts_by_mobile_prefix(&digits, limit)?,
-            });
-        }
-        if let Ok(ods) = OdsCode::parse(text) {
-            if text.chars().any(|c| c.is_ascii_digit()) && self.store.organisation(&ods)?.is_some() {
-                return Ok(self.store.accounts_in_org(&ods, limit)?);
-            }
-        }
-        let (last, first) = match text.split_once(',') {
-            Some((last, first)) => (fold_for_search(last), Some(fold_for_search(first))),
-            None => {
-                let folded = fold_for_search(text);
-                match folded.rsplit_once(' ') {
-                    Some((first, last)) => (last.to_owned(), Some(first.to_owned())),
-                    None => (folded, None),
-                }
-            }
-        };
-        let mut found = self.store.accounts_by_name(&last, first.as_deref().filter(|f| !f.is_empty()), limit)?;
-        if found.is_empty() && !text.contains(' ') {
-            // Maybe the operator typed a full address's local part.
-            found = self.store.accounts_by_address_prefix(&text.to_lowercase(), limit)?;
-        }
-        Ok(found)
-    }
-
-    /// Mailboxes by address, ODS code or display name.
-    pub fn find_mailboxes(&self, text: &str, limit: usize) -> Result<Vec<Mailbox>, ServiceError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Ok(Vec::new());
-        }
-        if text.contains('@') {
-            return Ok(self.store.mailboxes_by_address_prefix(&text.to_lowercase(), limit)?);
-        }
-        if let Ok(ods) = OdsCode::parse(text) {
-            if text.chars().any(|c| c.is_ascii_digit()) && self.store.organisation(&ods)?.is_some() {
-                return Ok(self.store.mailboxes_in_org(&ods, limit)?);
-            }
-        }
-        let mut found = self.store.mailboxes_named(&fold_for_search(text), limit)?;
-        if found.len() < limit {
-            for m in self.store.mailboxes_by_address_prefix(&text.to_lowercase(), limit - found.len())? {
-                if !found.iter().any(|f| f.id == m.id) {
-                    found.push(m);
-                }
-            }
-        }
-        Ok(found)
-    }
-
     /// Accounts owning a shared mailbox of the organisation, each once.
     fn mailbox_owners(&self, ods: &OdsCode) -> Result<Vec<Account>, ServiceError> {
         let mut owners: Vec<Account> = Vec::new();
@@ -159,26 +93,5 @@ impl Service {
             }
         }
         Ok(owners)
-    }
-}
-
-/// The digits of a (partial) mobile number in national form, if the text
-/// looks like one.
-fn mobile_prefix(text: &str) -> Option<String> {
-    let compact: String = text.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
-    let digits = compact.strip_prefix("+44").map(|rest| format!("0{rest}")).unwrap_or(compact);
-    (digits.len() >= 3 && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mobile_prefixes_are_digits_in_national_form() {
-        assert_eq!(mobile_prefix("07700 900").as_deref(), Some("07700900"));
-        assert_eq!(mobile_prefix("+44 7700").as_deref(), Some("07700"));
-        assert_eq!(mobile_prefix("07"), None);
-        assert_eq!(mobile_prefix("smith"), None);
     }
 }

@@ -10,6 +10,7 @@ use crate::domain::record::RecordMeta;
 use crate::domain::refusal::Refusal;
 use crate::domain::routing::{Category, Channel, route_ticket};
 use crate::domain::ticket::{EntryKind, Requester, Ticket, TicketRef, TicketStatus, missing_details};
+use crate::domain::ticket_flow::assignment_action;
 use crate::domain::time::rfc3339;
 use crate::domain::validate::{Email, OdsCode, display_name};
 use crate::store::Change;
@@ -97,11 +98,28 @@ impl Operation for Assign {
     const NAME: &'static str = "ticket.assign";
     const ACTS_ON: Option<&'static str> = Some("ticket");
     fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Ticket>, ServiceError> {
-        service.authorise(ctx, Action::AssignTicket)?;
-        if let Some(to) = &self.to {
-            service.operator(to).map_err(|_| not_found("operator", to.clone(), "assign to an existing operator"))?;
+        let held = service.load_ticket(self.reference)?;
+        let to = self.to.as_deref();
+        let action = assignment_action(held.routing.queue, held.assignee.as_deref(), &ctx.operator, to);
+        service.authorise(ctx, action)?;
+        if let Some(to) = to {
+            service.operator(to).map_err(|_| not_found("operator", to, "assign to an existing operator"))?;
         }
-        service.edit_ticket(ctx, self.reference, |t| t.assign(self.to.as_deref(), &ctx.operator, ctx.now), "assigned")
+        service.edit_ticket(
+            ctx,
+            self.reference,
+            |t| {
+                // Allowed as a hand-back: still only if it is still theirs.
+                if action != Action::AssignTicket && t.assignee.as_deref() != Some(ctx.operator.as_str()) {
+                    return Err(Refusal::AlreadyClaimed {
+                        reference: t.reference.to_string(),
+                        by: t.assignee.clone().unwrap_or_else(|| "nobody".into()),
+                    });
+                }
+                t.assign(to, &ctx.operator, ctx.now)
+            },
+            if to.is_some() { "assigned" } else { "unassigned" },
+        )
     }
 }
 

@@ -97,6 +97,22 @@ impl Store {
         Ok(out)
     }
 
+    /// ODS codes of organisations with a word of their name starting with
+    /// `word` (folded), at most `limit`.
+    pub fn orgs_with_word(&self, word: &str, limit: usize) -> Result<Vec<OdsCode>, StoreError> {
+        let prefix = Key::new().text_prefix(word).build();
+        let mut out: Vec<OdsCode> = Vec::new();
+        for (key, _) in self.keys_with_prefix(TreeId::OrgsByWord, &prefix, None, limit)? {
+            let ods = key.rsplit(|b| *b == SEP).nth(1).unwrap_or_default();
+            if let Ok(ods) = OdsCode::parse(&String::from_utf8_lossy(ods)) {
+                if !out.contains(&ods) {
+                    out.push(ods);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     // Accounts
 
     pub fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
@@ -143,6 +159,12 @@ impl Store {
         };
         let ids = self.ids_with_prefix(TreeId::AccountsByName, &prefix, limit)?;
         self.load_all(&ids)
+    }
+
+    /// Ids of accounts with a word of their name equal to (`exact`) or
+    /// starting with `word` (folded), at most `limit`, in word order.
+    pub fn account_ids_with_word(&self, word: &str, exact: bool, limit: usize) -> Result<Vec<AccountId>, StoreError> {
+        self.ids_with_prefix(TreeId::AccountsByWord, &word_prefix(word, exact), limit)
     }
 
     pub fn accounts_in_org(&self, ods: &OdsCode, limit: usize) -> Result<Vec<Account>, StoreError> {
@@ -211,6 +233,12 @@ impl Store {
     pub fn mailboxes_named(&self, prefix: &str, limit: usize) -> Result<Vec<Mailbox>, StoreError> {
         let ids = self.ids_with_prefix(TreeId::MailboxesByName, &Key::new().text_prefix(prefix).build(), limit)?;
         self.load_all(&ids)
+    }
+
+    /// Ids of mailboxes with a word of their display name equal to
+    /// (`exact`) or starting with `word` (folded), at most `limit`.
+    pub fn mailbox_ids_with_word(&self, word: &str, exact: bool, limit: usize) -> Result<Vec<MailboxId>, StoreError> {
+        self.ids_with_prefix(TreeId::MailboxesByWord, &word_prefix(word, exact), limit)
     }
 
     pub fn mailboxes_in_org(&self, ods: &OdsCode, limit: usize) -> Result<Vec<Mailbox>, StoreError> {
@@ -379,6 +407,10 @@ impl Store {
     pub fn count(&self, tree: TreeId) -> usize {
         self.tree(tree).len()
     }
+}
+
+fn word_prefix(word: &str, exact: bool) -> Vec<u8> {
+    if exact { Key::new().text(word).build() } else { Key::new().text_prefix(word).build() }
 }
 
 fn slot_from(key: &[u8], offset: usize, value: &[u8]) -> Option<QueueSlot> {

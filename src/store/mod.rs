@@ -15,6 +15,7 @@ mod codec;
 mod commit;
 mod keys;
 mod lookup;
+mod migrate;
 mod records;
 
 use std::borrow::Cow;
@@ -26,8 +27,10 @@ pub use lookup::QueueSlot;
 pub use records::{Record, TreeId, queue_key, v1};
 
 /// The database layout this build writes. A database with a newer layout is
-/// refused; an older one is upgraded record by record as it is read.
-pub const LAYOUT: u8 = 1;
+/// refused; an older one is upgraded record by record as it is read, and
+/// gets the index trees added since as it is opened (`migrate`).
+/// 2: word indexes for names (`*.by_word`).
+pub const LAYOUT: u8 = 2;
 const LAYOUT_KEY: &[u8] = b"layout";
 const DEMO_KEY: &[u8] = b"demo";
 
@@ -143,6 +146,7 @@ impl Store {
             Some(v) if v.first().copied().unwrap_or(0) > LAYOUT => {
                 Err(StoreError::NewerLayout { path: self.path.clone(), found: v[0] })
             }
+            Some(v) if v.first().copied().unwrap_or(0) < LAYOUT => self.upgrade_layout(v.first().copied().unwrap_or(0)),
             Some(_) => Ok(()),
             None => {
                 meta.insert(LAYOUT_KEY, &[LAYOUT]).map_err(|e| self.io_error(e))?;

@@ -17,6 +17,7 @@ use crate::domain::mailbox::Mailbox;
 use crate::domain::operator::Operator;
 use crate::domain::organisation::Organisation;
 use crate::domain::record::RecordMeta;
+use crate::domain::search::{NameField, index_words};
 use crate::domain::sms::SmsMessage;
 use crate::domain::ticket::Ticket;
 use crate::domain::validate::fold_for_search;
@@ -63,6 +64,12 @@ trees! {
     Operators = "operators",
     Audit = "audit",
     Outbox = "outbox",
+    // Layout 2: one entry per word of a name, so a search can start from
+    // any word of it (a lone first name, a surname particle, a word of an
+    // organisation's name).
+    OrgsByWord = "orgs.by_word",
+    AccountsByWord = "accounts.by_word",
+    MailboxesByWord = "mailboxes.by_word",
 }
 
 /// One entry a record places in an index tree.
@@ -128,10 +135,14 @@ impl Record for Organisation {
         self.ods.to_string()
     }
     fn indexes(&self) -> Vec<IndexEntry> {
-        vec![IndexEntry::plain(
+        let mut out = vec![IndexEntry::plain(
             TreeId::OrgsByName,
             Key::new().text(&fold_for_search(&self.name)).text(self.ods.as_str()).build(),
-        )]
+        )];
+        for word in index_words(&self.name) {
+            out.push(IndexEntry::plain(TreeId::OrgsByWord, org_word_key(&word, self.ods.as_str())));
+        }
+        out
     }
     fn meta(&self) -> Option<&RecordMeta> {
         Some(&self.meta)
@@ -230,6 +241,11 @@ impl Record for Account {
                     .u64(self.id)
                     .build(),
             ));
+            for (field, name) in [(NameField::Surname, &p.last_name), (NameField::Forename, &p.first_name)] {
+                for word in index_words(name) {
+                    out.push(IndexEntry::plain(TreeId::AccountsByWord, account_word_key(&word, field, self.id)));
+                }
+            }
             out.push(IndexEntry::plain(
                 TreeId::AccountsByEmail,
                 Key::new().text(p.email.as_str()).u64(self.id).build(),
@@ -285,6 +301,9 @@ impl Record for Mailbox {
             ),
             IndexEntry::plain(TreeId::MailboxesByOrg, Key::new().text(self.ods.as_str()).u64(self.id).build()),
         ];
+        for word in index_words(&self.display_name) {
+            out.push(IndexEntry::plain(TreeId::MailboxesByWord, Key::new().text(&word).u64(self.id).build()));
+        }
         if let Some(owner) = self.owner {
             out.push(IndexEntry::plain(TreeId::MailboxesByOwner, Key::new().u64(owner).u64(self.id).build()));
         }
@@ -293,6 +312,17 @@ impl Record for Mailbox {
     fn meta(&self) -> Option<&RecordMeta> {
         Some(&self.meta)
     }
+}
+
+/// `OrgsByWord` keys: a folded word of the name, then the ODS code.
+pub fn org_word_key(word: &str, ods: &str) -> Vec<u8> {
+    Key::new().text(word).text(ods).build()
+}
+
+/// `AccountsByWord` keys: a folded word of the surname or forename, which
+/// of the two it is (so a search can rank surnames first), then the id.
+pub fn account_word_key(word: &str, field: NameField, id: u64) -> Vec<u8> {
+    Key::new().text(word).u8(field.code()).u64(id).build()
 }
 
 /// `TicketsByQueue` keys: queue, 0 for open or 1 for done, due, number; the

@@ -185,6 +185,8 @@ impl Desk {
     }
 
     pub fn new_mailbox(&self, address: &str, name: &str, ods: &str, owner: &str) -> Mailbox {
+        // An owner must be active: the directory reports their first password change.
+        self.sup(&RecordPasswordChange { address: owner.into() });
         self.sup(&CreateMailbox {
             address: address.into(),
             name: name.into(),
@@ -196,7 +198,7 @@ impl Desk {
     }
 
     pub fn add_member(&self, mailbox: &str, account: &str) {
-        self.sup(&AddMember { mailbox: mailbox.into(), account: account.into() });
+        self.sup(&AddMember { mailbox: mailbox.into(), account: account.into(), reason: None });
     }
 
     /// The member account ids of a mailbox, read from the membership pairs.

@@ -104,6 +104,11 @@ impl World {
                 },
             );
         }
+        // A mailbox owner must be active: the directory reports the first
+        // password change of all but Pat, who stays pending activation.
+        for active in ["jo.bloggs@nhs.net", "sam.smith@nhs.net", "ann.jones@nhs.net"] {
+            world.run(SUP, t0, &RecordPasswordChange { address: active.into() });
+        }
         world.run(
             SUP,
             t0,
@@ -116,7 +121,7 @@ impl World {
             },
         );
         for member in ["sam.smith@nhs.net", "ann.jones@nhs.net"] {
-            world.run(SUP, t0, &AddMember { mailbox: TEAM.into(), account: member.into() });
+            world.run(SUP, t0, &AddMember { mailbox: TEAM.into(), account: member.into(), reason: None });
         }
         let day = chrono::Duration::days(1);
         world.ticket(t0 + day, ticket(Category::NewAccount, "Jo Bloggs", Some(OAK), "New starter on Monday"));

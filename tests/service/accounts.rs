@@ -140,7 +140,15 @@ fn a_leaver_who_owns_a_mailbox_hands_it_over_in_one_change() {
     assert!(message.contains("ann.leaver@nhs.net owns sunrise.care@nhs.net"), "{message}");
     assert!(message.contains("name a new owner before marking it as a leaver"), "{message}");
     assert_eq!(desk.audit_head(), before);
-    assert_eq!(desk.account("ann.leaver@nhs.net").status, AccountStatus::PendingActivation);
+    assert_eq!(desk.account("ann.leaver@nhs.net").status, AccountStatus::Active);
+
+    // A successor who has not activated their account cannot take it over.
+    let message = desk.refused(SUPERVISOR, in_hours(), &leave(Some("dan.successor@nhs.net")));
+    assert!(message.contains("dan.successor@nhs.net cannot own a shared mailbox"), "{message}");
+    assert!(message.contains("not been activated yet"), "{message}");
+    assert_eq!(desk.audit_head(), before);
+    desk.sup(&RecordPasswordChange { address: "dan.successor@nhs.net".into() });
+    let before = desk.audit_head();
 
     desk.sup(&leave(Some("dan.successor@nhs.net")));
     assert_eq!(desk.audit_head(), before + 1, "ownership, memberships and status in one audit entry");

@@ -82,5 +82,6 @@ mod accounts;
 mod audit;
 mod passwords;
 mod permissions;
+mod rules;
 mod sweep;
 mod tickets;

@@ -134,7 +134,11 @@ fn concurrent_member_additions_lose_no_update() {
                                 desk.run(
                                     SUPERVISOR,
                                     in_hours(),
-                                    &AddMember { mailbox: "sunrise.care@nhs.net".into(), account: a.clone() },
+                                    &AddMember {
+                                        mailbox: "sunrise.care@nhs.net".into(),
+                                        account: a.clone(),
+                                        reason: None,
+                                    },
                                 )
                             })
                             .collect::<Vec<_>>()

@@ -11,6 +11,7 @@ use crate::console::form::Form;
 use crate::console::pane::Cx;
 use crate::console::text::clean;
 use crate::service::AccountView;
+use crate::service::MailboxMatch;
 use crate::service::ops::{FindMailboxes, Joiner};
 
 /// The organisation's shared mailboxes named in the notes.
@@ -60,6 +61,7 @@ impl JoinerTask {
         let names: Vec<String> = cx
             .desk
             .call(FindMailboxes { text: ods.to_owned(), limit: MAILBOXES_SHOWN })
+            .map(MailboxMatch::mailboxes)
             .unwrap_or_default()
             .iter()
             .filter(|m| m.ods.as_str().eq_ignore_ascii_case(&ods) && m.require_national().is_ok())

@@ -14,6 +14,7 @@ use crate::console::pane::Cx;
 use crate::console::text::clean;
 use crate::domain::account::Account;
 use crate::domain::mailbox::check_owner;
+use crate::service::AccountMatch;
 use crate::service::AccountView;
 use crate::service::ops::{FindAccounts, MarkLeaver, ShowMailbox};
 
@@ -66,7 +67,11 @@ impl LeaverTask {
                 Err(e) => cx.fail(&e),
             }
         }
-        match cx.desk.call(FindAccounts { text: view.account.ods.as_str().to_owned(), limit: CANDIDATES }) {
+        match cx
+            .desk
+            .call(FindAccounts { text: view.account.ods.as_str().to_owned(), limit: CANDIDATES })
+            .map(AccountMatch::accounts)
+        {
             Ok(more) => found.extend(more),
             Err(e) => cx.fail(&e),
         }

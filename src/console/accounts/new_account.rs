@@ -18,6 +18,7 @@ use crate::console::text::clean;
 use crate::domain::account::Account;
 use crate::domain::refusal::Refusal;
 use crate::domain::validate::{Email, Mobile, OdsCode};
+use crate::service::AccountMatch;
 use crate::service::ServiceError;
 use crate::service::ops::{CreateAccount, FindAccounts, LikelyDuplicates};
 
@@ -54,7 +55,12 @@ impl NewAccountTask {
             Some("Mobile") => {
                 self.holder = Mobile::parse(form.value("Mobile"))
                     .ok()
-                    .and_then(|m| cx.desk.call(FindAccounts { text: m.as_str().to_owned(), limit: 1 }).ok())
+                    .and_then(|m| {
+                        cx.desk
+                            .call(FindAccounts { text: m.as_str().to_owned(), limit: 1 })
+                            .map(AccountMatch::accounts)
+                            .ok()
+                    })
                     .and_then(|found| found.into_iter().next());
             }
             _ => {}

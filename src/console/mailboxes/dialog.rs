@@ -25,6 +25,7 @@ use crate::console::theme::Theme;
 use crate::domain::account::Account;
 use crate::domain::mailbox::{Mailbox, check_member, check_owner};
 use crate::domain::refusal::Refusal;
+use crate::service::AccountMatch;
 use crate::service::ops::{AddMember, ChangeOwner, FindAccounts, RemoveMember};
 use crate::service::{MailboxView, Request};
 
@@ -183,7 +184,7 @@ impl MailboxPane {
             picker.found = self.suggestions(picker.purpose);
             return;
         }
-        match cx.desk.call(FindAccounts { text: query.to_owned(), limit: PICK_LIMIT }) {
+        match cx.desk.call(FindAccounts { text: query.to_owned(), limit: PICK_LIMIT }).map(AccountMatch::accounts) {
             Ok(found) => picker.found = found,
             Err(e) => {
                 picker.found.clear();
@@ -216,7 +217,7 @@ impl MailboxPane {
             Purpose::AddMember => {
                 // Based on the mailbox as it was when the picker opened.
                 let based_on = picker.mailbox.as_ref().map(|m| m.meta.rev);
-                let done = cx.submit(AddMember { mailbox, account: account.clone() }, based_on).is_some();
+                let done = cx.submit(AddMember { mailbox, account: account.clone(), reason: None }, based_on).is_some();
                 let refusal = cx.message.as_ref().map(|m| m.text.clone());
                 self.reload(cx, Some(&account));
                 if done {
