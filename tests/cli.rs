@@ -408,8 +408,10 @@ impl Daemon {
             .expect("caredesk serve starts");
         let socket = caredesk::daemon::default_socket(db);
         let started = std::time::Instant::now();
-        while !socket.exists() {
-            assert!(started.elapsed() < std::time::Duration::from_secs(10), "no socket after 10 s");
+        // Served, not merely bound: the socket can exist a moment before
+        // the daemon answers on it.
+        while !matches!(caredesk::daemon::Client::connect(&socket), Ok(caredesk::daemon::Connection::Served(_))) {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10), "no daemon answers after 10 s");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         Daemon(child)

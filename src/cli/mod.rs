@@ -65,8 +65,26 @@ pub fn exit_code(error: &anyhow::Error) -> i32 {
 /// so the flags are added here.
 pub fn hint(error: &anyhow::Error) -> Option<String> {
     use crate::domain::refusal::Refusal;
-    let Some(ServiceError::Refused(refusal)) = error.downcast_ref::<ServiceError>() else { return None };
+    let refusal = match error.downcast_ref::<ServiceError>()? {
+        ServiceError::Refused(refusal) => refusal,
+        ServiceError::RehearsalNotAllowed => return Some("run the command without --now".to_owned()),
+        ServiceError::NotFound { what, .. } => {
+            return Some(
+                match what.as_ref() {
+                    "account" => "`caredesk account find TEXT`",
+                    "shared mailbox" => "`caredesk mailbox find TEXT`",
+                    "ticket" => "`caredesk ticket list`",
+                    "organisation" => "`caredesk org add ODS …`",
+                    "operator" => "`caredesk operator list`",
+                    _ => return None,
+                }
+                .to_owned(),
+            );
+        }
+        _ => return None,
+    };
     Some(match refusal {
+        Refusal::CrossOrganisationMember { .. } => "give the reason with --reason TEXT".to_owned(),
         Refusal::PossibleDuplicates { .. } => "repeat with --not-duplicate if so".to_owned(),
         Refusal::ImplausibleCalendar { .. } => "repeat with --force if the file is right".to_owned(),
         Refusal::OwnerHandoverNeeded { .. } => "give it with --new-owner ADDRESS".to_owned(),

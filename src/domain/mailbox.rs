@@ -282,7 +282,7 @@ mod tests {
                 Err(()) => {
                     let message = got.expect_err(ods).to_string();
                     assert!(
-                        message.contains("belongs to V9999, not V1234") && message.contains("--reason"),
+                        message.contains("belongs to V9999, not V1234") && message.contains("needs a reason"),
                         "{message}"
                     );
                 }

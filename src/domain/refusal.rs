@@ -116,7 +116,7 @@ pub enum Refusal {
 
     #[error(
         "{account} belongs to {member_ods}, not {mailbox_ods} like {mailbox}: adding a member from another \
-         organisation needs a reason, recorded with the change (--reason)"
+         organisation needs a reason, recorded with the change"
     )]
     CrossOrganisationMember {
         mailbox: NhsMailAddress,

@@ -243,18 +243,14 @@ impl Operation for Joiner {
 impl Service {
     pub(super) fn load_account(&self, address: &str) -> Result<Account, ServiceError> {
         let address = NhsMailAddress::parse(address)?;
-        self.store.account_by_address(address.as_str())?.ok_or_else(|| {
-            not_found("account", address.to_string(), "check the address, or search with `caredesk account find`")
-        })
+        self.store
+            .account_by_address(address.as_str())?
+            .ok_or_else(|| not_found("account", address.to_string(), "check the address, or search for the account"))
     }
 
     pub(super) fn load_ticket(&self, reference: TicketRef) -> Result<Ticket, ServiceError> {
         self.store.ticket(reference)?.ok_or_else(|| {
-            not_found(
-                "ticket",
-                reference.to_string(),
-                "check the reference, or list tickets with `caredesk ticket list`",
-            )
+            not_found("ticket", reference.to_string(), "check the reference, or look for the ticket in the queue")
         })
     }
 

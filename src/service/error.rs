@@ -23,6 +23,11 @@ pub enum ServiceError {
     OperatorDisabled { user: String },
     #[error(transparent)]
     Denied(#[from] Denied),
+    #[error(
+        "acting at another time is for a supervisor's rehearsals, because what an operator may do depends on \
+         the hour: act at the real time"
+    )]
+    RehearsalNotAllowed,
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     #[error(transparent)]
@@ -95,6 +100,7 @@ pub enum WireError {
     NotOperator { user: String },
     OperatorDisabled { user: String },
     Denied(String),
+    RehearsalNotAllowed,
     Invalid(String),
     Refused(Refusal),
     NotFound { what: String, key: String, hint: String },
@@ -111,6 +117,7 @@ impl From<&ServiceError> for WireError {
             ServiceError::NotOperator { user } => WireError::NotOperator { user: user.clone() },
             ServiceError::OperatorDisabled { user } => WireError::OperatorDisabled { user: user.clone() },
             ServiceError::Denied(d) => WireError::Denied(d.0.clone()),
+            ServiceError::RehearsalNotAllowed => WireError::RehearsalNotAllowed,
             ServiceError::Invalid(v) => WireError::Invalid(v.to_string()),
             ServiceError::Refused(r) => WireError::Refused(r.clone()),
             ServiceError::NotFound { what, key, hint } => {
@@ -138,6 +145,7 @@ impl From<WireError> for ServiceError {
             WireError::NotOperator { user } => ServiceError::NotOperator { user },
             WireError::OperatorDisabled { user } => ServiceError::OperatorDisabled { user },
             WireError::Denied(text) => ServiceError::Denied(Denied(text)),
+            WireError::RehearsalNotAllowed => ServiceError::RehearsalNotAllowed,
             WireError::Invalid(text) | WireError::BadInput(text) => ServiceError::BadInput(text),
             WireError::Refused(r) => ServiceError::Refused(r),
             WireError::NotFound { what, key, hint } => {

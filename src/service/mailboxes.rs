@@ -144,11 +144,7 @@ impl Service {
     pub(super) fn load_mailbox(&self, address: &str) -> Result<Mailbox, ServiceError> {
         let address = NhsMailAddress::parse(address)?;
         self.store.mailbox_by_address(address.as_str())?.ok_or_else(|| {
-            not_found(
-                "shared mailbox",
-                address.to_string(),
-                "check the address, or search with `caredesk mailbox find`",
-            )
+            not_found("shared mailbox", address.to_string(), "check the address, or search for the mailbox")
         })
     }
 

@@ -206,12 +206,7 @@ impl Service {
     pub fn authorise(&self, ctx: &Ctx, action: Action) -> Result<Operator, ServiceError> {
         let op = self.operator(&ctx.operator)?;
         if ctx.rehearsal && op.role != crate::domain::permission::Role::Supervisor {
-            return Err(crate::domain::permission::Denied(
-                "acting at another time (--now) is for a supervisor's rehearsals, because what an operator may do \
-                 depends on the hour: run the command without --now"
-                    .to_owned(),
-            )
-            .into());
+            return Err(ServiceError::RehearsalNotAllowed);
         }
         let in_hours = self.hours().is_open(ctx.now);
         authorise(op.role, in_hours, action)?;

@@ -162,7 +162,7 @@ impl Service {
     fn init(&self, ctx: &Ctx) -> Result<Done<Operator>, ServiceError> {
         if !self.store.operators()?.is_empty() {
             return Err(ServiceError::BadInput(format!(
-                "the database at {} is already set up: ask a supervisor to add you with `caredesk operator add`",
+                "the database at {} is already set up: ask a supervisor to add you as an operator",
                 self.store.path().display()
             )));
         }
@@ -177,7 +177,7 @@ impl Service {
         }
         if self.store.operator(username)?.is_some() {
             return Err(ServiceError::BadInput(format!(
-                "{username} is already an operator: use `caredesk operator role {username} ROLE` to change the role"
+                "{username} is already an operator: change their role instead"
             )));
         }
         let op = Operator {
@@ -205,7 +205,7 @@ impl Service {
             let old = self
                 .store
                 .operator(username)?
-                .ok_or_else(|| not_found("operator", username, "see `caredesk operator list`"))?;
+                .ok_or_else(|| not_found("operator", username, "check the name against the list of operators"))?;
             let mut new = old.clone();
             edit(&mut new);
             if new == old {

@@ -113,7 +113,7 @@ impl Service {
 
     pub(super) fn load_org(&self, ods: &OdsCode) -> Result<Organisation, ServiceError> {
         self.store.organisation(ods)?.ok_or_else(|| {
-            not_found("organisation", ods.to_string(), "check the ODS code, or add it with `caredesk org add`")
+            not_found("organisation", ods.to_string(), "check the ODS code, or add the organisation first")
         })
     }
 

@@ -139,37 +139,39 @@ impl Operation for SetStatus {
     }
 }
 
-/// An internal note on the timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Note {
-    pub reference: TicketRef,
-    pub text: String,
+/// Declares an operation that adds one entry of `kind` to a ticket's timeline.
+macro_rules! timeline_operation {
+    ($(#[$doc:meta])* $name:ident, $audit:literal, $kind:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct $name {
+            pub reference: TicketRef,
+            pub text: String,
+        }
+
+        impl Operation for $name {
+            type Answer = Done<Ticket>;
+            const NAME: &'static str = $audit;
+            const ACTS_ON: Option<&'static str> = Some("ticket");
+            fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Ticket>, ServiceError> {
+                service.add_entry(ctx, self.reference, $kind, &self.text)
+            }
+        }
+    };
 }
 
-impl Operation for Note {
-    type Answer = Done<Ticket>;
-    const NAME: &'static str = "ticket.note";
-    const ACTS_ON: Option<&'static str> = Some("ticket");
-    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Ticket>, ServiceError> {
-        service.add_entry(ctx, self.reference, EntryKind::Note, &self.text)
-    }
-}
-
-/// A reply to the requester.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reply {
-    pub reference: TicketRef,
-    pub text: String,
-}
-
-impl Operation for Reply {
-    type Answer = Done<Ticket>;
-    const NAME: &'static str = "ticket.reply";
-    const ACTS_ON: Option<&'static str> = Some("ticket");
-    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Ticket>, ServiceError> {
-        service.add_entry(ctx, self.reference, EntryKind::Reply, &self.text)
-    }
-}
+timeline_operation!(
+    /// An internal note on the timeline.
+    Note,
+    "ticket.note",
+    EntryKind::Note
+);
+timeline_operation!(
+    /// A reply to the requester.
+    Reply,
+    "ticket.reply",
+    EntryKind::Reply
+);
 
 /// Links the ticket to an account, a mailbox or both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
