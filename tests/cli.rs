@@ -528,3 +528,19 @@ fn a_member_from_another_organisation_was_added_without_a_reason() {
     );
     assert!(added.contains("covers night shifts"), "{added}");
 }
+
+#[test]
+fn one_operator_can_be_shown_through_the_daemon_and_directly() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    ok(&db, WEDNESDAY_10AM, &["operator", "add", "nina", "--role", "nas"]);
+    let shown = ok(&db, WEDNESDAY_10AM, &["operator", "show", "nina"]);
+    assert!(shown.starts_with("nina (NAS administrator, enabled) since 2026-01-07"), "{shown}");
+    let _daemon = Daemon::serve(&db);
+    let v = json(&db, WEDNESDAY_10AM, &["operator", "show", "nina"]);
+    assert_eq!(v["operator"]["role"], "nas");
+    let out = caredesk(&db, WEDNESDAY_10AM, &["operator", "show", "nobody"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no operator nobody") && err.contains("`caredesk operator list`"), "{err}");
+}

@@ -363,6 +363,8 @@ pub enum OperatorCmd {
     },
     /// List the operators with their roles.
     List,
+    /// Show one operator: role, whether enabled, and since when.
+    Show { user: String },
     /// Change an operator's role.
     Role { user: String, role: Role },
     /// Stop an operator from using caredesk.

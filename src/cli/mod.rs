@@ -365,6 +365,7 @@ impl Entry {
             Cmd::Operator(o) => match o {
                 OperatorCmd::Add { user, role } => Entry::of(AddOperator { username: user, role }),
                 OperatorCmd::List => Entry::of(ListOperators {}),
+                OperatorCmd::Show { user } => Entry::of(ShowOperator { username: user }),
                 OperatorCmd::Role { user, role } => Entry::of(SetOperatorRole { username: user, role }),
                 OperatorCmd::Disable { user } => Entry::of(SetOperatorEnabled { username: user, enabled: false }),
                 OperatorCmd::Enable { user } => Entry::of(SetOperatorEnabled { username: user, enabled: true }),

@@ -469,6 +469,16 @@ impl Printed for Vec<Operator> {
     }
 }
 
+impl Printed for Operator {
+    fn text(&self) -> String {
+        let state = if self.enabled { "enabled" } else { "disabled" };
+        format!("{} ({}, {state}) since {}", self.username, self.role.label(), rfc3339(self.added_at))
+    }
+    fn json(&self) -> Value {
+        keyed("operator", self)
+    }
+}
+
 impl Printed for Vec<AuditEntry> {
     fn text(&self) -> String {
         let entries = self;

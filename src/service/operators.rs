@@ -74,6 +74,24 @@ impl Operation for SetOperatorEnabled {
     }
 }
 
+/// One operator: role, whether enabled, and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowOperator {
+    pub username: String,
+}
+
+impl Operation for ShowOperator {
+    type Answer = Operator;
+    const NAME: &'static str = "operator.show";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Operator, ServiceError> {
+        service.authorise(ctx, Action::View)?;
+        service
+            .store
+            .operator(&self.username)?
+            .ok_or_else(|| not_found("operator", self.username.clone(), "check the name against the list of operators"))
+    }
+}
+
 /// Service targets in minutes per queue; a queue left out keeps its target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetTargets {

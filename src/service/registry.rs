@@ -49,6 +49,7 @@ operations! {
     reads {
         ShowShift in views,
         ShowOrganisation in views,
+        ShowOperator in operators,
         ShowAccount in views,
         ShowMailbox in views,
         ShowTicket in views,
