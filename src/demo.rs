@@ -237,7 +237,7 @@ fn summarise(service: &Service, started: Instant) -> Result<DemoSummary, Service
         }
     }
     let mut tickets_by_queue = Vec::new();
-    for queue in Queue::ALL {
+    for &queue in Queue::ALL {
         let open = count_queue(service, queue, true)?;
         let done = count_queue(service, queue, false)?;
         tickets_by_queue.push((queue, open, open + done));

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod hours;
 pub mod lifecycle;
 pub mod mailbox;
+pub mod names;
 pub mod operator;
 pub mod organisation;
 pub mod permission;

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::names::named;
 use super::record::RecordMeta;
 use super::refusal::Refusal;
 use super::validate::OdsCode;
@@ -12,10 +13,12 @@ use super::validate::OdsCode;
 /// Information-governance standing. The requirement was IG Toolkit level 2
 /// when the service began; the Data Security and Protection Toolkit (DSPT)
 /// replaced it, where "Standards Met" or better is required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::VariantArray, strum::IntoStaticStr)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum IgStatus {
     NotMet,
+    #[strum(serialize = "ig-toolkit-level-2")]
     IgToolkitLevel2,
     DsptApproachingStandards,
     DsptStandardsMet,
@@ -23,48 +26,16 @@ pub enum IgStatus {
 }
 
 impl IgStatus {
-    pub const ALL: [IgStatus; 5] = [
-        IgStatus::NotMet,
-        IgStatus::IgToolkitLevel2,
-        IgStatus::DsptApproachingStandards,
-        IgStatus::DsptStandardsMet,
-        IgStatus::DsptStandardsExceeded,
-    ];
-
     pub fn meets_requirement(self) -> bool {
         matches!(self, IgStatus::IgToolkitLevel2 | IgStatus::DsptStandardsMet | IgStatus::DsptStandardsExceeded)
     }
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            IgStatus::NotMet => "not-met",
-            IgStatus::IgToolkitLevel2 => "ig-toolkit-level-2",
-            IgStatus::DsptApproachingStandards => "dspt-approaching-standards",
-            IgStatus::DsptStandardsMet => "dspt-standards-met",
-            IgStatus::DsptStandardsExceeded => "dspt-standards-exceeded",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<IgStatus> {
-        let t = text.trim().to_ascii_lowercase();
-        match t.as_str() {
-            "yes" | "met" => Some(IgStatus::DsptStandardsMet),
-            "no" => Some(IgStatus::NotMet),
-            _ => IgStatus::ALL.into_iter().find(|s| s.slug() == t),
-        }
-    }
 }
 
-impl std::str::FromStr for IgStatus {
-    type Err = crate::domain::routing::UnknownName;
-    fn from_str(s: &str) -> Result<IgStatus, Self::Err> {
-        IgStatus::parse(s).ok_or_else(|| crate::domain::routing::UnknownName {
-            what: "IG status",
-            given: s.to_owned(),
-            choices: format!("yes, no, {}", IgStatus::ALL.map(IgStatus::slug).join(", ")),
-        })
-    }
-}
+named!(IgStatus, "IG status", aliases: [
+    "yes" => IgStatus::DsptStandardsMet,
+    "met" => IgStatus::DsptStandardsMet,
+    "no" => IgStatus::NotMet,
+]);
 
 /// Who administers an organisation's (or one account's) NHSmail accounts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,11 +115,11 @@ mod tests {
         ];
         for (status, meets) in cases {
             assert_eq!(status.meets_requirement(), meets, "{status:?}");
-            assert_eq!(IgStatus::parse(status.slug()), Some(status));
+            assert_eq!(status.slug().parse::<IgStatus>().ok(), Some(status));
         }
-        assert_eq!(IgStatus::parse("yes"), Some(IgStatus::DsptStandardsMet));
-        assert_eq!(IgStatus::parse("No"), Some(IgStatus::NotMet));
-        assert_eq!(IgStatus::parse("maybe"), None);
+        assert_eq!("yes".parse::<IgStatus>().ok(), Some(IgStatus::DsptStandardsMet));
+        assert_eq!("No".parse::<IgStatus>().ok(), Some(IgStatus::NotMet));
+        assert_eq!("maybe".parse::<IgStatus>().ok(), None);
     }
 
     #[test]

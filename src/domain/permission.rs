@@ -7,15 +7,16 @@
 //! helpdesk's powers, because out of hours the helpdesk's rules are the
 //! service's rules.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
-use super::routing::{Queue, UnknownName};
+use super::names::named;
+use super::routing::Queue;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Role {
     /// NAS administrator.
     Nas,
@@ -27,17 +28,6 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Nas, Role::Helpdesk, Role::Resolver, Role::Supervisor];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Role::Nas => "nas",
-            Role::Helpdesk => "helpdesk",
-            Role::Resolver => "resolver",
-            Role::Supervisor => "supervisor",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Role::Nas => "NAS administrator",
@@ -58,23 +48,7 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.slug())
-    }
-}
-
-impl FromStr for Role {
-    type Err = UnknownName;
-    fn from_str(s: &str) -> Result<Self, UnknownName> {
-        let wanted = s.trim().to_ascii_lowercase();
-        Role::ALL.into_iter().find(|r| r.slug() == wanted).ok_or_else(|| UnknownName {
-            what: "role",
-            given: s.to_owned(),
-            choices: "nas, helpdesk, resolver, supervisor".to_owned(),
-        })
-    }
-}
+named!(Role, "role");
 
 /// The kinds of thing an operator can do, as far as permission goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,17 +7,30 @@
 //! minutes for the NAS and the resolver group, wall-clock minutes for the
 //! 24/7 helpdesk. Pure: the instant and the calendar come in as arguments.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+
+use super::names::named;
 
 use super::hours::NasHours;
 
 /// The three queues a ticket can sit in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Queue {
     Nas,
     Helpdesk,
@@ -25,16 +38,6 @@ pub enum Queue {
 }
 
 impl Queue {
-    pub const ALL: [Queue; 3] = [Queue::Nas, Queue::Helpdesk, Queue::Resolver];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Queue::Nas => "nas",
-            Queue::Helpdesk => "helpdesk",
-            Queue::Resolver => "resolver",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Queue::Nas => "NAS",
@@ -54,8 +57,9 @@ impl Queue {
 }
 
 /// How a request reached the service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::VariantArray, strum::IntoStaticStr)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Channel {
     /// Email to the NAS address (careadmin@nhs.net).
     EmailNas,
@@ -67,23 +71,26 @@ pub enum Channel {
     Portal,
 }
 
-impl Channel {
-    pub const ALL: [Channel; 4] = [Channel::EmailNas, Channel::EmailHelpdesk, Channel::Phone, Channel::Portal];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Channel::EmailNas => "email-nas",
-            Channel::EmailHelpdesk => "email-helpdesk",
-            Channel::Phone => "phone",
-            Channel::Portal => "portal",
-        }
-    }
-}
+impl Channel {}
 
 /// What a request is about. The first four are the simple tasks the national
 /// helpdesk performs at any hour; everything else is complex.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Category {
     PasswordReset,
     ActivationHelp,
@@ -104,25 +111,6 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 16] = [
-        Category::PasswordReset,
-        Category::ActivationHelp,
-        Category::DirectoryVisibility,
-        Category::Unlock,
-        Category::NewAccount,
-        Category::Leaver,
-        Category::Move,
-        Category::MissingPersonalAccount,
-        Category::MissingSharedMailbox,
-        Category::MailboxAccess,
-        Category::OwnerChange,
-        Category::IgRejection,
-        Category::SponsoredMailbox,
-        Category::DuplicateAccount,
-        Category::AccountTransfer,
-        Category::General,
-    ];
-
     /// The stored code: the position in [`Category::ALL`], so new
     /// categories go at the end.
     pub fn code(self) -> u8 {
@@ -138,27 +126,6 @@ impl Category {
             self,
             Category::PasswordReset | Category::ActivationHelp | Category::DirectoryVisibility | Category::Unlock
         )
-    }
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Category::PasswordReset => "password-reset",
-            Category::ActivationHelp => "activation-help",
-            Category::DirectoryVisibility => "directory-visibility",
-            Category::Unlock => "unlock",
-            Category::NewAccount => "new-account",
-            Category::Leaver => "leaver",
-            Category::Move => "move",
-            Category::MissingPersonalAccount => "missing-personal-account",
-            Category::MissingSharedMailbox => "missing-shared-mailbox",
-            Category::MailboxAccess => "mailbox-access",
-            Category::OwnerChange => "owner-change",
-            Category::IgRejection => "ig-rejection",
-            Category::SponsoredMailbox => "sponsored-mailbox",
-            Category::DuplicateAccount => "duplicate-account",
-            Category::AccountTransfer => "account-transfer",
-            Category::General => "general",
-        }
     }
 
     pub fn label(self) -> &'static str {
@@ -183,38 +150,11 @@ impl Category {
     }
 }
 
-/// A slug that names nothing, with the list of what it could have been.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {what} {given:?}: use one of {choices}")]
-pub struct UnknownName {
-    pub what: &'static str,
-    pub given: String,
-    pub choices: String,
-}
+pub use super::names::UnknownName;
 
-macro_rules! slug_names {
-    ($ty:ident, $what:literal) => {
-        impl FromStr for $ty {
-            type Err = UnknownName;
-            fn from_str(s: &str) -> Result<Self, UnknownName> {
-                let wanted = s.trim().to_ascii_lowercase();
-                $ty::ALL.into_iter().find(|v| v.slug() == wanted).ok_or_else(|| UnknownName {
-                    what: $what,
-                    given: s.to_owned(),
-                    choices: $ty::ALL.iter().map(|v| v.slug()).collect::<Vec<_>>().join(", "),
-                })
-            }
-        }
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.slug())
-            }
-        }
-    };
-}
-slug_names!(Queue, "queue");
-slug_names!(Channel, "channel");
-slug_names!(Category, "category");
+named!(Queue, "queue");
+named!(Channel, "channel");
+named!(Category, "category");
 
 /// Service targets per queue: policy, changed by a supervisor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -291,7 +231,7 @@ mod tests {
 
     #[test]
     fn category_codes_are_positions_and_read_back() {
-        for (i, category) in Category::ALL.into_iter().enumerate() {
+        for (i, category) in Category::ALL.iter().copied().enumerate() {
             assert_eq!(usize::from(category.code()), i);
             assert_eq!(Category::from_code(category.code()), Some(category));
         }
@@ -365,7 +305,7 @@ mod tests {
 
     #[test]
     fn slugs_parse_back_and_unknown_names_list_the_choices() {
-        for c in Category::ALL {
+        for &c in Category::ALL {
             assert_eq!(c.slug().parse::<Category>().unwrap(), c);
         }
         let err = "pasword-reset".parse::<Category>().unwrap_err().to_string();

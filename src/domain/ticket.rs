@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::account::AccountId;
 use super::mailbox::MailboxId;
+use super::names::named;
 use super::record::RecordMeta;
 use super::refusal::Refusal;
 use super::routing::{Category, Channel, Routing};
@@ -61,8 +62,11 @@ impl FromStr for TicketRef {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum TicketStatus {
     New,
     InProgress,
@@ -73,29 +77,9 @@ pub enum TicketStatus {
 }
 
 impl TicketStatus {
-    pub const ALL: [TicketStatus; 6] = [
-        TicketStatus::New,
-        TicketStatus::InProgress,
-        TicketStatus::WaitingOnRequester,
-        TicketStatus::WaitingOnOwner,
-        TicketStatus::Resolved,
-        TicketStatus::Closed,
-    ];
-
     /// Open tickets are the ones still to be worked.
     pub fn is_open(self) -> bool {
         !matches!(self, TicketStatus::Resolved | TicketStatus::Closed)
-    }
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            TicketStatus::New => "new",
-            TicketStatus::InProgress => "in-progress",
-            TicketStatus::WaitingOnRequester => "waiting-on-requester",
-            TicketStatus::WaitingOnOwner => "waiting-on-owner",
-            TicketStatus::Resolved => "resolved",
-            TicketStatus::Closed => "closed",
-        }
     }
 
     /// Stable one-byte code used in index values; never reorder.
@@ -108,23 +92,7 @@ impl TicketStatus {
     }
 }
 
-impl fmt::Display for TicketStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.slug())
-    }
-}
-
-impl FromStr for TicketStatus {
-    type Err = super::routing::UnknownName;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim().to_ascii_lowercase();
-        TicketStatus::ALL.into_iter().find(|v| v.slug() == wanted).ok_or_else(|| super::routing::UnknownName {
-            what: "status",
-            given: s.to_owned(),
-            choices: TicketStatus::ALL.iter().map(|v| v.slug()).collect::<Vec<_>>().join(", "),
-        })
-    }
-}
+named!(TicketStatus, "status");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Requester {
@@ -357,7 +325,7 @@ mod tests {
 
     #[test]
     fn status_codes_are_stable() {
-        for s in TicketStatus::ALL {
+        for &s in TicketStatus::ALL {
             assert_eq!(TicketStatus::from_code(s.code()), Some(s));
         }
         assert_eq!(TicketStatus::Closed.code(), 5);

@@ -94,7 +94,7 @@ mod tests {
         for (from, row) in table {
             let cells: Vec<&str> = row.split(' ').collect();
             assert_eq!(cells.len(), TicketStatus::ALL.len());
-            for (to, cell) in TicketStatus::ALL.into_iter().zip(cells) {
+            for (to, cell) in TicketStatus::ALL.iter().copied().zip(cells) {
                 let want = match cell {
                     "=" => Err(NotAllowed::Unchanged),
                     "x" => Err(NotAllowed::Closed),

@@ -37,12 +37,7 @@ impl Check<'_> {
         }
         let name = display_name(get(f, "name"), "organisation name")?;
         let given = get(f, "ig_status");
-        let ig = IgStatus::parse(given).ok_or_else(|| {
-            format!(
-                "ig_status {given:?} is not understood: use yes, no or one of {}",
-                IgStatus::ALL.map(IgStatus::slug).join(", ")
-            )
-        })?;
+        let ig = given.parse::<IgStatus>().map_err(|e| format!("ig_status {given:?} is not understood: {e}"))?;
         let administered_by = match get(f, "administered_by") {
             "" => None,
             nas if nas.eq_ignore_ascii_case("nas") => None,

@@ -300,7 +300,7 @@ impl Service {
             match view {
                 QueueView::Queue(q) => refs.extend(self.slots(*q, open, status, limit)?),
                 QueueView::All => {
-                    for q in Queue::ALL {
+                    for &q in Queue::ALL {
                         refs.extend(self.slots(q, open, status, limit)?);
                     }
                 }
@@ -396,7 +396,7 @@ impl Service {
         for &open in filter.status.sides() {
             let queues: &[Queue] = match view {
                 QueueView::Queue(q) => std::slice::from_ref(q),
-                QueueView::All => &Queue::ALL,
+                QueueView::All => Queue::ALL,
                 QueueView::Mine => &[],
             };
             for &queue in queues {
