@@ -9,6 +9,7 @@ pub mod address;
 pub mod audit;
 pub mod hours;
 pub mod lifecycle;
+pub mod mail;
 pub mod mailbox;
 pub mod operator;
 pub mod organisation;
