@@ -6,7 +6,11 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use super::routing::Channel;
+use super::ticket::TicketRef;
 
 /// What identifies a message across fetches: its Message-ID, or when it has
 /// none, a SHA-256 digest of its raw bytes.
@@ -98,4 +102,50 @@ impl Automatic {
             Automatic::Bounce => "a delivery failure report",
         }
     }
+}
+
+/// A message taken in, as the store keeps it: which ticket it made or
+/// joined, and where its raw bytes and attachments are. Keyed by its
+/// [`MessageKey`], so the same message is never taken in twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailRecord {
+    pub key: MessageKey,
+    /// Numbers the raw chunks and attachments of this message.
+    pub id: u64,
+    pub ticket: TicketRef,
+    /// Whether the message joined an existing ticket rather than opening one.
+    pub threaded: bool,
+    pub channel: Channel,
+    pub from: Option<String>,
+    pub subject: String,
+    #[serde(with = "super::time::ts")]
+    pub arrived_at: DateTime<Utc>,
+    #[serde(with = "super::time::ts")]
+    pub taken_in_at: DateTime<Utc>,
+    pub attachments: Vec<AttachmentInfo>,
+    pub automatic: Option<Automatic>,
+    pub unparsed: Option<String>,
+    pub raw_len: u64,
+    pub raw_chunks: u32,
+}
+
+/// The size of one stored piece of a raw message: well inside the store's
+/// largest value.
+pub const RAW_CHUNK_BYTES: usize = 4 << 20;
+
+/// One piece of a raw message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailChunk {
+    pub mail: u64,
+    pub index: u32,
+    pub bytes: Vec<u8>,
+}
+
+/// An attachment's content, kept because it was under the limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAttachment {
+    pub mail: u64,
+    pub index: u32,
+    pub info: AttachmentInfo,
+    pub content: Vec<u8>,
 }

@@ -195,6 +195,13 @@ pub enum Command {
     Sweep {
         dry_run: bool,
     },
+
+    /// Takes in one email: the audit log's record of it. The message itself
+    /// reaches the service through [`crate::service::Service::take_in_mail`].
+    TakeInMail {
+        channel: Channel,
+        message: String,
+    },
 }
 
 impl Command {
@@ -257,6 +264,7 @@ impl Command {
             Command::Reply { .. } => "ticket.reply",
             Command::Link { .. } => "ticket.link",
             Command::Sweep { .. } => "lifecycle.sweep",
+            Command::TakeInMail { .. } => "mail.take-in",
         }
     }
 }

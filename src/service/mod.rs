@@ -11,6 +11,7 @@ mod command;
 mod error;
 mod events;
 mod gateway;
+mod mail;
 mod mailboxes;
 mod membership;
 mod operators;
@@ -30,6 +31,7 @@ pub use command::{Command, NewTicket, Outcome, ResetReceipt, Subject, SweepItem,
 pub use error::{ServiceError, WireError};
 pub use events::{ChangeEvent, Touched};
 pub use gateway::{CommandGateway, OutboxOnly, SmsGateway};
+pub use mail::{Intake, IntakeKind};
 pub use query::{
     AccountView, MAX_SLOTS, MailboxView, Query, QueueView, Reply, ShiftView, StatusFilter, TicketDetail, TicketFilter,
     TicketRow, TicketSlot,
@@ -254,6 +256,7 @@ impl Service {
             | Command::Reply { .. }
             | Command::Link { .. } => self.ticket_command(ctx, command),
             Command::Sweep { dry_run } => self.sweep(ctx, *dry_run),
+            Command::TakeInMail { .. } => Err(mail::not_by_command()),
         };
         match &outcome {
             Ok(o) => tracing::info!(operator = %ctx.operator, action = command.action(), audit = ?o.audit_seq, "done"),

@@ -16,7 +16,7 @@ use crate::store::Change;
 
 /// A ticket as the audit log shows it: without the timeline, which the
 /// ticket itself keeps.
-fn ticket_summary(t: &Ticket) -> Option<String> {
+pub(super) fn ticket_summary(t: &Ticket) -> Option<String> {
     let mut slim = t.clone();
     slim.timeline = t.timeline.last().cloned().into_iter().collect();
     audit_json(&slim)

@@ -63,6 +63,11 @@ trees! {
     Operators = "operators",
     Audit = "audit",
     Outbox = "outbox",
+    Mail = "mail",
+    MailThreads = "mail.threads",
+    MailByTicket = "mail.by_ticket",
+    MailRaw = "mail.raw",
+    MailAttachments = "mail.attachments",
 }
 
 /// One entry a record places in an index tree.
