@@ -54,7 +54,12 @@ fn a_new_request_becomes_a_ticket_routed_by_its_arrival_time() {
     assert_eq!(t.requester.name, "Priya Shah");
     assert_eq!(t.requester.email.as_ref().map(|e| e.as_str()), Some("priya.shah@sunrise-care.co.uk"));
     assert_eq!(t.status, TicketStatus::New);
-    assert!(t.timeline.iter().any(|e| e.kind == EntryKind::Requester && e.text.contains("Amelia Jones")));
+    assert!(t.body.contains("Amelia Jones"), "{}", t.body);
+    let first = &t.timeline[0];
+    assert_eq!(
+        (first.kind, first.at, first.by.as_str()),
+        (EntryKind::Requester, out_of_hours(), "priya.shah@sunrise-care.co.uk")
+    );
     let kept = desk.service.store().mail(&m.key).unwrap().unwrap();
     assert_eq!(desk.service.store().mail_raw(&kept).unwrap(), m.raw, "the original is kept whole");
 }

@@ -52,6 +52,8 @@ pub enum Cmd {
     Operator(OperatorCmd),
     #[command(subcommand)]
     Policy(PolicyCmd),
+    #[command(subcommand)]
+    Mail(MailCmd),
     /// Apply the lifecycle transitions that are due (inactive, deleted).
     Sweep {
         /// Show what would change without changing it.
@@ -388,5 +390,19 @@ pub enum PolicyCmd {
     /// Import a newer bank-holidays.json (GOV.UK format).
     Calendar {
         file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCmd {
+    /// Take in the messages waiting in a Maildir (its new/ and unseen cur/),
+    /// or one message file, as tickets; each is marked seen once it is on disk.
+    Import {
+        /// A Maildir directory or an .eml file.
+        path: PathBuf,
+        /// The mailbox the mail reached: email-nas or email-helpdesk (default:
+        /// by the address each message was sent to).
+        #[arg(long)]
+        channel: Option<Channel>,
     },
 }

@@ -4,6 +4,7 @@
 pub mod args;
 mod bulk;
 mod identity;
+mod mail;
 mod print;
 
 use std::io::{IsTerminal, Read};
@@ -174,6 +175,10 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         },
         Cmd::Serve { group, sweep_every } => serve(&db, socket, group, sweep_every),
+        Cmd::Mail(m) => match Backend::reach(&db, &socket, OpenMode::Existing)? {
+            Backend::Local(service) => mail::run(&service, &ctx(clock)?, m, json),
+            Backend::Daemon(..) => mail::through_daemon(),
+        },
         other => {
             let request = to_request(other)?;
             let desk = Backend::reach(&db, &socket, OpenMode::Existing)?.desk(clock)?;
@@ -447,6 +452,8 @@ fn to_request(cmd: Cmd) -> Result<Request> {
                     .with_context(|| format!("could not read the calendar file {}", file.display()))?,
             }),
         },
-        Cmd::Init | Cmd::Demo { .. } | Cmd::Import { .. } | Cmd::Serve { .. } => unreachable!("handled before"),
+        Cmd::Init | Cmd::Demo { .. } | Cmd::Import { .. } | Cmd::Serve { .. } | Cmd::Mail(_) => {
+            unreachable!("handled before")
+        }
     })
 }

@@ -60,10 +60,14 @@ fn requester_of(proposal: &Proposal) -> Requester {
     Requester { name, email: proposal.requester_email.as_deref().and_then(|e| Email::parse(e).ok()), phone: None }
 }
 
-/// The timeline text of a message: what the sender wrote, then what it
-/// carried.
-fn entry_text(mail: &InboundMail) -> String {
-    let mut text = format!("email: {}\n\n{}", mail.subject, mail.body);
+/// The timeline text of a message: what the sender wrote (unless the
+/// ticket's body already shows it), then what it carried.
+fn entry_text(mail: &InboundMail, with_body: bool) -> String {
+    let mut text = format!("email: {}", mail.subject);
+    if with_body {
+        text.push_str("\n\n");
+        text.push_str(&mail.body);
+    }
     if !mail.attachments.is_empty() {
         text.push_str("\n\nattachments:");
         for a in &mail.attachments {
@@ -176,7 +180,7 @@ impl Service {
         let (ticket, entry) = self.run(ctx, command, || {
             let old = self.load_ticket(reference)?;
             let mut new = old.next(&ctx.operator, ctx.now);
-            new.push(EntryKind::Requester, &who, ctx.now, entry_text(mail));
+            new.push(EntryKind::Requester, &who, ctx.now, entry_text(mail, true));
             let back_to = if new.assignee.is_some() { TicketStatus::InProgress } else { TicketStatus::New };
             if matches!(old.status, TicketStatus::WaitingOnRequester | TicketStatus::Resolved) {
                 new.push(
@@ -291,6 +295,7 @@ impl Service {
             meta: RecordMeta::created(&ctx.operator, ctx.now),
         };
         let who = mail.sender_address().unwrap_or("an unknown sender").to_owned();
+        ticket.push(EntryKind::Requester, &who, received_at, entry_text(mail, false));
         ticket.push(
             EntryKind::Event,
             &ctx.operator,
@@ -304,7 +309,6 @@ impl Service {
                 rfc3339(routing.due_at)
             ),
         );
-        ticket.push(EntryKind::Requester, &who, ctx.now, entry_text(mail));
         let mut proposed = vec![format!("category {category} (from the wording: check it)")];
         if let Some(ods) = &ticket.ods {
             proposed.push(format!("organisation {ods}"));
