@@ -29,7 +29,8 @@ fn import(service: &Service, ctx: &Ctx, path: &Path, channel: Option<Channel>, j
         bail!("mail arrives by email-nas or email-helpdesk, not {c}: give --channel email-nas or email-helpdesk");
     }
     let addresses = Addresses::DEFAULT;
-    let report = intake::import(service, ctx, path, &|mail| channel.unwrap_or_else(|| addresses.channel_of(mail)))?;
+    let report =
+        intake::import(service, ctx, path, &|mail| channel.unwrap_or_else(|| addresses.channel_for(&mail.to)))?;
     print(&report, path, json)
 }
 

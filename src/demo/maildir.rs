@@ -186,5 +186,5 @@ pub fn build(service: &Service, ctx: &Ctx, dir: &Path) -> Result<IntakeReport, I
             )?;
         }
     }
-    intake::import(service, ctx, dir, &|mail| DEMO_ADDRESSES.channel_of(mail))
+    intake::import(service, ctx, dir, &|mail| DEMO_ADDRESSES.channel_for(&mail.to))
 }

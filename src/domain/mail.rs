@@ -50,6 +50,39 @@ impl fmt::Display for MessageKey {
     }
 }
 
+/// The service's own addresses: where mail arrives, and what never gets
+/// an automatic reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Addresses {
+    /// The NAS address (careadmin@nhs.net).
+    pub nas: std::borrow::Cow<'static, str>,
+    /// The national helpdesk's address.
+    pub helpdesk: std::borrow::Cow<'static, str>,
+}
+
+impl Addresses {
+    pub const DEFAULT: Addresses = Addresses {
+        nas: std::borrow::Cow::Borrowed("careadmin@nhs.net"),
+        helpdesk: std::borrow::Cow::Borrowed("helpdesk@nhs.net"),
+    };
+
+    /// The mailbox a message to these recipients reached: the helpdesk's
+    /// when it is addressed there (and not also to the NAS), else the NAS's.
+    pub fn channel_for(&self, recipients: &[String]) -> Channel {
+        let to = |a: &str| recipients.iter().any(|t| t.eq_ignore_ascii_case(a));
+        if to(&self.helpdesk) && !to(&self.nas) { Channel::EmailHelpdesk } else { Channel::EmailNas }
+    }
+
+    pub fn is_ours(&self, address: &str) -> bool {
+        address.eq_ignore_ascii_case(&self.nas) || address.eq_ignore_ascii_case(&self.helpdesk)
+    }
+
+    /// The address that answers mail of `channel`.
+    pub fn for_channel(&self, channel: Channel) -> &str {
+        if channel == Channel::EmailHelpdesk { &self.helpdesk } else { &self.nas }
+    }
+}
+
 /// An attachment as the ticket lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentInfo {

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod hours;
 pub mod lifecycle;
 pub mod mail;
+pub mod mail_reply;
 pub mod mail_request;
 pub mod mailbox;
 pub mod operator;

@@ -15,8 +15,7 @@ pub mod text;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use crate::domain::mail::{AttachmentInfo, Automatic, MessageKey};
-use crate::domain::routing::Channel;
+pub use crate::domain::mail::{Addresses, AttachmentInfo, Automatic, MessageKey};
 pub use parse::parse;
 
 /// The largest message kept whole. Larger ones are kept truncated to this
@@ -30,39 +29,6 @@ pub const MAX_ATTACHMENT_BYTES: usize = 10 << 20;
 
 /// The longest body text kept on a ticket, in characters.
 pub const MAX_BODY_CHARS: usize = 100_000;
-
-/// The service's own addresses: where mail arrives, and what never gets
-/// an automatic reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Addresses {
-    /// The NAS address (careadmin@nhs.net).
-    pub nas: std::borrow::Cow<'static, str>,
-    /// The national helpdesk's address.
-    pub helpdesk: std::borrow::Cow<'static, str>,
-}
-
-impl Addresses {
-    pub const DEFAULT: Addresses = Addresses {
-        nas: std::borrow::Cow::Borrowed("careadmin@nhs.net"),
-        helpdesk: std::borrow::Cow::Borrowed("helpdesk@nhs.net"),
-    };
-
-    /// The mailbox a message reached: the helpdesk's when it is addressed
-    /// there (and not also to the NAS), else the NAS's.
-    pub fn channel_of(&self, mail: &InboundMail) -> Channel {
-        let to = |a: &str| mail.to.iter().any(|t| t.eq_ignore_ascii_case(a));
-        if to(&self.helpdesk) && !to(&self.nas) { Channel::EmailHelpdesk } else { Channel::EmailNas }
-    }
-
-    pub fn is_ours(&self, address: &str) -> bool {
-        address.eq_ignore_ascii_case(&self.nas) || address.eq_ignore_ascii_case(&self.helpdesk)
-    }
-
-    /// The address that answers mail of `channel`.
-    pub fn for_channel(&self, channel: Channel) -> &str {
-        if channel == Channel::EmailHelpdesk { &self.helpdesk } else { &self.nas }
-    }
-}
 
 /// The sender as the message names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -202,6 +202,14 @@ pub enum Command {
         channel: Channel,
         message: String,
     },
+    /// Replaces the mail settings (they hold no secret).
+    SetMailSettings {
+        settings: crate::domain::mail_reply::MailSettings,
+    },
+    /// Queues a failed outgoing mail again.
+    RetryMail {
+        outbox: u64,
+    },
 }
 
 impl Command {
@@ -265,6 +273,8 @@ impl Command {
             Command::Link { .. } => "ticket.link",
             Command::Sweep { .. } => "lifecycle.sweep",
             Command::TakeInMail { .. } => "mail.take-in",
+            Command::SetMailSettings { .. } => "mail.settings",
+            Command::RetryMail { .. } => "mail.retry",
         }
     }
 }

@@ -338,11 +338,16 @@ impl Service {
                 format!("waiting on the requester for {}", asked.join(", ")),
             );
         }
+        let ack =
+            self.acknowledge(&mut ticket, mail.sender_address(), mail.key.message_id(), mail.automatic, &missing, ctx)?;
         let record = self.mail_record(ctx, channel, mail, id, reference, false);
         let (_, entry) = self.run(ctx, command, || {
             let mut change = Change::new();
             change.put(None, &ticket)?;
             Self::keep_mail(&mut change, &record, mail)?;
+            if let Some(ack) = &ack {
+                change.put(None, ack)?;
+            }
             Ok(Prepared {
                 change,
                 subject: reference.to_string(),

@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod gateway;
 mod mail;
+mod mail_out;
 mod mailboxes;
 mod membership;
 mod operators;
@@ -32,6 +33,7 @@ pub use error::{ServiceError, WireError};
 pub use events::{ChangeEvent, Touched};
 pub use gateway::{CommandGateway, OutboxOnly, SmsGateway};
 pub use mail::{Intake, IntakeKind};
+pub use mail_out::MailTransport;
 pub use query::{
     AccountView, MAX_SLOTS, MailboxView, Query, QueueView, Reply, ShiftView, StatusFilter, TicketDetail, TicketFilter,
     TicketRow, TicketSlot,
@@ -257,6 +259,7 @@ impl Service {
             | Command::Link { .. } => self.ticket_command(ctx, command),
             Command::Sweep { dry_run } => self.sweep(ctx, *dry_run),
             Command::TakeInMail { .. } => Err(mail::not_by_command()),
+            Command::SetMailSettings { .. } | Command::RetryMail { .. } => self.mail_command(ctx, command),
         };
         match &outcome {
             Ok(o) => tracing::info!(operator = %ctx.operator, action = command.action(), audit = ?o.audit_seq, "done"),

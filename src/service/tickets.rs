@@ -71,7 +71,10 @@ impl Service {
             Command::SetStatus { reference, status } => {
                 self.work(ctx, command, *reference, |t| t.set_status(*status, &ctx.operator, ctx.now), status.slug())
             }
-            Command::Note { reference, text } | Command::Reply { reference, text } => {
+            Command::Reply { reference, text } => {
+                self.reply_by_mail(ctx, command, *reference, &non_empty(text, "reply")?)
+            }
+            Command::Note { reference, text } => {
                 let (kind, what) = match command {
                     Command::Note { .. } => (EntryKind::Note, "note"),
                     _ => (EntryKind::Reply, "reply"),

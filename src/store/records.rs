@@ -68,6 +68,10 @@ trees! {
     MailByTicket = "mail.by_ticket",
     MailRaw = "mail.raw",
     MailAttachments = "mail.attachments",
+    MailOutbox = "mail.outbox",
+    MailOutboxDue = "mail.outbox.due",
+    MailOutboxByTicket = "mail.outbox.by_ticket",
+    MailSentTo = "mail.sent_to",
 }
 
 /// One entry a record places in an index tree.
