@@ -95,6 +95,12 @@ pub enum Cmd {
         /// user (who must be a supervisor); 0 turns them off.
         #[arg(long, default_value_t = 60, value_name = "MINUTES")]
         sweep_every: u64,
+        /// A Maildir whose new mail the daemon takes in as tickets.
+        #[arg(long, value_name = "DIR")]
+        maildir: Option<PathBuf>,
+        /// Seconds between the daemon's mail rounds (intake and sending); 0 turns them off.
+        #[arg(long, default_value_t = 15, value_name = "SECONDS")]
+        mail_every: u64,
     },
 }
 
@@ -405,4 +411,54 @@ pub enum MailCmd {
         #[arg(long)]
         channel: Option<Channel>,
     },
+    /// Show the mail settings, or change the ones given. No password is
+    /// ever stored: name the file it is read from.
+    Settings(MailSettingsArgs),
+    /// Outgoing mail, newest first, with where each stands.
+    Outbox {
+        /// Only this ticket's mail.
+        #[arg(long)]
+        ticket: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Queue a failed mail again.
+    Retry { outbox: u64 },
+    /// Hand the mail that is due to the submission server now (the daemon
+    /// does this by itself every --mail-every seconds).
+    Send,
+}
+
+#[derive(Debug, Args)]
+pub struct MailSettingsArgs {
+    /// The NAS address mail arrives at and is answered from.
+    #[arg(long)]
+    pub nas_address: Option<String>,
+    #[arg(long)]
+    pub helpdesk_address: Option<String>,
+    /// The submission server's host name.
+    #[arg(long)]
+    pub smtp_host: Option<String>,
+    #[arg(long)]
+    pub smtp_port: Option<u16>,
+    /// starttls (port 587), tls (port 465), or local-plain (127.0.0.1 only).
+    #[arg(long, value_parser = ["starttls", "tls", "local-plain"])]
+    pub smtp_security: Option<String>,
+    #[arg(long)]
+    pub smtp_user: Option<String>,
+    /// A file holding the password, or a credential name under $CREDENTIALS_DIRECTORY.
+    #[arg(long, value_name = "FILE")]
+    pub smtp_password_file: Option<String>,
+    /// Send nothing: keep outgoing mail in the outbox.
+    #[arg(long, conflicts_with_all = ["smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_password_file"])]
+    pub no_smtp: bool,
+    /// Whether new tickets from email are acknowledged: yes or no.
+    #[arg(long, value_parser = ["yes", "no"])]
+    pub acknowledge: Option<String>,
+    /// The most automatic replies to one sender in an hour.
+    #[arg(long)]
+    pub auto_replies_per_hour: Option<u32>,
+    /// Seconds one attempt to hand over a mail may take.
+    #[arg(long)]
+    pub attempt_timeout: Option<u32>,
 }

@@ -1,34 +1,182 @@
-//! `caredesk mail`: taking in mail from a Maildir or a message file.
+//! `caredesk mail`: taking in mail from a Maildir or a message file, the
+//! mail settings, and the mail outbox.
 
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
 
-use super::args::MailCmd;
+use super::args::{MailCmd, MailSettingsArgs};
+use super::{Backend, ctx};
+use crate::desk::Clock;
+use crate::domain::mail_reply::{MailSettings, SmtpSecurity, SmtpSettings};
 use crate::domain::routing::Channel;
-use crate::mail::Addresses;
+use crate::domain::ticket::TicketRef;
 use crate::mail::intake::{self, IntakeReport};
-use crate::service::{Ctx, Service};
+use crate::service::{Command, Service};
+use crate::store::OpenMode;
 
-pub fn run(service: &Service, ctx: &Ctx, command: MailCmd, json: bool) -> Result<()> {
+pub fn run(command: MailCmd, db: &Path, socket: &Path, clock: Clock, json: bool) -> Result<()> {
+    let backend = Backend::reach(db, socket, OpenMode::Existing)?;
     match command {
-        MailCmd::Import { path, channel } => import(service, ctx, &path, channel, json),
+        MailCmd::Import { path, channel } => match &backend {
+            Backend::Local(service) => import(service, &ctx(clock)?, &path, channel, json),
+            Backend::Daemon(..) => bail!(
+                "a caredesk daemon owns this database: deliver the mail to the Maildir it watches (serve --maildir), \
+                 or stop it and run `caredesk mail import` again"
+            ),
+        },
+        MailCmd::Settings(args) => {
+            let current = match &backend {
+                Backend::Local(service) => service.store().mail_settings()?,
+                Backend::Daemon(..) => bail!("change the mail settings while the daemon is stopped"),
+            };
+            if args_empty(&args) {
+                println!("{}", current.describe());
+                return Ok(());
+            }
+            let settings = apply(current, args)?;
+            let outcome = backend.desk(clock)?.execute(&Command::SetMailSettings { settings: settings.clone() })?;
+            super::print::outcome(&outcome, json)?;
+            println!("{}", settings.describe());
+            Ok(())
+        }
+        MailCmd::Retry { outbox } => {
+            super::print::outcome(&backend.desk(clock)?.execute(&Command::RetryMail { outbox })?, json)
+        }
+        MailCmd::Outbox { ticket, limit } => {
+            let Backend::Local(service) = &backend else {
+                bail!("read the mail outbox while the daemon is stopped, or in the console")
+            };
+            outbox(service, ticket.as_deref(), limit, json)
+        }
+        MailCmd::Send => {
+            let Backend::Local(service) = &backend else { bail!("the daemon sends due mail by itself") };
+            let settings = service.store().mail_settings()?;
+            let Some(submission) = crate::mail::smtp::Submission::from_settings(&settings)? else {
+                bail!("no mail server is set: set one with `caredesk mail settings --smtp-host HOST`")
+            };
+            let tried = service.send_due_mail(Utc::now(), &submission)?;
+            println!("{tried} mails handed to the server (see `caredesk mail outbox` for how each went)");
+            Ok(())
+        }
     }
 }
 
-/// Refused when a daemon owns the database: it takes in mail itself.
-pub fn through_daemon() -> Result<()> {
-    bail!(
-        "a caredesk daemon owns this database: deliver the mail to the Maildir it watches, or stop it and run \
-         `caredesk mail import` again"
-    )
+fn args_empty(a: &MailSettingsArgs) -> bool {
+    a.nas_address.is_none()
+        && a.helpdesk_address.is_none()
+        && a.smtp_host.is_none()
+        && a.smtp_port.is_none()
+        && a.smtp_security.is_none()
+        && a.smtp_user.is_none()
+        && a.smtp_password_file.is_none()
+        && !a.no_smtp
+        && a.acknowledge.is_none()
+        && a.auto_replies_per_hour.is_none()
+        && a.attempt_timeout.is_none()
 }
 
-fn import(service: &Service, ctx: &Ctx, path: &Path, channel: Option<Channel>, json: bool) -> Result<()> {
+fn apply(mut s: MailSettings, a: MailSettingsArgs) -> Result<MailSettings> {
+    if let Some(v) = a.nas_address {
+        s.addresses.nas = v.trim().to_lowercase().into();
+    }
+    if let Some(v) = a.helpdesk_address {
+        s.addresses.helpdesk = v.trim().to_lowercase().into();
+    }
+    if a.no_smtp {
+        s.smtp = None;
+    }
+    let touches_smtp = a.smtp_host.is_some()
+        || a.smtp_port.is_some()
+        || a.smtp_security.is_some()
+        || a.smtp_user.is_some()
+        || a.smtp_password_file.is_some();
+    if touches_smtp {
+        let security = match a.smtp_security.as_deref() {
+            Some("tls") => Some(SmtpSecurity::Tls),
+            Some("local-plain") => Some(SmtpSecurity::LocalPlain),
+            Some(_) => Some(SmtpSecurity::StartTls),
+            None => None,
+        };
+        let mut smtp = match s.smtp.take() {
+            Some(old) => old,
+            None => SmtpSettings {
+                host: a.smtp_host.clone().context("give the server with --smtp-host")?,
+                port: 587,
+                security: SmtpSecurity::StartTls,
+                username: None,
+                password_file: None,
+            },
+        };
+        if let Some(h) = a.smtp_host {
+            smtp.host = h;
+        }
+        if let Some(sec) = security {
+            smtp.security = sec;
+            smtp.port = match sec {
+                SmtpSecurity::Tls => 465,
+                SmtpSecurity::StartTls => 587,
+                SmtpSecurity::LocalPlain => 25,
+            };
+        }
+        if let Some(p) = a.smtp_port {
+            smtp.port = p;
+        }
+        if let Some(u) = a.smtp_user {
+            smtp.username = Some(u);
+        }
+        if let Some(f) = a.smtp_password_file {
+            smtp.password_file = Some(f);
+        }
+        s.smtp = Some(smtp);
+    }
+    if let Some(v) = a.acknowledge {
+        s.acknowledge = v == "yes";
+    }
+    if let Some(v) = a.auto_replies_per_hour {
+        s.auto_replies_per_hour = v;
+    }
+    if let Some(v) = a.attempt_timeout {
+        s.attempt_timeout_secs = v;
+    }
+    Ok(s)
+}
+
+fn outbox(service: &Service, ticket: Option<&str>, limit: usize, json: bool) -> Result<()> {
+    let store = service.store();
+    let mails = match ticket {
+        Some(t) => store.mail_outbox_for_ticket(t.parse::<TicketRef>()?)?,
+        None => {
+            let last = store.last_number("mail.outbox")?;
+            (1..=last)
+                .rev()
+                .take(limit)
+                .filter_map(|seq| store.outgoing_mail(seq).transpose())
+                .collect::<Result<_, _>>()?
+        }
+    };
+    for m in mails.iter().take(limit) {
+        if json {
+            println!("{}", serde_json::to_string(m)?);
+        } else {
+            println!("#{:<5} {} {:?} to {}: {} — {}", m.seq, m.ticket, m.kind, m.to, m.subject, m.status.label());
+        }
+    }
+    Ok(())
+}
+
+fn import(
+    service: &Service,
+    ctx: &crate::service::Ctx,
+    path: &Path,
+    channel: Option<Channel>,
+    json: bool,
+) -> Result<()> {
     if let Some(c) = channel.filter(|c| !matches!(c, Channel::EmailNas | Channel::EmailHelpdesk)) {
         bail!("mail arrives by email-nas or email-helpdesk, not {c}: give --channel email-nas or email-helpdesk");
     }
-    let addresses = Addresses::DEFAULT;
+    let addresses = service.store().mail_settings()?.addresses;
     let report =
         intake::import(service, ctx, path, &|mail| channel.unwrap_or_else(|| addresses.channel_for(&mail.to)))?;
     print(&report, path, json)
@@ -36,7 +184,7 @@ fn import(service: &Service, ctx: &Ctx, path: &Path, channel: Option<Channel>, j
 
 fn print(report: &IntakeReport, path: &Path, json: bool) -> Result<()> {
     if json {
-        let refs = |v: &[crate::domain::ticket::TicketRef]| v.iter().map(|r| r.to_string()).collect::<Vec<_>>();
+        let refs = |v: &[TicketRef]| v.iter().map(|r| r.to_string()).collect::<Vec<_>>();
         let unreadable: Vec<_> = report
             .unreadable
             .iter()

@@ -174,11 +174,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 bulk::import_through(&client, clock.rehearsal_instant(), &kind, &file, skip_bad, json)
             }
         },
-        Cmd::Serve { group, sweep_every } => serve(&db, socket, group, sweep_every),
-        Cmd::Mail(m) => match Backend::reach(&db, &socket, OpenMode::Existing)? {
-            Backend::Local(service) => mail::run(&service, &ctx(clock)?, m, json),
-            Backend::Daemon(..) => mail::through_daemon(),
-        },
+        Cmd::Serve { group, sweep_every, maildir, mail_every } => {
+            serve(&db, socket, group, sweep_every, (maildir, mail_every))
+        }
+        Cmd::Mail(m) => mail::run(m, &db, &socket, clock, json),
         other => {
             let request = to_request(other)?;
             let desk = Backend::reach(&db, &socket, OpenMode::Existing)?.desk(clock)?;
@@ -228,7 +227,13 @@ fn console(db: &Path, socket: &Path, rehearsal: Option<DateTime<Utc>>) -> Result
 
 /// `caredesk serve`: owns the database until SIGTERM (or SIGINT), then
 /// finishes the requests in progress, flushes and removes its socket.
-fn serve(db: &Path, socket: PathBuf, group: Option<String>, sweep_every: u64) -> Result<()> {
+fn serve(
+    db: &Path,
+    socket: PathBuf,
+    group: Option<String>,
+    sweep_every: u64,
+    (maildir, mail_every): (Option<PathBuf>, u64),
+) -> Result<()> {
     use crate::daemon::{Daemon, Options, Schedule};
     use signal_hook::consts::{SIGINT, SIGTERM};
     let service = match open_service(db, OpenMode::Existing) {
@@ -244,7 +249,15 @@ fn serve(db: &Path, socket: PathBuf, group: Option<String>, sweep_every: u64) ->
     let sweep = (sweep_every > 0)
         .then(|| Schedule { every: std::time::Duration::from_secs(sweep_every * 60), operator: user.clone() });
     let options = Options { socket: socket.clone(), group, sweep };
-    let daemon = Daemon::bind(Arc::new(service), &options)?;
+    let service = Arc::new(service);
+    if mail_every > 0 {
+        let every = std::time::Duration::from_secs(mail_every);
+        crate::mail::worker::spawn(
+            service.clone(),
+            crate::mail::worker::MailWork { operator: user.clone(), maildir, every },
+        )?;
+    }
+    let daemon = Daemon::bind(service, &options)?;
     let stop = daemon.stop_handle();
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT])?;
     std::thread::Builder::new().name("caredesk-signals".into()).spawn(move || {

@@ -10,7 +10,9 @@
 pub mod intake;
 pub mod maildir;
 pub mod parse;
+pub mod smtp;
 pub mod text;
+pub mod worker;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
