@@ -74,12 +74,14 @@ fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
 }
 
 fn submit(raw: String) {
+    submit_to("careadmin@caredesk.test", raw)
+}
+
+fn submit_to(to: &str, raw: String) {
     let smtp = SmtpTransport::builder_dangerous("127.0.0.1").port(2525).build();
-    let envelope = lettre::address::Envelope::new(
-        Some("requester@caredesk.test".parse().unwrap()),
-        vec!["careadmin@caredesk.test".parse().unwrap()],
-    )
-    .unwrap();
+    let envelope =
+        lettre::address::Envelope::new(Some("requester@caredesk.test".parse().unwrap()), vec![to.parse().unwrap()])
+            .unwrap();
     smtp.send_raw(&envelope, raw.replace('\n', "\r\n").as_bytes()).expect("postfix takes the message");
 }
 
@@ -101,8 +103,12 @@ fn ticket(db: &Path, reference: &str) -> Option<String> {
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Both tests share the servers' mailboxes, which the script empties.
+static SERVERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn a_mailed_request_is_acknowledged_answered_and_threaded_through_real_servers() {
+    let _servers = SERVERS.lock().unwrap_or_else(|p| p.into_inner());
     if !servers_ready() {
         return;
     }
@@ -173,4 +179,60 @@ fn a_mailed_request_is_acknowledged_answered_and_threaded_through_real_servers()
     drop(daemon);
     let outbox = ok(caredesk(&db, &["mail", "outbox", "--ticket", "CD-000001"]));
     assert_eq!(outbox.lines().filter(|l| l.contains("— sent ")).count(), 2, "{outbox}");
+}
+
+#[test]
+fn mail_fetched_over_imap_becomes_a_ticket_and_is_marked_seen_after_the_commit() {
+    let _servers = SERVERS.lock().unwrap_or_else(|p| p.into_inner());
+    if !servers_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let password = dir.path().join("imap-password");
+    std::fs::write(&password, "helpdesk-test\n").unwrap();
+    ok(caredesk(&db, &["init"]));
+    let spec = format!("email-helpdesk,127.0.0.1,1143,local-plain,helpdesk,{}", password.display());
+    let shown = ok(caredesk(
+        &db,
+        &[
+            "mail",
+            "settings",
+            "--nas-address",
+            "careadmin@caredesk.test",
+            "--helpdesk-address",
+            "helpdesk@caredesk.test",
+            "--imap",
+            &spec,
+        ],
+    ));
+    assert!(!shown.contains("helpdesk-test"), "the password is never shown: {shown}");
+    let _daemon = Daemon(
+        Command::new(env!("CARGO_BIN_EXE_caredesk"))
+            .arg("--db")
+            .arg(&db)
+            .args(["serve", "--sweep-every", "0", "--mail-every", "1"])
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("caredesk serve starts"),
+    );
+    until("the daemon's socket", || caredesk::daemon::default_socket(&db).exists().then_some(()));
+    submit_to(
+        "helpdesk@caredesk.test",
+        "From: Jo Bloggs <requester@caredesk.test>\nTo: helpdesk@caredesk.test\nSubject: Password reset\n\
+         Message-ID: <imap-request@caredesk.test>\n\nI am locked out of my account.\n"
+            .into(),
+    );
+    let shown = until("the IMAP message to become a ticket", || ticket(&db, "CD-000001"));
+    assert!(shown.contains("email-helpdesk"), "{shown}");
+    // Dovecot keeps \Seen as the S flag of the file name.
+    until("the message to be marked seen", || {
+        std::fs::read_dir("/home/helpdesk/Maildir/cur")
+            .ok()?
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().rsplit_once(":2,").is_some_and(|(_, f)| f.contains('S')))
+            .then_some(())
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(ticket(&db, "CD-000002").is_none(), "the message was taken in once");
 }

@@ -461,4 +461,13 @@ pub struct MailSettingsArgs {
     /// Seconds one attempt to hand over a mail may take.
     #[arg(long)]
     pub attempt_timeout: Option<u32>,
+    /// An IMAP mailbox the daemon takes mail in from, as
+    /// CHANNEL,HOST,PORT,SECURITY,USER,PASSWORD_FILE[,FOLDER[,MOVE_TO]]
+    /// (SECURITY: tls, starttls or local-plain); repeat for each mailbox.
+    /// Replaces the mailboxes set before.
+    #[arg(long, value_name = "SPEC")]
+    pub imap: Vec<String>,
+    /// Take in no mail over IMAP.
+    #[arg(long, conflicts_with = "imap")]
+    pub no_imap: bool,
 }

@@ -9,7 +9,7 @@ use chrono::Utc;
 use super::args::{MailCmd, MailSettingsArgs};
 use super::{Backend, ctx};
 use crate::desk::Clock;
-use crate::domain::mail_reply::{MailSettings, SmtpSecurity, SmtpSettings};
+use crate::domain::mail_reply::{ImapSettings, MailSettings, SmtpSecurity, SmtpSettings};
 use crate::domain::routing::Channel;
 use crate::domain::ticket::TicketRef;
 use crate::mail::intake::{self, IntakeReport};
@@ -75,6 +75,42 @@ fn args_empty(a: &MailSettingsArgs) -> bool {
         && a.acknowledge.is_none()
         && a.auto_replies_per_hour.is_none()
         && a.attempt_timeout.is_none()
+        && a.imap.is_empty()
+        && !a.no_imap
+}
+
+fn security(text: &str) -> Result<SmtpSecurity> {
+    Ok(match text.trim() {
+        "tls" => SmtpSecurity::Tls,
+        "starttls" => SmtpSecurity::StartTls,
+        "local-plain" => SmtpSecurity::LocalPlain,
+        other => bail!("{other:?} is not a security: give tls, starttls or local-plain"),
+    })
+}
+
+fn imap_box(spec: &str) -> Result<ImapSettings> {
+    let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
+    let [channel, host, port, sec, user, password_file, rest @ ..] = parts.as_slice() else {
+        bail!("--imap {spec:?}: give CHANNEL,HOST,PORT,SECURITY,USER,PASSWORD_FILE[,FOLDER[,MOVE_TO]]");
+    };
+    let channel: Channel = channel.parse()?;
+    if !matches!(channel, Channel::EmailNas | Channel::EmailHelpdesk) {
+        bail!("--imap {spec:?}: the channel is email-nas or email-helpdesk");
+    }
+    let security = security(sec)?;
+    if security == SmtpSecurity::LocalPlain && !matches!(*host, "127.0.0.1" | "::1" | "localhost") {
+        bail!("--imap {spec:?}: the password would cross the network unencrypted: use tls or starttls");
+    }
+    Ok(ImapSettings {
+        channel,
+        host: host.to_string(),
+        port: port.parse().with_context(|| format!("--imap {spec:?}: {port:?} is not a port number"))?,
+        security,
+        username: user.to_string(),
+        password_file: password_file.to_string(),
+        folder: rest.first().map_or("INBOX", |f| f).to_owned(),
+        move_to: rest.get(1).map(|f| f.to_string()).filter(|f| !f.is_empty()),
+    })
 }
 
 fn apply(mut s: MailSettings, a: MailSettingsArgs) -> Result<MailSettings> {
@@ -139,6 +175,12 @@ fn apply(mut s: MailSettings, a: MailSettingsArgs) -> Result<MailSettings> {
     }
     if let Some(v) = a.attempt_timeout {
         s.attempt_timeout_secs = v;
+    }
+    if a.no_imap {
+        s.imap.clear();
+    }
+    if !a.imap.is_empty() {
+        s.imap = a.imap.iter().map(|spec| imap_box(spec)).collect::<Result<_>>()?;
     }
     Ok(s)
 }

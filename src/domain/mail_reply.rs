@@ -301,6 +301,8 @@ pub struct MailSettings {
     pub addresses: super::mail::Addresses,
     /// `None`: nothing is sent and the mail outbox is the record.
     pub smtp: Option<SmtpSettings>,
+    /// The IMAP mailboxes the daemon takes mail in from.
+    pub imap: Vec<ImapSettings>,
     /// Whether a new ticket from an email is acknowledged.
     pub acknowledge: bool,
     pub auto_replies_per_hour: u32,
@@ -313,6 +315,7 @@ impl Default for MailSettings {
         MailSettings {
             addresses: super::mail::Addresses::DEFAULT,
             smtp: None,
+            imap: Vec::new(),
             acknowledge: true,
             auto_replies_per_hour: AUTO_REPLIES_PER_HOUR as u32,
             attempt_timeout_secs: 30,
@@ -343,6 +346,35 @@ pub struct SmtpSettings {
     pub password_file: Option<String>,
 }
 
+/// One IMAP mailbox and the channel its mail arrived by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImapSettings {
+    pub channel: super::routing::Channel,
+    pub host: String,
+    pub port: u16,
+    /// `Tls` (993), `StartTls` (143), or `LocalPlain` for a server on this machine.
+    pub security: SmtpSecurity,
+    pub username: String,
+    /// A file holding the password, or a name in `$CREDENTIALS_DIRECTORY`.
+    pub password_file: String,
+    pub folder: String,
+    /// Move a message here once taken in; `None`: mark it \Seen.
+    pub move_to: Option<String>,
+}
+
+impl ImapSettings {
+    pub fn describe(&self) -> String {
+        let after = match &self.move_to {
+            Some(f) => format!("moved to {f}"),
+            None => "marked seen".into(),
+        };
+        format!(
+            "{} from {}@{}:{} ({:?}) folder {}, password from {}, then {after}",
+            self.channel, self.username, self.host, self.port, self.security, self.folder, self.password_file
+        )
+    }
+}
+
 impl MailSettings {
     /// What `caredesk mail settings` prints: every setting, and where the
     /// password comes from, never the password.
@@ -359,9 +391,14 @@ impl MailSettings {
             ),
         };
         format!(
-            "NAS address       {}\nhelpdesk address  {}\nsubmission        {smtp}\nacknowledge       {}\nauto-replies      at most {} an hour to one sender\nattempt limit     {} s",
+            "NAS address       {}\nhelpdesk address  {}\nsubmission        {smtp}\nIMAP              {}\nacknowledge       {}\nauto-replies      at most {} an hour to one sender\nattempt limit     {} s",
             self.addresses.nas,
             self.addresses.helpdesk,
+            if self.imap.is_empty() {
+                "none".to_owned()
+            } else {
+                self.imap.iter().map(ImapSettings::describe).collect::<Vec<_>>().join("\n                  ")
+            },
             if self.acknowledge { "yes" } else { "no" },
             self.auto_replies_per_hour,
             self.attempt_timeout_secs

@@ -7,6 +7,7 @@
 //! [`text::sanitise_body`] or [`text::sanitise_line`] before anything else
 //! sees it. This module reads bytes; it never writes the store.
 
+pub mod imap;
 pub mod intake;
 pub mod maildir;
 pub mod parse;

@@ -46,7 +46,7 @@ pub fn password_path(spec: &str) -> Result<PathBuf, SubmissionError> {
 }
 
 /// Reads the password; the error names the file, never its content.
-fn read_password(spec: &str) -> Result<String, SubmissionError> {
+pub(super) fn read_password(spec: &str) -> Result<String, SubmissionError> {
     use std::io::Read;
     let path = password_path(spec)?;
     let unreadable = |source| SubmissionError::Unreadable { path: path.clone(), source };

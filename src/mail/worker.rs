@@ -24,8 +24,13 @@ pub struct MailWork {
     pub every: Duration,
 }
 
-/// Starts the mail thread; it runs until the process ends.
+/// Starts the mail thread, and one per IMAP mailbox in the settings; they
+/// run until the process ends.
 pub fn spawn(service: Arc<Service>, work: MailWork) -> std::io::Result<()> {
+    let boxes = service.store().mail_settings().map(|s| s.imap).unwrap_or_default();
+    for box_ in boxes {
+        super::imap::spawn(service.clone(), work.operator.clone(), box_, work.every)?;
+    }
     std::thread::Builder::new().name("caredesk-mail".into()).spawn(move || {
         loop {
             if let Err(e) = pass(&service, &work) {
