@@ -200,15 +200,30 @@ fn a_failed_attempt_is_retried_after_a_backoff_and_then_sent() {
     let t = take_in(&desk, &request("g1@x", "jo@x.org", "Wed, 7 Jan 2026 10:00:00 +0000", "Leaver", "ODS VN3K7", ""))
         .ticket;
     let transport = Flaky { fail_first: Mutex::new(1), permanent: false, sent: Mutex::default() };
-    assert_eq!(desk.service.send_due_mail(in_hours(), &transport).unwrap(), 1);
+    assert_eq!(desk.service.send_due_mail(&Ctx::new(SUPERVISOR, in_hours()), &transport).unwrap(), 1);
     let m = &outbox(&desk, t)[0];
     assert_eq!(m.status, MailStatus::Retrying { reason: "connection refused".into() });
     assert!(m.status.label().contains("connection refused"));
     // Not due again until the backoff has passed.
-    assert_eq!(desk.service.send_due_mail(in_hours() + chrono::Duration::seconds(30), &transport).unwrap(), 0);
-    assert_eq!(desk.service.send_due_mail(in_hours() + chrono::Duration::minutes(3), &transport).unwrap(), 1);
+    assert_eq!(
+        desk.service
+            .send_due_mail(&Ctx::new(SUPERVISOR, in_hours() + chrono::Duration::seconds(30)), &transport)
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        desk.service
+            .send_due_mail(&Ctx::new(SUPERVISOR, in_hours() + chrono::Duration::minutes(3)), &transport)
+            .unwrap(),
+        1
+    );
     assert!(matches!(outbox(&desk, t)[0].status, MailStatus::Sent { .. }));
     assert_eq!(transport.sent.lock().unwrap().len(), 1);
+    let ticket = desk.service.store().ticket(t).unwrap().unwrap();
+    let told: Vec<_> =
+        ticket.timeline.iter().filter(|e| e.text.starts_with("mail #")).map(|e| e.text.clone()).collect();
+    assert_eq!(told.len(), 2, "the first failure and the final outcome: {told:?}");
+    assert!(told[0].contains("retrying after: connection refused") && told[1].contains(": sent "), "{told:?}");
 }
 
 #[test]
@@ -217,16 +232,18 @@ fn a_refused_mail_fails_with_why_and_can_be_queued_again() {
     let t = take_in(&desk, &request("h1@x", "jo@x.org", "Wed, 7 Jan 2026 10:00:00 +0000", "Leaver", "ODS VN3K7", ""))
         .ticket;
     let transport = Flaky { fail_first: Mutex::new(1), permanent: true, sent: Mutex::default() };
-    desk.service.send_due_mail(in_hours(), &transport).unwrap();
+    desk.service.send_due_mail(&Ctx::new(SUPERVISOR, in_hours()), &transport).unwrap();
     let failed = outbox(&desk, t)[0].clone();
     assert_eq!(failed.status, MailStatus::Failed { reason: "550 no such user".into() });
+    let ticket = desk.service.store().ticket(t).unwrap().unwrap();
+    assert!(ticket.timeline.iter().any(|e| e.text.ends_with("failed: 550 no such user")), "the ticket says why");
     assert_eq!(
-        desk.service.send_due_mail(utc("2030-01-01T00:00:00Z"), &transport).unwrap(),
+        desk.service.send_due_mail(&Ctx::new(SUPERVISOR, utc("2030-01-01T00:00:00Z")), &transport).unwrap(),
         0,
         "never again by itself"
     );
     desk.sup(&Command::RetryMail { outbox: failed.seq });
-    assert_eq!(desk.service.send_due_mail(in_hours(), &transport).unwrap(), 1);
+    assert_eq!(desk.service.send_due_mail(&Ctx::new(SUPERVISOR, in_hours()), &transport).unwrap(), 1);
     assert!(matches!(outbox(&desk, t)[0].status, MailStatus::Sent { .. }));
     let refused = desk.refused(SUPERVISOR, in_hours(), &Command::RetryMail { outbox: failed.seq });
     assert!(refused.contains("only a failed mail"), "{refused}");

@@ -56,7 +56,8 @@ pub fn run(command: MailCmd, db: &Path, socket: &Path, clock: Clock, json: bool)
             let Some(submission) = crate::mail::smtp::Submission::from_settings(&settings)? else {
                 bail!("no mail server is set: set one with `caredesk mail settings --smtp-host HOST`")
             };
-            let tried = service.send_due_mail(Utc::now(), &submission)?;
+            let ctx = crate::service::Ctx::new(super::os_user()?, Utc::now());
+            let tried = service.send_due_mail(&ctx, &submission)?;
             println!("{tried} mails handed to the server (see `caredesk mail outbox` for how each went)");
             Ok(())
         }

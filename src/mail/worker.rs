@@ -67,9 +67,9 @@ pub fn pass(service: &Service, work: &MailWork) -> Result<(usize, usize), String
     }
     let settings = service.store().mail_settings().map_err(|e| e.to_string())?;
     let attempted = match super::smtp::Submission::from_settings(&settings).map_err(|e| e.to_string())? {
-        Some(submission) if !service.store().is_demo().unwrap_or(true) => {
-            service.send_due_mail(Utc::now(), &submission).map_err(|e| e.to_string())?
-        }
+        Some(submission) if !service.store().is_demo().unwrap_or(true) => service
+            .send_due_mail(&Ctx::new(work.operator.clone(), Utc::now()), &submission)
+            .map_err(|e| e.to_string())?,
         _ => 0,
     };
     Ok((taken, attempted))

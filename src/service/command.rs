@@ -210,6 +210,11 @@ pub enum Command {
     RetryMail {
         outbox: u64,
     },
+    /// The outcome of sending a mail, written on its ticket (by the sender,
+    /// not typed).
+    MailDelivery {
+        outbox: u64,
+    },
 }
 
 impl Command {
@@ -275,6 +280,7 @@ impl Command {
             Command::TakeInMail { .. } => "mail.take-in",
             Command::SetMailSettings { .. } => "mail.settings",
             Command::RetryMail { .. } => "mail.retry",
+            Command::MailDelivery { .. } => "mail.delivery",
         }
     }
 }

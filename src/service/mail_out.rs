@@ -269,16 +269,46 @@ impl Service {
     }
 
     /// Tries every outgoing mail that is due, through `transport`, and
-    /// records each outcome. Returns how many were attempted.
-    pub fn send_due_mail(&self, now: DateTime<Utc>, transport: &dyn MailTransport) -> Result<usize, ServiceError> {
-        let due = self.store.mail_due(now, SEND_BATCH)?;
+    /// records each outcome. A final outcome (sent, or failed with why) and
+    /// the first failure are also written on the ticket's timeline, in one
+    /// commit with the outbox record and an audit entry; later retries are
+    /// the outbox's own bookkeeping. Returns how many were attempted.
+    pub fn send_due_mail(&self, ctx: &Ctx, transport: &dyn MailTransport) -> Result<usize, ServiceError> {
+        let due = self.store.mail_due(ctx.now, SEND_BATCH)?;
         for mail in &due {
             let result = transport.send(mail);
             if let Err(e) = &result {
                 tracing::warn!(mail = mail.seq, ticket = %mail.ticket, "mail not sent: {e:?}");
             }
-            let next = mail.attempted(result, now);
-            self.store.record_mail_attempt(mail, &next)?;
+            let next = mail.attempted(result, ctx.now);
+            let tell = !matches!(next.status, MailStatus::Retrying { .. }) || next.attempts == 1;
+            if !tell {
+                self.store.record_mail_attempt(mail, &next)?;
+                continue;
+            }
+            let text = format!("mail #{} to {}: {}", next.seq, next.to, next.status.label());
+            let command = Command::MailDelivery { outbox: next.seq };
+            let written = self.run(ctx, &command, || {
+                let old = self.load_ticket(next.ticket)?;
+                let mut ticket = old.next(&ctx.operator, ctx.now);
+                ticket.push(EntryKind::Event, &ctx.operator, ctx.now, text.clone());
+                let mut change = Change::new();
+                change.put(Some(mail), &next)?;
+                change.put(Some(&old), &ticket)?;
+                Ok(Prepared {
+                    change,
+                    subject: format!("mail #{}", next.seq),
+                    before: audit_json(&mail.status),
+                    after: audit_json(&next.status),
+                    result: (),
+                })
+            });
+            if let Err(e) = written {
+                // The ticket could not be written (it was removed, or is
+                // busy): the outbox still records the outcome.
+                tracing::warn!(mail = next.seq, "the outcome could not be put on {}: {e}", next.ticket);
+                self.store.record_mail_attempt(mail, &next)?;
+            }
         }
         Ok(due.len())
     }

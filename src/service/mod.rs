@@ -258,7 +258,7 @@ impl Service {
             | Command::Reply { .. }
             | Command::Link { .. } => self.ticket_command(ctx, command),
             Command::Sweep { dry_run } => self.sweep(ctx, *dry_run),
-            Command::TakeInMail { .. } => Err(mail::not_by_command()),
+            Command::TakeInMail { .. } | Command::MailDelivery { .. } => Err(mail::not_by_command()),
             Command::SetMailSettings { .. } | Command::RetryMail { .. } => self.mail_command(ctx, command),
         };
         match &outcome {
