@@ -17,6 +17,7 @@
 mod history;
 mod invent;
 mod mailboxes;
+mod maildir;
 mod people;
 mod replay;
 mod tickets;
@@ -189,6 +190,12 @@ pub fn build_demo_plan(
         progress("lifecycle sweep", 0, 1);
         service.execute(ctx, &Sweep { dry_run: false })?;
         progress("lifecycle sweep", 1, 1);
+        progress("mail", 0, 1);
+        maildir::build(service, ctx, &maildir::maildir_of(service.store().path())).map_err(|e| match e {
+            crate::mail::intake::IntakeError::Service(e) => e,
+            other => ServiceError::BadInput(other.to_string()),
+        })?;
+        progress("mail", 1, 1);
         Ok::<_, ServiceError>(())
     })?;
     progress("counting", 0, 1);

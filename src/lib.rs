@@ -17,6 +17,7 @@ pub mod demo;
 pub mod desk;
 pub mod domain;
 pub mod import;
+pub mod mail;
 pub mod service;
 pub mod store;
 pub mod text;

@@ -136,7 +136,10 @@ fn reset_candidate(db: &Path) -> (String, String, String) {
             let address = member["address"].as_str().unwrap_or_default();
             let owns =
                 caredesk_json(db, &["account", "show", address])["owns"].as_array().is_some_and(|o| !o.is_empty());
-            if member["status"] == "active" && address != owner["address"] && !owns {
+            // A member whose account a local administrator runs is handled
+            // by them, so the console offers no reset for it.
+            let by_nas = member["administered_by"] == "nas";
+            if member["status"] == "active" && by_nas && address != owner["address"] && !owns {
                 if let Some(mobile) = member["personal"]["mobile"].as_str() {
                     let owner = owner["address"].as_str().unwrap_or_default();
                     return (address.to_owned(), mobile.to_owned(), owner.to_owned());
@@ -212,7 +215,12 @@ fn an_operator_session_in_a_real_terminal() {
         .unwrap_or_else(|| panic!("no ticket reference in the message:\n{queue}"))
         .to_owned();
     assert!(queue.contains("Ticket queue · resolver"), "the resolver queue is shown:\n{queue}");
-    let row = queue.lines().find(|l| l.contains(&format!("{reference} "))).unwrap_or_default();
+    // The queue row starts with the reference; the account pane beside it
+    // may name the same ticket on another row's line.
+    let row = queue
+        .lines()
+        .find(|l| l.contains(&format!("│ {reference} ")) || l.contains(&format!("│›{reference} ")))
+        .unwrap_or_default();
     assert!(row.contains("leaver"), "the new ticket's row is in the resolver queue:\n{queue}");
 
     // Quit, and the terminal is the operator's again.

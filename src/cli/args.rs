@@ -61,6 +61,9 @@ pub enum Cmd {
     /// Service targets, the SMS gateway and the bank holiday calendar.
     #[command(subcommand)]
     Policy(PolicyCmd),
+    /// Email: take in mail as tickets, the mail settings, and the mail outbox.
+    #[command(subcommand)]
+    Mail(MailCmd),
     /// Apply the lifecycle transitions that are due (inactive, deleted).
     Sweep {
         /// Show what would change without changing it.
@@ -105,6 +108,12 @@ pub enum Cmd {
         /// Log to the systemd journal instead of the log file (as the packaged unit does).
         #[arg(long)]
         journal: bool,
+        /// A Maildir whose new mail the daemon takes in as tickets.
+        #[arg(long, value_name = "DIR")]
+        maildir: Option<PathBuf>,
+        /// Seconds between the daemon's mail rounds (intake and sending); 0 turns them off.
+        #[arg(long, default_value_t = 15, value_name = "SECONDS")]
+        mail_every: u64,
     },
     /// The settings in force and where each came from (flag, environment, file, default).
     #[command(subcommand)]
@@ -402,4 +411,77 @@ pub enum PolicyCmd {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCmd {
+    /// Take in the messages waiting in a Maildir (its new/ and unseen cur/),
+    /// or one message file, as tickets; each is marked seen once it is on disk.
+    Import {
+        /// A Maildir directory or an .eml file.
+        path: PathBuf,
+        /// The mailbox the mail reached: email-nas or email-helpdesk (default:
+        /// by the address each message was sent to).
+        #[arg(long)]
+        channel: Option<Channel>,
+    },
+    /// Show the mail settings, or change the ones given. No password is
+    /// ever stored: name the file it is read from.
+    Settings(MailSettingsArgs),
+    /// Outgoing mail, newest first, with where each stands.
+    Outbox {
+        /// Only this ticket's mail.
+        #[arg(long)]
+        ticket: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Queue a failed mail again.
+    Retry { outbox: u64 },
+    /// Hand the mail that is due to the submission server now (the daemon
+    /// does this by itself every --mail-every seconds).
+    Send,
+}
+
+#[derive(Debug, Args)]
+pub struct MailSettingsArgs {
+    /// The NAS address mail arrives at and is answered from.
+    #[arg(long)]
+    pub nas_address: Option<String>,
+    #[arg(long)]
+    pub helpdesk_address: Option<String>,
+    /// The submission server's host name.
+    #[arg(long)]
+    pub smtp_host: Option<String>,
+    #[arg(long)]
+    pub smtp_port: Option<u16>,
+    /// starttls (port 587), tls (port 465), or local-plain (127.0.0.1 only).
+    #[arg(long, value_parser = ["starttls", "tls", "local-plain"])]
+    pub smtp_security: Option<String>,
+    #[arg(long)]
+    pub smtp_user: Option<String>,
+    /// A file holding the password, or a credential name under $CREDENTIALS_DIRECTORY.
+    #[arg(long, value_name = "FILE")]
+    pub smtp_password_file: Option<String>,
+    /// Send nothing: keep outgoing mail in the outbox.
+    #[arg(long, conflicts_with_all = ["smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_password_file"])]
+    pub no_smtp: bool,
+    /// Whether new tickets from email are acknowledged: yes or no.
+    #[arg(long, value_parser = ["yes", "no"])]
+    pub acknowledge: Option<String>,
+    /// The most automatic replies to one sender in an hour.
+    #[arg(long)]
+    pub auto_replies_per_hour: Option<u32>,
+    /// Seconds one attempt to hand over a mail may take.
+    #[arg(long)]
+    pub attempt_timeout: Option<u32>,
+    /// An IMAP mailbox the daemon takes mail in from, as
+    /// CHANNEL,HOST,PORT,SECURITY,USER,PASSWORD_FILE[,FOLDER[,MOVE_TO]]
+    /// (SECURITY: tls, starttls or local-plain); repeat for each mailbox.
+    /// Replaces the mailboxes set before.
+    #[arg(long, value_name = "SPEC")]
+    pub imap: Vec<String>,
+    /// Take in no mail over IMAP.
+    #[arg(long, conflicts_with = "imap")]
+    pub no_imap: bool,
 }

@@ -6,6 +6,7 @@ mod bulk;
 mod doctor;
 mod identity;
 mod logfile;
+mod mail;
 mod manual;
 mod print;
 
@@ -209,7 +210,10 @@ pub fn run(cli: Cli, config: &Config) -> Result<()> {
                 bulk::import_through(&client, clock.rehearsal_instant(), &kind, &file, skip_bad, json)
             }
         },
-        Cmd::Serve { group, sweep_every, journal } => serve(&db, socket, group, sweep_every, journal, config),
+        Cmd::Serve { group, sweep_every, journal, maildir, mail_every } => {
+            serve(&db, socket, group, sweep_every, journal, (maildir, mail_every), config)
+        }
+        Cmd::Mail(m) => mail::run(m, &db, &socket, clock, json, config),
         Cmd::Config(args::ConfigCmd::Show) => {
             print!("{}", config.describe());
             Ok(())
@@ -261,6 +265,7 @@ fn serve(
     group: Option<String>,
     sweep_every: u64,
     journal: bool,
+    (maildir, mail_every): (Option<PathBuf>, u64),
     config: &Config,
 ) -> Result<()> {
     use crate::daemon::{Daemon, Options, Schedule, notify};
@@ -278,8 +283,16 @@ fn serve(
     let sweep = (sweep_every > 0)
         .then(|| Schedule { every: std::time::Duration::from_secs(sweep_every * 60), operator: user.clone() });
     let options = Options { socket: socket.clone(), group, sweep };
+    let service = Arc::new(service);
+    if mail_every > 0 {
+        let every = std::time::Duration::from_secs(mail_every);
+        crate::mail::worker::spawn(
+            service.clone(),
+            crate::mail::worker::MailWork { operator: user.clone(), maildir, every },
+        )?;
+    }
     let status = Arc::new(notify::StatusLine::default());
-    let daemon = Daemon::bind(Arc::new(service), &options)?.on_event(move |e| notify::status(&status.apply(&e)));
+    let daemon = Daemon::bind(service, &options)?.on_event(move |e| notify::status(&status.apply(&e)));
     let stop = daemon.stop_handle();
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT])?;
     std::thread::Builder::new().name("caredesk-signals".into()).spawn(move || {
@@ -395,6 +408,7 @@ impl Entry {
             | Cmd::Import { .. }
             | Cmd::Serve { .. }
             | Cmd::Config(_)
+            | Cmd::Mail(_)
             | Cmd::Doctor
             | Cmd::Completions { .. }
             | Cmd::Man => {

@@ -111,6 +111,8 @@ pub enum EntryKind {
     /// Written by caredesk itself: routing, claims, status changes,
     /// verification steps.
     Event,
+    /// Written by the requester (an email taken in).
+    Requester,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,6 +13,8 @@ mod events;
 mod external;
 mod find;
 mod gateway;
+mod mail;
+mod mail_out;
 mod mailboxes;
 mod membership;
 mod operation;
@@ -37,6 +39,8 @@ pub use error::{ServiceError, WireError};
 pub use events::{ChangeEvent, Touched};
 pub use find::{AccountMatch, MailboxMatch};
 pub use gateway::{CommandGateway, OutboxOnly, SmsGateway};
+pub use mail::{Intake, IntakeKind};
+pub use mail_out::MailTransport;
 pub use operation::{Done, Operation, Registered};
 pub use queue::{MAX_SLOTS, QueueView, StatusFilter, TicketFilter, TicketRow, TicketSlot};
 pub use registry::{Answer, Request, ops};
@@ -124,6 +128,13 @@ struct Prepared<T> {
     before: Option<String>,
     after: Option<String>,
     result: T,
+}
+
+/// How an operation's audit entry names it.
+fn audited_as<O: Registered>(op: &O) -> Arc<Audited> {
+    let request: Request = op.clone().into();
+    let text = serde_json::to_string(&request).unwrap_or_default();
+    Arc::new(Audited { name: O::NAME, acts_on: O::ACTS_ON, text })
 }
 
 /// A record as the audit log shows it.
@@ -241,11 +252,7 @@ impl Service {
                 O::NAME
             )));
         }
-        let audited = O::CHANGES.then(|| {
-            let request: Request = op.clone().into();
-            let text = serde_json::to_string(&request).unwrap_or_default();
-            Arc::new(Audited { name: O::NAME, acts_on: O::ACTS_ON, text })
-        });
+        let audited = O::CHANGES.then(|| audited_as(op));
         let ctx = &Ctx { based_on, audited, ..ctx.clone() };
         let answer = op.handle(self, ctx);
         if O::CHANGES {
@@ -255,6 +262,12 @@ impl Service {
             }
         }
         answer
+    }
+
+    /// The context of a change the service makes of its own accord (mail
+    /// taken in, a mail's delivery written back), audited as `op`.
+    fn acting_as<O: Registered>(&self, ctx: &Ctx, op: &O) -> Ctx {
+        Ctx { based_on: None, audited: Some(audited_as(op)), ..ctx.clone() }
     }
 
     /// Runs an operation carried without its type.

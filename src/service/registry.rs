@@ -45,6 +45,10 @@ operations! {
         Reply in tickets,
         Link in tickets,
         Sweep in sweep,
+        TakeInMail in mail,
+        SetMailSettings in mail_out,
+        RetryMail in mail_out,
+        MailDelivery in mail_out,
     }
     reads {
         ShowShift in views,

@@ -17,7 +17,7 @@ use crate::store::Change;
 
 /// A ticket as the audit log shows it: without the timeline, which the
 /// ticket itself keeps.
-fn ticket_summary(t: &Ticket) -> Option<String> {
+pub(super) fn ticket_summary(t: &Ticket) -> Option<String> {
     let mut slim = t.clone();
     slim.timeline = t.timeline.last().cloned().into_iter().collect();
     audit_json(&slim)
@@ -166,12 +166,22 @@ timeline_operation!(
     "ticket.note",
     EntryKind::Note
 );
-timeline_operation!(
-    /// A reply to the requester.
-    Reply,
-    "ticket.reply",
-    EntryKind::Reply
-);
+/// A reply to the requester: on the timeline, and sent by email when the
+/// requester gave an address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub reference: TicketRef,
+    pub text: String,
+}
+
+impl Operation for Reply {
+    type Answer = Done<Ticket>;
+    const NAME: &'static str = "ticket.reply";
+    const ACTS_ON: Option<&'static str> = Some("ticket");
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<Ticket>, ServiceError> {
+        service.reply_by_mail(ctx, self.reference, &non_empty(&self.text, "reply")?)
+    }
+}
 
 /// Links the ticket to an account, a mailbox or both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

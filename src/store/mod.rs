@@ -15,6 +15,7 @@ mod codec;
 mod commit;
 mod keys;
 mod lookup;
+mod mail;
 mod migrate;
 mod records;
 

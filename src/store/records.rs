@@ -70,6 +70,15 @@ trees! {
     OrgsByWord = "orgs.by_word",
     AccountsByWord = "accounts.by_word",
     MailboxesByWord = "mailboxes.by_word",
+    Mail = "mail",
+    MailThreads = "mail.threads",
+    MailByTicket = "mail.by_ticket",
+    MailRaw = "mail.raw",
+    MailAttachments = "mail.attachments",
+    MailOutbox = "mail.outbox",
+    MailOutboxDue = "mail.outbox.due",
+    MailOutboxByTicket = "mail.outbox.by_ticket",
+    MailSentTo = "mail.sent_to",
 }
 
 /// One entry a record places in an index tree.

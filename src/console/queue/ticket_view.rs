@@ -57,6 +57,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, d: &Ticke
             EntryKind::Note => "note",
             EntryKind::Reply => "reply",
             EntryKind::Event => "event",
+            EntryKind::Requester => "requester",
         };
         let mut text = clean_lines(&entry.text).into_iter();
         lines.push(Line::from(vec![

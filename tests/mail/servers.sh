@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Real mail servers for the mail end-to-end test, on 127.0.0.1 only:
+# Postfix takes SMTP on 127.0.0.1:2525 and delivers to each local user's
+# ~/Maildir; Dovecot serves those Maildirs over IMAP on 127.0.0.1:1143.
+# Users: careadmin (the NAS mailbox), helpdesk, requester; domain
+# caredesk.test. Idempotent; empties the users' Maildirs each run.
+#
+# Exits 77 (skip) when not root, or when the packages cannot be installed
+# and are not there; prints why.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "skip: the mail servers need root to install and start" >&2
+    exit 77
+fi
+
+if ! command -v postfix >/dev/null 2>&1 || ! command -v dovecot >/dev/null 2>&1; then
+    echo "== installing postfix and dovecot" >&2
+    printf '%s\n' "postfix postfix/main_mailer_type select Local only" \
+        "postfix postfix/mailname string caredesk.test" | debconf-set-selections
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix dovecot-imapd; } >&2; then
+        echo "skip: postfix and dovecot-imapd could not be installed" >&2
+        exit 77
+    fi
+fi
+
+for user in careadmin helpdesk requester; do
+    id "$user" >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin "$user"
+    home=$(getent passwd "$user" | cut -d: -f6)
+    rm -rf "$home/Maildir"
+    install -d -o "$user" -g "$user" -m 700 "$home/Maildir" "$home/Maildir/new" "$home/Maildir/cur" "$home/Maildir/tmp"
+done
+
+postconf -e \
+    "myhostname = mx.caredesk.test" \
+    "mydomain = caredesk.test" \
+    "myorigin = caredesk.test" \
+    "mydestination = caredesk.test, localhost" \
+    "inet_interfaces = loopback-only" \
+    "inet_protocols = ipv4" \
+    "mynetworks = 127.0.0.0/8" \
+    "home_mailbox = Maildir/" \
+    "mailbox_command =" \
+    "smtpd_banner = mx.caredesk.test ESMTP" \
+    "compatibility_level = 3.6"
+postconf -M "127.0.0.1:2525/inet=127.0.0.1:2525 inet n - n - - smtpd"
+newaliases
+if postfix status >/dev/null 2>&1; then postfix reload >&2; else postfix start >&2; fi
+
+cat > /etc/dovecot/conf.d/99-caredesk-test.conf <<'CONF'
+listen = 127.0.0.1
+protocols = imap
+mail_location = maildir:~/Maildir
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n /etc/dovecot/caredesk-test.passwd
+}
+userdb {
+  driver = passwd
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = 1143
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+CONF
+printf '%s\n' "careadmin:{PLAIN}careadmin-test" "helpdesk:{PLAIN}helpdesk-test" "requester:{PLAIN}requester-test" \
+    > /etc/dovecot/caredesk-test.passwd
+chmod 640 /etc/dovecot/caredesk-test.passwd
+chgrp dovecot /etc/dovecot/caredesk-test.passwd 2>/dev/null || true
+if doveadm service status >/dev/null 2>&1 || pgrep -x dovecot >/dev/null 2>&1; then doveadm reload >&2; else dovecot >&2; fi
+
+# Wait until both answer.
+for _ in $(seq 1 50); do
+    if (exec 3<>/dev/tcp/127.0.0.1/2525) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/1143) 2>/dev/null; then
+        echo "mail servers ready: smtp 127.0.0.1:2525, imap 127.0.0.1:1143"
+        exit 0
+    fi
+    sleep 0.2
+done
+echo "postfix or dovecot did not start listening" >&2
+exit 1
