@@ -17,9 +17,11 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, Duration as Span, TimeZone, Utc, Weekday};
 use serde_json::Value;
 
+mod tmux;
+
+use tmux::Tmux;
+
 const BIN: &str = env!("CARGO_BIN_EXE_caredesk");
-const WIDTH: u16 = 160;
-const HEIGHT: u16 = 48;
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap_or_else(|e| panic!("could not run {cmd:?}: {e}"));
@@ -30,81 +32,6 @@ fn run(cmd: &mut Command) -> Output {
 fn caredesk_json(db: &Path, args: &[&str]) -> Value {
     let out = run(Command::new(BIN).arg("--db").arg(db).arg("--json").args(args));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("caredesk {args:?} did not print JSON: {e}"))
-}
-
-/// A tmux server of the test's own, so nothing the operator runs is touched.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// A server named after this process and `test`, so tests running at
-    /// the same time each have their own.
-    fn start(test: &str, command: &str) -> Tmux {
-        let tmux = Tmux { socket: format!("caredesk-e2e-{}-{test}", std::process::id()) };
-        let size = (WIDTH.to_string(), HEIGHT.to_string());
-        tmux.cmd(&["new-session", "-d", "-s", "e2e", "-x", &size.0, "-y", &size.1, command]);
-        tmux
-    }
-
-    fn cmd(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("tmux is needed for this test (`.ci/run` installs it): {e}"));
-        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
-    }
-
-    /// Types a key string: literal text, or tmux key names in `<…>`.
-    fn keys(&self, text: &str) {
-        let mut rest = text;
-        while !rest.is_empty() {
-            let named = rest.starts_with('<');
-            if let Some(stripped) = rest.strip_prefix('<') {
-                let end = stripped.find('>').expect("a closed <key>");
-                self.cmd(&["send-keys", "-t", "e2e", &stripped[..end]]);
-                rest = &stripped[end + 1..];
-            } else {
-                let end = rest.find('<').unwrap_or(rest.len());
-                self.cmd(&["send-keys", "-t", "e2e", "-l", &rest[..end]]);
-                rest = &rest[end..];
-            }
-            // Give the console a moment, as a person would; longer after a
-            // named key, so an Esc is not read together with the next key
-            // as Alt and that key.
-            std::thread::sleep(Duration::from_millis(if named { 200 } else { 60 }));
-        }
-    }
-
-    /// Waits until the screen shows `text`; fails with the screen if it never does.
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(Instant::now() < deadline, "the screen never showed {text:?}; it shows:\n{screen}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn flag(&self, name: &str) -> String {
-        self.cmd(&["display-message", "-p", "-t", "e2e", &format!("#{{{name}}}")]).trim().to_owned()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
-    }
 }
 
 /// The next weekday evening at 20:00 UTC (after 17:00 in London in summer

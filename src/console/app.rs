@@ -103,7 +103,7 @@ impl App {
             tabs: Vec::new(),
             quit: false,
         };
-        app.refresh_all();
+        let _ = app.refresh_all();
         // A first read that failed says so; otherwise, where the keys are.
         if app.message.is_none() {
             let text = format!("press {} for the keys", app.keymap.key_label(Act::Help));
@@ -144,6 +144,14 @@ impl App {
         self.desk.as_ref()
     }
 
+    pub fn keymap(&self) -> &KeyMap {
+        &self.keymap
+    }
+
+    pub fn theme(&self) -> Theme {
+        self.theme
+    }
+
     /// Presses the keys of a key string (see [`keys`]); for tests and demos.
     pub fn press(&mut self, text: &str) {
         for key in keys(text).unwrap_or_else(|e| panic!("bad key string {text:?}: {e}")) {
@@ -175,7 +183,7 @@ impl App {
             self.message = message;
         }
         if changed {
-            self.refresh_all();
+            let _ = self.refresh_all();
         }
         if let Some(jump) = jump {
             self.jump(jump);
@@ -199,16 +207,30 @@ impl App {
         }
     }
 
-    /// Reads the shift and every pane's data again.
-    pub fn refresh_all(&mut self) {
-        match self.desk.call(ShowShift {}) {
-            Ok(shift) => self.shift = shift,
-            Err(e) => self.message = Some(Message { text: e.to_string(), error: true }),
+    /// Reads the shift and every pane's data again. When not even the
+    /// shift can be read (the daemon is not answering), the panes keep
+    /// what they show rather than each failing in turn.
+    /// Returns whether it could.
+    pub fn refresh_all(&mut self) -> bool {
+        match self.reload() {
+            Ok(()) => true,
+            Err(e) => {
+                self.message = Some(Message { text: e.to_string(), error: true });
+                false
+            }
         }
+    }
+
+    /// [`App::refresh_all`] without a word when the shift cannot be read,
+    /// for the reloads time makes: the operator hears of a silent daemon
+    /// when they act, not every few seconds over what they were told.
+    fn reload(&mut self) -> Result<(), ServiceError> {
+        self.refreshed_at = self.desk.now();
+        self.shift = self.desk.call(ShowShift {})?;
         for id in PaneId::ALL {
             self.with_pane_quiet(id, |pane, cx| pane.refresh(cx));
         }
-        self.refreshed_at = self.desk.now();
+        Ok(())
     }
 
     /// Like [`App::with_pane`] but never reloads (used by the reload itself).
@@ -241,6 +263,10 @@ impl App {
                     reload = true;
                     self.message = Some(Message { text: news, error: false });
                 }
+                DeskEvent::Late { news, error } => {
+                    reload = true;
+                    self.message = Some(Message { text: news, error });
+                }
             }
         }
         let me = self.desk.operator().to_owned();
@@ -250,7 +276,7 @@ impl App {
             _ => false,
         });
         if reload || settings {
-            self.refresh_all();
+            let _ = self.refresh_all();
         } else if !changes.is_empty() {
             for id in PaneId::ALL {
                 self.with_pane_quiet(id, |pane, cx| pane.changed(&changes, cx));
@@ -264,10 +290,7 @@ impl App {
     pub fn tick(&mut self) -> bool {
         let now = self.desk.now();
         let due = now >= self.shift.changes_at || now - self.refreshed_at >= REFRESH_EVERY;
-        if due {
-            self.refresh_all();
-        }
-        due
+        due && self.reload().is_ok()
     }
 
     pub fn handle(&mut self, event: Event) {
@@ -346,8 +369,9 @@ impl App {
             Act::MailboxesPane => self.focus = PaneId::Mailboxes,
             Act::CommandLine => self.overlay = Some(Overlay::Command(TextField::default())),
             Act::Refresh => {
-                self.refresh_all();
-                self.message = Some(Message { text: "reloaded".to_owned(), error: false });
+                if self.refresh_all() {
+                    self.message = Some(Message { text: "reloaded".to_owned(), error: false });
+                }
             }
             other => {
                 // A pane action the pane did not take: say why, if the hint line knows.
@@ -445,9 +469,7 @@ impl App {
     pub fn draw(&mut self, frame: &mut Frame<'_>) {
         let full = frame.area();
         let now = self.desk.now();
-        let [top, middle, message, hints] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
-                .areas(full);
+        let [top, middle, message, hints] = layout(full);
         self.draw_top(frame, top, now);
         self.tabs.clear();
         self.areas = if full.width >= WIDE {
@@ -613,6 +635,19 @@ impl App {
             .border_style(self.theme.focused_border());
         frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
     }
+}
+
+/// The screen's rows: the top bar, the panes, the status line (messages)
+/// and the hint line.
+fn layout(full: Rect) -> [Rect; 4] {
+    Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
+        .areas(full)
+}
+
+/// Where the status line is on a screen of `full`, for what is written
+/// over it while the session waits.
+pub fn status_line(full: Rect) -> Rect {
+    layout(full)[2]
 }
 
 /// The key table for the README, generated from the keymap so a test can
