@@ -7,3 +7,4 @@ mod accounts;
 mod frame;
 mod mailboxes;
 mod queue;
+mod waiting;
