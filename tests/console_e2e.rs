@@ -142,6 +142,20 @@ fn an_operator_session_in_a_real_terminal() {
     let row = queue.lines().find(|l| l.contains(&format!("{reference} "))).unwrap_or_default();
     assert!(row.contains("leaver"), "the new ticket's row is in the resolver queue:\n{queue}");
 
+    // A two-line note pasted in goes in whole: its line break does not
+    // save the form, and its letters (`r` reply, `s` status, `c` claim,
+    // `q` quit) do not act as keys.
+    let pasted = "Caller rang back about the leaver.\nreply by email; s c q r";
+    tmux.keys(&format!(":ticket {reference}<Enter>"));
+    tmux.wait_for(&format!("{reference} "));
+    tmux.keys("i");
+    tmux.wait_for("Internal note on");
+    tmux.paste(pasted);
+    let form = tmux.wait_for("Caller rang back about the leaver.↵reply by email; s c q r");
+    assert!(!form.contains("Reply on"), "a key in the paste opened the reply form:\n{form}");
+    tmux.keys("<Enter>");
+    tmux.wait_until("the note form closed", |s| !s.contains("Internal note on"));
+
     // Quit, and the terminal is the operator's again.
     tmux.keys("q");
     let after = tmux.wait_for("caredesk exited with 0");
@@ -165,6 +179,16 @@ fn an_operator_session_in_a_real_terminal() {
         .unwrap_or_else(|| panic!("{reference} is not in the resolver queue: {tickets}"));
     assert_eq!(logged["category"], "leaver");
     assert_eq!(logged["subject"], format!("Leaver: {address}").as_str());
+    assert!(logged["assignee"].is_null(), "a c in the paste claimed the ticket: {logged}");
+    let shown = caredesk_json(&db, &["ticket", "show", &reference]);
+    let notes: Vec<&str> = shown["ticket"]["timeline"]
+        .as_array()
+        .expect("a timeline")
+        .iter()
+        .filter(|e| e["kind"].as_str().is_some_and(|k| k.eq_ignore_ascii_case("note")))
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    assert_eq!(notes, [pasted], "the pasted note was not stored whole: {shown}");
 }
 
 /// An SSH connection that drops takes the terminal with it: the console

@@ -16,7 +16,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::accounts::AccountPane;
 use super::desk::{Desk, DeskEvent, DeskExt};
-use super::form::TextField;
+use super::form::{PASTE_KEY, PASTE_LIMIT, TextField, offer_paste, withdraw_paste};
 use super::keymap::{Act, KeyMap, Scope, keys};
 use super::mailboxes::MailboxPane;
 use super::pane::{Cx, Hint, Jump, Message, Pane, PaneId, View, centred};
@@ -293,9 +293,16 @@ impl App {
         due && self.reload().is_ok()
     }
 
+    /// Pastes `text` as the terminal's bracketed paste delivers it; for
+    /// tests and demos.
+    pub fn paste(&mut self, text: &str) {
+        self.handle(Event::Paste(text.to_owned()));
+    }
+
     pub fn handle(&mut self, event: Event) {
         match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => self.key(key),
+            Event::Paste(text) => self.take_paste(text),
             Event::Mouse(mouse) if matches!(mouse.kind, MouseEventKind::Down(MouseButton::Left)) => {
                 self.click(mouse.column, mouse.row)
             }
@@ -310,6 +317,34 @@ impl App {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Gives a paste to the text field that has the keys, whole and as one
+    /// edit, so a line break in it never saves a form and no letter in it
+    /// acts as a key. Where no field has the keys it does nothing, and says so.
+    fn take_paste(&mut self, text: String) {
+        if text.len() > PASTE_LIMIT {
+            return self.fail(format!(
+                "that paste is {} KiB; at most {} KiB goes in at once, so nothing was pasted: paste it in parts",
+                text.len().div_ceil(1024),
+                PASTE_LIMIT / 1024
+            ));
+        }
+        let field = match &self.overlay {
+            Some(Overlay::Command(_)) => true,
+            Some(_) => false,
+            None => self.pane(self.focus).typing(),
+        };
+        if field {
+            offer_paste(text);
+            self.key(PASTE_KEY);
+        }
+        if !field || withdraw_paste().is_some() {
+            self.message = Some(Message {
+                text: "nothing was pasted: a paste goes into a text field, and none has the keys here".to_owned(),
+                error: true,
+            });
         }
     }
 

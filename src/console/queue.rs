@@ -336,11 +336,11 @@ impl QueuePane {
             }
             Act::Note => (
                 FormKind::Note(reference),
-                Form::new(format!("Internal note on {reference}")).text("Note", "seen by operators only", ""),
+                Form::new(format!("Internal note on {reference}")).lines("Note", "seen by operators only", ""),
             ),
             Act::Reply => (
                 FormKind::Reply(reference),
-                Form::new(format!("Reply on {reference}")).text("Reply", "sent to the requester", ""),
+                Form::new(format!("Reply on {reference}")).lines("Reply", "sent to the requester", ""),
             ),
             Act::Link => (
                 FormKind::Link(reference),

@@ -6,5 +6,6 @@ mod world;
 mod accounts;
 mod frame;
 mod mailboxes;
+mod paste;
 mod queue;
 mod waiting;
