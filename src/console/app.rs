@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use super::accounts::AccountPane;
 use super::desk::{Desk, DeskEvent, DeskExt};
 use super::form::{PASTE_KEY, PASTE_LIMIT, TextField, offer_paste, withdraw_paste};
-use super::keymap::{Act, KeyMap, Scope, keys};
+use super::keymap::{Act, COMMANDS, Command, CommandWord, KeyMap, Scope, keys};
 use super::mailboxes::MailboxPane;
 use super::pane::{Cx, Hint, Jump, Message, Pane, PaneId, View, centred};
 use super::queue::QueuePane;
@@ -433,8 +433,8 @@ impl App {
 
     fn overlay_key(&mut self, overlay: Overlay, key: KeyEvent) {
         match overlay {
-            Overlay::ConfirmQuit => match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => self.quit = true,
+            Overlay::ConfirmQuit => match self.keymap.action(&key, Scope::Form) {
+                Some(Act::Yes) => self.quit = true,
                 _ => {
                     self.message =
                         Some(Message { text: "not quitting: your input is still there".into(), error: false })
@@ -447,9 +447,9 @@ impl App {
                 Some(Act::PageUp) => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(10) }),
                 _ => {}
             },
-            Overlay::Command(mut field) => match key.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => self.command(field.value().trim().to_owned()),
+            Overlay::Command(mut field) => match self.keymap.action(&key, Scope::Form) {
+                Some(Act::Cancel) => {}
+                Some(Act::Save) => self.command(field.value().trim().to_owned()),
                 _ => {
                     field.key(key);
                     self.overlay = Some(Overlay::Command(field));
@@ -458,26 +458,36 @@ impl App {
         }
     }
 
-    /// Runs a `:` command line.
+    /// Runs a `:` command line; its words are [`COMMANDS`].
     fn command(&mut self, line: String) {
         let (word, rest) = line.split_once(' ').map_or((line.as_str(), ""), |(w, r)| (w, r.trim()));
-        let jump = match word {
-            "" => return,
-            "q" | "quit" => return self.ask_quit(),
-            "help" | "h" => {
+        if word.is_empty() {
+            return;
+        }
+        let unknown = || format!("unknown command {line:?}: use {}", CommandWord::all_usages());
+        let Some(found) = CommandWord::find(word) else { return self.fail(unknown()) };
+        if !found.argument.is_empty() && rest.is_empty() {
+            return self.fail(format!("{word} needs {}: type {}", found.argument, found.usage()));
+        }
+        let jump = match found.command {
+            Command::Quit => return self.ask_quit(),
+            Command::Help => {
                 self.overlay = Some(Overlay::Help { scroll: 0 });
                 return;
             }
-            "refresh" => return self.global(Act::Refresh),
-            "ticket" | "t" => match rest.parse() {
+            Command::Refresh => return self.global(Act::Refresh),
+            Command::Ticket => match rest.parse() {
                 Ok(r) => Jump::Ticket(r),
                 Err(e) => return self.fail(format!("{e}")),
             },
-            "account" | "a" if !rest.is_empty() => Jump::Account(rest.to_owned()),
-            "mailbox" | "m" if !rest.is_empty() => Jump::Mailbox(rest.to_owned()),
-            "queue" | "filter" => {
-                let result =
-                    if word == "queue" { self.panes.queue.show_tab(rest) } else { self.panes.queue.set_filter(rest) };
+            Command::Account => Jump::Account(rest.to_owned()),
+            Command::Mailbox => Jump::Mailbox(rest.to_owned()),
+            Command::Queue | Command::Filter => {
+                let result = if found.command == Command::Queue {
+                    self.panes.queue.show_tab(rest)
+                } else {
+                    self.panes.queue.set_filter(rest)
+                };
                 match result {
                     Ok(()) => {
                         self.focus = PaneId::Queue;
@@ -486,12 +496,6 @@ impl App {
                     Err(e) => self.fail(e),
                 }
                 return;
-            }
-            _ => {
-                return self.fail(format!(
-                    "unknown command {line:?}: use ticket REF, account ADDRESS, mailbox ADDRESS, \
-                     queue nas|helpdesk|resolver|mine|all, filter WORDS, refresh, help or quit"
-                ));
             }
         };
         self.jump(jump);
@@ -554,7 +558,7 @@ impl App {
                     Paragraph::new(vec![
                         Line::from("A form has input that was not saved."),
                         Line::from(vec![
-                            Span::styled("y", self.theme.key()),
+                            Span::styled(self.keymap.keys_label(Act::Yes), self.theme.key()),
                             Span::raw(" quit and lose it · any other key stays"),
                         ]),
                     ])
@@ -697,10 +701,10 @@ pub fn key_table(keymap: &KeyMap) -> String {
     out
 }
 
-/// The help screen, generated from the keymap.
+/// The help screen, generated from the keymap and the `:` commands.
 pub fn help_lines(keymap: &KeyMap, theme: Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for scope in [Scope::Global, Scope::Queue, Scope::Accounts, Scope::Mailboxes] {
+    for scope in Scope::ALL {
         if !lines.is_empty() {
             lines.push(Line::default());
         }
@@ -714,14 +718,22 @@ pub fn help_lines(keymap: &KeyMap, theme: Theme) -> Vec<Line<'static>> {
                 Span::raw(act.about()),
             ]));
         }
+        if scope == Scope::Global {
+            lines.push(Line::default());
+            let title = format!("command line ({}, then a command and enter)", keymap.key_label(Act::CommandLine));
+            lines.push(Line::styled(title, theme.title()));
+            for command in COMMANDS {
+                let also = command.words[1..].join(", ");
+                let also = if also.is_empty() { String::new() } else { format!(" (or {also})") };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {:<40}", command.usage()), theme.key()),
+                    Span::raw(format!("{}{also}", command.about)),
+                ]));
+            }
+        }
     }
     lines.push(Line::default());
     lines.push(Line::styled("queue filter words", theme.title()));
     lines.push(Line::from(format!("  {}", crate::service::TicketFilter::SYNTAX)));
-    lines.push(Line::default());
-    lines.push(Line::styled("command line (:)", theme.title()));
-    lines.push(Line::from(
-        "  ticket REF · account ADDRESS · mailbox ADDRESS · queue nas|helpdesk|resolver|mine|all · filter WORDS · refresh · help · quit",
-    ));
     lines
 }

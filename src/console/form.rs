@@ -17,6 +17,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
+use super::keymap::{Act, KeyMap, Scope};
 use super::pane::centred;
 use super::text::clean;
 use super::theme::Theme;
@@ -266,25 +267,29 @@ impl Form {
         self.fields.iter().any(|f| f.value() != f.initial)
     }
 
-    pub fn key(&mut self, key: KeyEvent) -> FormEvent {
+    /// Handles a key, read through `keymap`'s form keys: save, cancel and
+    /// moving between fields anywhere; picking an option in a choice; and
+    /// everything else typed into a text field.
+    pub fn key(&mut self, key: KeyEvent, keymap: &KeyMap) -> FormEvent {
         let discarding = std::mem::take(&mut self.discarding);
-        match key.code {
-            KeyCode::Esc => {
+        let fields = self.fields.len().max(1);
+        match keymap.action(&key, Scope::Form) {
+            Some(Act::Cancel) => {
                 if self.dirty() && !discarding {
                     self.discarding = true;
-                    self.error = Some("press esc again to discard what you typed".to_owned());
+                    self.error =
+                        Some(format!("press {} again to discard what you typed", keymap.key_label(Act::Cancel)));
                     return FormEvent::Idle;
                 }
                 return FormEvent::Cancel;
             }
-            KeyCode::Enter => return FormEvent::Submit,
-            KeyCode::Char('s') if key.modifiers.contains(KeyModifiers::CONTROL) => return FormEvent::Submit,
-            KeyCode::Tab | KeyCode::Down => {
-                self.focus = (self.focus + 1) % self.fields.len().max(1);
+            Some(Act::Save) => return FormEvent::Submit,
+            Some(Act::NextField) => {
+                self.focus = (self.focus + 1) % fields;
                 return FormEvent::Idle;
             }
-            KeyCode::BackTab | KeyCode::Up => {
-                self.focus = (self.focus + self.fields.len().max(1) - 1) % self.fields.len().max(1);
+            Some(Act::PrevField) => {
+                self.focus = (self.focus + fields - 1) % fields;
                 return FormEvent::Idle;
             }
             _ => {}
@@ -299,12 +304,12 @@ impl Form {
                 let before = t.value().to_owned();
                 t.key(key) && t.value() != before
             }
-            FieldKind::Choice { options, chosen } => match key.code {
-                KeyCode::Left | KeyCode::Char('h') => {
+            FieldKind::Choice { options, chosen } => match keymap.action(&key, Scope::Form) {
+                Some(Act::PrevChoice) => {
                     *chosen = (*chosen + options.len().max(1) - 1) % options.len().max(1);
                     true
                 }
-                KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => {
+                Some(Act::NextChoice) => {
                     *chosen = (*chosen + 1) % options.len().max(1);
                     true
                 }
@@ -319,8 +324,9 @@ impl Form {
         }
     }
 
-    /// Draws the form in a box centred on `full`.
-    pub fn draw(&self, frame: &mut Frame<'_>, full: Rect, theme: Theme) {
+    /// Draws the form in a box centred on `full`, its keys named as
+    /// `keymap` binds them.
+    pub fn draw(&self, frame: &mut Frame<'_>, full: Rect, theme: Theme, keymap: &KeyMap) {
         let label_width = self.fields.iter().map(|f| f.label.chars().count()).max().unwrap_or(0) as u16 + 2;
         let width = full.width.saturating_sub(4).min(100).max(40.min(full.width));
         // Notes and the error wrap, so the box is as tall as they will be.
@@ -335,7 +341,15 @@ impl Form {
         frame.render_widget(Clear, area);
         let block = Block::bordered()
             .title(Span::styled(format!(" {} ", clean(&self.title)), theme.title()))
-            .title_bottom(Line::styled(" enter save · esc cancel · tab next field ", theme.dim()))
+            .title_bottom(Line::styled(
+                format!(
+                    " {} save · {} cancel · {} next field ",
+                    keymap.key_label(Act::Save),
+                    keymap.key_label(Act::Cancel),
+                    keymap.key_label(Act::NextField)
+                ),
+                theme.dim(),
+            ))
             .border_style(theme.focused_border());
         let inner = block.inner(area);
         frame.render_widget(block, area);
@@ -381,7 +395,8 @@ mod tests {
     use crate::console::keymap::keys;
 
     fn press(form: &mut Form, text: &str) -> Vec<FormEvent> {
-        keys(text).unwrap().into_iter().map(|k| form.key(k)).collect()
+        let keymap = KeyMap::default();
+        keys(text).unwrap().into_iter().map(|k| form.key(k, &keymap)).collect()
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod world;
 
 mod accounts;
 mod frame;
+mod keys;
 mod mailboxes;
 mod paste;
 mod queue;
