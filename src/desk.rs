@@ -23,6 +23,9 @@ pub enum DeskEvent {
     Lost(String),
     /// The daemon is back after going away; everything should be read again.
     Restored(String),
+    /// An operation the console stopped waiting for has been answered since
+    /// (what became of it, for the operator); everything should be read again.
+    Late { news: String, error: bool },
 }
 
 pub trait Desk: Send {

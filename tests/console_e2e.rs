@@ -17,9 +17,11 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, Duration as Span, TimeZone, Utc, Weekday};
 use serde_json::Value;
 
+mod tmux;
+
+use tmux::Tmux;
+
 const BIN: &str = env!("CARGO_BIN_EXE_caredesk");
-const WIDTH: u16 = 160;
-const HEIGHT: u16 = 48;
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap_or_else(|e| panic!("could not run {cmd:?}: {e}"));
@@ -30,81 +32,6 @@ fn run(cmd: &mut Command) -> Output {
 fn caredesk_json(db: &Path, args: &[&str]) -> Value {
     let out = run(Command::new(BIN).arg("--db").arg(db).arg("--json").args(args));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("caredesk {args:?} did not print JSON: {e}"))
-}
-
-/// A tmux server of the test's own, so nothing the operator runs is touched.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// A server named after this process and `test`, so tests running at
-    /// the same time each have their own.
-    fn start(test: &str, command: &str) -> Tmux {
-        let tmux = Tmux { socket: format!("caredesk-e2e-{}-{test}", std::process::id()) };
-        let size = (WIDTH.to_string(), HEIGHT.to_string());
-        tmux.cmd(&["new-session", "-d", "-s", "e2e", "-x", &size.0, "-y", &size.1, command]);
-        tmux
-    }
-
-    fn cmd(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("tmux is needed for this test (`.ci/run` installs it): {e}"));
-        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
-    }
-
-    /// Types a key string: literal text, or tmux key names in `<…>`.
-    fn keys(&self, text: &str) {
-        let mut rest = text;
-        while !rest.is_empty() {
-            let named = rest.starts_with('<');
-            if let Some(stripped) = rest.strip_prefix('<') {
-                let end = stripped.find('>').expect("a closed <key>");
-                self.cmd(&["send-keys", "-t", "e2e", &stripped[..end]]);
-                rest = &stripped[end + 1..];
-            } else {
-                let end = rest.find('<').unwrap_or(rest.len());
-                self.cmd(&["send-keys", "-t", "e2e", "-l", &rest[..end]]);
-                rest = &rest[end..];
-            }
-            // Give the console a moment, as a person would; longer after a
-            // named key, so an Esc is not read together with the next key
-            // as Alt and that key.
-            std::thread::sleep(Duration::from_millis(if named { 200 } else { 60 }));
-        }
-    }
-
-    /// Waits until the screen shows `text`; fails with the screen if it never does.
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(Instant::now() < deadline, "the screen never showed {text:?}; it shows:\n{screen}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn flag(&self, name: &str) -> String {
-        self.cmd(&["display-message", "-p", "-t", "e2e", &format!("#{{{name}}}")]).trim().to_owned()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
-    }
 }
 
 /// The next weekday evening at 20:00 UTC (after 17:00 in London in summer
@@ -223,6 +150,20 @@ fn an_operator_session_in_a_real_terminal() {
         .unwrap_or_default();
     assert!(row.contains("leaver"), "the new ticket's row is in the resolver queue:\n{queue}");
 
+    // A two-line note pasted in goes in whole: its line break does not
+    // save the form, and its letters (`r` reply, `s` status, `c` claim,
+    // `q` quit) do not act as keys.
+    let pasted = "Caller rang back about the leaver.\nreply by email; s c q r";
+    tmux.keys(&format!(":ticket {reference}<Enter>"));
+    tmux.wait_for(&format!("{reference} "));
+    tmux.keys("i");
+    tmux.wait_for("Internal note on");
+    tmux.paste(pasted);
+    let form = tmux.wait_for("Caller rang back about the leaver.↵reply by email; s c q r");
+    assert!(!form.contains("Reply on"), "a key in the paste opened the reply form:\n{form}");
+    tmux.keys("<Enter>");
+    tmux.wait_until("the note form closed", |s| !s.contains("Internal note on"));
+
     // Quit, and the terminal is the operator's again.
     tmux.keys("q");
     let after = tmux.wait_for("caredesk exited with 0");
@@ -246,6 +187,16 @@ fn an_operator_session_in_a_real_terminal() {
         .unwrap_or_else(|| panic!("{reference} is not in the resolver queue: {tickets}"));
     assert_eq!(logged["category"], "leaver");
     assert_eq!(logged["subject"], format!("Leaver: {address}").as_str());
+    assert!(logged["assignee"].is_null(), "a c in the paste claimed the ticket: {logged}");
+    let shown = caredesk_json(&db, &["ticket", "show", &reference]);
+    let notes: Vec<&str> = shown["ticket"]["timeline"]
+        .as_array()
+        .expect("a timeline")
+        .iter()
+        .filter(|e| e["kind"].as_str().is_some_and(|k| k.eq_ignore_ascii_case("note")))
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    assert_eq!(notes, [pasted], "the pasted note was not stored whole: {shown}");
 }
 
 /// An SSH connection that drops takes the terminal with it: the console

@@ -160,7 +160,7 @@ impl Backend {
         }
     }
 
-    fn desk(&self, clock: Clock) -> Result<Box<dyn Desk>> {
+    fn desk(&self, clock: Clock) -> Result<Box<dyn Desk + Sync>> {
         Ok(match self {
             Backend::Local(service) => Box::new(LocalDesk::new(Arc::clone(service), os_user()?, clock)),
             Backend::Daemon(client, socket) => {
@@ -242,19 +242,20 @@ fn ctx(clock: Clock) -> Result<Ctx> {
 /// when one serves `db`, on the real clock or, for a supervisor's
 /// rehearsal, from the `--now` instant.
 fn console(db: &Path, socket: &Path, rehearsal: Option<DateTime<Utc>>, config: &Config) -> Result<()> {
-    use crate::console::{App, KeyMap, Theme};
+    use crate::console::{App, Courier, KeyMap, Theme};
     let keymap = match keymap_file() {
         Some(path) => KeyMap::load(&path).context("the keymap file has a mistake: fix the line or remove the file")?,
         None => KeyMap::default(),
     };
     let backend = Backend::reach(db, socket, OpenMode::Existing, config)?;
-    let desk = backend.desk(rehearsal.map_or(Clock::System, Clock::rehearsal_from))?;
-    let app = App::new(desk, keymap, Theme::from_env())?;
+    let courier = Courier::new(backend.desk(rehearsal.map_or(Clock::System, Clock::rehearsal_from))?);
+    let waiting = courier.waiting();
+    let app = App::new(Box::new(courier), keymap, Theme::from_env())?;
     match backend {
         Backend::Local(_) => tracing::info!(db = %db.display(), "console opened on the database"),
         Backend::Daemon(..) => tracing::info!(socket = %socket.display(), "console opened through the daemon"),
     }
-    crate::console::run(app)
+    crate::console::run(app, waiting)
 }
 
 /// `caredesk serve`: owns the database until SIGTERM (or SIGINT), then

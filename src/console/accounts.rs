@@ -499,7 +499,7 @@ impl Pane for AccountPane {
 
     fn draw_popup(&mut self, frame: &mut Frame<'_>, full: Rect, view: &View<'_>) {
         if let Some(task) = &self.task {
-            task.draw(frame, full, view.theme);
+            task.draw(frame, full, view.theme, view.keymap);
         }
     }
 

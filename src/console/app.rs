@@ -16,8 +16,8 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::accounts::AccountPane;
 use super::desk::{Desk, DeskEvent, DeskExt};
-use super::form::TextField;
-use super::keymap::{Act, KeyMap, Scope, keys};
+use super::form::{PASTE_KEY, PASTE_LIMIT, TextField, offer_paste, withdraw_paste};
+use super::keymap::{Act, COMMANDS, Command, CommandWord, KeyMap, Scope, keys};
 use super::mailboxes::MailboxPane;
 use super::pane::{Cx, Hint, Jump, Message, Pane, PaneId, View, centred};
 use super::queue::QueuePane;
@@ -103,7 +103,7 @@ impl App {
             tabs: Vec::new(),
             quit: false,
         };
-        app.refresh_all();
+        let _ = app.refresh_all();
         // A first read that failed says so; otherwise, where the keys are.
         if app.message.is_none() {
             let text = format!("press {} for the keys", app.keymap.key_label(Act::Help));
@@ -144,6 +144,14 @@ impl App {
         self.desk.as_ref()
     }
 
+    pub fn keymap(&self) -> &KeyMap {
+        &self.keymap
+    }
+
+    pub fn theme(&self) -> Theme {
+        self.theme
+    }
+
     /// Presses the keys of a key string (see [`keys`]); for tests and demos.
     pub fn press(&mut self, text: &str) {
         for key in keys(text).unwrap_or_else(|e| panic!("bad key string {text:?}: {e}")) {
@@ -175,7 +183,7 @@ impl App {
             self.message = message;
         }
         if changed {
-            self.refresh_all();
+            let _ = self.refresh_all();
         }
         if let Some(jump) = jump {
             self.jump(jump);
@@ -199,16 +207,30 @@ impl App {
         }
     }
 
-    /// Reads the shift and every pane's data again.
-    pub fn refresh_all(&mut self) {
-        match self.desk.call(ShowShift {}) {
-            Ok(shift) => self.shift = shift,
-            Err(e) => self.message = Some(Message { text: e.to_string(), error: true }),
+    /// Reads the shift and every pane's data again. When not even the
+    /// shift can be read (the daemon is not answering), the panes keep
+    /// what they show rather than each failing in turn.
+    /// Returns whether it could.
+    pub fn refresh_all(&mut self) -> bool {
+        match self.reload() {
+            Ok(()) => true,
+            Err(e) => {
+                self.message = Some(Message { text: e.to_string(), error: true });
+                false
+            }
         }
+    }
+
+    /// [`App::refresh_all`] without a word when the shift cannot be read,
+    /// for the reloads time makes: the operator hears of a silent daemon
+    /// when they act, not every few seconds over what they were told.
+    fn reload(&mut self) -> Result<(), ServiceError> {
+        self.refreshed_at = self.desk.now();
+        self.shift = self.desk.call(ShowShift {})?;
         for id in PaneId::ALL {
             self.with_pane_quiet(id, |pane, cx| pane.refresh(cx));
         }
-        self.refreshed_at = self.desk.now();
+        Ok(())
     }
 
     /// Like [`App::with_pane`] but never reloads (used by the reload itself).
@@ -241,6 +263,10 @@ impl App {
                     reload = true;
                     self.message = Some(Message { text: news, error: false });
                 }
+                DeskEvent::Late { news, error } => {
+                    reload = true;
+                    self.message = Some(Message { text: news, error });
+                }
             }
         }
         let me = self.desk.operator().to_owned();
@@ -250,7 +276,7 @@ impl App {
             _ => false,
         });
         if reload || settings {
-            self.refresh_all();
+            let _ = self.refresh_all();
         } else if !changes.is_empty() {
             for id in PaneId::ALL {
                 self.with_pane_quiet(id, |pane, cx| pane.changed(&changes, cx));
@@ -264,15 +290,19 @@ impl App {
     pub fn tick(&mut self) -> bool {
         let now = self.desk.now();
         let due = now >= self.shift.changes_at || now - self.refreshed_at >= REFRESH_EVERY;
-        if due {
-            self.refresh_all();
-        }
-        due
+        due && self.reload().is_ok()
+    }
+
+    /// Pastes `text` as the terminal's bracketed paste delivers it; for
+    /// tests and demos.
+    pub fn paste(&mut self, text: &str) {
+        self.handle(Event::Paste(text.to_owned()));
     }
 
     pub fn handle(&mut self, event: Event) {
         match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => self.key(key),
+            Event::Paste(text) => self.take_paste(text),
             Event::Mouse(mouse) if matches!(mouse.kind, MouseEventKind::Down(MouseButton::Left)) => {
                 self.click(mouse.column, mouse.row)
             }
@@ -287,6 +317,34 @@ impl App {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Gives a paste to the text field that has the keys, whole and as one
+    /// edit, so a line break in it never saves a form and no letter in it
+    /// acts as a key. Where no field has the keys it does nothing, and says so.
+    fn take_paste(&mut self, text: String) {
+        if text.len() > PASTE_LIMIT {
+            return self.fail(format!(
+                "that paste is {} KiB; at most {} KiB goes in at once, so nothing was pasted: paste it in parts",
+                text.len().div_ceil(1024),
+                PASTE_LIMIT / 1024
+            ));
+        }
+        let field = match &self.overlay {
+            Some(Overlay::Command(_)) => true,
+            Some(_) => false,
+            None => self.pane(self.focus).typing(),
+        };
+        if field {
+            offer_paste(text);
+            self.key(PASTE_KEY);
+        }
+        if !field || withdraw_paste().is_some() {
+            self.message = Some(Message {
+                text: "nothing was pasted: a paste goes into a text field, and none has the keys here".to_owned(),
+                error: true,
+            });
         }
     }
 
@@ -346,8 +404,9 @@ impl App {
             Act::MailboxesPane => self.focus = PaneId::Mailboxes,
             Act::CommandLine => self.overlay = Some(Overlay::Command(TextField::default())),
             Act::Refresh => {
-                self.refresh_all();
-                self.message = Some(Message { text: "reloaded".to_owned(), error: false });
+                if self.refresh_all() {
+                    self.message = Some(Message { text: "reloaded".to_owned(), error: false });
+                }
             }
             other => {
                 // A pane action the pane did not take: say why, if the hint line knows.
@@ -374,8 +433,8 @@ impl App {
 
     fn overlay_key(&mut self, overlay: Overlay, key: KeyEvent) {
         match overlay {
-            Overlay::ConfirmQuit => match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => self.quit = true,
+            Overlay::ConfirmQuit => match self.keymap.action(&key, Scope::Form) {
+                Some(Act::Yes) => self.quit = true,
                 _ => {
                     self.message =
                         Some(Message { text: "not quitting: your input is still there".into(), error: false })
@@ -388,9 +447,9 @@ impl App {
                 Some(Act::PageUp) => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(10) }),
                 _ => {}
             },
-            Overlay::Command(mut field) => match key.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => self.command(field.value().trim().to_owned()),
+            Overlay::Command(mut field) => match self.keymap.action(&key, Scope::Form) {
+                Some(Act::Cancel) => {}
+                Some(Act::Save) => self.command(field.value().trim().to_owned()),
                 _ => {
                     field.key(key);
                     self.overlay = Some(Overlay::Command(field));
@@ -399,26 +458,36 @@ impl App {
         }
     }
 
-    /// Runs a `:` command line.
+    /// Runs a `:` command line; its words are [`COMMANDS`].
     fn command(&mut self, line: String) {
         let (word, rest) = line.split_once(' ').map_or((line.as_str(), ""), |(w, r)| (w, r.trim()));
-        let jump = match word {
-            "" => return,
-            "q" | "quit" => return self.ask_quit(),
-            "help" | "h" => {
+        if word.is_empty() {
+            return;
+        }
+        let unknown = || format!("unknown command {line:?}: use {}", CommandWord::all_usages());
+        let Some(found) = CommandWord::find(word) else { return self.fail(unknown()) };
+        if !found.argument.is_empty() && rest.is_empty() {
+            return self.fail(format!("{word} needs {}: type {}", found.argument, found.usage()));
+        }
+        let jump = match found.command {
+            Command::Quit => return self.ask_quit(),
+            Command::Help => {
                 self.overlay = Some(Overlay::Help { scroll: 0 });
                 return;
             }
-            "refresh" => return self.global(Act::Refresh),
-            "ticket" | "t" => match rest.parse() {
+            Command::Refresh => return self.global(Act::Refresh),
+            Command::Ticket => match rest.parse() {
                 Ok(r) => Jump::Ticket(r),
                 Err(e) => return self.fail(format!("{e}")),
             },
-            "account" | "a" if !rest.is_empty() => Jump::Account(rest.to_owned()),
-            "mailbox" | "m" if !rest.is_empty() => Jump::Mailbox(rest.to_owned()),
-            "queue" | "filter" => {
-                let result =
-                    if word == "queue" { self.panes.queue.show_tab(rest) } else { self.panes.queue.set_filter(rest) };
+            Command::Account => Jump::Account(rest.to_owned()),
+            Command::Mailbox => Jump::Mailbox(rest.to_owned()),
+            Command::Queue | Command::Filter => {
+                let result = if found.command == Command::Queue {
+                    self.panes.queue.show_tab(rest)
+                } else {
+                    self.panes.queue.set_filter(rest)
+                };
                 match result {
                     Ok(()) => {
                         self.focus = PaneId::Queue;
@@ -427,12 +496,6 @@ impl App {
                     Err(e) => self.fail(e),
                 }
                 return;
-            }
-            _ => {
-                return self.fail(format!(
-                    "unknown command {line:?}: use ticket REF, account ADDRESS, mailbox ADDRESS, \
-                     queue nas|helpdesk|resolver|mine|all, filter WORDS, refresh, help or quit"
-                ));
             }
         };
         self.jump(jump);
@@ -445,9 +508,7 @@ impl App {
     pub fn draw(&mut self, frame: &mut Frame<'_>) {
         let full = frame.area();
         let now = self.desk.now();
-        let [top, middle, message, hints] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
-                .areas(full);
+        let [top, middle, message, hints] = layout(full);
         self.draw_top(frame, top, now);
         self.tabs.clear();
         self.areas = if full.width >= WIDE {
@@ -497,7 +558,7 @@ impl App {
                     Paragraph::new(vec![
                         Line::from("A form has input that was not saved."),
                         Line::from(vec![
-                            Span::styled("y", self.theme.key()),
+                            Span::styled(self.keymap.keys_label(Act::Yes), self.theme.key()),
                             Span::raw(" quit and lose it · any other key stays"),
                         ]),
                     ])
@@ -615,6 +676,19 @@ impl App {
     }
 }
 
+/// The screen's rows: the top bar, the panes, the status line (messages)
+/// and the hint line.
+fn layout(full: Rect) -> [Rect; 4] {
+    Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
+        .areas(full)
+}
+
+/// Where the status line is on a screen of `full`, for what is written
+/// over it while the session waits.
+pub fn status_line(full: Rect) -> Rect {
+    layout(full)[2]
+}
+
 /// The key table for the README, generated from the keymap so a test can
 /// tell when the two disagree.
 pub fn key_table(keymap: &KeyMap) -> String {
@@ -627,10 +701,10 @@ pub fn key_table(keymap: &KeyMap) -> String {
     out
 }
 
-/// The help screen, generated from the keymap.
+/// The help screen, generated from the keymap and the `:` commands.
 pub fn help_lines(keymap: &KeyMap, theme: Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for scope in [Scope::Global, Scope::Queue, Scope::Accounts, Scope::Mailboxes] {
+    for scope in Scope::ALL {
         if !lines.is_empty() {
             lines.push(Line::default());
         }
@@ -644,14 +718,22 @@ pub fn help_lines(keymap: &KeyMap, theme: Theme) -> Vec<Line<'static>> {
                 Span::raw(act.about()),
             ]));
         }
+        if scope == Scope::Global {
+            lines.push(Line::default());
+            let title = format!("command line ({}, then a command and enter)", keymap.key_label(Act::CommandLine));
+            lines.push(Line::styled(title, theme.title()));
+            for command in COMMANDS {
+                let also = command.words[1..].join(", ");
+                let also = if also.is_empty() { String::new() } else { format!(" (or {also})") };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {:<40}", command.usage()), theme.key()),
+                    Span::raw(format!("{}{also}", command.about)),
+                ]));
+            }
+        }
     }
     lines.push(Line::default());
     lines.push(Line::styled("queue filter words", theme.title()));
     lines.push(Line::from(format!("  {}", crate::service::TicketFilter::SYNTAX)));
-    lines.push(Line::default());
-    lines.push(Line::styled("command line (:)", theme.title()));
-    lines.push(Line::from(
-        "  ticket REF · account ADDRESS · mailbox ADDRESS · queue nas|helpdesk|resolver|mine|all · filter WORDS · refresh · help · quit",
-    ));
     lines
 }

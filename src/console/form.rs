@@ -6,6 +6,8 @@
 //! The pane that opened the form decides what the values mean, and can
 //! show a preview (routing, duplicates) under the fields as they change.
 
+use std::cell::RefCell;
+
 use ratatui::Frame;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect};
@@ -15,19 +17,78 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
+use super::keymap::{Act, KeyMap, Scope};
 use super::pane::centred;
 use super::text::clean;
 use super::theme::Theme;
 
-/// One line of editable text.
+/// The most text one paste brings in; a longer one is refused whole, so
+/// nothing is cut off without the operator seeing where.
+pub const PASTE_LIMIT: usize = 64 * 1024;
+
+/// A paste travels the key path as one press of this key, its text waiting
+/// in [`PASTED`]: whatever text field has the keys takes it with the code
+/// that takes keys, as one edit, and a screen with no field lets it fall
+/// through untaken. No key the terminal sends is `Null`.
+pub const PASTE_KEY: KeyEvent = KeyEvent::new(KeyCode::Null, KeyModifiers::NONE);
+
+thread_local! {
+    /// The text of the paste being delivered, until a field takes it.
+    static PASTED: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Makes `text` the paste that the next [`PASTE_KEY`] delivers.
+pub fn offer_paste(text: String) {
+    PASTED.with(|p| *p.borrow_mut() = Some(text));
+}
+
+/// Takes back a paste no field took; `None` when one did.
+pub fn withdraw_paste() -> Option<String> {
+    PASTED.with(|p| p.borrow_mut().take())
+}
+
+/// Pasted text as a field keeps it: line breaks kept as `\n` in a
+/// multi-line field and made spaces in a one-line one, tabs made spaces,
+/// and every other control character (an escape sequence in what was
+/// copied) dropped, as no key could type it.
+fn pasted_text(text: &str, multiline: bool) -> String {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    text.chars()
+        .filter_map(|c| match c {
+            '\n' if multiline => Some('\n'),
+            '\n' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// One line of editable text, or, when multi-line, text whose line breaks
+/// are kept (they come in by paste; Enter still saves the form).
 #[derive(Debug, Clone, Default)]
 pub struct TextField {
     input: Input,
+    multiline: bool,
 }
 
 impl TextField {
     pub fn new(value: &str) -> TextField {
-        TextField { input: Input::new(value.to_owned()) }
+        TextField { input: Input::new(value.to_owned()), multiline: false }
+    }
+
+    /// A field whose line breaks are kept, for notes, replies and details.
+    pub fn multiline(value: &str) -> TextField {
+        TextField { multiline: true, ..TextField::new(value) }
+    }
+
+    /// Puts `text` in at the cursor as one edit.
+    pub fn insert(&mut self, text: &str) {
+        let text = pasted_text(text, self.multiline);
+        let at = self.input.cursor();
+        let value = self.input.value();
+        let split = value.char_indices().nth(at).map_or(value.len(), |(i, _)| i);
+        let joined = format!("{}{text}{}", &value[..split], &value[split..]);
+        self.input = Input::new(joined).with_cursor(at + text.chars().count());
     }
 
     pub fn value(&self) -> &str {
@@ -38,6 +99,10 @@ impl TextField {
         self.input = Input::new(value.to_owned());
     }
 
+    pub fn is_multiline(&self) -> bool {
+        self.multiline
+    }
+
     pub fn clear(&mut self) {
         self.input.reset();
     }
@@ -45,6 +110,15 @@ impl TextField {
     /// Edits the text for a key; true if the key was an editing key.
     /// Enter, Esc, Tab and up/down are left to the caller.
     pub fn key(&mut self, key: KeyEvent) -> bool {
+        if key == PASTE_KEY {
+            return match withdraw_paste() {
+                Some(text) => {
+                    self.insert(&text);
+                    true
+                }
+                None => false,
+            };
+        }
         if matches!(
             key.code,
             KeyCode::Enter | KeyCode::Esc | KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down
@@ -65,7 +139,10 @@ impl TextField {
     pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, style: Style, cursor: bool) {
         let width = usize::from(area.width.max(1));
         let scroll = self.input.visual_scroll(width.saturating_sub(1));
-        let shown: String = clean(self.input.value()).chars().skip(scroll).collect();
+        // A kept line break shows as one mark, so the cursor stays in step.
+        let value =
+            if self.multiline { self.input.value().replace('\n', "↵") } else { self.input.value().to_owned() };
+        let shown: String = clean(&value).chars().skip(scroll).collect();
         frame.render_widget(Paragraph::new(shown).style(style), area);
         if cursor {
             let x = self.input.visual_cursor().saturating_sub(scroll) as u16;
@@ -141,6 +218,15 @@ impl Form {
         self
     }
 
+    /// A text field whose line breaks are kept (see [`TextField::multiline`]).
+    pub fn lines(mut self, label: &str, hint: &str, initial: &str) -> Form {
+        self = self.text(label, hint, initial);
+        if let Some(Field { kind: FieldKind::Text(field), .. }) = self.fields.last_mut() {
+            *field = TextField::multiline(initial);
+        }
+        self
+    }
+
     pub fn choice(mut self, label: &str, options: Vec<String>, chosen: usize) -> Form {
         let initial = options.get(chosen).cloned().unwrap_or_default();
         self.fields.push(Field {
@@ -181,25 +267,29 @@ impl Form {
         self.fields.iter().any(|f| f.value() != f.initial)
     }
 
-    pub fn key(&mut self, key: KeyEvent) -> FormEvent {
+    /// Handles a key, read through `keymap`'s form keys: save, cancel and
+    /// moving between fields anywhere; picking an option in a choice; and
+    /// everything else typed into a text field.
+    pub fn key(&mut self, key: KeyEvent, keymap: &KeyMap) -> FormEvent {
         let discarding = std::mem::take(&mut self.discarding);
-        match key.code {
-            KeyCode::Esc => {
+        let fields = self.fields.len().max(1);
+        match keymap.action(&key, Scope::Form) {
+            Some(Act::Cancel) => {
                 if self.dirty() && !discarding {
                     self.discarding = true;
-                    self.error = Some("press esc again to discard what you typed".to_owned());
+                    self.error =
+                        Some(format!("press {} again to discard what you typed", keymap.key_label(Act::Cancel)));
                     return FormEvent::Idle;
                 }
                 return FormEvent::Cancel;
             }
-            KeyCode::Enter => return FormEvent::Submit,
-            KeyCode::Char('s') if key.modifiers.contains(KeyModifiers::CONTROL) => return FormEvent::Submit,
-            KeyCode::Tab | KeyCode::Down => {
-                self.focus = (self.focus + 1) % self.fields.len().max(1);
+            Some(Act::Save) => return FormEvent::Submit,
+            Some(Act::NextField) => {
+                self.focus = (self.focus + 1) % fields;
                 return FormEvent::Idle;
             }
-            KeyCode::BackTab | KeyCode::Up => {
-                self.focus = (self.focus + self.fields.len().max(1) - 1) % self.fields.len().max(1);
+            Some(Act::PrevField) => {
+                self.focus = (self.focus + fields - 1) % fields;
                 return FormEvent::Idle;
             }
             _ => {}
@@ -214,12 +304,12 @@ impl Form {
                 let before = t.value().to_owned();
                 t.key(key) && t.value() != before
             }
-            FieldKind::Choice { options, chosen } => match key.code {
-                KeyCode::Left | KeyCode::Char('h') => {
+            FieldKind::Choice { options, chosen } => match keymap.action(&key, Scope::Form) {
+                Some(Act::PrevChoice) => {
                     *chosen = (*chosen + options.len().max(1) - 1) % options.len().max(1);
                     true
                 }
-                KeyCode::Right | KeyCode::Char('l') | KeyCode::Char(' ') => {
+                Some(Act::NextChoice) => {
                     *chosen = (*chosen + 1) % options.len().max(1);
                     true
                 }
@@ -234,8 +324,9 @@ impl Form {
         }
     }
 
-    /// Draws the form in a box centred on `full`.
-    pub fn draw(&self, frame: &mut Frame<'_>, full: Rect, theme: Theme) {
+    /// Draws the form in a box centred on `full`, its keys named as
+    /// `keymap` binds them.
+    pub fn draw(&self, frame: &mut Frame<'_>, full: Rect, theme: Theme, keymap: &KeyMap) {
         let label_width = self.fields.iter().map(|f| f.label.chars().count()).max().unwrap_or(0) as u16 + 2;
         let width = full.width.saturating_sub(4).min(100).max(40.min(full.width));
         // Notes and the error wrap, so the box is as tall as they will be.
@@ -250,7 +341,15 @@ impl Form {
         frame.render_widget(Clear, area);
         let block = Block::bordered()
             .title(Span::styled(format!(" {} ", clean(&self.title)), theme.title()))
-            .title_bottom(Line::styled(" enter save · esc cancel · tab next field ", theme.dim()))
+            .title_bottom(Line::styled(
+                format!(
+                    " {} save · {} cancel · {} next field ",
+                    keymap.key_label(Act::Save),
+                    keymap.key_label(Act::Cancel),
+                    keymap.key_label(Act::NextField)
+                ),
+                theme.dim(),
+            ))
             .border_style(theme.focused_border());
         let inner = block.inner(area);
         frame.render_widget(block, area);
@@ -296,7 +395,8 @@ mod tests {
     use crate::console::keymap::keys;
 
     fn press(form: &mut Form, text: &str) -> Vec<FormEvent> {
-        keys(text).unwrap().into_iter().map(|k| form.key(k)).collect()
+        let keymap = KeyMap::default();
+        keys(text).unwrap().into_iter().map(|k| form.key(k, &keymap)).collect()
     }
 
     #[test]

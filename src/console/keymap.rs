@@ -18,16 +18,30 @@ pub enum Scope {
     Queue,
     Accounts,
     Mailboxes,
+    /// Forms, dialogs and questions: while one is open it has every key,
+    /// so its bindings stand apart from the global ones.
+    Form,
 }
 
 impl Scope {
+    pub const ALL: [Scope; 5] = [Scope::Global, Scope::Queue, Scope::Accounts, Scope::Mailboxes, Scope::Form];
+
     pub fn label(self) -> &'static str {
         match self {
             Scope::Global => "everywhere",
             Scope::Queue => "ticket queue",
             Scope::Accounts => "account lookup",
             Scope::Mailboxes => "shared mailbox",
+            Scope::Form => "forms and questions",
         }
+    }
+
+    /// Whether a key bound in both scopes would be ambiguous: within one
+    /// scope, or between a pane's and the global keys. A form's keys are
+    /// read only while it is open, so they never clash with the others.
+    pub fn overlaps(self, other: Scope) -> bool {
+        self == other
+            || (self != Scope::Form && other != Scope::Form && (self == Scope::Global || other == Scope::Global))
     }
 }
 
@@ -106,6 +120,82 @@ actions! {
     ChangeOwner, "change-owner", Mailboxes, "give the mailbox a new owner", ["o"];
     RevealOwner, "reveal-owner", Mailboxes, "show or mask the owner's mobile", ["v"];
     LogMailboxTicket, "log-mailbox-ticket", Mailboxes, "log the request as a ticket (out of hours: for the resolver group)", ["t"];
+
+    Save, "save", Form, "save the form, or run the command typed", ["enter", "ctrl-s"];
+    Cancel, "cancel", Form, "close without saving (twice when something was typed); stop waiting for the daemon", ["esc"];
+    NextField, "next-field", Form, "move to the next field", ["tab", "down"];
+    PrevField, "prev-field", Form, "move to the previous field", ["backtab", "up"];
+    NextChoice, "next-choice", Form, "pick the next option of a choice", ["right", "l", "space"];
+    PrevChoice, "prev-choice", Form, "pick the previous option of a choice", ["left", "h"];
+    Yes, "yes", Form, "answer yes to a question", ["y", "Y"];
+    No, "no", Form, "answer no to a question", ["n", "N"];
+}
+
+/// What a word of the `:` command line does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Ticket,
+    Account,
+    Mailbox,
+    Queue,
+    Filter,
+    Refresh,
+    Help,
+    Quit,
+}
+
+/// One `:` command: its words (the first is its name), what follows it,
+/// and what it does. The command line, its error and the help screen all
+/// read this table.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandWord {
+    pub command: Command,
+    pub words: &'static [&'static str],
+    /// What must follow the word, as the operator should type it; "" for nothing.
+    pub argument: &'static str,
+    pub about: &'static str,
+}
+
+pub const COMMANDS: &[CommandWord] = &[
+    CommandWord { command: Command::Ticket, words: &["ticket", "t"], argument: "REF", about: "open a ticket" },
+    CommandWord { command: Command::Account, words: &["account", "a"], argument: "ADDRESS", about: "show an account" },
+    CommandWord {
+        command: Command::Mailbox,
+        words: &["mailbox", "m"],
+        argument: "ADDRESS",
+        about: "show a shared mailbox",
+    },
+    CommandWord {
+        command: Command::Queue,
+        words: &["queue"],
+        argument: "nas|helpdesk|resolver|mine|all",
+        about: "show a queue tab",
+    },
+    CommandWord { command: Command::Filter, words: &["filter"], argument: "WORDS", about: "filter the queue" },
+    CommandWord { command: Command::Refresh, words: &["refresh"], argument: "", about: "read everything again" },
+    CommandWord { command: Command::Help, words: &["help", "h"], argument: "", about: "list the keys and commands" },
+    CommandWord { command: Command::Quit, words: &["quit", "q"], argument: "", about: "leave caredesk" },
+];
+
+impl CommandWord {
+    /// The command a word names.
+    pub fn find(word: &str) -> Option<&'static CommandWord> {
+        COMMANDS.iter().find(|c| c.words.contains(&word))
+    }
+
+    /// As the operator types it: "ticket REF".
+    pub fn usage(&self) -> String {
+        if self.argument.is_empty() { self.words[0].to_owned() } else { format!("{} {}", self.words[0], self.argument) }
+    }
+
+    /// Every command's usage, for an error: "ticket REF, …, help or quit".
+    pub fn all_usages() -> String {
+        let usages: Vec<String> = COMMANDS.iter().map(CommandWord::usage).collect();
+        match usages.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => usages.join(""),
+        }
+    }
 }
 
 /// A key with its modifiers, comparable and printable.
@@ -260,10 +350,26 @@ impl Default for KeyMap {
 impl KeyMap {
     /// The action a key does in a pane: the pane's own binding first, then
     /// the global one.
+    /// A form's keys are its own: they do not fall back to the global ones.
     pub fn action(&self, key: &KeyEvent, scope: Scope) -> Option<Act> {
         let chord = Chord::of(key);
         let find = |s: Scope| self.bindings.iter().find(|(c, a)| *c == chord && a.scope() == s).map(|(_, a)| *a);
+        if scope == Scope::Form {
+            return find(scope);
+        }
         find(scope).or_else(|| find(Scope::Global))
+    }
+
+    /// Whether `key` is bound to `act`.
+    pub fn is(&self, key: &KeyEvent, act: Act) -> bool {
+        let chord = Chord::of(key);
+        self.bindings.iter().any(|(c, a)| *c == chord && *a == act)
+    }
+
+    /// The keys of an action joined for a hint, as "enter/ctrl-s".
+    pub fn keys_label(&self, act: Act) -> String {
+        let keys: Vec<String> = self.keys(act).iter().map(ToString::to_string).collect();
+        if keys.is_empty() { "(unbound)".to_owned() } else { keys.join("/") }
     }
 
     /// The keys bound to an action, in the order they were given.
@@ -322,14 +428,14 @@ impl KeyMap {
             self.bindings.retain(|(_, a)| *a != act);
             for chord in chords {
                 // The new binding wins; the action it displaces loses that key.
-                self.bindings.retain(|(c, a)| {
-                    !(*c == chord
-                        && (a.scope() == act.scope() || a.scope() == Scope::Global || act.scope() == Scope::Global))
-                });
+                self.bindings.retain(|(c, a)| !(*c == chord && a.scope().overlaps(act.scope())));
                 self.bindings.push((chord, act));
             }
         }
-        if let Some(act) = [Act::Quit, Act::Back, Act::Help].into_iter().find(|a| self.keys(*a).is_empty()) {
+        if let Some(act) = [Act::Quit, Act::Back, Act::Help, Act::Save, Act::Cancel, Act::Yes]
+            .into_iter()
+            .find(|a| self.keys(*a).is_empty())
+        {
             return Err((0, format!("the file leaves {} without a key: every file must keep one", act.name())));
         }
         Ok(())
@@ -370,7 +476,7 @@ mod tests {
         let map = KeyMap::default();
         for (i, (c1, a1)) in map.bindings.iter().enumerate() {
             for (c2, a2) in &map.bindings[i + 1..] {
-                let overlap = a1.scope() == a2.scope() || a1.scope() == Scope::Global || a2.scope() == Scope::Global;
+                let overlap = a1.scope().overlaps(a2.scope());
                 assert!(!(c1 == c2 && overlap), "{c1} is bound to both {} and {}", a1.name(), a2.name());
             }
         }
@@ -411,6 +517,21 @@ mod tests {
             assert_eq!(n, line, "{text:?}");
             assert!(problem.contains(wanted), "{text:?}: {problem}");
         }
+    }
+
+    #[test]
+    fn forms_read_their_own_keys_and_never_the_global_ones() {
+        let map = KeyMap::default();
+        assert_eq!(map.action(&key("enter"), Scope::Form), Some(Act::Save));
+        assert_eq!(map.action(&key("enter"), Scope::Queue), Some(Act::Open));
+        assert_eq!(map.action(&key("q"), Scope::Form), None);
+        assert_eq!(map.action(&key("Y"), Scope::Form), Some(Act::Yes));
+        let mut map = KeyMap::default();
+        map.apply("save = ctrl-o\nyes = j").unwrap();
+        assert_eq!(map.action(&key("enter"), Scope::Form), None);
+        assert_eq!(map.action(&key("ctrl-o"), Scope::Form), Some(Act::Save));
+        // A form's key takes nothing from the panes.
+        assert_eq!(map.action(&key("j"), Scope::Queue), Some(Act::Down));
     }
 
     #[test]

@@ -442,8 +442,8 @@ impl Pane for MailboxPane {
     fn draw_popup(&mut self, frame: &mut Frame<'_>, full: Rect, view: &View<'_>) {
         let mailbox = self.shown.as_ref().map_or_else(String::new, |v| v.mailbox.address.to_string());
         match &mut self.dialog {
-            Some(Dialog::Pick(picker)) => draw_picker(frame, full, picker, &mailbox, view.theme),
-            Some(Dialog::Confirm(confirm)) => draw_confirm(frame, full, confirm, view.theme),
+            Some(Dialog::Pick(picker)) => draw_picker(frame, full, picker, &mailbox, view.theme, view.keymap),
+            Some(Dialog::Confirm(confirm)) => draw_confirm(frame, full, confirm, view.theme, view.keymap),
             None => {}
         }
     }

@@ -8,11 +8,13 @@
 
 pub mod accounts;
 pub mod app;
+pub mod courier;
 pub mod form;
 pub mod keymap;
 pub mod mailboxes;
 pub mod pane;
 pub mod queue;
+pub mod session;
 pub mod text;
 pub mod theme;
 
@@ -21,28 +23,25 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::Timelike;
-
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
 
 pub use crate::desk::{self, Clock, Desk, DeskEvent, DeskExt, LocalDesk};
 pub use app::App;
+pub use courier::{Courier, Waiting};
 pub use keymap::KeyMap;
+pub use session::Console;
 pub use theme::Theme;
 
-/// How long the loop waits for input before letting time pass (the clock
-/// in the top bar, the shift changing) and taking in other operators'
-/// changes, which therefore show within this much of arriving.
-const TICK: Duration = Duration::from_millis(250);
-
-/// Puts the terminal back: mouse reporting off, the normal screen, cooked
-/// mode. Safe to call more than once.
+/// Puts the terminal back: mouse reporting and bracketed paste off, the
+/// normal screen, cooked mode. Safe to call more than once.
 fn restore() {
-    let _ = execute!(io::stdout(), DisableMouseCapture, LeaveAlternateScreen);
+    let _ = execute!(io::stdout(), DisableBracketedPaste, DisableMouseCapture, LeaveAlternateScreen);
     let _ = disable_raw_mode();
     let _ = execute!(io::stdout(), ratatui::crossterm::cursor::Show);
 }
@@ -67,14 +66,10 @@ fn start() -> io::Result<(TerminalGuard, Terminal<CrosstermBackend<Stdout>>)> {
     }));
     enable_raw_mode()?;
     let guard = TerminalGuard;
-    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste)?;
     let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     Ok((guard, terminal))
 }
-
-/// Redraws are at most this close together; input that arrives faster is
-/// taken in a batch and drawn once.
-const FRAME: Duration = Duration::from_millis(33);
 
 /// How long a stop signal waits for the loop to finish on its own.
 const STOP_GRACE: Duration = Duration::from_secs(2);
@@ -102,41 +97,38 @@ fn watch_signals(stop: Arc<AtomicBool>) -> io::Result<()> {
 }
 
 /// Runs the console until the operator quits, or until the process is
-/// told to stop (see [`watch_signals`]).
-pub fn run(mut app: App) -> anyhow::Result<()> {
+/// told to stop (see [`watch_signals`]). `app` runs on its own thread (see
+/// [`session`]); this one only reads the terminal and draws, so it never
+/// waits on the desk. `waiting` is that of the [`Courier`] the app's desk is.
+pub fn run(app: App, waiting: Arc<Waiting>) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(Arc::clone(&stop))?;
     let (_guard, mut terminal) = start()?;
+    let mut front = session::Front::new(app.keymap().clone(), app.theme(), waiting);
+    let mut session = session::Session::start(app, terminal.size()?)?;
     let mut dirty = true;
     let mut drawn_at = Instant::now();
-    let mut minute = app.desk().now().minute();
-    while !app.should_quit() {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        if dirty && drawn_at.elapsed() >= FRAME {
-            terminal.draw(|frame| app.draw(frame))?;
-            drawn_at = Instant::now();
-            dirty = false;
-        }
-        let wait = if dirty { FRAME.saturating_sub(drawn_at.elapsed()) } else { TICK };
-        if event::poll(wait)? {
-            // Take everything already waiting before drawing again, so a
-            // held-down key or a pasted string does not lag.
+    while !session.ended() && !stop.load(Ordering::SeqCst) {
+        if event::poll(session::FRAME.min(Duration::from_millis(20)))? {
+            // Pass on everything already waiting before drawing again, so a
+            // held-down key does not lag.
             loop {
-                app.handle(event::read()?);
-                if app.should_quit() || !event::poll(Duration::ZERO)? {
+                front.input(event::read()?, &session);
+                if !event::poll(Duration::ZERO)? {
                     break;
                 }
             }
-            dirty = true;
-        } else if !dirty {
-            dirty = app.tick();
-            let now = app.desk().now().minute();
-            dirty |= now != minute;
-            minute = now;
         }
-        dirty |= app.take_events();
+        dirty |= front.take_shot(&session);
+        dirty |= front.status_changed();
+        if dirty && drawn_at.elapsed() >= session::FRAME {
+            terminal.draw(|frame| front.draw(frame))?;
+            drawn_at = Instant::now();
+            dirty = false;
+        }
+    }
+    if session.ended() {
+        session.join();
     }
     terminal.show_cursor()?;
     Ok(())

@@ -14,7 +14,7 @@ mod ticket_view;
 use std::collections::HashMap;
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -22,7 +22,7 @@ use ratatui::widgets::{Block, Paragraph, Row, Table};
 
 use super::desk::{Desk, DeskExt};
 use super::form::{Form, FormEvent, TextField};
-use super::keymap::Act;
+use super::keymap::{Act, Scope};
 use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, told};
 use super::theme::Theme;
 use crate::domain::permission::{Action, Role};
@@ -336,11 +336,11 @@ impl QueuePane {
             }
             Act::Note => (
                 FormKind::Note(reference),
-                Form::new(format!("Internal note on {reference}")).text("Note", "seen by operators only", ""),
+                Form::new(format!("Internal note on {reference}")).lines("Note", "seen by operators only", ""),
             ),
             Act::Reply => (
                 FormKind::Reply(reference),
-                Form::new(format!("Reply on {reference}")).text("Reply", "sent to the requester", ""),
+                Form::new(format!("Reply on {reference}")).lines("Reply", "sent to the requester", ""),
             ),
             Act::Link => (
                 FormKind::Link(reference),
@@ -363,7 +363,7 @@ impl QueuePane {
 
     fn form_key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> bool {
         let Some((kind, form)) = self.form.as_mut() else { return false };
-        match form.key(key) {
+        match form.key(key, cx.keymap) {
             FormEvent::Idle => {}
             FormEvent::Edited(_) => {
                 if *kind == FormKind::New {
@@ -409,9 +409,9 @@ impl QueuePane {
 
     fn filter_key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> bool {
         let Some(field) = self.filter_field.as_mut() else { return false };
-        match key.code {
-            KeyCode::Esc => self.filter_field = None,
-            KeyCode::Enter => {
+        match cx.keymap.action(&key, Scope::Form) {
+            Some(Act::Cancel) => self.filter_field = None,
+            Some(Act::Save) => {
                 let text = field.value().to_owned();
                 match self.set_filter(&text) {
                     Ok(()) => {
@@ -574,7 +574,8 @@ impl Pane for QueuePane {
     }
 
     fn key(&mut self, key: KeyEvent, act: Option<Act>, cx: &mut Cx<'_>) -> bool {
-        let quit = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        // A quit key that cannot be typed as text still quits from a form.
+        let quit = cx.keymap.is(&key, Act::Quit) && key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         if self.form.is_some() {
             return !quit && self.form_key(key, cx);
         }
@@ -639,7 +640,7 @@ impl Pane for QueuePane {
 
     fn draw_popup(&mut self, frame: &mut Frame<'_>, full: Rect, view: &View<'_>) {
         if let Some((_, form)) = &self.form {
-            form.draw(frame, full, view.theme);
+            form.draw(frame, full, view.theme, view.keymap);
         }
     }
 

@@ -5,5 +5,8 @@ mod world;
 
 mod accounts;
 mod frame;
+mod keys;
 mod mailboxes;
+mod paste;
 mod queue;
+mod waiting;

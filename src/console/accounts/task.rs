@@ -6,7 +6,7 @@
 //! refusal brings the form back with the input kept.
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
@@ -17,7 +17,7 @@ use super::leaver::LeaverTask;
 use super::new_account::NewAccountTask;
 use super::reset::ResetTask;
 use crate::console::form::{Form, FormEvent};
-use crate::console::keymap::Act;
+use crate::console::keymap::{Act, KeyMap, Scope};
 use crate::console::pane::{Cx, Hint, centred};
 use crate::console::text::clean;
 use crate::console::theme::Theme;
@@ -92,11 +92,11 @@ impl Task {
     }
 
     pub(super) fn key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> Flow {
-        match (std::mem::replace(&mut self.stage, Stage::Filling), key.code) {
+        match (std::mem::replace(&mut self.stage, Stage::Filling), cx.keymap.action(&key, Scope::Form)) {
             (Stage::Filling, _) => self.fill(key, cx),
-            (Stage::Confirming { command, .. }, KeyCode::Enter) => self.run(*command, cx),
-            (Stage::Confirming { .. }, KeyCode::Esc) => Flow::Stay,
-            (Stage::Done { .. }, KeyCode::Enter | KeyCode::Esc) => Flow::Close,
+            (Stage::Confirming { command, .. }, Some(Act::Save)) => self.run(*command, cx),
+            (Stage::Confirming { .. }, Some(Act::Cancel)) => Flow::Stay,
+            (Stage::Done { .. }, Some(Act::Save | Act::Cancel)) => Flow::Close,
             (stage, _) => {
                 self.stage = stage;
                 Flow::Unused
@@ -105,7 +105,7 @@ impl Task {
     }
 
     fn fill(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> Flow {
-        match self.form.key(key) {
+        match self.form.key(key, cx.keymap) {
             FormEvent::Idle => {}
             FormEvent::Cancel => return Flow::Close,
             FormEvent::Edited(field) => self.kind.edited(&mut self.form, field, cx),
@@ -162,11 +162,16 @@ impl Task {
         }
     }
 
-    pub(super) fn draw(&self, frame: &mut Frame<'_>, full: Rect, theme: Theme) {
+    pub(super) fn draw(&self, frame: &mut Frame<'_>, full: Rect, theme: Theme, keymap: &KeyMap) {
         match &self.stage {
-            Stage::Filling => self.form.draw(frame, full, theme),
+            Stage::Filling => self.form.draw(frame, full, theme, keymap),
             Stage::Confirming { lines, .. } => {
-                dialog(frame, full, theme, &self.form.title, lines, "enter confirm · esc back to the form")
+                let keys = format!(
+                    "{} confirm · {} back to the form",
+                    keymap.key_label(Act::Save),
+                    keymap.key_label(Act::Cancel)
+                );
+                dialog(frame, full, theme, &self.form.title, lines, &keys)
             }
             Stage::Done { lines } => dialog(frame, full, theme, &self.form.title, lines, "enter or esc close"),
         }

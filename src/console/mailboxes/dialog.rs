@@ -18,7 +18,7 @@ use super::ticket::Attempt;
 use super::{Focus, MailboxPane, type_into};
 use crate::console::desk::DeskExt;
 use crate::console::form::TextField;
-use crate::console::keymap::Act;
+use crate::console::keymap::{Act, KeyMap, Scope};
 use crate::console::pane::{Cursor, Cx, centred};
 use crate::console::text::clean;
 use crate::console::theme::Theme;
@@ -31,8 +31,6 @@ use crate::service::{MailboxView, Request};
 
 /// How many accounts the picker lists.
 const PICK_LIMIT: usize = 30;
-
-const DISCARD_WARNING: &str = "press esc again to discard what you typed";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Purpose {
@@ -133,30 +131,37 @@ impl MailboxPane {
     /// (help, quit, refresh) stays here, so Tab cannot leave it half done.
     pub(super) fn picker_key(&mut self, mut picker: Picker, key: KeyEvent, cx: &mut Cx<'_>) -> bool {
         let discarding = std::mem::take(&mut picker.discarding);
-        let nav = match key.code {
-            KeyCode::Esc if picker.query.value().is_empty() || discarding => {
+        let keymap = cx.keymap;
+        // The list moves with the global moving keys that are not text.
+        let nav = (!matches!(key.code, KeyCode::Char(_)))
+            .then(|| keymap.action(&key, Scope::Global))
+            .flatten()
+            .filter(|act| matches!(act, Act::Up | Act::Down | Act::PageUp | Act::PageDown));
+        let nav = match (keymap.action(&key, Scope::Form), nav) {
+            (Some(Act::Cancel), _) if picker.query.value().is_empty() || discarding => {
                 cx.info("nothing changed");
                 return true;
             }
-            KeyCode::Esc => {
+            (Some(Act::Cancel), _) => {
                 picker.discarding = true;
-                picker.error = Some(DISCARD_WARNING.to_owned());
+                picker.error = Some(format!("press {} again to discard what you typed", keymap.key_label(Act::Cancel)));
                 self.dialog = Some(Dialog::Pick(picker));
                 return true;
             }
-            KeyCode::Enter => {
+            (Some(Act::Save), _) => {
                 self.pick(picker, cx);
                 return true;
             }
-            KeyCode::Tab | KeyCode::BackTab => {
-                cx.info("enter chooses, esc closes the picker");
+            (_, Some(act)) => Some(act),
+            (Some(Act::NextField | Act::PrevField), None) => {
+                cx.info(format!(
+                    "{} chooses, {} closes the picker",
+                    keymap.key_label(Act::Save),
+                    keymap.key_label(Act::Cancel)
+                ));
                 self.dialog = Some(Dialog::Pick(picker));
                 return true;
             }
-            KeyCode::Up => Some(Act::Up),
-            KeyCode::Down => Some(Act::Down),
-            KeyCode::PageUp => Some(Act::PageUp),
-            KeyCode::PageDown => Some(Act::PageDown),
             _ => None,
         };
         let used = match nav {
@@ -236,8 +241,8 @@ impl MailboxPane {
     }
 
     pub(super) fn confirm_key(&mut self, confirm: Confirm, key: KeyEvent, cx: &mut Cx<'_>) {
-        match key.code {
-            KeyCode::Char('y' | 'Y') => {
+        match cx.keymap.action(&key, Scope::Form) {
+            Some(Act::Yes) => {
                 let done = cx.submit(confirm.change.clone(), Some(confirm.based_on)).is_some();
                 let refusal = cx.message.as_ref().map(|m| m.text.clone());
                 // A new owner is the member the operator wants to see next.
@@ -251,9 +256,10 @@ impl MailboxPane {
                     self.dialog = Some(Dialog::Pick(*picker));
                 }
             }
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => cx.info(confirm.kept),
+            Some(Act::No | Act::Cancel) => cx.info(confirm.kept),
             _ => {
-                cx.warn("press y to go ahead, or n to leave it as it is");
+                let (yes, no) = (cx.keymap.key_label(Act::Yes), cx.keymap.key_label(Act::No));
+                cx.warn(format!("press {yes} to go ahead, or {no} to leave it as it is"));
                 self.dialog = Some(Dialog::Confirm(confirm));
             }
         }
@@ -301,10 +307,17 @@ fn popup(frame: &mut Frame<'_>, area: Rect, title: String, theme: Theme) -> Rect
     inner
 }
 
-pub(super) fn draw_picker(frame: &mut Frame<'_>, full: Rect, picker: &mut Picker, mailbox: &str, theme: Theme) {
+pub(super) fn draw_picker(
+    frame: &mut Frame<'_>,
+    full: Rect,
+    picker: &mut Picker,
+    mailbox: &str,
+    theme: Theme,
+    keymap: &KeyMap,
+) {
     let (title, enter) = match picker.purpose {
-        Purpose::AddMember => (format!(" Add a member to {mailbox} "), "enter add"),
-        Purpose::NewOwner => (format!(" New owner for {mailbox} "), "enter choose"),
+        Purpose::AddMember => (format!(" Add a member to {mailbox} "), format!("{} add", keymap.key_label(Act::Save))),
+        Purpose::NewOwner => (format!(" New owner for {mailbox} "), format!("{} choose", keymap.key_label(Act::Save))),
     };
     let list_rows = picker.found.len().clamp(3, 12) as u16;
     let height = list_rows + 5 + u16::from(picker.error.is_some()) * 2;
@@ -336,7 +349,12 @@ pub(super) fn draw_picker(frame: &mut Frame<'_>, full: Rect, picker: &mut Picker
         frame
             .render_widget(Paragraph::new(clean(e).into_owned()).style(theme.error()).wrap(Wrap { trim: true }), error);
     }
-    let keys = format!("{enter} · ↑/↓ pick · esc close");
+    let keys = format!(
+        "{enter} · {}/{} pick · {} close",
+        keymap.key_label(Act::Up),
+        keymap.key_label(Act::Down),
+        keymap.key_label(Act::Cancel)
+    );
     frame.render_widget(Paragraph::new(keys).style(theme.dim()), footer);
 }
 
@@ -364,7 +382,7 @@ fn candidate_text(account: &Account, picker: &Picker, width: usize) -> String {
 
 /// The question wraps above a key line that is always on screen, however
 /// narrow the terminal: the question is useless without the way to answer.
-pub(super) fn draw_confirm(frame: &mut Frame<'_>, full: Rect, confirm: &Confirm, theme: Theme) {
+pub(super) fn draw_confirm(frame: &mut Frame<'_>, full: Rect, confirm: &Confirm, theme: Theme, keymap: &KeyMap) {
     let width = full.width.saturating_sub(4).min(64);
     let question = Paragraph::new(confirm.question.clone()).wrap(Wrap { trim: true });
     let rows = wrapped_rows(&confirm.question, usize::from(width.saturating_sub(2)));
@@ -373,9 +391,9 @@ pub(super) fn draw_confirm(frame: &mut Frame<'_>, full: Rect, confirm: &Confirm,
     let [text, keys] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
     frame.render_widget(question, text);
     let keys_line = Line::from(vec![
-        Span::styled("y", theme.key()),
+        Span::styled(keymap.key_label(Act::Yes), theme.key()),
         Span::raw(" go ahead · "),
-        Span::styled("n", theme.key()),
+        Span::styled(keymap.key_label(Act::No), theme.key()),
         Span::raw(" leave it as it is"),
     ]);
     frame.render_widget(Paragraph::new(keys_line), keys);

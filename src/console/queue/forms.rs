@@ -53,7 +53,7 @@ pub(super) fn new_ticket(cx: &Cx<'_>, prefill: Option<&CreateTicket>) -> Form {
     let phone = Channel::ALL.iter().position(|c| *c == Channel::Phone).unwrap_or(0);
     let mut form = Form::new("New ticket").choice("Category", categories, 0).choice("Channel", channels, phone);
     for (label, hint) in TEXT_FIELDS {
-        form = form.text(label, hint, "");
+        form = if label == "Details" { form.lines(label, hint, "") } else { form.text(label, hint, "") };
     }
     let incomplete = vec!["refuse".to_owned(), "log and wait on the requester".to_owned()];
     let mut form = form.choice("If incomplete", incomplete, 0);
