@@ -7,6 +7,7 @@
 pub mod account;
 pub mod address;
 pub mod audit;
+pub mod batch;
 pub mod hours;
 pub mod lifecycle;
 pub mod mailbox;
@@ -17,7 +18,10 @@ pub mod policy;
 pub mod record;
 pub mod refusal;
 pub mod routing;
+pub mod saved_view;
+pub mod sla;
 pub mod sms;
+pub mod text_module;
 pub mod ticket;
 pub mod time;
 pub mod validate;

@@ -45,6 +45,10 @@ operations! {
         Reply in tickets,
         Link in tickets,
         Sweep in sweep,
+        BulkTickets in bulk,
+        Undo in bulk,
+        Unclaim in bulk,
+        Relink in bulk,
     }
     reads {
         ShowShift in views,
@@ -66,5 +70,6 @@ operations! {
         ListTickets in queue,
         ListTicketSlots in queue,
         ReadTicketRows in queue,
+        PreviewBulk in bulk,
     }
 }

@@ -80,6 +80,7 @@ fn sunrise(desk: &Desk) {
 
 mod accounts;
 mod audit;
+mod bulk;
 mod passwords;
 mod permissions;
 mod sweep;
