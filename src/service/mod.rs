@@ -20,11 +20,14 @@ mod operators;
 mod orgs;
 mod queue;
 mod registry;
+mod report;
 mod search;
 mod slots;
 mod sweep;
+mod texts;
 mod tickets;
 mod views;
+mod views_saved;
 
 use std::path::Path;
 use std::sync::{Arc, RwLock};
@@ -40,8 +43,11 @@ pub use gateway::{CommandGateway, OutboxOnly, SmsGateway};
 pub use operation::{Done, Operation, Registered};
 pub use queue::{MAX_SLOTS, QueueView, Sort, SortKey, StatusFilter, Term, TicketFilter, TicketRow, TicketSlot, Within};
 pub use registry::{Answer, Request, ops};
+pub use report::{Breach, Dashboard, QueueFigures, SlaWarning, SlaWarnings};
 pub use sweep::{SweepItem, SweepReport};
+pub use texts::RenderedText;
 pub use views::{AccountView, AuditVerified, MailboxView, ShiftView, TicketDetail};
+pub use views_saved::ViewCount;
 
 use crate::domain::audit::{AuditDraft, AuditEntry};
 use crate::domain::hours::{BankHolidays, NasHours};

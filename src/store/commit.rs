@@ -106,6 +106,13 @@ impl Change {
         }
     }
 
+    /// Removes a record that owns no index entries (a text module, a saved
+    /// view): its key goes, and the change's event names it.
+    pub fn remove<R: Record>(&mut self, record: &R) {
+        self.ops.push(Op::Raw { tree: R::TREE, key: record.key(), value: None });
+        self.ops.push(Op::Mention { what: R::WHAT, label: record.label() });
+    }
+
     /// Names a record the change affects without writing it.
     pub fn mention(&mut self, what: &'static str, label: impl Into<String>) {
         self.ops.push(Op::Mention { what, label: label.into() });
