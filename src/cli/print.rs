@@ -560,3 +560,6 @@ fn row_json(r: &TicketRow) -> Value {
     }
     v
 }
+
+mod shift;
+pub use shift::{breaches_csv, dashboard_csv};
