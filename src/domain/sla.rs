@@ -56,7 +56,8 @@ pub fn due_soon_until(hours: &NasHours, queue: Queue, now: DateTime<Utc>, policy
     }
 }
 
-/// Where an open ticket due at `due_at` stands at `now`.
+/// Where an open ticket due at `due_at` stands at `now`: breached once its
+/// due time has passed (at the due time itself it is still due soon).
 pub fn sla_state(
     hours: &NasHours,
     queue: Queue,
@@ -64,7 +65,7 @@ pub fn sla_state(
     now: DateTime<Utc>,
     policy: SlaPolicy,
 ) -> SlaState {
-    if due_at <= now {
+    if due_at < now {
         SlaState::Breached
     } else if due_at <= due_soon_until(hours, queue, now, policy) {
         SlaState::DueSoon
@@ -105,7 +106,8 @@ mod tests {
             // The helpdesk counts the wall clock.
             (Queue::Helpdesk, "2026-01-07T17:30:00Z", SlaState::DueSoon),
             (Queue::Helpdesk, "2026-01-07T17:31:00Z", SlaState::OnTime),
-            (Queue::Nas, "2026-01-07T16:30:00Z", SlaState::Breached),
+            (Queue::Nas, "2026-01-07T16:30:00Z", SlaState::DueSoon),
+            (Queue::Nas, "2026-01-07T16:29:59Z", SlaState::Breached),
             (Queue::Helpdesk, "2026-01-07T12:00:00Z", SlaState::Breached),
         ];
         for (queue, due, want) in cases {

@@ -289,7 +289,7 @@ impl TicketFilter {
 
     /// [`TicketFilter::admits`] and the time words at `now`.
     pub fn admits_at(&self, row: &TicketRow, now: DateTime<Utc>) -> bool {
-        let past_due = row.status.is_open() && row.due_at <= now;
+        let past_due = row.status.is_open() && row.due_at < now;
         self.admits(row)
             && self.due.is_none_or(|d| due_passes(d, row.due_at, now))
             && self.age.is_none_or(|a| age_passes(a, row.received_at, now))
@@ -688,7 +688,7 @@ impl Service {
             if filter.due.is_some_and(|d| !due_passes(d, slot.due_at, now)) {
                 continue;
             }
-            let needs_ticket = filter.age.is_some() || slot.due_at <= now;
+            let needs_ticket = filter.age.is_some() || slot.due_at < now;
             let past_due = if needs_ticket {
                 let Some(t) = self.store.ticket(slot.reference)? else { continue };
                 if filter.age.is_some_and(|a| !age_passes(a, t.received_at, now)) {
@@ -974,7 +974,7 @@ mod tests {
             ("age:>3d", row(TicketStatus::New, 10, 3 * 24 * 60 + 1, now), true),
             ("age:>3d", row(TicketStatus::New, 10, 3 * 24 * 60 - 1, now), false),
             ("breached", row(TicketStatus::New, -1, 0, now), true),
-            ("breached", row(TicketStatus::New, 1, 0, now), false),
+            ("breached", row(TicketStatus::New, 0, 0, now), false),
             ("-breached", row(TicketStatus::New, -1, 0, now), false),
             ("!status:new", row(TicketStatus::New, 1, 0, now), false),
             ("!status:new", row(TicketStatus::InProgress, 1, 0, now), true),

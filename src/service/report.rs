@@ -233,7 +233,7 @@ impl Operation for ShowDashboard {
             let daily = (0..7).rev().map(|k| at_end_of(this_hour.saturating_sub(24 * k))).collect();
             let until = due_soon_until(&hours, queue, now, policy);
             let front = service.open_due_by(queue, until)?;
-            let breached = front.iter().filter(|s| s.due_at <= now).count() as u64;
+            let breached = front.iter().filter(|s| s.due_at < now).count() as u64;
             queues.push(QueueFigures {
                 queue,
                 depth,

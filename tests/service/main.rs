@@ -83,5 +83,6 @@ mod audit;
 mod bulk;
 mod passwords;
 mod permissions;
+mod shift;
 mod sweep;
 mod tickets;

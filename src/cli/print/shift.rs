@@ -312,7 +312,7 @@ mod tests {
     fn a_csv_cell_cannot_become_a_formula_or_break_the_row() {
         assert_eq!(cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "say \"hi\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(cell("V1234"), "V1234");
     }
 
