@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use crate::domain::account::AccountStatus;
 use crate::domain::permission::Action;
 use crate::domain::routing::{Queue, UnknownName};
-use crate::service::ops::{AddOperator, Sweep};
+use crate::service::ops::{AddOperator, SeedTexts, Sweep};
 use crate::service::{Ctx, Service, ServiceError};
 use crate::store::{QueueSlot, TreeId};
 
@@ -186,6 +186,7 @@ pub fn build_demo_plan(
         for (username, role) in ROSTER {
             service.execute(&at_start, &AddOperator { username: username.to_owned(), role })?;
         }
+        service.execute(&at_start, &SeedTexts {})?;
         Replay::new(service, &ctx.operator, &history).run(progress)?;
         progress("lifecycle sweep", 0, 1);
         service.execute(ctx, &Sweep { dry_run: false })?;

@@ -26,6 +26,8 @@ pub enum DeskEvent {
     /// An operation the console stopped waiting for has been answered since
     /// (what became of it, for the operator); everything should be read again.
     Late { news: String, error: bool },
+    /// Another console opened, is typing on, or left something.
+    Presence(Seen),
 }
 
 pub trait Desk: Send {
@@ -41,6 +43,11 @@ pub trait Desk: Send {
     /// the only user of its database has none.
     fn events(&self) -> Vec<DeskEvent> {
         Vec::new()
+    }
+    /// Says what this console has open (a desk through the daemon tells the other consoles and answers with what they have open now; say it again within [`PRESENCE_EXPIRES`] or it lapses); the default has
+    /// nobody to tell.
+    fn present(&self, _what: Presence) -> Result<Vec<Seen>, ServiceError> {
+        Ok(Vec::new())
     }
 }
 
@@ -138,3 +145,66 @@ impl Desk for LocalDesk {
         self.service.dispatch(&self.ctx(), &request, based_on)
     }
 }
+
+/// What a console has open, for the other consoles to show ("nas2
+/// viewing", "helpdesk1 replying").
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Subject {
+    Ticket(crate::domain::ticket::TicketRef),
+    /// By address.
+    Account(String),
+    /// By address.
+    Mailbox(String),
+}
+
+/// What the operator is doing with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Activity {
+    Viewing,
+    /// Typing an internal note.
+    Noting,
+    /// Typing a reply to the requester.
+    Replying,
+}
+
+impl Activity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Activity::Viewing => "viewing",
+            Activity::Noting => "writing a note",
+            Activity::Replying => "replying",
+        }
+    }
+}
+
+/// What one console says it has open; `subject: None` says it has nothing
+/// open (or is going).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Presence {
+    pub subject: Option<Subject>,
+    pub activity: Activity,
+}
+
+impl Presence {
+    pub fn viewing(subject: Subject) -> Presence {
+        Presence { subject: Some(subject), activity: Activity::Viewing }
+    }
+    pub fn nothing() -> Presence {
+        Presence { subject: None, activity: Activity::Viewing }
+    }
+}
+
+/// Another console's presence, as the daemon tells it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Seen {
+    pub operator: String,
+    /// Which of that operator's consoles (they may have several open).
+    pub console: u64,
+    /// `None`: it has closed what it had open, gone, or fallen silent.
+    pub presence: Option<Presence>,
+}
+
+/// How long a console's word on what it has open lasts unless repeated.
+pub const PRESENCE_EXPIRES: std::time::Duration = std::time::Duration::from_secs(5);

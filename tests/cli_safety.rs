@@ -237,7 +237,8 @@ fn a_leap_second_in_now_does_not_break_the_audit_chain() {
     ok(&db, LEAP_SECOND, &["org", "add", "V5678", "--name", "Leap Care", "--ig-compliant", "yes"]);
     ok(&db, "2026-07-01T09:30:00Z", &["org", "add", "V9999", "--name", "After Care", "--ig-compliant", "yes"]);
     let verified = ok(&db, WEDNESDAY_10AM, &["audit", "--verify"]);
-    assert!(verified.contains("audit log intact: 5 entries verified"), "{verified}");
+    // init writes two: its supervisor and the shipped text modules.
+    assert!(verified.contains("audit log intact: 6 entries verified"), "{verified}");
     // The instant reads back in the form it was hashed in.
     let audit = json(&db, &["audit", "--limit", "2"]);
     assert_eq!(audit["audit"][1]["draft"]["at"], "2026-07-01T00:00:00Z", "{audit}");
@@ -251,7 +252,7 @@ fn verify_reports_every_break_not_only_the_first() {
     for (ods, name) in [("V2001", "One"), ("V2002", "Two"), ("V2003", "Three")] {
         ok(&db, WEDNESDAY_10AM, &["org", "add", ods, "--name", name, "--ig-compliant", "yes"]);
     }
-    assert!(ok(&db, WEDNESDAY_10AM, &["audit", "--verify"]).contains("6 entries verified"));
+    assert!(ok(&db, WEDNESDAY_10AM, &["audit", "--verify"]).contains("7 entries verified"));
     {
         use caredesk::domain::audit::AuditEntry;
         use caredesk::store::{OpenMode, Store, TreeId};
@@ -264,7 +265,7 @@ fn verify_reports_every_break_not_only_the_first() {
             })
             .unwrap();
         let plant = |entry: &AuditEntry| {
-            let bytes = Store::encode_versioned("audit entry", 1, entry);
+            let bytes = Store::encode_versioned("audit entry", <AuditEntry as caredesk::store::Record>::VERSION, entry);
             store.raw_put(TreeId::Audit, &entry.seq.to_be_bytes(), &bytes).unwrap();
         };
         let mut second = entries[1].clone();

@@ -29,6 +29,7 @@ fn draft(action: &str, subject: &str) -> AuditDraft {
         command: "{}".into(),
         before: None,
         after: None,
+        batch: None,
     }
 }
 

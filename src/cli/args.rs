@@ -70,6 +70,22 @@ pub enum Cmd {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Take back a bulk action (or an undo) by its batch number.
+    Undo { batch: u64 },
+    /// Named reply and note texts with placeholders (supervisors manage them).
+    #[command(subcommand)]
+    Text(TextCmd),
+    /// Saved views: a queue and a filter line under a name.
+    #[command(subcommand)]
+    View(ViewCmd),
+    /// The shift's figures (queue depth, breaches, work per operator), or a report.
+    Report {
+        #[command(subcommand)]
+        what: Option<ReportCmd>,
+        /// Comma-separated values, for a spreadsheet.
+        #[arg(long, global = true)]
+        csv: bool,
+    },
     /// Show the audit log, newest first, or prove it untouched.
     Audit {
         #[arg(long, default_value_t = 20)]
@@ -360,6 +376,138 @@ pub enum TicketCmd {
         #[arg(long)]
         mailbox: Option<String>,
     },
+    /// One action on many tickets, as one batch that `caredesk undo` takes back.
+    #[command(subcommand)]
+    Bulk(BulkCmd),
+    /// Open tickets due soon (the policy's threshold) or past due.
+    Warnings,
+}
+
+/// Which tickets a bulk action takes: references, or a filter line.
+#[derive(Debug, Args)]
+pub struct BulkTargetArgs {
+    /// Ticket references (CD-000123 or 123).
+    pub references: Vec<TicketRef>,
+    /// Every ticket this filter lists now, as in 'org:V1234 status:new cat:leaver'.
+    #[arg(long, conflicts_with = "references")]
+    pub filter: Option<String>,
+    /// The queue the filter reads: nas, helpdesk, resolver, mine or all.
+    #[arg(long, default_value = "all", requires = "filter")]
+    pub queue: QueueView,
+    /// Say which tickets it would take, and whether it could be undone, without doing it.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BulkCmd {
+    /// Claim them all for yourself.
+    Claim(BulkTargetArgs),
+    /// Assign them all to an operator, or to nobody.
+    Assign {
+        #[arg(long, conflicts_with = "unassign")]
+        to: Option<String>,
+        #[arg(long)]
+        unassign: bool,
+        #[command(flatten)]
+        targets: BulkTargetArgs,
+    },
+    /// Set them all to one status.
+    Status {
+        #[arg(long)]
+        status: TicketStatus,
+        #[command(flatten)]
+        targets: BulkTargetArgs,
+    },
+    /// Add one internal note to each (a note cannot be undone).
+    Note {
+        #[arg(long)]
+        text: String,
+        #[command(flatten)]
+        targets: BulkTargetArgs,
+    },
+    /// Link each to an account or a shared mailbox.
+    Link {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        mailbox: Option<String>,
+        #[command(flatten)]
+        targets: BulkTargetArgs,
+    },
+    /// Close them all.
+    Close(BulkTargetArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TextCmd {
+    /// Add a text module (supervisors). Placeholders: {requester} {reference} {nas_hours} {next_opening} {operator} {missing}.
+    Add {
+        name: String,
+        /// reply or note.
+        #[arg(long, default_value = "reply")]
+        kind: crate::domain::text_module::TextKind,
+        /// The text; or --file.
+        #[arg(long, conflicts_with = "file", required_unless_present = "file")]
+        body: Option<String>,
+        /// Read the text from this file ("-" for standard input).
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Change a text module's kind or text (supervisors).
+    Edit {
+        name: String,
+        #[arg(long)]
+        kind: Option<crate::domain::text_module::TextKind>,
+        #[arg(long, conflicts_with = "file")]
+        body: Option<String>,
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Remove a text module (supervisors).
+    Remove { name: String },
+    /// Every text module.
+    List,
+    /// One text module as written, or --ticket filled in for a ticket.
+    Show {
+        name: String,
+        #[arg(long)]
+        ticket: Option<TicketRef>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ViewCmd {
+    /// Save a queue and filter line under a name (--shared: for everyone; supervisors).
+    Save {
+        name: String,
+        /// The filter line, as in 'org:V1234 due:<2h -cat:leaver'.
+        #[arg(long, default_value = "")]
+        filter: String,
+        #[arg(long, default_value = "all")]
+        queue: QueueView,
+        #[arg(long)]
+        shared: bool,
+    },
+    /// Remove a saved view.
+    Remove {
+        name: String,
+        #[arg(long)]
+        shared: bool,
+    },
+    /// Your views and the shared ones, each with its count now.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// Tickets due in a period that breached: resolved after their due time, or still open past it.
+    Breaches {
+        #[arg(long, value_name = "RFC3339")]
+        from: String,
+        #[arg(long, value_name = "RFC3339")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -404,6 +552,8 @@ pub enum PolicyCmd {
         #[arg(long, value_name = "SECONDS", requires = "command")]
         time_limit: Option<u32>,
     },
+    /// When a ticket counts as due soon: minutes before its due time (working minutes for the NAS and resolver group).
+    DueSoon { minutes: u32 },
     /// Import a newer bank-holidays.json (GOV.UK format).
     Calendar {
         file: PathBuf,

@@ -18,7 +18,10 @@ use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 
 pub use args::Cli;
-use args::{AccountCmd, Cmd, MailboxCmd, OperatorCmd, OrgCmd, PolicyCmd, TicketCmd};
+use args::{
+    AccountCmd, BulkCmd, BulkTargetArgs, Cmd, MailboxCmd, OperatorCmd, OrgCmd, PolicyCmd, ReportCmd, TextCmd,
+    TicketCmd, ViewCmd,
+};
 pub use identity::{default_db, default_demo_db, log_file, os_user, todays_log_file};
 pub use logfile::DailyLog;
 pub use manual::generated;
@@ -189,7 +192,10 @@ pub fn run(cli: Cli, config: &Config) -> Result<()> {
         Cmd::Init => {
             let desk = Backend::reach(&db, &socket, OpenMode::CreateIfMissing, config)?.desk(clock)?;
             show(desk.as_ref(), Init, json)?;
+            // The texts the service ships with; --json prints only the operator.
+            let seeded = desk.call(SeedTexts {})?;
             if !json {
+                println!("{}", seeded.summary);
                 println!("database ready at {}", db.display());
             }
             Ok(())
@@ -355,6 +361,34 @@ impl Entry {
             Cmd::Audit { verify: true, .. } => Entry::of(VerifyAudit {}),
             Cmd::Audit { limit, before, .. } => Entry::of(ListAudit { before, limit }),
             Cmd::Outbox { limit } => Entry::of(ListOutbox { limit }),
+            Cmd::Undo { batch } => Entry::of(Undo { batch }),
+            Cmd::Text(t) => Entry::text(t)?,
+            Cmd::View(v) => match v {
+                ViewCmd::Save { name, filter, queue, shared } => Entry::of(SaveView { name, queue, filter, shared }),
+                ViewCmd::Remove { name, shared } => Entry::of(RemoveView { name, shared }),
+                ViewCmd::List => Entry::of(ListViews {}),
+            },
+            Cmd::Report { what: None, csv } => Entry(Box::new(move |desk, json| {
+                let figures = desk.call(ShowDashboard {})?;
+                if csv {
+                    print!("{}", print::dashboard_csv(&figures))
+                } else {
+                    print::print(&figures, json)?
+                }
+                Ok(())
+            })),
+            Cmd::Report { what: Some(ReportCmd::Breaches { from, to }), csv } => {
+                let (from, to) = (instant(&from, "--from")?, instant(&to, "--to")?);
+                Entry(Box::new(move |desk, json| {
+                    let breaches = desk.call(ListBreaches { from, to })?;
+                    if csv {
+                        print!("{}", print::breaches_csv(&breaches))
+                    } else {
+                        print::print(&breaches, json)?
+                    }
+                    Ok(())
+                }))
+            }
             Cmd::Org(org) => match org {
                 OrgCmd::Add { ods, name, ig, administered_by } => {
                     Entry::of(AddOrganisation { ods, name, ig, administered_by })
@@ -398,6 +432,7 @@ impl Entry {
                     }
                     Entry::of(SetSmsCommand { command, time_limit })
                 }
+                PolicyCmd::DueSoon { minutes } => Entry::of(SetDueSoon { minutes }),
                 PolicyCmd::Calendar { file, force } => Entry::of(ImportCalendar {
                     force,
                     json: std::fs::read_to_string(&file)
@@ -491,8 +526,76 @@ impl Entry {
                 }
                 Entry::of(Link { reference, account, mailbox })
             }
+            TicketCmd::Bulk(b) => Entry::bulk(b)?,
+            TicketCmd::Warnings => Entry::of(ListSlaWarnings {}),
         })
     }
+
+    fn bulk(cmd: BulkCmd) -> Result<Entry> {
+        use crate::service::BulkAction;
+        let (action, targets) = match cmd {
+            BulkCmd::Claim(t) => (BulkAction::Claim, t),
+            BulkCmd::Close(t) => (BulkAction::Close, t),
+            BulkCmd::Assign { to, unassign, targets } => {
+                if to.is_none() && !unassign {
+                    bail!("give --to OPERATOR, or --unassign");
+                }
+                (BulkAction::Assign { to }, targets)
+            }
+            BulkCmd::Status { status, targets } => (BulkAction::Status { status }, targets),
+            BulkCmd::Note { text, targets } => (BulkAction::Note { text }, targets),
+            BulkCmd::Link { account, mailbox, targets } => {
+                if account.is_none() && mailbox.is_none() {
+                    bail!("give --account ADDRESS or --mailbox ADDRESS to link");
+                }
+                (BulkAction::Link { account, mailbox }, targets)
+            }
+        };
+        let BulkTargetArgs { references, filter, queue, dry_run } = targets;
+        let targets = match filter {
+            Some(filter) => crate::service::BulkTargets::Filter { view: queue, filter },
+            None if references.is_empty() => bail!("name the tickets (CD-000123 …), or give --filter 'WORDS'"),
+            None => crate::service::BulkTargets::Refs(references),
+        };
+        Ok(if dry_run {
+            Entry::of(PreviewBulk { action, targets })
+        } else {
+            Entry::of(BulkTickets { action, targets })
+        })
+    }
+
+    fn text(cmd: TextCmd) -> Result<Entry> {
+        let body_of = |body: Option<String>, file: Option<PathBuf>| -> Result<Option<String>> {
+            match (body, file) {
+                (Some(b), _) => Ok(Some(b)),
+                (None, Some(f)) => read_body(Some(&f)).map(Some),
+                (None, None) => Ok(None),
+            }
+        };
+        Ok(match cmd {
+            TextCmd::Add { name, kind, body, file } => {
+                let body = body_of(body, file)?.unwrap_or_default();
+                Entry::of(AddText { name, kind, body })
+            }
+            TextCmd::Edit { name, kind, body, file } => {
+                let body = body_of(body, file)?;
+                if kind.is_none() && body.is_none() {
+                    bail!("give --kind, --body or --file: what should change");
+                }
+                Entry::of(EditText { name, kind, body })
+            }
+            TextCmd::Remove { name } => Entry::of(RemoveText { name }),
+            TextCmd::List => Entry::of(ListTexts {}),
+            TextCmd::Show { name, ticket: Some(reference) } => Entry::of(RenderText { name, reference }),
+            TextCmd::Show { name, ticket: None } => Entry::of(ShowText { name }),
+        })
+    }
+}
+
+fn instant(text: &str, flag: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.to_utc())
+        .map_err(|_| anyhow!("{flag} {text:?} is not an RFC 3339 time: give it like 2026-01-05T00:00:00Z"))
 }
 
 fn verification(text: &str, mobile: Option<String>) -> Result<Verification> {

@@ -267,6 +267,8 @@ impl App {
                     reload = true;
                     self.message = Some(Message { text: news, error });
                 }
+                // Shown by the panes once they draw who else is there.
+                DeskEvent::Presence(_) => {}
             }
         }
         let me = self.desk.operator().to_owned();

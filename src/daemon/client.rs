@@ -283,6 +283,9 @@ fn read_messages(
             Ok(ServerMessage::Lagged) => {
                 let _ = events.send(DeskEvent::Lagged);
             }
+            Ok(ServerMessage::Presence(seen)) => {
+                let _ = events.send(DeskEvent::Presence(seen));
+            }
             Ok(ServerMessage::Closing(why)) => break why,
             Err(e) => {
                 break format!("the caredesk daemon sent something unreadable ({e}); the console reconnects to it");
@@ -365,6 +368,14 @@ impl Desk for RemoteDesk {
             Reply::Answer(answer) => Ok(*answer),
             _ => Err(ServiceError::Unavailable(
                 "the caredesk daemon answered an operation as if it were an import: it is not this release".into(),
+            )),
+        }
+    }
+    fn present(&self, what: crate::desk::Presence) -> Result<Vec<crate::desk::Seen>, ServiceError> {
+        match self.request(Body::Presence(what))? {
+            Reply::Present(others) => Ok(others),
+            _ => Err(ServiceError::Unavailable(
+                "the caredesk daemon answered presence with something else: it is not this release".into(),
             )),
         }
     }

@@ -13,6 +13,7 @@
 mod client;
 mod guard;
 pub mod notify;
+mod presence;
 pub mod protocol;
 mod server;
 mod socket;

@@ -21,7 +21,7 @@ use crate::store::{decode_message, encode_message};
 /// The version of this protocol. Change it whenever a message changes
 /// shape; a client and a daemon of different versions refuse each other
 /// at the handshake with a message that says what to do.
-pub const PROTOCOL: u16 = 2;
+pub const PROTOCOL: u16 = 3;
 
 /// The first bytes of both handshake frames.
 const MAGIC: &[u8; 8] = b"caredesk";
@@ -54,6 +54,8 @@ pub enum Body {
     Run { request: Box<Request>, based_on: Option<u64> },
     /// A CSV import, run whole by the daemon.
     Import { kind: String, csv: String, skip_bad: bool },
+    /// What this console has open now (see [`crate::desk::Presence`]).
+    Presence(crate::desk::Presence),
 }
 
 /// What a request produced.
@@ -63,6 +65,8 @@ pub enum Reply {
     Imported(ImportReport),
     /// An import that found bad lines and wrote nothing.
     BadLines(Vec<BadLine>),
+    /// What the other consoles have open now.
+    Present(Vec<crate::desk::Seen>),
 }
 
 impl Reply {
@@ -70,7 +74,7 @@ impl Reply {
     pub fn audit_seq(&self) -> Option<u64> {
         match self {
             Reply::Answer(answer) => answer.audit_seq(),
-            Reply::Imported(_) | Reply::BadLines(_) => None,
+            Reply::Imported(_) | Reply::BadLines(_) | Reply::Present(_) => None,
         }
     }
 }
@@ -86,6 +90,8 @@ pub enum ServerMessage {
     Event(ChangeEvent),
     /// Events were dropped because this client fell behind: reload all.
     Lagged,
+    /// Another console opened, is typing on, or left something.
+    Presence(crate::desk::Seen),
     /// The daemon is stopping; the connection closes next.
     Closing(String),
 }

@@ -67,6 +67,7 @@ const WELCOME_TIMEOUT: Duration = Duration::from_secs(1);
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
 struct Conn {
+    id: u64,
     operator: String,
     out: SyncSender<Arc<[u8]>>,
     /// Events were dropped; the sender tells the client as soon as it is
@@ -90,6 +91,8 @@ struct Shared {
     refusals: RefusalLog,
     /// Told of operators coming and going and of sweeps (systemd's status line).
     on_event: Option<EventHook>,
+    /// What each console has open.
+    presence: super::presence::Board,
 }
 
 type EventHook = Box<dyn Fn(DaemonEvent) + Send + Sync>;
@@ -173,6 +176,7 @@ impl Daemon {
             admission: Arc::default(),
             refusals: RefusalLog::default(),
             on_event: None,
+            presence: super::presence::Board::default(),
         });
         Daemon { shared, listener: None, socket: None, sweep: None }
     }
@@ -209,6 +213,19 @@ impl Daemon {
         super::Client::over(ours, "an in-process daemon")
     }
 
+    /// Tells the other consoles of presence that lapsed; runs until stopped.
+    fn start_presence_sweep(&self) -> Result<()> {
+        let shared = Arc::clone(&self.shared);
+        std::thread::Builder::new().name("caredesk-presence".into()).spawn(move || {
+            while !shared.stop.sleep(PRESENCE_SWEEP) {
+                for news in shared.presence.expire(Instant::now()) {
+                    tell_others(&shared, news.console, &news);
+                }
+            }
+        })?;
+        Ok(())
+    }
+
     /// Relays the service's changes to every connection; runs until stopped.
     /// Started by [`Daemon::run`], or by a caller that serves only
     /// in-process connections.
@@ -216,7 +233,7 @@ impl Daemon {
         let events = self.shared.service.subscribe();
         let shared = Arc::clone(&self.shared);
         std::thread::Builder::new().name("caredesk-relay".into()).spawn(move || relay(&shared, &events))?;
-        Ok(())
+        self.start_presence_sweep()
     }
 
     /// Serves until stopped, then closes every connection, waits for the
@@ -435,8 +452,8 @@ fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Iden
     let (Ok(writer), Ok(closer)) = (stream.try_clone(), stream.try_clone()) else { return };
     let (out, queue) = sync_channel::<Arc<[u8]>>(QUEUE);
     let lagged = Arc::new(AtomicBool::new(false));
-    let conn = Arc::new(Conn { operator, out, lagged: Arc::clone(&lagged), stream: closer });
     let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
+    let conn = Arc::new(Conn { id, operator, out, lagged: Arc::clone(&lagged), stream: closer });
     shared.conns.lock().unwrap_or_else(|p| p.into_inner()).insert(id, Arc::clone(&conn));
     shared.live.fetch_add(1, Ordering::SeqCst);
     report(shared, operators_now);
@@ -445,6 +462,9 @@ fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Iden
     if let Ok(sender) = sender {
         read_requests(shared, &conn, stream);
         shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        if let Some(news) = shared.presence.gone(id) {
+            tell_others(shared, id, &news);
+        }
         report(shared, operators_now);
         // What is queued (the last answer, a farewell) goes out before the
         // connection closes: the sender ends once the queue is dropped.
@@ -498,7 +518,16 @@ fn read_requests(shared: &Shared, conn: &Conn, stream: UnixStream) {
                 return;
             }
         };
-        let result = answer(shared, &conn.operator, request.body, request.at);
+        let result = match request.body {
+            Body::Presence(what) => {
+                let now = Instant::now();
+                if let Some(news) = shared.presence.say(conn.id, &conn.operator, what, now) {
+                    tell_others(shared, conn.id, &news);
+                }
+                Ok(Reply::Present(shared.presence.others(conn.id, now)))
+            }
+            body => answer(shared, &conn.operator, body, request.at),
+        };
         let Some(mut frame) = encode(&ServerMessage::Answer { id: request.id, result }) else { return };
         if frame.len() > protocol::MAX_FRAME {
             let too_big = WireError::BadInput(format!(
@@ -554,6 +583,7 @@ fn answer(
         Body::Run { request, based_on } => {
             service.dispatch(&ctx, &request, based_on).map(|a| Reply::Answer(Box::new(a)))
         }
+        Body::Presence(_) => Ok(Reply::Present(Vec::new())),
         Body::Import { kind, csv, skip_bad } => match kind.parse::<ImportKind>() {
             Ok(kind) => match import_csv(service, &ctx, kind, csv.as_bytes(), skip_bad, &mut |_, _| {}) {
                 Ok(report) => Ok(Reply::Imported(report)),
@@ -565,6 +595,19 @@ fn answer(
         },
     };
     result.map_err(|e| WireError::from(&e))
+}
+
+/// How often lapsed presence is looked for: well within its expiry.
+const PRESENCE_SWEEP: Duration = Duration::from_millis(500);
+
+/// Tells every connection but `from` what one console has open; dropped
+/// for a console that is not keeping up (presence is repeated anyway).
+fn tell_others(shared: &Shared, from: u64, news: &crate::desk::Seen) {
+    let Some(frame) = encode(&ServerMessage::Presence(news.clone())) else { return };
+    let conns: Vec<Arc<Conn>> = shared.conns.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+    for conn in conns.into_iter().filter(|c| c.id != from) {
+        let _ = conn.out.try_send(frame.clone());
+    }
 }
 
 /// Sends each change to every connection.

@@ -29,6 +29,46 @@ pub struct AuditDraft {
     pub command: String,
     pub before: Option<String>,
     pub after: Option<String>,
+    /// The bulk action (or its undo) this entry is one ticket of: every
+    /// entry of one batch carries the same number. Entries written before
+    /// batches existed have none, and hash as they always did.
+    #[serde(default)]
+    pub batch: Option<u64>,
+}
+
+/// What the hash covers: the draft as JSON in field order, with `batch`
+/// only when there is one, so an entry written before batches existed
+/// still matches the hash it was given then.
+#[derive(Serialize)]
+struct Hashed<'a> {
+    #[serde(with = "super::time::ts")]
+    at: DateTime<Utc>,
+    #[serde(with = "super::time::ts")]
+    recorded_at: DateTime<Utc>,
+    operator: &'a str,
+    action: &'a str,
+    subject: &'a str,
+    command: &'a str,
+    before: Option<&'a str>,
+    after: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch: Option<u64>,
+}
+
+impl<'a> From<&'a AuditDraft> for Hashed<'a> {
+    fn from(d: &'a AuditDraft) -> Hashed<'a> {
+        Hashed {
+            at: d.at,
+            recorded_at: d.recorded_at,
+            operator: &d.operator,
+            action: &d.action,
+            subject: &d.subject,
+            command: &d.command,
+            before: d.before.as_deref(),
+            after: d.after.as_deref(),
+            batch: d.batch,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,7 +96,7 @@ fn entry_hash(seq: u64, draft: &AuditDraft, prev_hash: &str) -> String {
     h.update(prev_hash.as_bytes());
     h.update(seq.to_be_bytes());
     // JSON of a struct is written in field order, so it is a stable encoding.
-    h.update(serde_json::to_vec(draft).unwrap_or_default());
+    h.update(serde_json::to_vec(&Hashed::from(draft)).unwrap_or_default());
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -167,6 +207,7 @@ mod tests {
             command: "{}".into(),
             before: None,
             after: Some(format!("note {n}")),
+            batch: None,
         }
     }
 
@@ -246,6 +287,47 @@ mod tests {
         read_back.draft.at = DateTime::from_timestamp_millis(leap.timestamp_millis()).unwrap();
         read_back.draft.recorded_at = read_back.draft.at;
         assert!(read_back.is_intact(), "the hash must cover what the store keeps");
+    }
+
+    /// The hash of an entry written before batches existed: the draft's
+    /// JSON then had no `batch` key.
+    #[test]
+    fn an_entry_from_before_batches_keeps_its_hash() {
+        #[derive(Serialize)]
+        struct Old<'a> {
+            #[serde(with = "crate::domain::time::ts")]
+            at: DateTime<Utc>,
+            #[serde(with = "crate::domain::time::ts")]
+            recorded_at: DateTime<Utc>,
+            operator: &'a str,
+            action: &'a str,
+            subject: &'a str,
+            command: &'a str,
+            before: Option<&'a str>,
+            after: Option<&'a str>,
+        }
+        let d = draft(3);
+        let old = Old {
+            at: d.at,
+            recorded_at: d.recorded_at,
+            operator: &d.operator,
+            action: &d.action,
+            subject: &d.subject,
+            command: &d.command,
+            before: d.before.as_deref(),
+            after: d.after.as_deref(),
+        };
+        let mut h = Sha256::new();
+        h.update(GENESIS_HASH.as_bytes());
+        h.update(1u64.to_be_bytes());
+        h.update(serde_json::to_vec(&old).unwrap());
+        let old_hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(AuditEntry::chain(1, d.clone(), GENESIS_HASH).hash, old_hash);
+        // A batch is covered by the hash: changing it breaks the entry.
+        let mut batched = AuditEntry::chain(1, AuditDraft { batch: Some(7), ..d }, GENESIS_HASH);
+        assert_ne!(batched.hash, old_hash);
+        batched.draft.batch = Some(8);
+        assert!(!batched.is_intact());
     }
 
     #[test]

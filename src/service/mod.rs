@@ -8,6 +8,7 @@
 //! carried without its type), so there is one behaviour to test.
 
 mod accounts;
+mod bulk;
 mod error;
 mod events;
 mod external;
@@ -22,11 +23,14 @@ mod operators;
 mod orgs;
 mod queue;
 mod registry;
+mod report;
 mod search;
 mod slots;
 mod sweep;
+mod texts;
 mod tickets;
 mod views;
+mod views_saved;
 
 use std::path::Path;
 use std::sync::{Arc, RwLock};
@@ -35,6 +39,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use accounts::{ResetReceipt, Verification};
+pub use bulk::{BulkAction, BulkPreview, BulkReport, BulkTargets};
 pub use error::{ServiceError, WireError};
 pub use events::{ChangeEvent, Touched};
 pub use find::{AccountMatch, MailboxMatch};
@@ -42,10 +47,13 @@ pub use gateway::{CommandGateway, OutboxOnly, SmsGateway};
 pub use mail::{Intake, IntakeKind};
 pub use mail_out::MailTransport;
 pub use operation::{Done, Operation, Registered};
-pub use queue::{MAX_SLOTS, QueueView, StatusFilter, TicketFilter, TicketRow, TicketSlot};
+pub use queue::{MAX_SLOTS, QueueView, Sort, SortKey, StatusFilter, Term, TicketFilter, TicketRow, TicketSlot, Within};
 pub use registry::{Answer, Request, ops};
+pub use report::{Breach, Dashboard, QueueFigures, SlaWarning, SlaWarnings};
 pub use sweep::{SweepItem, SweepReport};
+pub use texts::RenderedText;
 pub use views::{AccountView, AuditVerified, MailboxView, ShiftView, TicketDetail};
+pub use views_saved::ViewCount;
 
 use crate::domain::audit::{AuditDraft, AuditEntry};
 use crate::domain::hours::{BankHolidays, NasHours};
@@ -73,13 +81,24 @@ pub struct Ctx {
     /// The clock was set by the caller (`--now`). Permissions depend on the
     /// hour, so only a supervisor may act at another time.
     pub rehearsal: bool,
+    /// The bulk action (or undo) this change is one ticket of; its audit
+    /// entry carries the number (see `bulk.rs`).
+    batch: Option<u64>,
 }
 
 impl Ctx {
     /// A caller trusted to say what time it is: the console, the daemon,
     /// tests.
     pub fn new(operator: impl Into<String>, now: DateTime<Utc>) -> Ctx {
-        Ctx { operator: operator.into(), now, real_now: Utc::now(), rehearsal: false, based_on: None, audited: None }
+        Ctx {
+            operator: operator.into(),
+            now,
+            real_now: Utc::now(),
+            rehearsal: false,
+            based_on: None,
+            audited: None,
+            batch: None,
+        }
     }
 
     /// A clock given by the person running the command.
@@ -310,6 +329,7 @@ impl Service {
                 command: audited.text.clone(),
                 before: p.before,
                 after: p.after,
+                batch: ctx.batch,
             };
             match self.commit(&p.change, &draft) {
                 Ok(entry) => return Ok((p.result, entry)),

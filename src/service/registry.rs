@@ -49,6 +49,17 @@ operations! {
         SetMailSettings in mail_out,
         RetryMail in mail_out,
         MailDelivery in mail_out,
+        BulkTickets in bulk,
+        Undo in bulk,
+        Unclaim in bulk,
+        Relink in bulk,
+        AddText in texts,
+        EditText in texts,
+        RemoveText in texts,
+        SeedTexts in texts,
+        SaveView in views_saved,
+        RemoveView in views_saved,
+        SetDueSoon in report,
     }
     reads {
         ShowShift in views,
@@ -71,5 +82,13 @@ operations! {
         ListTickets in queue,
         ListTicketSlots in queue,
         ReadTicketRows in queue,
+        PreviewBulk in bulk,
+        ListTexts in texts,
+        ShowText in texts,
+        RenderText in texts,
+        ListViews in views_saved,
+        ListSlaWarnings in report,
+        ListBreaches in report,
+        ShowDashboard in report,
     }
 }

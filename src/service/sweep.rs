@@ -126,6 +126,7 @@ impl Service {
                 Transition::Delete => Some(format!("{} ({})", old.address, old.status.label())),
             },
             after: Some(format!("{}; {}", new.status.label(), due.reason.describe())),
+            batch: None,
         };
         let entry = self.commit(&change, &draft)?;
         Ok(Some((item(&old, due), entry.seq)))

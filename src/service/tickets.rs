@@ -244,7 +244,7 @@ impl Service {
     }
 
     /// Work on a ticket is authorised against the queue it sits in.
-    fn work(
+    pub(super) fn work(
         &self,
         ctx: &Ctx,
         reference: TicketRef,
@@ -256,7 +256,7 @@ impl Service {
         self.edit_ticket(ctx, reference, edit, what)
     }
 
-    fn edit_ticket(
+    pub(super) fn edit_ticket(
         &self,
         ctx: &Ctx,
         reference: TicketRef,

@@ -40,6 +40,8 @@ enum Op {
         current_rev: RevReader,
         remove: Vec<(TreeId, Vec<u8>)>,
         add: Vec<IndexEntry>,
+        /// Counters the write moves, and by how much (see `shift.rs`).
+        tallies: Vec<(Vec<u8>, i64)>,
     },
     /// A key whose presence is the fact (memberships), or a setting.
     Raw { tree: TreeId, key: Vec<u8>, value: Option<Vec<u8>> },
@@ -75,6 +77,7 @@ impl Change {
             .map(|e| (e.tree, e.key.clone()))
             .collect();
         let add = new_entries.into_iter().filter(|n| !old_entries.contains(n)).collect();
+        let tallies = super::shift::tally_moves(old.map(Record::tallies).unwrap_or_default(), new.tallies());
         self.ops.push(Op::Put {
             tree: R::TREE,
             key: new.key(),
@@ -86,6 +89,7 @@ impl Change {
             current_rev: current_rev::<R>,
             remove,
             add,
+            tallies,
         });
         Ok(())
     }
@@ -100,6 +104,13 @@ impl Change {
         for (tree, key) in records::membership_keys(mailbox, account) {
             self.ops.push(Op::Raw { tree, key, value: Some(Vec::new()) });
         }
+    }
+
+    /// Removes a record that owns no index entries (a text module, a saved
+    /// view): its key goes, and the change's event names it.
+    pub fn remove<R: Record>(&mut self, record: &R) {
+        self.ops.push(Op::Raw { tree: R::TREE, key: record.key(), value: None });
+        self.ops.push(Op::Mention { what: R::WHAT, label: record.label() });
     }
 
     /// Names a record the change affects without writing it.
@@ -133,10 +144,13 @@ impl Change {
     }
 
     fn trees(&self) -> Vec<TreeId> {
-        let mut used = vec![TreeId::Meta, TreeId::Audit];
+        let mut used = vec![TreeId::Meta, TreeId::Audit, TreeId::AuditByBatch];
         for op in &self.ops {
             match op {
-                Op::Put { tree, remove, add, .. } => {
+                Op::Put { tree, remove, add, tallies, .. } => {
+                    if !tallies.is_empty() {
+                        used.push(TreeId::TicketTallies);
+                    }
                     used.push(*tree);
                     used.extend(remove.iter().map(|(t, _)| *t));
                     used.extend(add.iter().map(|e| e.tree));
@@ -184,7 +198,7 @@ impl Store {
             let t = |id: TreeId| &tx[slot(id)];
             for op in &change.ops {
                 match op {
-                    Op::Put { tree, key, value, what, label, based_on, current_rev, remove, add, .. } => {
+                    Op::Put { tree, key, value, what, label, based_on, current_rev, remove, add, tallies, .. } => {
                         let current = t(*tree).get(key)?;
                         match (based_on, current) {
                             (None, Some(_)) => return abort(Abort::Exists { what, label: label.clone() }),
@@ -220,6 +234,12 @@ impl Store {
                             t(entry.tree).insert(entry.key.as_slice(), entry.value.as_slice())?;
                         }
                         t(*tree).insert(key.as_slice(), value.as_slice())?;
+                        for (tally, delta) in tallies {
+                            let at = super::shift::tally_key(tally, audit.at);
+                            let was = t(TreeId::TicketTallies).get(&at)?;
+                            let now = super::shift::read_tally(was.as_deref()) + delta;
+                            t(TreeId::TicketTallies).insert(at, &now.to_be_bytes())?;
+                        }
                     }
                     Op::Raw { tree, key, value: Some(v) } => {
                         t(*tree).insert(key.as_slice(), v.as_slice())?;
@@ -237,6 +257,9 @@ impl Store {
             let entry = AuditEntry::chain(seq + 1, audit.clone(), &prev);
             let bytes = records::encode(&entry).or_else(|e| abort(Abort::Codec(e)))?;
             t(TreeId::Audit).insert(u64_key(entry.seq), bytes)?;
+            if let Some(batch) = entry.draft.batch {
+                t(TreeId::AuditByBatch).insert(super::shift::batch_key(batch, entry.seq), &[])?;
+            }
             let head = encode_head(entry.seq, &entry.hash).or_else(|e| abort(Abort::Codec(e)))?;
             t(TreeId::Meta).insert(AUDIT_HEAD, head)?;
             Ok(entry)

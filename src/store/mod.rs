@@ -18,6 +18,7 @@ mod lookup;
 mod mail;
 mod migrate;
 mod records;
+mod shift;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,7 @@ pub use codec::{CodecError, LIMIT as MAX_VALUE, decode_message, encode_message};
 pub use commit::Change;
 pub use lookup::QueueSlot;
 pub use records::{Record, TreeId, queue_key, v1};
+pub use shift::{HourlyDepth, MAX_BATCH_ENTRIES, hour_of};
 
 /// The database layout this build writes. A database with a newer layout is
 /// refused; an older one is upgraded record by record as it is read, and

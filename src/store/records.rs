@@ -79,6 +79,10 @@ trees! {
     MailOutboxDue = "mail.outbox.due",
     MailOutboxByTicket = "mail.outbox.by_ticket",
     MailSentTo = "mail.sent_to",
+    AuditByBatch = "audit.by_batch",
+    TicketTallies = "tickets.tally",
+    Texts = "texts",
+    Views = "views",
 }
 
 /// One entry a record places in an index tree.
@@ -92,7 +96,7 @@ pub struct IndexEntry {
 }
 
 impl IndexEntry {
-    fn plain(tree: TreeId, key: Vec<u8>) -> IndexEntry {
+    pub(super) fn plain(tree: TreeId, key: Vec<u8>) -> IndexEntry {
         IndexEntry { tree, key, value: Vec::new(), unique: None }
     }
     fn unique(tree: TreeId, key: Vec<u8>, value: Vec<u8>, what: &'static str) -> IndexEntry {
@@ -112,6 +116,12 @@ pub trait Record: Serialize + DeserializeOwned + Sized {
     }
     fn meta(&self) -> Option<&RecordMeta> {
         None
+    }
+    /// The counters this record adds one to while it is as it is (an open
+    /// ticket counts in its queue's depth): a write moves them by the
+    /// difference, in the hour it is made (see `shift.rs`).
+    fn tallies(&self) -> Vec<Vec<u8>> {
+        Vec::new()
     }
     /// Reads a body written under an older schema version.
     fn upgrade(version: u8, _body: &[u8]) -> Result<Self, CodecError> {
@@ -192,6 +202,51 @@ pub mod v1 {
     pub struct Policy {
         pub targets: crate::domain::routing::ServiceTargets,
         pub sms_command: Option<String>,
+    }
+
+    /// Schema 1 of an audit entry: no batch.
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct AuditEntry {
+        pub seq: u64,
+        pub draft: AuditDraft,
+        pub prev_hash: String,
+        pub hash: String,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct AuditDraft {
+        #[serde(with = "crate::domain::time::ts")]
+        pub at: DateTime<Utc>,
+        #[serde(with = "crate::domain::time::ts")]
+        pub recorded_at: DateTime<Utc>,
+        pub operator: String,
+        pub action: String,
+        pub subject: String,
+        pub command: String,
+        pub before: Option<String>,
+        pub after: Option<String>,
+    }
+
+    impl From<AuditEntry> for crate::domain::audit::AuditEntry {
+        fn from(old: AuditEntry) -> Self {
+            let d = old.draft;
+            crate::domain::audit::AuditEntry {
+                seq: old.seq,
+                draft: crate::domain::audit::AuditDraft {
+                    at: d.at,
+                    recorded_at: d.recorded_at,
+                    operator: d.operator,
+                    action: d.action,
+                    subject: d.subject,
+                    command: d.command,
+                    before: d.before,
+                    after: d.after,
+                    batch: None,
+                },
+                prev_hash: old.prev_hash,
+                hash: old.hash,
+            }
+        }
     }
 
     impl From<Policy> for crate::domain::policy::Policy {
@@ -383,6 +438,9 @@ impl Record for Ticket {
     fn meta(&self) -> Option<&RecordMeta> {
         Some(&self.meta)
     }
+    fn tallies(&self) -> Vec<Vec<u8>> {
+        if self.is_open() { vec![super::shift::depth_tally(self.routing.queue)] } else { Vec::new() }
+    }
 }
 
 impl Record for Operator {
@@ -402,13 +460,20 @@ impl Record for Operator {
 
 impl Record for AuditEntry {
     const TREE: TreeId = TreeId::Audit;
-    const VERSION: u8 = 1;
+    /// 2: an entry may belong to a batch (a bulk action or its undo).
+    const VERSION: u8 = 2;
     const WHAT: &'static str = "audit entry";
     fn key(&self) -> Vec<u8> {
         u64_key(self.seq)
     }
     fn label(&self) -> String {
         format!("#{}", self.seq)
+    }
+    fn upgrade(version: u8, body: &[u8]) -> Result<Self, CodecError> {
+        match version {
+            1 => Ok(codec::decode_body::<v1::AuditEntry>(Self::WHAT, body)?.into()),
+            found => Err(CodecError::Unknown { what: Self::WHAT, found }),
+        }
     }
 }
 

@@ -184,12 +184,13 @@ fn the_audit_chain_verifies_until_an_entry_is_altered() {
     assert_eq!(desk.service.execute(&ctx, &VerifyAudit {}).unwrap(), AuditVerified { entries: head });
 
     let store = desk.service.store();
+    let current = <caredesk::domain::audit::AuditEntry as caredesk::store::Record>::VERSION;
     let key = 3u64.to_be_bytes();
     let original = store.raw_get(TreeId::Audit, &key).unwrap().expect("entry 3");
     let mut entry = desk.audit().remove(2);
     assert_eq!(entry.seq, 3);
     entry.draft.operator = "someone-else".into();
-    store.raw_put(TreeId::Audit, &key, &Store::encode_versioned("audit entry", 1, &entry)).unwrap();
+    store.raw_put(TreeId::Audit, &key, &Store::encode_versioned("audit entry", current, &entry)).unwrap();
     let message = desk.service.verify_audit().unwrap_err().to_string();
     assert!(message.contains("audit entry 3 has been altered"), "{message}");
 
@@ -200,7 +201,7 @@ fn the_audit_chain_verifies_until_an_entry_is_altered() {
     let mut forged = entries[2].draft.clone();
     forged.after = Some("forged".into());
     let rewritten = caredesk::domain::audit::AuditEntry::chain(3, forged, &entries[1].hash);
-    store.raw_put(TreeId::Audit, &key, &Store::encode_versioned("audit entry", 1, &rewritten)).unwrap();
+    store.raw_put(TreeId::Audit, &key, &Store::encode_versioned("audit entry", current, &rewritten)).unwrap();
     let message = desk.service.verify_audit().unwrap_err().to_string();
     assert!(message.contains("audit entry 4 does not link"), "{message}");
 }

@@ -80,8 +80,10 @@ fn sunrise(desk: &Desk) {
 
 mod accounts;
 mod audit;
+mod bulk;
 mod passwords;
 mod permissions;
 mod rules;
+mod shift;
 mod sweep;
 mod tickets;
