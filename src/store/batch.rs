@@ -59,12 +59,16 @@ struct Overlay {
     seen: HashMap<(TreeId, Vec<u8>), Option<IVec>>,
 }
 
+/// One write of a staged command: a tree, a key, and its new value or
+/// `None` for a removal.
+type Write = (TreeId, Vec<u8>, Option<IVec>);
+
 thread_local! {
     /// The store this thread is batching into (0: none).
     static ACTIVE: Cell<u64> = const { Cell::new(0) };
     static OVERLAY: RefCell<Overlay> = RefCell::new(Overlay::default());
     /// One command's writes, before it has succeeded.
-    static STAGED: RefCell<Option<Vec<(TreeId, Vec<u8>, Option<IVec>)>>> = const { RefCell::new(None) };
+    static STAGED: RefCell<Option<Vec<Write>>> = const { RefCell::new(None) };
 }
 
 /// Empties the overlay when a batch ends, even by a panic.
