@@ -374,7 +374,7 @@ impl Service {
     /// for benchmarks, which measure the read the kept lists save.
     #[doc(hidden)]
     pub fn forget_kept_lists(&self) {
-        self.slot_cache.tickets_changed();
+        self.slot_cache.forget();
     }
 
     /// [`Service::ticket_slots`] from the indexes. Status and category come
