@@ -126,6 +126,9 @@ impl Drop for BulkScope {
     }
 }
 
+/// A tree, a key and its value, as the benches copy them.
+pub type RawEntry = (TreeId, Vec<u8>, Vec<u8>);
+
 /// Whether opening may create a new database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
@@ -270,6 +273,58 @@ impl Store {
     #[doc(hidden)]
     pub fn raw_put(&self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
         self.tree(tree).insert(key, value).map(drop).map_err(|e| self.io_error(e))
+    }
+
+    /// Reads `n` keys and values of `tree` in order from `start`, copying
+    /// nothing: the floor a range read of an index cannot beat, for the
+    /// benches. Returns how many were read.
+    #[doc(hidden)]
+    pub fn raw_range(&self, tree: TreeId, start: &[u8], n: usize) -> Result<usize, StoreError> {
+        let mut read = 0;
+        for item in self.tree(tree).range(start..).take(n) {
+            let (k, v) = item.map_err(|e| self.io_error(e))?;
+            read += usize::from(!k.is_empty() || !v.is_empty());
+        }
+        Ok(read)
+    }
+
+    /// Every key and value of every tree, for a bench that writes the same
+    /// bytes again into another database.
+    #[doc(hidden)]
+    pub fn raw_dump(&self) -> Result<Vec<RawEntry>, StoreError> {
+        let mut out = Vec::new();
+        for tree in TreeId::ALL {
+            for item in self.tree(*tree).iter() {
+                let (k, v) = item.map_err(|e| self.io_error(e))?;
+                out.push((*tree, k.to_vec(), v.to_vec()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes `writes` in one transaction over the trees they name and
+    /// flushes: the raw batched insert a bench compares a batched import
+    /// with.
+    #[doc(hidden)]
+    pub fn raw_transaction(&self, writes: &[RawEntry]) -> Result<(), StoreError> {
+        use sled::Transactional;
+        let mut used: Vec<TreeId> = writes.iter().map(|w| w.0).collect();
+        used.sort();
+        used.dedup();
+        let trees: Vec<&sled::Tree> = used.iter().map(|t| self.tree(*t)).collect();
+        trees
+            .as_slice()
+            .transaction(|tx: &Vec<sled::transaction::TransactionalTree>| {
+                for (tree, k, v) in writes {
+                    tx[used.binary_search(tree).unwrap_or(0)].insert(k.as_slice(), v.as_slice())?;
+                }
+                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Storage(e) => self.io_error(e),
+                sled::transaction::TransactionError::Abort(()) => StoreError::Interrupted,
+            })?;
+        self.flush()
     }
 
     /// Encodes a value in an older layout, for migration tests.
