@@ -39,8 +39,8 @@ const ACCOUNTS: u64 = 1_000_000;
 /// The brief's 50,000 organisations for a million accounts.
 const ACCOUNTS_PER_ORG: u64 = 20;
 const OPEN_TICKETS: u64 = 20_000;
-/// Accounts per bulk load: one flush each, so a killed build loses little.
-const CHUNK: u64 = 100_000;
+/// Accounts per batch (`Service::batch`): one transaction and flush each.
+const CHUNK: u64 = caredesk::store::BATCH_RECORDS as u64;
 /// Distinct keys each look-up bench cycles through, drawn from the whole
 /// database so most reads miss sled's own cache as a busy desk's would.
 const SAMPLED_KEYS: usize = 50_000;
@@ -136,7 +136,7 @@ fn org_name(rng: &mut Rng, n: u64) -> String {
 
 /// Bump when the store's keys or indexes change, so an old cached fixture
 /// is rebuilt rather than measured.
-const FIXTURE_VERSION: u32 = 2;
+const FIXTURE_VERSION: u32 = 3;
 
 fn fixture_dir(accounts: u64) -> PathBuf {
     let name = if accounts == ACCOUNTS { "million".to_owned() } else { format!("{accounts}-accounts") };
@@ -163,7 +163,7 @@ fn build(dir: &Path, accounts: u64) -> Result<String, ServiceError> {
 
     let orgs = (accounts / ACCOUNTS_PER_ORG).max(1);
     let mut rng = Rng(1);
-    store.bulk(|| {
+    service.batch(|| {
         for n in 0..orgs {
             let name = org_name(&mut rng, n);
             let ods = ods_code(n);
@@ -171,7 +171,7 @@ fn build(dir: &Path, accounts: u64) -> Result<String, ServiceError> {
             run(&service, &ctx, &add)?;
         }
         Ok::<_, ServiceError>(())
-    })?;
+    })??;
     let orgs_secs = started.elapsed().as_secs_f64();
     eprintln!("fixture: {orgs} organisations in {orgs_secs:.1}s");
 
@@ -180,7 +180,7 @@ fn build(dir: &Path, accounts: u64) -> Result<String, ServiceError> {
     let mut done = 0u64;
     while done < accounts {
         let end = (done + CHUNK).min(accounts);
-        store.bulk(|| {
+        service.batch(|| {
             for n in done..end {
                 let p = person(&mut rng);
                 let domain =
@@ -209,19 +209,19 @@ fn build(dir: &Path, accounts: u64) -> Result<String, ServiceError> {
                 }
             }
             Ok::<_, ServiceError>(())
-        })?;
+        })??;
         done = end;
     }
     let accounts_secs = accounts_started.elapsed().as_secs_f64();
 
     let tickets_started = Instant::now();
     let now = fixture_now();
-    store.bulk(|| {
+    service.batch(|| {
         for _ in 0..OPEN_TICKETS {
             run(&service, &ctx, &fixture_ticket(&service, &mut rng, accounts, now)?)?;
         }
         Ok::<_, ServiceError>(())
-    })?;
+    })??;
     let tickets_secs = tickets_started.elapsed().as_secs_f64();
     let total_secs = started.elapsed().as_secs_f64();
     eprintln!("fixture: {OPEN_TICKETS} tickets in {tickets_secs:.1}s; built in {total_secs:.0}s");

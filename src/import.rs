@@ -4,8 +4,11 @@
 //! and checks every line (with the same validators and rules the service
 //! applies, against the database and against the earlier lines of the file)
 //! and collects every bad line with what to fix; the second runs one service
-//! command per record, so each imported record is validated again, written
-//! atomically and audited like one typed at the console. This module must
+//! command per record, so each imported record is validated again and
+//! audited like one typed at the console. The commands are written in
+//! batches of [`BATCH_RECORDS`] lines, each batch in one transaction (see
+//! `Service::batch`): a crash leaves whole batches, never a record without
+//! its audit entry. This module must
 //! not write to the store itself, and must not write anything while a file
 //! still has bad lines, unless the operator asked to skip them.
 
@@ -20,7 +23,7 @@ use crate::domain::refusal::Refusal;
 use crate::domain::routing::UnknownName;
 use crate::domain::validate::{OdsCode, ValidationError};
 use crate::service::{Ctx, Request, Service, ServiceError};
-use crate::store::StoreError;
+use crate::store::{BATCH_RECORDS, StoreError};
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,24 +158,48 @@ pub fn import_csv(
     }
     let mut report = ImportReport { imported: 0, skipped: bad };
     let total = good.len() as u64;
-    service.store().bulk(|| {
-        for (done, line) in good.iter().enumerate() {
-            progress(done as u64, total);
-            match write_line(service, ctx, line) {
-                Ok(()) => report.imported += 1,
-                Err((reason, error)) if skip_bad && is_about_the_line(&error) => {
-                    report.skipped.push(BadLine { line: line.line, reason });
-                }
-                Err((reason, _)) => {
-                    return Err(ImportError::Stopped { line: line.line, reason, imported: report.imported });
-                }
+    for chunk in good.chunks(BATCH_RECORDS) {
+        let before = report.clone();
+        let done = service.batch(|| write_lines(service, ctx, chunk, skip_bad, &mut report, total, progress));
+        match done {
+            Ok(written) => written?,
+            // Another operator wrote while the batch was being saved, so
+            // none of it was: the same lines again, one commit each.
+            Err(e) if crate::service::batch_interrupted(&e) => {
+                report = before;
+                service.store().bulk(|| write_lines(service, ctx, chunk, skip_bad, &mut report, total, progress))?;
             }
+            Err(e) => return Err(e.into()),
         }
-        progress(total, total);
-        Ok::<_, ImportError>(())
-    })?;
+    }
+    progress(total, total);
     report.skipped.sort_by_key(|b| b.line);
     Ok(report)
+}
+
+/// Writes `lines`, counting them into `report`.
+fn write_lines(
+    service: &Service,
+    ctx: &Ctx,
+    lines: &[GoodLine],
+    skip_bad: bool,
+    report: &mut ImportReport,
+    total: u64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(), ImportError> {
+    for line in lines {
+        progress(report.imported + report.skipped.len() as u64, total);
+        match write_line(service, ctx, line) {
+            Ok(()) => report.imported += 1,
+            Err((reason, error)) if skip_bad && is_about_the_line(&error) => {
+                report.skipped.push(BadLine { line: line.line, reason });
+            }
+            Err((reason, _)) => {
+                return Err(ImportError::Stopped { line: line.line, reason, imported: report.imported });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A checked line and the commands that import it.

@@ -196,7 +196,10 @@ fn a_database_made_before_the_word_indexes_finds_by_first_name_once_opened() {
     }
     {
         let service = Service::open(&db, OpenMode::Existing).unwrap();
-        assert_eq!(service.store().raw_get(caredesk::store::TreeId::Meta, b"layout").unwrap(), Some(vec![2]));
+        assert_eq!(
+            service.store().raw_get(caredesk::store::TreeId::Meta, b"layout").unwrap(),
+            Some(vec![caredesk::store::LAYOUT])
+        );
     }
     for typed in ["Zoë", "zoe ap dafydd", "VBDDU", "oak lodge"] {
         let text = run(&["account", "find", typed]);

@@ -136,6 +136,8 @@ pub enum Cmd {
     Config(ConfigCmd),
     /// Check this deployment (files, group, socket, daemon, calendar, gateway, disk) and say what to fix.
     Doctor,
+    /// Bring a database made by an earlier caredesk up to this one's layout now (opening it does the same).
+    Migrate,
     /// Print shell completions (the Debian package installs them for bash, zsh and fish).
     Completions { shell: clap_complete::Shell },
     /// Print the manual page (roff), as the package installs it.

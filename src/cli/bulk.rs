@@ -71,6 +71,25 @@ pub fn demo(db: &Path, ctx: &Ctx, scale: &str, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// Opens the database at `db`, which brings it up to this build's layout,
+/// and says what was done.
+pub fn migrate(db: &Path, json: bool) -> Result<()> {
+    let spinner = bar(0);
+    spinner.set_message("migrating");
+    let store = crate::store::Store::open(db, OpenMode::Existing)?;
+    spinner.finish_and_clear();
+    let (from, now) = (store.migrated_from(), store.layout()?);
+    if json {
+        println!("{}", serde_json::json!({ "db": db, "migrated_from": from, "layout": now }));
+    } else {
+        match from {
+            Some(from) => println!("{} brought from layout {from} to layout {now}", db.display()),
+            None => println!("{} is already at layout {now}: nothing to do", db.display()),
+        }
+    }
+    Ok(())
+}
+
 pub fn import(service: &Service, ctx: &Ctx, kind: &str, file: &Path, skip_bad: bool, json: bool) -> Result<()> {
     let kind: ImportKind = kind.parse()?;
     let reader = std::fs::File::open(file).with_context(|| format!("could not open {}", file.display()))?;

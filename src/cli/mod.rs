@@ -225,6 +225,12 @@ pub fn run(cli: Cli, config: &Config) -> Result<()> {
             Ok(())
         }
         Cmd::Doctor => doctor::run(config, clock),
+        Cmd::Migrate => {
+            if let Connection::Served(_) = Client::connect(&socket)? {
+                bail!("a caredesk daemon serves {}, and brought it up to date as it opened it", db.display());
+            }
+            bulk::migrate(&db, json)
+        }
         Cmd::Completions { .. } | Cmd::Man => generated(&command),
         other => {
             // Arguments are checked before the daemon or the database is reached.
@@ -446,6 +452,7 @@ impl Entry {
             | Cmd::Config(_)
             | Cmd::Mail(_)
             | Cmd::Doctor
+            | Cmd::Migrate
             | Cmd::Completions { .. }
             | Cmd::Man => {
                 bail!("this command does not name one operation")

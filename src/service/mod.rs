@@ -8,6 +8,7 @@
 //! carried without its type), so there is one behaviour to test.
 
 mod accounts;
+mod batch;
 mod bulk;
 mod error;
 mod events;
@@ -39,6 +40,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use accounts::{ResetReceipt, Verification};
+pub use batch::interrupted as batch_interrupted;
 pub use bulk::{BulkAction, BulkPreview, BulkReport, BulkTargets};
 pub use error::{ServiceError, WireError};
 pub use events::{ChangeEvent, Touched};
@@ -350,15 +352,14 @@ impl Service {
     fn commit(&self, change: &Change, draft: &AuditDraft) -> Result<AuditEntry, StoreError> {
         let entry = self.store.commit(change, draft)?;
         let touched: Vec<Touched> = change.touched().map(|(what, label)| Touched::from_record(what, label)).collect();
-        if touched.iter().any(|t| matches!(t, Touched::Ticket(_))) {
-            self.slot_cache.tickets_changed();
-        }
-        self.listeners.publish(&ChangeEvent {
+        let event = ChangeEvent {
             seq: entry.seq,
             operator: entry.draft.operator.clone(),
             action: entry.draft.action.clone(),
             touched,
-        });
+        };
+        // A batch's changes are told once the batch is written (batch.rs).
+        self.changed(event);
         Ok(entry)
     }
 }

@@ -12,7 +12,7 @@ use crate::domain::permission::Action;
 use crate::domain::routing::{Category, Queue};
 use crate::domain::ticket::{Ticket, TicketRef, TicketStatus};
 use crate::domain::validate::{OdsCode, fold_for_search};
-use crate::store::QueueSlot;
+use crate::store::{QueueSlot, TicketSummary};
 
 /// Which tickets a queue page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -543,6 +543,24 @@ impl From<&Ticket> for TicketRow {
     }
 }
 
+impl From<TicketSummary> for TicketRow {
+    fn from(t: TicketSummary) -> Self {
+        TicketRow {
+            reference: t.reference,
+            received_at: t.received_at,
+            due_at: t.due_at,
+            queue: t.queue,
+            category: t.category,
+            ods: t.ods,
+            requester: t.requester,
+            subject: t.subject,
+            status: t.status,
+            assignee: t.assignee,
+            rev: t.rev,
+        }
+    }
+}
+
 /// Ticket rows of a view in due order, up to `limit`: the CLI's listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListTickets {
@@ -589,8 +607,8 @@ impl Operation for ReadTicketRows {
         service.authorise(ctx, Action::View)?;
         let mut rows = Vec::with_capacity(self.refs.len());
         for r in &self.refs {
-            if let Some(t) = service.store.ticket(*r)? {
-                rows.push(TicketRow::from(&t));
+            if let Some(t) = service.store.ticket_row(*r)? {
+                rows.push(TicketRow::from(t));
             }
         }
         Ok(rows)
@@ -598,7 +616,8 @@ impl Operation for ReadTicketRows {
 }
 
 impl Service {
-    /// Ticket rows in due order, reading only as many tickets as the page shows.
+    /// Ticket rows in due order: a queue's rows come from its index, whose
+    /// values carry them, so a page reads no ticket.
     pub fn ticket_rows(
         &self,
         operator: &str,
@@ -606,13 +625,13 @@ impl Service {
         status: StatusFilter,
         limit: usize,
     ) -> Result<Vec<TicketRow>, ServiceError> {
-        let mut refs: Vec<(DateTime<Utc>, TicketRef)> = Vec::new();
+        let mut rows: Vec<TicketRow> = Vec::new();
         for &open in status.sides() {
             match view {
-                QueueView::Queue(q) => refs.extend(self.slots(*q, open, status, limit)?),
+                QueueView::Queue(q) => rows.extend(self.queue_rows(*q, open, status, limit)?),
                 QueueView::All => {
                     for &q in Queue::ALL {
-                        refs.extend(self.slots(q, open, status, limit)?);
+                        rows.extend(self.queue_rows(q, open, status, limit)?);
                     }
                 }
                 QueueView::Mine => {
@@ -621,9 +640,9 @@ impl Service {
                         if taken >= limit {
                             break;
                         }
-                        if let Some(t) = self.store.ticket(r)? {
+                        if let Some(t) = self.store.ticket_row(r)? {
                             if status.admits(t.status) {
-                                refs.push((t.routing.due_at, r));
+                                rows.push(TicketRow::from(t));
                                 taken += 1;
                             }
                         }
@@ -632,14 +651,8 @@ impl Service {
             }
         }
         // Each source is in due order; merge them and keep the first page.
-        refs.sort();
-        refs.truncate(limit);
-        let mut rows = Vec::with_capacity(refs.len());
-        for (_, r) in refs {
-            if let Some(t) = self.store.ticket(r)? {
-                rows.push(TicketRow::from(&t));
-            }
-        }
+        rows.sort_by_key(|r| (r.due_at, r.reference));
+        rows.truncate(limit);
         Ok(rows)
     }
 
@@ -710,7 +723,7 @@ impl Service {
     /// for benchmarks, which measure the read the kept lists save.
     #[doc(hidden)]
     pub fn forget_kept_lists(&self) {
-        self.slot_cache.tickets_changed();
+        self.slot_cache.forget();
     }
 
     /// [`Service::ticket_slots`] from the indexes. Status and category come
@@ -851,22 +864,29 @@ impl Service {
         Ok(kept.into_iter().map(|(s, _)| s).collect())
     }
 
-    /// Up to `limit` (due, reference) pairs of one queue that pass the
-    /// status filter, read from the index alone.
-    fn slots(
+    /// Up to `limit` rows of one queue that pass the status filter, read
+    /// from the queue index alone.
+    fn queue_rows(
         &self,
         queue: Queue,
         open: bool,
         status: StatusFilter,
         limit: usize,
-    ) -> Result<Vec<(DateTime<Utc>, TicketRef)>, ServiceError> {
+    ) -> Result<Vec<TicketRow>, ServiceError> {
         let mut out = Vec::new();
         let mut after: Option<QueueSlot> = None;
         while out.len() < limit {
-            let page = self.store.queue_page(queue, open, after.as_ref(), limit.max(64))?;
-            let Some(last) = page.last().copied() else { break };
-            out.extend(page.iter().filter(|s| status.admits(s.status)).map(|s| (s.due_at, s.reference)));
-            after = Some(last);
+            // A status of its own may skip rows; otherwise every row read is shown.
+            let want = if matches!(status, StatusFilter::Only(_)) { limit.max(64) } else { limit - out.len() };
+            let page = self.store.queue_rows(queue, open, after.as_ref(), want)?;
+            let Some(last) = page.last() else { break };
+            after = Some(QueueSlot {
+                reference: last.reference,
+                due_at: last.due_at,
+                status: last.status,
+                category: Some(last.category),
+            });
+            out.extend(page.into_iter().filter(|r| status.admits(r.status)).map(TicketRow::from));
         }
         out.truncate(limit);
         Ok(out)

@@ -16,6 +16,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use super::Store;
 use super::StoreError;
+use super::batch::{InTransaction, Writes};
 use super::codec::CodecError;
 use super::keys::u64_key;
 use super::records::{self, IndexEntry, Record, TreeId};
@@ -191,79 +192,15 @@ impl Store {
     /// Applies `change` and appends `audit` to the chain, atomically, then
     /// flushes. Returns the audit entry as written.
     pub fn commit(&self, change: &Change, audit: &AuditDraft) -> Result<AuditEntry, StoreError> {
-        let used = change.trees();
-        let trees: Vec<&sled::Tree> = used.iter().map(|t| self.tree(*t)).collect();
-        let slot = |id: TreeId| used.binary_search(&id).unwrap_or(0);
-        let result = trees.as_slice().transaction(|tx: &Vec<TransactionalTree>| {
-            let t = |id: TreeId| &tx[slot(id)];
-            for op in &change.ops {
-                match op {
-                    Op::Put { tree, key, value, what, label, based_on, current_rev, remove, add, tallies, .. } => {
-                        let current = t(*tree).get(key)?;
-                        match (based_on, current) {
-                            (None, Some(_)) => return abort(Abort::Exists { what, label: label.clone() }),
-                            (Some(_), None) => {
-                                return abort(Abort::Conflict {
-                                    what,
-                                    label: label.clone(),
-                                    changed_by: "another operator (it was removed)".into(),
-                                });
-                            }
-                            (Some(rev), Some(bytes)) => {
-                                let (now_rev, by) = current_rev(&bytes).or_else(|e| abort(Abort::Codec(e)))?;
-                                if now_rev != *rev {
-                                    return abort(Abort::Conflict { what, label: label.clone(), changed_by: by });
-                                }
-                            }
-                            (None, None) => {}
-                        }
-                        for (index, key) in remove {
-                            t(*index).remove(key.as_slice())?;
-                        }
-                        for entry in add {
-                            if let Some(unique) = entry.unique {
-                                if let Some(holder) = t(entry.tree).get(&entry.key)? {
-                                    if holder.as_ref() != entry.value.as_slice() {
-                                        return abort(Abort::Unique {
-                                            what: unique,
-                                            value: String::from_utf8_lossy(&entry.key).into_owned(),
-                                        });
-                                    }
-                                }
-                            }
-                            t(entry.tree).insert(entry.key.as_slice(), entry.value.as_slice())?;
-                        }
-                        t(*tree).insert(key.as_slice(), value.as_slice())?;
-                        for (tally, delta) in tallies {
-                            let at = super::shift::tally_key(tally, audit.at);
-                            let was = t(TreeId::TicketTallies).get(&at)?;
-                            let now = super::shift::read_tally(was.as_deref()) + delta;
-                            t(TreeId::TicketTallies).insert(at, &now.to_be_bytes())?;
-                        }
-                    }
-                    Op::Raw { tree, key, value: Some(v) } => {
-                        t(*tree).insert(key.as_slice(), v.as_slice())?;
-                    }
-                    Op::Raw { tree, key, value: None } => {
-                        t(*tree).remove(key.as_slice())?;
-                    }
-                    Op::Mention { .. } => {}
-                }
-            }
-            let (seq, prev) = match t(TreeId::Meta).get(AUDIT_HEAD)? {
-                Some(bytes) => decode_head(&bytes).or_else(|e| abort(Abort::Codec(e)))?,
-                None => (0, GENESIS_HASH.to_owned()),
-            };
-            let entry = AuditEntry::chain(seq + 1, audit.clone(), &prev);
-            let bytes = records::encode(&entry).or_else(|e| abort(Abort::Codec(e)))?;
-            t(TreeId::Audit).insert(u64_key(entry.seq), bytes)?;
-            if let Some(batch) = entry.draft.batch {
-                t(TreeId::AuditByBatch).insert(super::shift::batch_key(batch, entry.seq), &[])?;
-            }
-            let head = encode_head(entry.seq, &entry.hash).or_else(|e| abort(Abort::Codec(e)))?;
-            t(TreeId::Meta).insert(AUDIT_HEAD, head)?;
-            Ok(entry)
-        });
+        let result = if self.in_batch() {
+            self.staged(|staged| apply(staged, change, audit)).map_err(settled)
+        } else {
+            let used = change.trees();
+            let trees: Vec<&sled::Tree> = used.iter().map(|t| self.tree(*t)).collect();
+            trees.as_slice().transaction(|tx: &Vec<TransactionalTree>| {
+                apply(&InTransaction { used: &used, tx: tx.as_slice() }, change, audit)
+            })
+        };
         let entry = result.map_err(|e| match e {
             TransactionError::Abort(Abort::Conflict { what, label, changed_by }) => {
                 StoreError::Conflict { what: what.into(), label, changed_by }
@@ -273,7 +210,7 @@ impl Store {
             TransactionError::Abort(Abort::Codec(e)) => StoreError::Codec(e),
             TransactionError::Storage(e) => self.io_error(e),
         })?;
-        if !self.in_bulk_load() {
+        if !self.in_bulk_load() && !self.in_batch() {
             self.flush()?;
         }
         Ok(entry)
@@ -290,7 +227,7 @@ impl Store {
 
     /// The newest audit entry's number, 0 for an empty log.
     pub fn audit_head(&self) -> Result<u64, StoreError> {
-        match self.tree(TreeId::Meta).get(AUDIT_HEAD).map_err(|e| self.io_error(e))? {
+        match self.read(TreeId::Meta, AUDIT_HEAD)? {
             Some(bytes) => Ok(decode_head(&bytes)?.0),
             None => Ok(0),
         }
@@ -304,4 +241,85 @@ fn encode_head(seq: u64, hash: &str) -> Result<Vec<u8>, CodecError> {
 fn decode_head(bytes: &[u8]) -> Result<(u64, String), CodecError> {
     let (_, body) = super::codec::split("audit head", bytes)?;
     super::codec::decode_body("audit head", body)
+}
+
+/// Writes `change` and its audit entry through `w`: a transaction, or a
+/// command of a batch. sled may run it more than once; it only reads and
+/// writes through `w`, so a rerun is harmless.
+fn apply(w: &impl Writes<Abort>, change: &Change, audit: &AuditDraft) -> TxResult<AuditEntry> {
+    for op in &change.ops {
+        match op {
+            Op::Put { tree, key, value, what, label, based_on, current_rev, remove, add, tallies, .. } => {
+                let current = w.get(*tree, key)?;
+                match (based_on, current) {
+                    (None, Some(_)) => return abort(Abort::Exists { what, label: label.clone() }),
+                    (Some(_), None) => {
+                        return abort(Abort::Conflict {
+                            what,
+                            label: label.clone(),
+                            changed_by: "another operator (it was removed)".into(),
+                        });
+                    }
+                    (Some(rev), Some(bytes)) => {
+                        let (now_rev, by) = current_rev(&bytes).or_else(|e| abort(Abort::Codec(e)))?;
+                        if now_rev != *rev {
+                            return abort(Abort::Conflict { what, label: label.clone(), changed_by: by });
+                        }
+                    }
+                    (None, None) => {}
+                }
+                for (index, key) in remove {
+                    w.remove(*index, key)?;
+                }
+                for entry in add {
+                    if let Some(unique) = entry.unique {
+                        if let Some(holder) = w.get(entry.tree, &entry.key)? {
+                            // A unique entry's value starts with the id of
+                            // the record holding it; the rest is what the
+                            // entry covers of that record, which changes.
+                            if holder.get(..8) != entry.value.get(..8) {
+                                return abort(Abort::Unique {
+                                    what: unique,
+                                    value: String::from_utf8_lossy(&entry.key).into_owned(),
+                                });
+                            }
+                        }
+                    }
+                    w.insert(entry.tree, &entry.key, &entry.value)?;
+                }
+                w.insert(*tree, key, value)?;
+                for (tally, delta) in tallies {
+                    let at = super::shift::tally_key(tally, audit.at);
+                    let was = w.get(TreeId::TicketTallies, &at)?;
+                    let now = super::shift::read_tally(was.as_deref()) + delta;
+                    w.insert(TreeId::TicketTallies, &at, &now.to_be_bytes())?;
+                }
+            }
+            Op::Raw { tree, key, value: Some(v) } => w.insert(*tree, key, v)?,
+            Op::Raw { tree, key, value: None } => w.remove(*tree, key)?,
+            Op::Mention { .. } => {}
+        }
+    }
+    let (seq, prev) = match w.get(TreeId::Meta, AUDIT_HEAD)? {
+        Some(bytes) => decode_head(&bytes).or_else(|e| abort(Abort::Codec(e)))?,
+        None => (0, GENESIS_HASH.to_owned()),
+    };
+    let entry = AuditEntry::chain(seq + 1, audit.clone(), &prev);
+    let bytes = records::encode(&entry).or_else(|e| abort(Abort::Codec(e)))?;
+    w.insert(TreeId::Audit, &u64_key(entry.seq), &bytes)?;
+    if let Some(batch) = entry.draft.batch {
+        w.insert(TreeId::AuditByBatch, &super::shift::batch_key(batch, entry.seq), &[])?;
+    }
+    let head = encode_head(entry.seq, &entry.hash).or_else(|e| abort(Abort::Codec(e)))?;
+    w.insert(TreeId::Meta, AUDIT_HEAD, &head)?;
+    Ok(entry)
+}
+
+/// A batch command's failure, as a transaction's would be.
+fn settled(e: ConflictableTransactionError<Abort>) -> TransactionError<Abort> {
+    match e {
+        ConflictableTransactionError::Abort(a) => TransactionError::Abort(a),
+        ConflictableTransactionError::Storage(e) => TransactionError::Storage(e),
+        _ => TransactionError::Storage(sled::Error::ReportableBug("a batch command met a transaction conflict".into())),
+    }
 }

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::keys::{Key, SEP, prefix_end, read_u64, trailing_u64, u64_key};
-use super::records::{self, Record, TreeId, assignee_key, queue_key};
+use super::records::{self, Record, TicketSummary, TreeId, assignee_key, queue_key};
 use super::{Store, StoreError};
 use crate::domain::account::{Account, AccountId};
 use crate::domain::audit::AuditEntry;
@@ -21,7 +21,7 @@ use crate::domain::ticket::{Ticket, TicketRef, TicketStatus};
 use crate::domain::validate::{Email, Mobile, OdsCode};
 
 /// Keys and values read from an index.
-type Rows = Vec<(Vec<u8>, Vec<u8>)>;
+type Rows = Vec<(sled::IVec, sled::IVec)>;
 
 /// One row of a queue page, read from the index alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct QueueSlot {
 
 impl Store {
     pub fn get<R: Record>(&self, key: &[u8]) -> Result<Option<R>, StoreError> {
-        match self.tree(R::TREE).get(key).map_err(|e| self.io_error(e))? {
+        match self.read(R::TREE, key)? {
             Some(bytes) => Ok(Some(records::decode(&bytes)?)),
             None => Ok(None),
         }
@@ -49,7 +49,6 @@ impl Store {
         after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Rows, StoreError> {
-        let t = self.tree(tree);
         let start = match after {
             Some(a) => std::ops::Bound::Excluded(a.to_vec()),
             None => std::ops::Bound::Included(prefix.to_vec()),
@@ -58,14 +57,39 @@ impl Store {
             Some(e) => std::ops::Bound::Excluded(e),
             None => std::ops::Bound::Unbounded,
         };
-        t.range::<Vec<u8>, _>((start, end))
-            .take(limit)
-            .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(|e| self.io_error(e)))
-            .collect()
+        self.scan(tree, (start, end), limit, false)
     }
 
     fn ids_with_prefix(&self, tree: TreeId, prefix: &[u8], limit: usize) -> Result<Vec<u64>, StoreError> {
         Ok(self.keys_with_prefix(tree, prefix, None, limit)?.iter().filter_map(|(k, _)| trailing_u64(k)).collect())
+    }
+
+    /// Accounts from covering index entries: each value is the encoded
+    /// account (after `skip` bytes of id), so no record is read. An entry
+    /// without one (never, once the layout is current) falls back to the
+    /// record, by the id in its value or at the end of its key.
+    fn covered_accounts(&self, rows: Rows, skip: usize) -> Result<Vec<Account>, StoreError> {
+        let mut out = Vec::with_capacity(rows.len());
+        for (key, value) in rows {
+            match value.get(skip..).filter(|v| !v.is_empty()) {
+                Some(bytes) => out.push(records::decode::<Account>(bytes)?),
+                None => {
+                    let id = if skip == 8 { read_u64(&value, 0) } else { trailing_u64(&key) };
+                    if let Some(account) = id.map(|id| self.account(id)).transpose()?.flatten() {
+                        out.push(account);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The account a unique covering entry holds.
+    fn covered_account(&self, tree: TreeId, key: &[u8]) -> Result<Option<Account>, StoreError> {
+        match self.read(tree, key)? {
+            Some(value) => Ok(self.covered_accounts(vec![(sled::IVec::from(key), value)], 8)?.pop()),
+            None => Ok(None),
+        }
     }
 
     fn load_all<R: Record>(&self, ids: &[u64]) -> Result<Vec<R>, StoreError> {
@@ -120,35 +144,27 @@ impl Store {
     }
 
     fn id_at(&self, tree: TreeId, key: &[u8]) -> Result<Option<u64>, StoreError> {
-        Ok(self.tree(tree).get(key).map_err(|e| self.io_error(e))?.and_then(|v| read_u64(&v, 0)))
+        Ok(self.read(tree, key)?.and_then(|v| read_u64(&v, 0)))
     }
 
     pub fn account_by_address(&self, address: &str) -> Result<Option<Account>, StoreError> {
-        match self.id_at(TreeId::AccountsByAddress, address.as_bytes())? {
-            Some(id) => self.account(id),
-            None => Ok(None),
-        }
+        self.covered_account(TreeId::AccountsByAddress, address.as_bytes())
     }
 
     pub fn account_by_mobile(&self, mobile: &Mobile) -> Result<Option<Account>, StoreError> {
-        match self.id_at(TreeId::AccountsByMobile, mobile.as_str().as_bytes())? {
-            Some(id) => self.account(id),
-            None => Ok(None),
-        }
+        self.covered_account(TreeId::AccountsByMobile, mobile.as_str().as_bytes())
     }
 
     /// Accounts whose mobile starts with the given digits (national form).
     pub fn accounts_by_mobile_prefix(&self, digits: &str, limit: usize) -> Result<Vec<Account>, StoreError> {
         let rows = self.keys_with_prefix(TreeId::AccountsByMobile, digits.as_bytes(), None, limit)?;
-        let ids: Vec<u64> = rows.iter().filter_map(|(_, v)| read_u64(v, 0)).collect();
-        self.load_all(&ids)
+        self.covered_accounts(rows, 8)
     }
 
     /// Accounts whose address starts with `prefix` (tombstones included).
     pub fn accounts_by_address_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<Account>, StoreError> {
         let rows = self.keys_with_prefix(TreeId::AccountsByAddress, prefix.as_bytes(), None, limit)?;
-        let ids: Vec<u64> = rows.iter().filter_map(|(_, v)| read_u64(v, 0)).collect();
-        self.load_all(&ids)
+        self.covered_accounts(rows, 8)
     }
 
     /// Accounts by folded surname prefix, then forename prefix.
@@ -157,8 +173,7 @@ impl Store {
             Some(first) => Key::new().text(last).text_prefix(first).build(),
             None => Key::new().text_prefix(last).build(),
         };
-        let ids = self.ids_with_prefix(TreeId::AccountsByName, &prefix, limit)?;
-        self.load_all(&ids)
+        self.covered_accounts(self.keys_with_prefix(TreeId::AccountsByName, &prefix, None, limit)?, 0)
     }
 
     /// Ids of accounts with a word of their name equal to (`exact`) or
@@ -168,8 +183,8 @@ impl Store {
     }
 
     pub fn accounts_in_org(&self, ods: &OdsCode, limit: usize) -> Result<Vec<Account>, StoreError> {
-        let ids = self.ids_with_prefix(TreeId::AccountsByOrg, &Key::new().text(ods.as_str()).build(), limit)?;
-        self.load_all(&ids)
+        let rows = self.keys_with_prefix(TreeId::AccountsByOrg, &Key::new().text(ods.as_str()).build(), None, limit)?;
+        self.covered_accounts(rows, 0)
     }
 
     /// Accounts in `ods` whose folded surname and forename are exactly these.
@@ -253,7 +268,7 @@ impl Store {
 
     pub fn is_member(&self, mailbox: MailboxId, account: AccountId) -> Result<bool, StoreError> {
         let key = Key::new().u64(mailbox).u64(account).build();
-        self.tree(TreeId::Members).contains_key(key).map_err(|e| self.io_error(e))
+        Ok(self.read(TreeId::Members, &key)?.is_some())
     }
 
     /// Member account ids of a mailbox, after `after`, at most `limit`.
@@ -294,6 +309,38 @@ impl Store {
         let after_key = after.map(|s| queue_key(queue.code(), open, s.due_at, s.reference.0));
         let rows = self.keys_with_prefix(TreeId::TicketsByQueue, &prefix, after_key.as_deref(), limit)?;
         Ok(rows.iter().filter_map(|(k, v)| slot_from(k, 2, v)).collect())
+    }
+
+    /// A page of a queue in due order as rows, from the queue index alone:
+    /// its values carry each ticket's row. `after` is the last slot of the
+    /// previous page.
+    pub fn queue_rows(
+        &self,
+        queue: Queue,
+        open: bool,
+        after: Option<&QueueSlot>,
+        limit: usize,
+    ) -> Result<Vec<TicketSummary>, StoreError> {
+        let prefix = Key::new().u8(queue.code()).u8(u8::from(!open)).build();
+        let after_key = after.map(|s| queue_key(queue.code(), open, s.due_at, s.reference.0));
+        let rows = self.keys_with_prefix(TreeId::TicketsByQueue, &prefix, after_key.as_deref(), limit)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (key, value) in rows {
+            match value.get(2..).filter(|v| !v.is_empty()) {
+                Some(row) => out.push(TicketSummary::decode(row)?),
+                None => out.extend(trailing_u64(&key).map(|n| self.ticket_row(TicketRef(n))).transpose()?.flatten()),
+            }
+        }
+        Ok(out)
+    }
+
+    /// A ticket's row, without its body or timeline.
+    pub fn ticket_row(&self, reference: TicketRef) -> Result<Option<TicketSummary>, StoreError> {
+        match self.read(TreeId::TicketsRows, &u64_key(reference.0))? {
+            Some(bytes) => Ok(Some(TicketSummary::decode(&bytes)?)),
+            // Only before the layout that added the rows has been built.
+            None => Ok(self.ticket(reference)?.map(|t| TicketSummary::of(&t))),
+        }
     }
 
     /// An operator's tickets in due order.

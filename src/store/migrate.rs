@@ -1,21 +1,49 @@
 //! Bringing a database made under an older layout up to this one, once, as
 //! it is opened.
 //!
-//! A layout step only ever adds index trees: it fills them from the records
-//! they index, through the same [`Record::indexes`] that commits use, so a
-//! rebuilt entry is exactly the one a commit would have written. Each step
-//! is idempotent and the layout number is stored after its entries are
-//! flushed, so a step cut short by a crash is simply run again on the next
-//! open. Nothing here may change a record.
+//! A layout step only ever adds index trees or gives existing index
+//! entries new values: it writes them from the records they index, through
+//! the same [`Record::indexes`] that commits use, so a rebuilt entry is
+//! exactly the one a commit would have written. Each step is idempotent and
+//! the layout number is stored after its entries are flushed, so a step cut
+//! short by a crash is simply run again on the next open. Nothing here may
+//! change a record.
 
 use super::records::{self, Record, TreeId};
 use super::{LAYOUT_KEY, Store, StoreError};
 use crate::domain::account::Account;
 use crate::domain::mailbox::Mailbox;
 use crate::domain::organisation::Organisation;
+use crate::domain::ticket::Ticket;
 
-/// The index trees each layout added, by the layout that added them.
-const ADDED: &[(u8, &[TreeId])] = &[(2, &[TreeId::OrgsByWord, TreeId::AccountsByWord, TreeId::MailboxesByWord])];
+/// The index trees each layout added, or whose values it changed, by the
+/// layout that did it.
+const ADDED: &[(u8, &[TreeId])] = &[
+    (2, &[TreeId::OrgsByWord, TreeId::AccountsByWord, TreeId::MailboxesByWord]),
+    // Covering account indexes, rows with the queue index, and the rows.
+    (
+        3,
+        &[
+            TreeId::AccountsByAddress,
+            TreeId::AccountsByMobile,
+            TreeId::AccountsByName,
+            TreeId::AccountsByOrg,
+            TreeId::TicketsByQueue,
+            TreeId::TicketsRows,
+        ],
+    ),
+];
+
+/// The values the trees layout 3 reshaped held before it: how many leading
+/// bytes of each value an older layout wrote (an id, the status and
+/// category codes, or nothing).
+const BEFORE_3: &[(TreeId, usize)] = &[
+    (TreeId::AccountsByAddress, 8),
+    (TreeId::AccountsByMobile, 8),
+    (TreeId::AccountsByName, 0),
+    (TreeId::AccountsByOrg, 0),
+    (TreeId::TicketsByQueue, 2),
+];
 
 /// Records read between two writes of rebuilt entries.
 const BATCH: usize = 10_000;
@@ -28,6 +56,7 @@ impl Store {
             self.rebuild_indexes::<Organisation>(trees)?;
             self.rebuild_indexes::<Account>(trees)?;
             self.rebuild_indexes::<Mailbox>(trees)?;
+            self.rebuild_indexes::<Ticket>(trees)?;
             self.flush()?;
             self.tree(TreeId::Meta).insert(LAYOUT_KEY, &[*layout]).map_err(|e| self.io_error(e))?;
             self.flush()?;
@@ -78,9 +107,21 @@ impl Store {
     /// tests of the upgrade on open.
     #[doc(hidden)]
     pub fn pretend_layout(&self, layout: u8) -> Result<(), StoreError> {
-        for (_, trees) in ADDED.iter().filter(|(added, _)| *added > layout) {
+        for (added, trees) in ADDED.iter().filter(|(added, _)| *added > layout) {
             for tree in *trees {
-                self.tree(*tree).clear().map_err(|e| self.io_error(e))?;
+                match BEFORE_3.iter().find(|(t, _)| t == tree).filter(|_| *added == 3) {
+                    // Reshaped, not added: cut each value back to its old form.
+                    Some((_, keep)) => {
+                        for item in self.tree(*tree).iter() {
+                            let (key, value) = item.map_err(|e| self.io_error(e))?;
+                            let old = value.get(..*keep).unwrap_or(&value).to_vec();
+                            self.tree(*tree).insert(key, old).map_err(|e| self.io_error(e))?;
+                        }
+                    }
+                    None => {
+                        self.tree(*tree).clear().map_err(|e| self.io_error(e))?;
+                    }
+                }
             }
         }
         self.tree(TreeId::Meta).insert(LAYOUT_KEY, &[layout]).map_err(|e| self.io_error(e))?;

@@ -11,6 +11,7 @@
 //! ([`LAYOUT`], kept under `layout` in the meta tree): changing one of them
 //! means a new layout and a rebuild of that index, not a per-value upgrade.
 
+mod batch;
 mod codec;
 mod commit;
 mod keys;
@@ -23,17 +24,20 @@ mod shift;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+pub use batch::BATCH_RECORDS;
 pub use codec::{CodecError, LIMIT as MAX_VALUE, decode_message, encode_message};
 pub use commit::Change;
 pub use lookup::QueueSlot;
-pub use records::{Record, TreeId, queue_key, v1};
+pub use records::{Record, TicketSummary, TreeId, queue_key, v1};
 pub use shift::{HourlyDepth, MAX_BATCH_ENTRIES, hour_of};
 
 /// The database layout this build writes. A database with a newer layout is
 /// refused; an older one is upgraded record by record as it is read, and
 /// gets the index trees added since as it is opened (`migrate`).
 /// 2: word indexes for names (`*.by_word`).
-pub const LAYOUT: u8 = 2;
+/// 3: covering account indexes, ticket rows (`tickets.rows`) and rows in
+/// the queue index.
+pub const LAYOUT: u8 = 3;
 const LAYOUT_KEY: &[u8] = b"layout";
 const DEMO_KEY: &[u8] = b"demo";
 
@@ -65,13 +69,23 @@ pub enum StoreError {
     Exists { what: Cow<'static, str>, label: String },
     #[error("{what} {value} is already taken")]
     Taken { what: Cow<'static, str>, value: String },
+    #[error(
+        "another operator wrote while a batch of records was being saved, so none of that batch was saved: run it again"
+    )]
+    Interrupted,
 }
 
 impl StoreError {
     /// The database could not be used at all, rather than one write being
     /// refused.
     pub fn is_unavailable(&self) -> bool {
-        !matches!(self, StoreError::Conflict { .. } | StoreError::Exists { .. } | StoreError::Taken { .. })
+        !matches!(
+            self,
+            StoreError::Conflict { .. }
+                | StoreError::Exists { .. }
+                | StoreError::Taken { .. }
+                | StoreError::Interrupted
+        )
     }
 
     /// The operating system refused this user the database's files.
@@ -84,8 +98,11 @@ pub struct Store {
     db: sled::Db,
     path: PathBuf,
     trees: Vec<sled::Tree>,
-    /// Tells this store apart in [`BULK_LOAD`].
+    /// Tells this store apart in [`BULK_LOAD`] and in batches.
     id: u64,
+    /// The layout the database had when opened, if it was brought up to
+    /// [`LAYOUT`] then.
+    migrated_from: Option<u8>,
 }
 
 /// Hands out [`Store::id`]s.
@@ -111,6 +128,9 @@ impl Drop for BulkScope {
         BULK_LOAD.with(|b| b.set(self.was));
     }
 }
+
+/// A tree, a key and its value, as the benches copy them.
+pub type RawEntry = (TreeId, Vec<u8>, Vec<u8>);
 
 /// Whether opening may create a new database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,24 +158,41 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| open_error(path, e))?;
         let id = NEXT_STORE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let store = Store { db, path: path.to_owned(), trees, id };
-        store.check_layout()?;
+        let mut store = Store { db, path: path.to_owned(), trees, id, migrated_from: None };
+        store.migrated_from = store.check_layout()?;
         Ok(store)
     }
 
-    fn check_layout(&self) -> Result<(), StoreError> {
+    /// Refuses a newer layout and upgrades an older one; says which.
+    fn check_layout(&self) -> Result<Option<u8>, StoreError> {
         let meta = self.tree(TreeId::Meta);
         match meta.get(LAYOUT_KEY).map_err(|e| self.io_error(e))? {
             Some(v) if v.first().copied().unwrap_or(0) > LAYOUT => {
                 Err(StoreError::NewerLayout { path: self.path.clone(), found: v[0] })
             }
-            Some(v) if v.first().copied().unwrap_or(0) < LAYOUT => self.upgrade_layout(v.first().copied().unwrap_or(0)),
-            Some(_) => Ok(()),
+            Some(v) if v.first().copied().unwrap_or(0) < LAYOUT => {
+                let from = v.first().copied().unwrap_or(0);
+                self.upgrade_layout(from)?;
+                Ok(Some(from))
+            }
+            Some(_) => Ok(None),
             None => {
                 meta.insert(LAYOUT_KEY, &[LAYOUT]).map_err(|e| self.io_error(e))?;
-                Ok(())
+                Ok(None)
             }
         }
+    }
+
+    /// The layout this database was brought up from as it was opened, or
+    /// `None` if it was already at [`LAYOUT`].
+    pub fn migrated_from(&self) -> Option<u8> {
+        self.migrated_from
+    }
+
+    /// The layout recorded in the database.
+    pub fn layout(&self) -> Result<u8, StoreError> {
+        let v = self.tree(TreeId::Meta).get(LAYOUT_KEY).map_err(|e| self.io_error(e))?;
+        Ok(v.and_then(|v| v.first().copied()).unwrap_or(0))
     }
 
     pub fn path(&self) -> &Path {
@@ -239,6 +276,58 @@ impl Store {
     #[doc(hidden)]
     pub fn raw_put(&self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
         self.tree(tree).insert(key, value).map(drop).map_err(|e| self.io_error(e))
+    }
+
+    /// Reads `n` keys and values of `tree` in order from `start`, copying
+    /// nothing: the floor a range read of an index cannot beat, for the
+    /// benches. Returns how many were read.
+    #[doc(hidden)]
+    pub fn raw_range(&self, tree: TreeId, start: &[u8], n: usize) -> Result<usize, StoreError> {
+        let mut read = 0;
+        for item in self.tree(tree).range(start..).take(n) {
+            let (k, v) = item.map_err(|e| self.io_error(e))?;
+            read += usize::from(!k.is_empty() || !v.is_empty());
+        }
+        Ok(read)
+    }
+
+    /// Every key and value of every tree, for a bench that writes the same
+    /// bytes again into another database.
+    #[doc(hidden)]
+    pub fn raw_dump(&self) -> Result<Vec<RawEntry>, StoreError> {
+        let mut out = Vec::new();
+        for tree in TreeId::ALL {
+            for item in self.tree(*tree).iter() {
+                let (k, v) = item.map_err(|e| self.io_error(e))?;
+                out.push((*tree, k.to_vec(), v.to_vec()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes `writes` in one transaction over the trees they name and
+    /// flushes: the raw batched insert a bench compares a batched import
+    /// with.
+    #[doc(hidden)]
+    pub fn raw_transaction(&self, writes: &[RawEntry]) -> Result<(), StoreError> {
+        use sled::Transactional;
+        let mut used: Vec<TreeId> = writes.iter().map(|w| w.0).collect();
+        used.sort();
+        used.dedup();
+        let trees: Vec<&sled::Tree> = used.iter().map(|t| self.tree(*t)).collect();
+        trees
+            .as_slice()
+            .transaction(|tx: &Vec<sled::transaction::TransactionalTree>| {
+                for (tree, k, v) in writes {
+                    tx[used.binary_search(tree).unwrap_or(0)].insert(k.as_slice(), v.as_slice())?;
+                }
+                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Storage(e) => self.io_error(e),
+                sled::transaction::TransactionError::Abort(()) => StoreError::Interrupted,
+            })?;
+        self.flush()
     }
 
     /// Encodes a value in an older layout, for migration tests.

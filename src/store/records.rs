@@ -25,7 +25,7 @@ use crate::domain::validate::fold_for_search;
 macro_rules! trees {
     ($($id:ident = $name:literal,)*) => {
         /// Every tree of the database. The names are on disk: never rename.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum TreeId { $($id,)* }
         impl TreeId {
             pub const ALL: &'static [TreeId] = &[$(TreeId::$id,)*];
@@ -83,6 +83,11 @@ trees! {
     TicketTallies = "tickets.tally",
     Texts = "texts",
     Views = "views",
+    // Layout 3: a ticket's row apart from its body and timeline, so a list
+    // never reads a whole ticket. (Layout 3 also made the account indexes
+    // by address, mobile, name and organisation covering, and the queue
+    // index carry the row: same trees, longer values.)
+    TicketsRows = "tickets.rows",
 }
 
 /// One entry a record places in an index tree.
@@ -281,30 +286,37 @@ impl Record for Account {
         self.address.to_string()
     }
     fn indexes(&self) -> Vec<IndexEntry> {
-        let id = u64_key(self.id);
+        // The lists operators read all day (by address, mobile, name and
+        // organisation) are covering: the entry holds the whole encoded
+        // account, so a list is one range read with no per-row look-up.
+        // A unique entry's value is the id, then the account.
+        let covered = encode(self).unwrap_or_default();
+        let id_and_account = [u64_key(self.id).as_slice(), covered.as_slice()].concat();
         // The address stays indexed after deletion so it is never reused
         // and the tombstone can still be found.
         let mut out = vec![IndexEntry::unique(
             TreeId::AccountsByAddress,
             self.address.as_str().as_bytes().to_vec(),
-            id.clone(),
+            id_and_account.clone(),
             "NHSmail address",
         )];
         if let Some(p) = &self.personal {
             out.push(IndexEntry::unique(
                 TreeId::AccountsByMobile,
                 p.mobile.as_str().as_bytes().to_vec(),
-                id,
+                id_and_account,
                 "mobile number",
             ));
-            out.push(IndexEntry::plain(
-                TreeId::AccountsByName,
-                Key::new()
+            out.push(IndexEntry {
+                tree: TreeId::AccountsByName,
+                key: Key::new()
                     .text(&fold_for_search(&p.last_name))
                     .text(&fold_for_search(&p.first_name))
                     .u64(self.id)
                     .build(),
-            ));
+                value: covered.clone(),
+                unique: None,
+            });
             for (field, name) in [(NameField::Surname, &p.last_name), (NameField::Forename, &p.first_name)] {
                 for word in index_words(name) {
                     out.push(IndexEntry::plain(TreeId::AccountsByWord, account_word_key(&word, field, self.id)));
@@ -329,7 +341,12 @@ impl Record for Account {
             ));
         }
         if self.status != AccountStatus::Deleted {
-            out.push(IndexEntry::plain(TreeId::AccountsByOrg, Key::new().text(self.ods.as_str()).u64(self.id).build()));
+            out.push(IndexEntry {
+                tree: TreeId::AccountsByOrg,
+                key: Key::new().text(self.ods.as_str()).u64(self.id).build(),
+                value: covered,
+                unique: None,
+            });
         }
         if let Some(due) = self.lifecycle_due() {
             out.push(IndexEntry::plain(TreeId::AccountsByDue, Key::new().instant(due.at).u64(self.id).build()));
@@ -390,8 +407,9 @@ pub fn account_word_key(word: &str, field: NameField, id: u64) -> Vec<u8> {
 }
 
 /// `TicketsByQueue` keys: queue, 0 for open or 1 for done, due, number; the
-/// value is the status code then the category code, so a page of open work
-/// is one ordered scan and the queue filter needs no ticket reads. (Entries
+/// value is the status code, the category code, then the ticket's
+/// [`TicketSummary`] (layout 3), so a page of open work is one ordered scan
+/// and neither the queue filter nor the rows need a ticket read. (Entries
 /// written before the category byte was added have the status alone.)
 pub fn queue_key(queue: u8, open: bool, due: chrono::DateTime<chrono::Utc>, number: u64) -> Vec<u8> {
     Key::new().u8(queue).u8(u8::from(!open)).instant(due).u64(number).build()
@@ -400,6 +418,58 @@ pub fn queue_key(queue: u8, open: bool, due: chrono::DateTime<chrono::Utc>, numb
 /// `TicketsByAssignee` keys: operator, open flag, due, number.
 pub fn assignee_key(operator: &str, open: bool, due: chrono::DateTime<chrono::Utc>, number: u64) -> Vec<u8> {
     Key::new().text(operator).u8(u8::from(!open)).instant(due).u64(number).build()
+}
+
+/// What a list shows of a ticket: everything but the body and timeline.
+/// Kept in `tickets.rows` and in the queue index, in the same commit as the
+/// ticket, so it cannot drift from it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TicketSummary {
+    pub reference: crate::domain::ticket::TicketRef,
+    #[serde(with = "crate::domain::time::ts")]
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    #[serde(with = "crate::domain::time::ts")]
+    pub due_at: chrono::DateTime<chrono::Utc>,
+    pub queue: crate::domain::routing::Queue,
+    pub category: crate::domain::routing::Category,
+    pub ods: Option<crate::domain::validate::OdsCode>,
+    pub requester: String,
+    pub subject: String,
+    pub status: crate::domain::ticket::TicketStatus,
+    pub assignee: Option<String>,
+    pub rev: u64,
+}
+
+impl TicketSummary {
+    pub const VERSION: u8 = 1;
+    const WHAT: &'static str = "ticket row";
+
+    pub fn of(t: &Ticket) -> TicketSummary {
+        TicketSummary {
+            reference: t.reference,
+            received_at: t.received_at,
+            due_at: t.routing.due_at,
+            queue: t.routing.queue,
+            category: t.category,
+            ods: t.ods.clone(),
+            requester: t.requester.name.clone(),
+            subject: t.subject.clone(),
+            status: t.status,
+            assignee: t.assignee.clone(),
+            rev: t.meta.rev,
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        codec::encode(Self::WHAT, Self::VERSION, self).unwrap_or_default()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<TicketSummary, CodecError> {
+        match codec::split(Self::WHAT, bytes)? {
+            (Self::VERSION, body) => codec::decode_body(Self::WHAT, body),
+            (found, _) => Err(CodecError::Unknown { what: Self::WHAT, found }),
+        }
+    }
 }
 
 impl Record for Ticket {
@@ -415,12 +485,16 @@ impl Record for Ticket {
     fn indexes(&self) -> Vec<IndexEntry> {
         let n = self.reference.0;
         let due = self.routing.due_at;
-        let mut out = vec![IndexEntry {
-            tree: TreeId::TicketsByQueue,
-            key: queue_key(self.routing.queue.code(), self.is_open(), due, n),
-            value: vec![self.status.code(), self.category.code()],
-            unique: None,
-        }];
+        let row = TicketSummary::of(self).encode();
+        let mut out = vec![
+            IndexEntry {
+                tree: TreeId::TicketsByQueue,
+                key: queue_key(self.routing.queue.code(), self.is_open(), due, n),
+                value: [&[self.status.code(), self.category.code()][..], &row].concat(),
+                unique: None,
+            },
+            IndexEntry { tree: TreeId::TicketsRows, key: u64_key(n), value: row, unique: None },
+        ];
         if let Some(op) = &self.assignee {
             out.push(IndexEntry::plain(TreeId::TicketsByAssignee, assignee_key(op, self.is_open(), due, n)));
         }
