@@ -236,3 +236,122 @@ fn mail_fetched_over_imap_becomes_a_ticket_and_is_marked_seen_after_the_commit()
     std::thread::sleep(Duration::from_secs(2));
     assert!(ticket(&db, "CD-000002").is_none(), "the message was taken in once");
 }
+
+/// Starts `caredesk serve` taking mail in every second, with the CA file
+/// the TLS connections are verified against.
+fn serve_with_ca(db: &Path, ca: &str) -> Daemon {
+    let daemon = Daemon(
+        Command::new(env!("CARGO_BIN_EXE_caredesk"))
+            .arg("--db")
+            .arg(db)
+            .args(["serve", "--sweep-every", "0", "--mail-every", "1"])
+            .env("SSL_CERT_FILE", ca)
+            .env_remove("SSL_CERT_DIR")
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("caredesk serve starts"),
+    );
+    until("the daemon's socket", || caredesk::daemon::default_socket(db).exists().then_some(()));
+    daemon
+}
+
+const TEST_CA: &str = "/etc/caredesk-test-tls/ca.pem";
+const OTHER_CA: &str = "/etc/caredesk-test-tls/other-ca.pem";
+
+/// Mail settings with both boxes over TLS (the NAS box by STARTTLS on 1143,
+/// the helpdesk box over TLS on 1993) and submission by STARTTLS.
+fn tls_settings(db: &Path, dir: &Path) {
+    let careadmin = dir.join("careadmin-password");
+    let helpdesk = dir.join("helpdesk-password");
+    std::fs::write(&careadmin, "careadmin-test\n").unwrap();
+    std::fs::write(&helpdesk, "helpdesk-test\n").unwrap();
+    let nas = format!("email-nas,127.0.0.1,1143,starttls,careadmin,{}", careadmin.display());
+    let out_of_hours = format!("email-helpdesk,127.0.0.1,1993,tls,helpdesk,{}", helpdesk.display());
+    ok(caredesk(
+        db,
+        &[
+            "mail",
+            "settings",
+            "--nas-address",
+            "careadmin@caredesk.test",
+            "--helpdesk-address",
+            "helpdesk@caredesk.test",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-security",
+            "starttls",
+            "--smtp-port",
+            "2525",
+            "--imap",
+            &nas,
+            "--imap",
+            &out_of_hours,
+        ],
+    ));
+}
+
+#[test]
+fn mail_goes_in_and_out_over_tls_verified_against_the_servers_ca() {
+    let _servers = SERVERS.lock().unwrap_or_else(|p| p.into_inner());
+    if !servers_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    ok(caredesk(&db, &["init"]));
+    tls_settings(&db, dir.path());
+    let _daemon = serve_with_ca(&db, TEST_CA);
+    submit(
+        "From: Priya Shah <requester@caredesk.test>\nTo: careadmin@caredesk.test\nSubject: New starter\n\
+         Message-ID: <tls-nas@caredesk.test>\n\nAmelia Jones starts on Monday.\n"
+            .into(),
+    );
+    submit_to(
+        "helpdesk@caredesk.test",
+        "From: Jo Bloggs <requester@caredesk.test>\nTo: helpdesk@caredesk.test\nSubject: Password reset\n\
+         Message-ID: <tls-helpdesk@caredesk.test>\n\nI am locked out.\n"
+            .into(),
+    );
+    let tickets = until("both messages to become tickets", || {
+        let (a, b) = (ticket(&db, "CD-000001")?, ticket(&db, "CD-000002")?);
+        Some(a + &b)
+    });
+    assert!(tickets.contains("email-nas"), "taken in by STARTTLS: {tickets}");
+    assert!(tickets.contains("email-helpdesk"), "taken in over TLS: {tickets}");
+    // The acknowledgements went out by STARTTLS submission.
+    until("both acknowledgements to arrive", || {
+        let acks = mailbox(REQUESTER_MAILDIR).into_iter().filter(|m| m.subject.starts_with("[CD-00000")).count();
+        (acks == 2).then_some(())
+    });
+}
+
+#[test]
+fn a_mail_server_whose_certificate_no_trusted_ca_signed_is_refused() {
+    let _servers = SERVERS.lock().unwrap_or_else(|p| p.into_inner());
+    if !servers_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    ok(caredesk(&db, &["init"]));
+    tls_settings(&db, dir.path());
+    let daemon = serve_with_ca(&db, OTHER_CA);
+    submit(
+        "From: Priya Shah <requester@caredesk.test>\nTo: careadmin@caredesk.test\nSubject: New starter\n\
+         Message-ID: <untrusted@caredesk.test>\n\nAmelia Jones starts on Monday.\n"
+            .into(),
+    );
+    let log = caredesk::cli::todays_log_file(&db);
+    let said = until("the refusal to be logged", || {
+        let text = std::fs::read_to_string(&log).ok()?;
+        text.contains("certificate").then_some(text)
+    });
+    assert!(said.contains("TLS with 127.0.0.1"), "{said}");
+    assert!(!said.contains("careadmin-test"), "the password is never logged: {said}");
+    drop(daemon);
+    assert!(ticket(&db, "CD-000001").is_none(), "nothing was taken in from an unverified server");
+    // It stays on the server, unread, for when the certificate is fixed.
+    until("the message to be delivered and left unread", || {
+        (std::fs::read_dir(format!("{NAS_MAILDIR}/new")).ok()?.count() == 1).then_some(())
+    });
+}

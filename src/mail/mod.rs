@@ -13,6 +13,7 @@ pub mod maildir;
 pub mod parse;
 pub mod smtp;
 pub mod text;
+pub mod tls;
 pub mod worker;
 
 use chrono::{DateTime, Utc};

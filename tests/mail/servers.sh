@@ -2,6 +2,10 @@
 # Real mail servers for the mail end-to-end test, on 127.0.0.1 only:
 # Postfix takes SMTP on 127.0.0.1:2525 and delivers to each local user's
 # ~/Maildir; Dovecot serves those Maildirs over IMAP on 127.0.0.1:1143.
+# Both also speak TLS with a certificate for 127.0.0.1 from a test CA
+# made here (/etc/caredesk-test-tls/ca.pem): STARTTLS on 2525 and 1143,
+# IMAP over TLS on 127.0.0.1:1993. A second CA (other-ca.pem) signs
+# nothing, for the tests that must see a certificate refused.
 # Users: careadmin (the NAS mailbox), helpdesk, requester; domain
 # caredesk.test. Idempotent; empties the users' Maildirs each run.
 #
@@ -31,7 +35,26 @@ for user in careadmin helpdesk requester; do
     install -d -o "$user" -g "$user" -m 700 "$home/Maildir" "$home/Maildir/new" "$home/Maildir/cur" "$home/Maildir/tmp"
 done
 
+tls=/etc/caredesk-test-tls
+if [ ! -s "$tls/server.pem" ] || [ ! -s "$tls/other-ca.pem" ]; then
+    install -d -m 755 "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=caredesk test CA" \
+        -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=some other CA" \
+        -keyout "$tls/other-ca.key" -out "$tls/other-ca.pem" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=CA:FALSE" \
+        "extendedKeyUsage=serverAuth" > "$tls/server.ext"
+    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
+        -days 3650 -extfile "$tls/server.ext" -out "$tls/server.pem" 2>/dev/null
+    chmod 644 "$tls/server.key"
+fi
+
 postconf -e \
+    "smtpd_tls_cert_file = $tls/server.pem" \
+    "smtpd_tls_key_file = $tls/server.key" \
+    "smtpd_tls_security_level = may" \
     "myhostname = mx.caredesk.test" \
     "mydomain = caredesk.test" \
     "myorigin = caredesk.test" \
@@ -51,7 +74,9 @@ cat > /etc/dovecot/conf.d/99-caredesk-test.conf <<'CONF'
 listen = 127.0.0.1
 protocols = imap
 mail_location = maildir:~/Maildir
-ssl = no
+ssl = yes
+ssl_cert = </etc/caredesk-test-tls/server.pem
+ssl_key = </etc/caredesk-test-tls/server.key
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 passdb {
@@ -67,7 +92,9 @@ service imap-login {
     port = 1143
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = 1993
+    ssl = yes
   }
 }
 CONF
@@ -79,8 +106,9 @@ if doveadm service status >/dev/null 2>&1 || pgrep -x dovecot >/dev/null 2>&1; t
 
 # Wait until both answer.
 for _ in $(seq 1 50); do
-    if (exec 3<>/dev/tcp/127.0.0.1/2525) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/1143) 2>/dev/null; then
-        echo "mail servers ready: smtp 127.0.0.1:2525, imap 127.0.0.1:1143"
+    if (exec 3<>/dev/tcp/127.0.0.1/2525) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/1143) 2>/dev/null \
+        && (exec 3<>/dev/tcp/127.0.0.1/1993) 2>/dev/null; then
+        echo "mail servers ready: smtp 127.0.0.1:2525, imap 127.0.0.1:1143, imaps 127.0.0.1:1993"
         exit 0
     fi
     sleep 0.2
