@@ -66,3 +66,55 @@ fn a_directory_that_is_not_a_maildir_is_refused_with_what_to_give() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Maildir") && err.contains(".eml"), "{err}");
 }
+
+/// A message with quoted history, an escape sequence in its body and a PDF.
+fn with_attachment(n: u32) -> Vec<u8> {
+    format!(
+        "Received: from mx by imap; Wed, 7 Jan 2026 09:{n:02}:00 +0000\r\nFrom: Jo Bloggs <jo{n}@example.org>\r\n\
+         To: careadmin@nhs.net\r\nSubject: Form attached {n}\r\nMessage-ID: <att-{n}@example.org>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nThe form is attached.\x1b[2J\r\n\r\n> quoted earlier mail\r\n\
+         --b\r\nContent-Type: application/pdf; name=\"form.pdf\"\r\nContent-Disposition: attachment; filename=\"form.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcOkw7zDtsOfCg==\r\n--b--\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn the_original_and_attachments_of_a_mailed_request_can_be_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    ok(caredesk(&db, &["init"]));
+    let file = dir.path().join("request.eml");
+    let raw = with_attachment(1);
+    std::fs::write(&file, &raw).unwrap();
+    ok(caredesk(&db, &["mail", "import", file.to_str().unwrap()]));
+
+    let listed = ok(caredesk(&db, &["ticket", "mail", "CD-000001"]));
+    assert!(listed.contains("1. ") && listed.contains("Form attached 1"), "{listed}");
+    assert!(listed.contains("attachment 1: form.pdf (application/pdf"), "{listed}");
+
+    // On a terminal or a pipe without --out: the whole original, quoted
+    // history included, but never its escape sequences.
+    let shown = ok(caredesk(&db, &["ticket", "original", "CD-000001"]));
+    assert!(shown.contains("> quoted earlier mail"), "the full original is kept: {shown}");
+    assert!(!shown.contains('\x1b'), "no escape sequence reaches the terminal: {shown:?}");
+
+    // The exact bytes to a new file, private to the operator.
+    let saved = dir.path().join("original.eml");
+    ok(caredesk(&db, &["ticket", "original", "CD-000001", "--out", saved.to_str().unwrap()]));
+    assert_eq!(std::fs::read(&saved).unwrap(), raw, "the original comes back byte for byte");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&saved).unwrap().permissions().mode() & 0o777, 0o600);
+    let again = caredesk(&db, &["ticket", "original", "CD-000001", "--out", saved.to_str().unwrap()]);
+    assert!(!again.status.success(), "an existing file is never overwritten");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("does not exist yet"), "{again:?}");
+
+    let pdf = dir.path().join("form.pdf");
+    ok(caredesk(&db, &["ticket", "attachment", "CD-000001", "1", "--out", pdf.to_str().unwrap()]));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-1.4"), "the attachment is decoded");
+    let beyond = caredesk(&db, &["ticket", "attachment", "CD-000001", "2", "--out", "/dev/null"]);
+    assert!(String::from_utf8_lossy(&beyond.stderr).contains("has 1 attachment(s)"), "{beyond:?}");
+    let no_mail = caredesk(&db, &["ticket", "original", "CD-000001", "--mail", "2"]);
+    assert!(String::from_utf8_lossy(&no_mail.stderr).contains("--mail 1 to 1"), "{no_mail:?}");
+}

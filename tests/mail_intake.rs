@@ -174,3 +174,26 @@ fn an_arrival_time_in_the_future_is_taken_as_now() {
     let got = take_in(&desk, in_hours(), &m);
     assert_eq!(desk.service.store().ticket(got.ticket).unwrap().unwrap().received_at, in_hours());
 }
+
+#[test]
+fn a_message_is_read_only_through_the_ticket_it_belongs_to() {
+    use caredesk::service::MailPiece;
+    use caredesk::service::ops::{ListTicketMail, ReadMailPiece};
+    let desk = desk_with_org();
+    let at = utc("2026-01-07T10:00:00Z");
+    let first = take_in(&desk, at, &request("one@sunrise", "Wed, 7 Jan 2026 09:00:00 +0000", "New starter", "VN3K7"));
+    let second = take_in(&desk, at, &request("two@sunrise", "Wed, 7 Jan 2026 09:05:00 +0000", "Leaver", "VN3K7"));
+    let mails = desk.sup(&ListTicketMail { ticket: first.ticket });
+    assert_eq!(mails.len(), 1);
+    let piece = MailPiece::Original { chunk: 0 };
+    let read = desk.sup(&ReadMailPiece { ticket: first.ticket, mail: mails[0].id, piece });
+    assert!(String::from_utf8_lossy(&read.bytes).contains("Message-ID: <one@sunrise>"));
+    assert_eq!(read.pieces, 1);
+    // The other ticket's reference does not open this one's message.
+    let refused = desk.refused(SUPERVISOR, at, &ReadMailPiece { ticket: second.ticket, mail: mails[0].id, piece });
+    assert!(refused.contains("message") && refused.contains("list the ticket's messages"), "{refused}");
+    let no_attachment = MailPiece::Attachment { index: 0 };
+    let refused =
+        desk.refused(SUPERVISOR, at, &ReadMailPiece { ticket: first.ticket, mail: mails[0].id, piece: no_attachment });
+    assert!(refused.contains("attachment 1"), "{refused}");
+}

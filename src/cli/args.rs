@@ -354,6 +354,30 @@ pub enum TicketCmd {
     },
     /// Show a ticket with its timeline.
     Show { reference: TicketRef },
+    /// The messages taken in by mail on the ticket, with their attachments.
+    Mail { reference: TicketRef },
+    /// A message as it arrived: shown safely, or the exact bytes to --out.
+    Original {
+        reference: TicketRef,
+        /// Which message (1 = the first; see `ticket mail`).
+        #[arg(long, default_value_t = 1)]
+        mail: usize,
+        /// Write the exact bytes to this new file (mode 0600), or `-` for a pipe.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Save an attachment kept with a message.
+    Attachment {
+        reference: TicketRef,
+        /// Which attachment (1 = the first; see `ticket mail`).
+        number: usize,
+        /// Which message (1 = the first).
+        #[arg(long, default_value_t = 1)]
+        mail: usize,
+        /// A new file to write it to (mode 0600), or `-` for a pipe.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Take the ticket for yourself.
     Claim { reference: TicketRef },
     /// Give the ticket to an operator, or to nobody.

@@ -7,6 +7,7 @@ mod doctor;
 mod identity;
 mod logfile;
 mod mail;
+mod mail_read;
 mod manual;
 mod print;
 
@@ -517,6 +518,13 @@ impl Entry {
             }),
             TicketCmd::List { queue, status, limit } => Entry::of(ListTickets { view: queue, status, limit }),
             TicketCmd::Show { reference } => Entry::of(ShowTicket { reference }),
+            TicketCmd::Mail { reference } => Entry::of(ListTicketMail { ticket: reference }),
+            TicketCmd::Original { reference, mail, out } => {
+                Entry(Box::new(move |desk, _| mail_read::original(desk, reference, mail, out.as_deref())))
+            }
+            TicketCmd::Attachment { reference, number, mail, out } => {
+                Entry(Box::new(move |desk, _| mail_read::attachment(desk, reference, mail, number, &out)))
+            }
             TicketCmd::Claim { reference } => Entry::of(Claim { reference }),
             TicketCmd::Assign { reference, operator, unassign } => {
                 if operator.is_none() && !unassign {

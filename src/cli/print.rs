@@ -612,5 +612,6 @@ impl Printed for Vec<MailboxMatch> {
         Value::Array(self.iter().map(|m| with_org_name(&m.mailbox, &m.organisation)).collect())
     }
 }
+mod mail;
 mod shift;
 pub use shift::{breaches_csv, dashboard_csv};

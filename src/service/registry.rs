@@ -74,6 +74,8 @@ operations! {
         ListAudit in views,
         VerifyAudit in views,
         ListOutbox in views,
+        ListTicketMail in mail_read,
+        ReadMailPiece in mail_read,
         ShowPolicy in views,
         FindAccounts in search,
         FindMailboxes in search,

@@ -109,6 +109,12 @@ impl Store {
         Ok(raw)
     }
 
+    /// One stored piece of a message's raw bytes.
+    pub fn mail_chunk(&self, mail: u64, index: u32) -> Result<Option<Vec<u8>>, StoreError> {
+        let key = Key::new().u64(mail).u64(u64::from(index)).build();
+        Ok(self.get::<MailChunk>(&key)?.map(|chunk| chunk.bytes))
+    }
+
     /// A kept attachment of a message.
     pub fn mail_attachment(&self, mail: u64, index: u32) -> Result<Option<StoredAttachment>, StoreError> {
         self.get(&Key::new().u64(mail).u64(u64::from(index)).build())
