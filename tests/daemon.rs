@@ -610,3 +610,37 @@ fn an_operator_whose_role_changes_sees_it_at_once() {
     assert_eq!(nina.shift().role, Role::Helpdesk, "the console still shows the old role");
     assert!(screen(&mut nina, 160, 48).contains("nina (helpdesk agent)"));
 }
+
+#[test]
+fn the_mail_settings_outbox_and_originals_are_read_through_a_running_daemon() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = dir.path().join("db");
+    let run = |args: &[&str]| {
+        let out = Process::new(BIN).arg("--db").arg(&db).args(args).env_remove("CAREDESK_DB").output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    assert!(run(&["init"]).0);
+    let eml = dir.path().join("request.eml");
+    std::fs::write(
+        &eml,
+        "From: Jo Bloggs <jo@example.org>\r\nTo: careadmin@nhs.net\r\nSubject: Locked out\r\n\
+         Message-ID: <through-daemon@example.org>\r\n\r\nPlease help.\r\n",
+    )
+    .unwrap();
+    let (imported, said) = run(&["mail", "import", eml.to_str().unwrap()]);
+    assert!(imported, "{said}");
+    let _daemon = Served::start(&db);
+    let (ok, settings) = run(&["mail", "settings"]);
+    assert!(ok && settings.contains("careadmin@nhs.net"), "{settings}");
+    let (ok, changed) = run(&["mail", "settings", "--auto-replies-per-hour", "3"]);
+    assert!(ok && changed.contains("restart the daemon"), "{changed}");
+    let (ok, outbox) = run(&["mail", "outbox"]);
+    assert!(ok && outbox.contains("CD-000001"), "the acknowledgement is in the outbox: {outbox}");
+    let (ok, listed) = run(&["ticket", "mail", "CD-000001"]);
+    assert!(ok && listed.contains("Locked out"), "{listed}");
+    let (ok, original) = run(&["ticket", "original", "CD-000001"]);
+    assert!(ok && original.contains("Message-ID: <through-daemon@example.org>"), "{original}");
+}

@@ -11,12 +11,12 @@ use super::{Backend, ctx};
 use crate::config::Config;
 use crate::desk::Clock;
 use crate::desk::DeskExt;
-use crate::domain::mail_reply::{ImapSettings, MailSettings, SmtpSecurity, SmtpSettings};
+use crate::domain::mail_reply::{ImapSettings, MailSettings, OutgoingMail, SmtpSecurity, SmtpSettings};
 use crate::domain::routing::Channel;
 use crate::domain::ticket::TicketRef;
 use crate::mail::intake::{self, IntakeReport};
 use crate::service::Service;
-use crate::service::ops::{RetryMail, SetMailSettings};
+use crate::service::ops::{ListMailOutbox, RetryMail, SetMailSettings, ShowMailSettings};
 use crate::store::OpenMode;
 
 pub fn run(command: MailCmd, db: &Path, socket: &Path, clock: Clock, json: bool, config: &Config) -> Result<()> {
@@ -30,26 +30,26 @@ pub fn run(command: MailCmd, db: &Path, socket: &Path, clock: Clock, json: bool,
             ),
         },
         MailCmd::Settings(args) => {
-            let current = match &backend {
-                Backend::Local(service) => service.store().mail_settings()?,
-                Backend::Daemon(..) => bail!("change the mail settings while the daemon is stopped"),
-            };
+            let desk = backend.desk(clock)?;
+            let current = desk.call(ShowMailSettings {})?;
             if args_empty(&args) {
                 println!("{}", current.describe());
                 return Ok(());
             }
             let settings = apply(current, args)?;
-            let done = backend.desk(clock)?.call(SetMailSettings { settings: settings.clone() })?;
+            let done = desk.call(SetMailSettings { settings: settings.clone() })?;
             super::print::print(&done, json)?;
             println!("{}", settings.describe());
+            if matches!(backend, Backend::Daemon(..)) {
+                println!("restart the daemon (`systemctl restart caredesk`) for it to use the new servers");
+            }
             Ok(())
         }
         MailCmd::Retry { outbox } => super::print::print(&backend.desk(clock)?.call(RetryMail { outbox })?, json),
         MailCmd::Outbox { ticket, limit } => {
-            let Backend::Local(service) = &backend else {
-                bail!("read the mail outbox while the daemon is stopped, or in the console")
-            };
-            outbox(service, ticket.as_deref(), limit, json)
+            let ticket = ticket.as_deref().map(str::parse::<TicketRef>).transpose()?;
+            let mails = backend.desk(clock)?.call(ListMailOutbox { ticket, limit })?;
+            outbox(&mails, json)
         }
         MailCmd::Send => {
             let Backend::Local(service) = &backend else { bail!("the daemon sends due mail by itself") };
@@ -187,24 +187,14 @@ fn apply(mut s: MailSettings, a: MailSettingsArgs) -> Result<MailSettings> {
     Ok(s)
 }
 
-fn outbox(service: &Service, ticket: Option<&str>, limit: usize, json: bool) -> Result<()> {
-    let store = service.store();
-    let mails = match ticket {
-        Some(t) => store.mail_outbox_for_ticket(t.parse::<TicketRef>()?)?,
-        None => {
-            let last = store.last_number("mail.outbox")?;
-            (1..=last)
-                .rev()
-                .take(limit)
-                .filter_map(|seq| store.outgoing_mail(seq).transpose())
-                .collect::<Result<_, _>>()?
-        }
-    };
-    for m in mails.iter().take(limit) {
+fn outbox(mails: &[OutgoingMail], json: bool) -> Result<()> {
+    use super::print::safe;
+    for m in mails {
         if json {
             println!("{}", serde_json::to_string(m)?);
         } else {
-            println!("#{:<5} {} {:?} to {}: {} — {}", m.seq, m.ticket, m.kind, m.to, m.subject, m.status.label());
+            let (to, subject) = (safe(m.to.as_str()), safe(&m.subject));
+            println!("#{:<5} {} {:?} to {to}: {subject} — {}", m.seq, m.ticket, m.kind, safe(&m.status.label()));
         }
     }
     Ok(())

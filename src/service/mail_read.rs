@@ -1,6 +1,7 @@
-//! The mail behind a ticket: the messages taken in on it, each one's
-//! original bytes and its kept attachments, so an operator can read what
-//! the requester really sent (quoted history, HTML, a scanned form).
+//! Reading mail: the messages behind a ticket, each one's original bytes
+//! and its kept attachments, so an operator can read what the requester
+//! really sent (quoted history, HTML, a scanned form); the outbox; and the
+//! mail settings, which hold no secret. All of it works through the daemon.
 //!
 //! Reads only, in pieces no bigger than one stored value, so that a 64 MB
 //! original crosses the daemon's socket as a few bounded frames. A piece is
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Ctx, Operation, Service, ServiceError};
 use crate::domain::mail::{AttachmentInfo, MailRecord};
+use crate::domain::mail_reply::{MailSettings, OutgoingMail};
 use crate::domain::permission::Action;
 use crate::domain::ticket::TicketRef;
 
@@ -100,5 +102,61 @@ impl Operation for ReadMailPiece {
                 Ok(MailBytes { bytes: kept.content, pieces: 1, attachment: Some(kept.info) })
             }
         }
+    }
+}
+
+/// The most outgoing mails one listing returns.
+pub const MAX_OUTBOX_LISTED: usize = 1_000;
+
+/// Outgoing mail, newest first: all of it, or one ticket's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListMailOutbox {
+    pub ticket: Option<TicketRef>,
+    pub limit: usize,
+}
+
+impl Operation for ListMailOutbox {
+    type Answer = Vec<OutgoingMail>;
+    const NAME: &'static str = "mail.outbox";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Vec<OutgoingMail>, ServiceError> {
+        service.authorise(ctx, Action::View)?;
+        let limit = self.limit.min(MAX_OUTBOX_LISTED);
+        let store = &service.store;
+        Ok(match self.ticket {
+            Some(ticket) => {
+                service.load_ticket(ticket)?;
+                let mut mails = store.mail_outbox_for_ticket(ticket)?;
+                mails.sort_by_key(|m| std::cmp::Reverse(m.seq));
+                mails.truncate(limit);
+                mails
+            }
+            None => {
+                let last = store.last_number("mail.outbox")?;
+                let mut mails = Vec::with_capacity(limit);
+                for seq in (1..=last).rev() {
+                    if mails.len() == limit {
+                        break;
+                    }
+                    if let Some(m) = store.outgoing_mail(seq)? {
+                        mails.push(m);
+                    }
+                }
+                mails
+            }
+        })
+    }
+}
+
+/// The mail settings as stored: addresses, servers and the names of the
+/// password files, never a password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowMailSettings {}
+
+impl Operation for ShowMailSettings {
+    type Answer = MailSettings;
+    const NAME: &'static str = "mail.settings.show";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<MailSettings, ServiceError> {
+        service.authorise(ctx, Action::View)?;
+        Ok(service.store.mail_settings()?)
     }
 }

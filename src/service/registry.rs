@@ -76,6 +76,8 @@ operations! {
         ListOutbox in views,
         ListTicketMail in mail_read,
         ReadMailPiece in mail_read,
+        ListMailOutbox in mail_read,
+        ShowMailSettings in mail_read,
         ShowPolicy in views,
         FindAccounts in search,
         FindMailboxes in search,
