@@ -333,6 +333,11 @@ fn main() {
     let raw_queue = time(&queues, |q| {
         std::hint::black_box(store.raw_range(TreeId::TicketsByQueue, &[q.code(), 0], 50).expect("raw range"));
     });
+    // The same page from the store alone (the range read and one decode a
+    // row), to tell the decoding apart from what the service adds.
+    let page_store = time(&queues, |q| {
+        std::hint::black_box(store.queue_rows(*q, true, None, 50).expect("rows"));
+    });
     let page_ours = time(&queues, |q| {
         std::hint::black_box(
             service.ticket_rows("benchsup", &QueueView::Queue(*q), StatusFilter::Open, 50).expect("page"),
@@ -354,6 +359,7 @@ fn main() {
     row("surname prefix, 20 rows", surname_ours, Some(surname_sqlite), Some(raw_range.1));
     row("ODS code, 20 rows", ods_ours, Some(ods_sqlite), Some(raw_range.1));
     row("raw 50-key range of the queue index", raw_queue, None, None);
+    row("queue rows from the store, 50 (range + decode)", page_store, None, Some(raw_queue.1));
     row("queue page, 50 rows", page_ours, Some(page_sqlite), Some(raw_queue.1));
     drop(ctx);
 

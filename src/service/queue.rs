@@ -615,6 +615,10 @@ impl Operation for ReadTicketRows {
     }
 }
 
+/// Rows reserved up front for a page: a page is 50 rows on a screen, and
+/// a larger limit (the CLI's "all") grows the list as it goes.
+const MAX_PAGE_CAPACITY: usize = 256;
+
 impl Service {
     /// Ticket rows in due order: a queue's rows come from its index, whose
     /// values carry them, so a page reads no ticket.
@@ -625,16 +629,22 @@ impl Service {
         status: StatusFilter,
         limit: usize,
     ) -> Result<Vec<TicketRow>, ServiceError> {
-        let mut rows: Vec<TicketRow> = Vec::new();
+        let mut rows: Vec<TicketRow> = Vec::with_capacity(limit.min(MAX_PAGE_CAPACITY));
+        let mut sources = 0;
         for &open in status.sides() {
             match view {
-                QueueView::Queue(q) => rows.extend(self.queue_rows(*q, open, status, limit)?),
+                QueueView::Queue(q) => {
+                    sources += 1;
+                    rows.extend(self.queue_rows(*q, open, status, limit)?);
+                }
                 QueueView::All => {
                     for &q in Queue::ALL {
+                        sources += 1;
                         rows.extend(self.queue_rows(q, open, status, limit)?);
                     }
                 }
                 QueueView::Mine => {
+                    sources += 1;
                     let mut taken = 0;
                     for r in self.store.assigned_page(operator, open, None, usize::MAX)? {
                         if taken >= limit {
@@ -650,8 +660,11 @@ impl Service {
                 }
             }
         }
-        // Each source is in due order; merge them and keep the first page.
-        rows.sort_by_key(|r| (r.due_at, r.reference));
+        // Each source is in due order already; only more than one needs
+        // merging before the first page is kept.
+        if sources > 1 {
+            rows.sort_by_key(|r| (r.due_at, r.reference));
+        }
         rows.truncate(limit);
         Ok(rows)
     }
