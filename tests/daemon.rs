@@ -353,7 +353,7 @@ fn a_daemon_killed_mid_write_keeps_every_write_it_acknowledged() {
     let desk = RemoteDesk::new(Arc::new(client), Clock::System);
     let found = desk.call(ReadTicketRows { refs: acknowledged.to_vec() }).expect("the rows");
     assert_eq!(found.len(), acknowledged.len(), "acknowledged tickets were lost");
-    let verified = desk.call(VerifyAudit {}).expect("the audit chain is intact");
+    let verified = desk.call(VerifyAudit { anchor: None }).expect("the audit chain is intact");
     assert!(format!("{verified:?}").contains("AuditVerified"), "{verified:?}");
     // SIGTERM stops it cleanly: exit 0 and no socket left behind.
     let mut daemon = daemon;

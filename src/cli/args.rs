@@ -96,6 +96,12 @@ pub enum Cmd {
         /// Walk the whole hash chain and report whether it is intact.
         #[arg(long)]
         verify: bool,
+        /// With --verify: a file (kept away from the database) holding the
+        /// head entry of the last verify. The log must still hold that
+        /// entry, so entries cut from the end are caught even when the head
+        /// was rewritten to match; on success the file gets the new head.
+        #[arg(long, requires = "verify")]
+        anchor: Option<PathBuf>,
     },
     /// Text messages sent (or kept), newest first; passwords are masked.
     Outbox {

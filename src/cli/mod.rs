@@ -1,6 +1,7 @@
 //! The command line: turns arguments into service commands and queries and
 //! prints what comes back. No rule of the domain lives here.
 
+mod anchor;
 pub mod args;
 mod bulk;
 mod doctor;
@@ -365,7 +366,7 @@ impl Entry {
         Ok(match cmd {
             Cmd::Status => Entry::of(ShowShift {}),
             Cmd::Sweep { dry_run } => Entry::of(Sweep { dry_run }),
-            Cmd::Audit { verify: true, .. } => Entry::of(VerifyAudit {}),
+            Cmd::Audit { verify: true, anchor, .. } => anchor::verify(anchor)?,
             Cmd::Audit { limit, before, .. } => Entry::of(ListAudit { before, limit }),
             Cmd::Outbox { limit } => Entry::of(ListOutbox { limit }),
             Cmd::Undo { batch } => Entry::of(Undo { batch }),

@@ -56,7 +56,7 @@ pub use registry::{Answer, Request, ops};
 pub use report::{Breach, Dashboard, QueueFigures, SlaWarning, SlaWarnings};
 pub use sweep::{SweepItem, SweepReport};
 pub use texts::RenderedText;
-pub use views::{AccountView, AuditVerified, MailboxView, ShiftView, TicketDetail};
+pub use views::{AccountView, AuditAnchor, AuditVerified, MailboxView, ShiftView, TicketDetail};
 pub use views_saved::ViewCount;
 
 use crate::domain::audit::{AuditDraft, AuditEntry};

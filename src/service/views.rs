@@ -169,16 +169,28 @@ read!(
 );
 
 /// What a walk of the whole audit chain proved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditVerified {
     pub entries: u64,
+    /// The newest entry's hash (the genesis hash for an empty log): what
+    /// an operator keeps elsewhere as the anchor for the next verify.
+    pub head_hash: String,
+}
+
+/// An audit entry an operator recorded earlier, outside the database: the
+/// log must still hold it, with this hash, or it was cut back and rewritten.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditAnchor {
+    pub seq: u64,
+    pub hash: String,
 }
 
 read!(
-    /// Walks the whole audit chain and says how many entries it proved.
-    VerifyAudit {} -> AuditVerified, "audit.verify", |op, service, ctx| {
+    /// Walks the whole audit chain and says how many entries it proved;
+    /// with an anchor, also that the log still holds the entry it names.
+    VerifyAudit { anchor: Option<AuditAnchor> } -> AuditVerified, "audit.verify", |op, service, ctx| {
         service.authorise(ctx, Action::ReadAudit)?;
-        Ok(AuditVerified { entries: service.verify_audit()? })
+        service.verify_audit_from(op.anchor.as_ref())
     }
 );
 
@@ -219,15 +231,42 @@ impl Service {
 
     /// Walks the whole audit chain; returns how many entries it proved.
     pub fn verify_audit(&self) -> Result<u64, ServiceError> {
+        Ok(self.verify_audit_from(None)?.entries)
+    }
+
+    /// Walks the whole audit chain and checks it against `anchor`, an
+    /// entry recorded earlier outside the database. Without one, a log cut
+    /// back with its head rewritten to match still verifies: the anchor is
+    /// what catches that.
+    pub fn verify_audit_from(&self, anchor: Option<&AuditAnchor>) -> Result<AuditVerified, ServiceError> {
         let mut check = ChainCheck::default();
+        let mut last_hash = crate::domain::audit::GENESIS_HASH.to_owned();
+        let mut anchored = None;
         self.store.audit_walk(|entry| {
             check.record(&entry);
+            if anchor.is_some_and(|a| a.seq == entry.seq) {
+                anchored = Some(entry.hash.clone());
+            }
+            last_hash.clone_from(&entry.hash);
             true
         })?;
         check.expect_head(self.store.audit_head()?);
-        match check.findings() {
-            Some(findings) => Err(ServiceError::BadInput(format!("the audit log is NOT intact: {findings}"))),
-            None => Ok(check.checked),
+        let mut findings: Vec<String> = check.findings().into_iter().collect();
+        if let Some(a) = anchor.filter(|a| a.seq > 0) {
+            match anchored {
+                None => findings.push(format!(
+                    "the anchor names entry {} but the log has no such entry: entries were removed from the end",
+                    a.seq
+                )),
+                Some(hash) if hash != a.hash => findings
+                    .push(format!("entry {} no longer has the hash the anchor recorded: the log was rewritten", a.seq)),
+                Some(_) => {}
+            }
+        }
+        if findings.is_empty() {
+            Ok(AuditVerified { entries: check.checked, head_hash: last_hash })
+        } else {
+            Err(ServiceError::BadInput(format!("the audit log is NOT intact: {}", findings.join("; "))))
         }
     }
 }

@@ -278,6 +278,13 @@ impl Store {
         self.tree(tree).insert(key, value).map(drop).map_err(|e| self.io_error(e))
     }
 
+    /// Removes a key, bypassing commit: for tests that cut entries from the
+    /// audit log on purpose.
+    #[doc(hidden)]
+    pub fn raw_remove(&self, tree: TreeId, key: &[u8]) -> Result<(), StoreError> {
+        self.tree(tree).remove(key).map(drop).map_err(|e| self.io_error(e))
+    }
+
     /// Reads `n` keys and values of `tree` in order from `start`, copying
     /// nothing: the floor a range read of an index cannot beat, for the
     /// benches. Returns how many were read.

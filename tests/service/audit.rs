@@ -181,7 +181,7 @@ fn the_audit_chain_verifies_until_an_entry_is_altered() {
     assert_eq!(head, 5);
     assert_eq!(desk.service.verify_audit().unwrap(), head);
     let ctx = Ctx::new(SUPERVISOR, in_hours());
-    assert_eq!(desk.service.execute(&ctx, &VerifyAudit {}).unwrap(), AuditVerified { entries: head });
+    assert_eq!(desk.service.execute(&ctx, &VerifyAudit { anchor: None }).unwrap().entries, head);
 
     let store = desk.service.store();
     let current = <caredesk::domain::audit::AuditEntry as caredesk::store::Record>::VERSION;
@@ -204,4 +204,48 @@ fn the_audit_chain_verifies_until_an_entry_is_altered() {
     store.raw_put(TreeId::Audit, &key, &Store::encode_versioned("audit entry", current, &rewritten)).unwrap();
     let message = desk.service.verify_audit().unwrap_err().to_string();
     assert!(message.contains("audit entry 4 does not link"), "{message}");
+}
+
+/// Cutting entries from the end and rewriting the head to match leaves a
+/// chain that proves itself; only an anchor kept outside the database
+/// catches it.
+#[test]
+fn a_log_cut_back_with_its_head_rewritten_is_caught_by_the_anchor() {
+    use caredesk::service::AuditAnchor;
+    let desk = Desk::new();
+    sunrise(&desk);
+    desk.new_account("Jo", "Smith", &mobile(1), "V1234");
+    desk.sup(&RecordLogin { address: "jo.smith@nhs.net".into() });
+    let ctx = Ctx::new(SUPERVISOR, in_hours());
+    let kept = desk.service.execute(&ctx, &VerifyAudit { anchor: None }).unwrap();
+    let anchor = AuditAnchor { seq: kept.entries, hash: kept.head_hash.clone() };
+    assert_eq!(anchor.seq, desk.audit_head());
+    // The anchor of an untouched log holds, and one more entry keeps it so.
+    desk.sup(&ticket_form(Category::General, "Jo Smith", Some("V1234")));
+    let later = desk.service.execute(&ctx, &VerifyAudit { anchor: Some(anchor.clone()) }).unwrap();
+    assert_eq!(later.entries, anchor.seq + 1);
+
+    // Cut the last two entries and point the head at the one left.
+    let store = desk.service.store();
+    let entries = desk.audit();
+    let head = entries.len() as u64;
+    for seq in [head, head - 1] {
+        store.raw_remove(TreeId::Audit, &seq.to_be_bytes()).unwrap();
+    }
+    let last = &entries[(head - 3) as usize];
+    assert_eq!(last.seq, head - 2);
+    store
+        .raw_put(TreeId::Meta, b"audit.head", &Store::encode_versioned("audit head", 1, &(last.seq, &last.hash)))
+        .unwrap();
+    assert_eq!(desk.service.verify_audit().unwrap(), head - 2, "without the anchor the cut goes unseen");
+    let message = desk.service.execute(&ctx, &VerifyAudit { anchor: Some(anchor.clone()) }).unwrap_err().to_string();
+    assert!(
+        message.contains(&format!("the anchor names entry {} but the log has no such entry", anchor.seq)),
+        "{message}"
+    );
+
+    // An anchor whose entry is there with another hash: the log was rewritten.
+    let forged = AuditAnchor { seq: last.seq, hash: "0".repeat(64) };
+    let message = desk.service.execute(&ctx, &VerifyAudit { anchor: Some(forged) }).unwrap_err().to_string();
+    assert!(message.contains(&format!("entry {} no longer has the hash the anchor recorded", last.seq)), "{message}");
 }

@@ -69,7 +69,7 @@ fn a_bulk_claim_reports_the_three_a_colleague_took_and_undo_restores_the_rest() 
     assert!(first.iter().all(|e| e.draft.action == "ticket.claim" && e.draft.operator == "nas1"));
     assert!(second.iter().all(|e| e.draft.action == "ticket.unclaim"));
     assert_eq!(desk.service.store().batch_entries(report.batch).unwrap(), first, "the batch index finds the same");
-    assert_eq!(desk.sup(&VerifyAudit {}).entries, desk.audit_head());
+    assert_eq!(desk.sup(&VerifyAudit { anchor: None }).entries, desk.audit_head());
 }
 
 #[test]
@@ -193,7 +193,7 @@ fn audit_entries_written_before_batches_still_read_and_verify() {
         desk.service.store().raw_put(TreeId::Audit, &e.seq.to_be_bytes(), &bytes).unwrap();
         assert_eq!(desk.service.store().raw_get(TreeId::Audit, &e.seq.to_be_bytes()).unwrap().unwrap()[0], 1);
     }
-    let verified = desk.sup(&VerifyAudit {});
+    let verified = desk.sup(&VerifyAudit { anchor: None });
     assert_eq!(verified.entries, desk.audit_head());
     assert!(desk.audit().iter().filter(|e| e.draft.batch.is_some()).count() == 2);
 }
