@@ -36,6 +36,10 @@ use forms::FormKind;
 /// Rows kept in memory beyond the screen before the cache is dropped.
 const ROW_CACHE: usize = 4096;
 
+/// A scroll past the end of any ticket view; the view stops at its last
+/// line, as for the bottom key.
+pub(crate) const FOLLOW_SCROLL: u16 = u16::MAX / 2;
+
 /// The queue tabs, in order.
 const TABS: [(&str, QueueView); 5] = [
     ("NAS", QueueView::Queue(Queue::Nas)),
@@ -62,6 +66,9 @@ pub struct QueuePane {
     /// The ticket view, when open.
     detail: Option<TicketDetail>,
     detail_scroll: u16,
+    /// Scroll the ticket view to the end when it is next read: the operator
+    /// just added to its timeline and should see what they added.
+    follow_timeline: bool,
     form: Option<(FormKind, Form)>,
     /// The revision of the ticket the open form works on.
     form_based_on: Option<u64>,
@@ -88,6 +95,7 @@ impl QueuePane {
             tab_areas: Vec::new(),
             detail: None,
             detail_scroll: 0,
+            follow_timeline: false,
             form: None,
             form_based_on: None,
             select_after_load: None,
@@ -149,6 +157,11 @@ impl QueuePane {
         self.form.as_ref().map(|(_, f)| f.value(label).to_owned())
     }
 
+    /// How far the ticket view is scrolled, for tests.
+    pub fn detail_scroll(&self) -> u16 {
+        self.detail_scroll
+    }
+
     pub fn detail(&self) -> Option<&TicketDetail> {
         self.detail.as_ref()
     }
@@ -183,6 +196,7 @@ impl QueuePane {
     }
 
     fn reload(&mut self, cx: &mut Cx<'_>) {
+        let follow = std::mem::take(&mut self.follow_timeline);
         let keep = self.select_after_load.take().or_else(|| self.slots.get(self.cursor.selected).map(|s| s.reference));
         match cx.desk.call(ListTicketSlots { view: TABS[self.tab].1.clone(), filter: self.filter.clone() }) {
             Ok(slots) => self.slots = slots,
@@ -196,7 +210,12 @@ impl QueuePane {
         }
         if let Some(reference) = self.detail.as_ref().map(|d| d.ticket.reference) {
             match cx.desk.call(ShowTicketDetail { reference }) {
-                Ok(d) => self.detail = Some(d),
+                Ok(d) => {
+                    self.detail = Some(d);
+                    if follow {
+                        self.detail_scroll = FOLLOW_SCROLL;
+                    }
+                }
                 Err(e) => {
                     self.detail = None;
                     cx.fail(&e);

@@ -17,6 +17,13 @@ use crate::service::ops::{Claim, CreateTicket, ListOperators};
 use crate::service::{Answer, Done, QueueView, TicketFilter};
 
 impl QueuePane {
+    /// The selected ticket's status read now, for a form that starts at it.
+    fn selected_status(&self, cx: &Cx<'_>) -> Result<TicketStatus, crate::service::ServiceError> {
+        let Some(reference) = self.selected() else { return Ok(TicketStatus::New) };
+        let rows = cx.desk.call(crate::service::ops::ReadTicketRows { refs: vec![reference] })?;
+        Ok(rows.first().map_or(TicketStatus::New, |r| r.status))
+    }
+
     /// The permission a ticket action needs, as the service will check it.
     pub(super) fn needs(&self, act: Act) -> Option<Action> {
         match act {
@@ -81,7 +88,19 @@ impl QueuePane {
             }
             Act::SetStatus => {
                 let options: Vec<String> = TicketStatus::ALL.iter().map(|s| s.slug().to_owned()).collect();
-                let current = self.selected_row().map(|r| r.status).unwrap_or(TicketStatus::New);
+                // The ticket view holds the status as read last; a row is
+                // only in memory once the list has drawn it.
+                let current = match &self.detail {
+                    Some(d) => Some(d.ticket.status),
+                    None => self.selected_row().map(|r| r.status),
+                };
+                let current = match current {
+                    Some(status) => status,
+                    None => match self.selected_status(cx) {
+                        Ok(status) => status,
+                        Err(e) => return cx.fail(&e),
+                    },
+                };
                 let chosen = TicketStatus::ALL.iter().position(|s| *s == current).unwrap_or(0);
                 (
                     FormKind::Status(reference),
@@ -140,6 +159,10 @@ impl QueuePane {
                 match cx.submit(change, self.form_based_on) {
                     Some(answer) => {
                         self.form = None;
+                        if matches!(kind, FormKind::Note(_) | FormKind::Reply(_) | FormKind::Status(_)) {
+                            // Follow what was just added: the timeline ends with it.
+                            self.follow_timeline = true;
+                        }
                         if let Answer::CreateTicket(Done { record: t, .. }) = answer {
                             if kind == FormKind::New {
                                 // Show the new ticket where it went.
@@ -218,7 +241,7 @@ impl QueuePane {
                     Act::PageUp => self.detail_scroll.saturating_sub(10),
                     Act::PageDown => self.detail_scroll.saturating_add(10),
                     Act::Top => 0,
-                    _ => u16::MAX / 2,
+                    _ => super::FOLLOW_SCROLL,
                 };
             }
             Act::Up | Act::Down | Act::PageUp | Act::PageDown | Act::Top | Act::Bottom => {
