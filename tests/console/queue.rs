@@ -241,3 +241,16 @@ fn a_note_added_from_the_ticket_view_scrolls_it_to_show_the_note() {
     app.press("<esc>j<enter>");
     assert_eq!(app.queue().detail_scroll(), 0);
 }
+
+#[test]
+fn timeline_shows_london_time_not_raw_utc_instants() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("<enter>");
+    let text = screen(&mut app, 200, 50);
+    assert!(text.contains("routed to the"), "the routing event should be on screen: {text}");
+    let raw = text
+        .split_whitespace()
+        .any(|w| w.len() >= 20 && w.contains('T') && w.trim_end_matches([',', ';']).ends_with('Z'));
+    assert!(!raw, "a raw UTC instant is on screen: {text}");
+}
