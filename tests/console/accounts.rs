@@ -616,3 +616,23 @@ fn a_jump_while_a_form_is_open_keeps_the_form_and_its_account() {
     assert_eq!(app.accounts().selected_address(), Some("jo.bloggs@nhs.net"));
     assert!(message(&app).contains("finish or close it, then look up pat.lee@nhs.net"), "{}", message(&app));
 }
+
+#[test]
+fn a_new_account_whose_mobile_is_in_use_never_offers_to_create_it_anyway() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    // A namesake of Sam Smith in the same organisation, with Sam's mobile.
+    app.press("2nSam<tab>Smith<tab>07700900101<tab>V1A2B");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("may already have an account"), "{text}");
+    assert!(text.contains("is already registered to"), "{text}");
+    assert!(!text.contains("Enter twice creates"), "{text}");
+    assert!(text.contains("Change the mobile first"), "{text}");
+    app.press("<tab>sam@elsewhere.example<enter>");
+    let text = screen(&mut app, 100, 30);
+    assert!(!text.contains("creates the account anyway"), "{text}");
+    assert!(!text.contains("press enter again"), "{text}");
+    assert!(text.contains("is already registered to"), "{text}");
+    assert!(app.accounts().has_task(), "the refused form keeps its input");
+    assert!(app.accounts().unsaved());
+}
