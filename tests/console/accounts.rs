@@ -636,3 +636,16 @@ fn a_new_account_whose_mobile_is_in_use_never_offers_to_create_it_anyway() {
     assert!(app.accounts().has_task(), "the refused form keeps its input");
     assert!(app.accounts().unsaved());
 }
+
+#[test]
+fn out_of_hours_at_80_columns_dimmed_hints_no_longer_crowd_out_log_ticket() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "bloggs");
+    let text = screen(&mut app, 80, 24);
+    let hints = text.lines().last().unwrap_or_default().to_owned();
+    assert!(hints.contains("t log ticket"), "the hint line must show t: {hints:?}");
+    // The keys the shift rules out come after every key that works now.
+    if let (Some(x), Some(t)) = (hints.find("x leaver"), hints.find("t log ticket")) {
+        assert!(t < x, "{hints:?}");
+    }
+}

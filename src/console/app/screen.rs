@@ -144,11 +144,16 @@ impl App {
         }
     }
 
-    /// The focused pane's hints, most important first, cut to fit the
-    /// line; the help and quit keys are always shown.
+    /// The focused pane's hints, those that may be used now first, each
+    /// group most important first, cut to fit the line; the help and quit
+    /// keys are always shown.
     fn draw_hints(&self, frame: &mut Frame<'_>, area: Rect) {
         let cx = Cx::new(self.desk.as_ref(), &self.shift, &self.keymap);
-        let hints = self.pane(self.focus).hints(&cx);
+        // What the operator may do now comes first; what the shift or role
+        // rules out goes last, so at 80 columns it is what is left off.
+        let (enabled, disabled): (Vec<Hint>, Vec<Hint>) =
+            self.pane(self.focus).hints(&cx).into_iter().partition(|h| h.disabled.is_none());
+        let hints = enabled.into_iter().chain(disabled);
         let tail = [Hint::new(Act::Help, "keys"), Hint::new(Act::Quit, "quit")];
         let width = |h: &Hint| self.keymap.key_label(h.act).chars().count() + h.label.chars().count() + 3;
         let mut room = usize::from(area.width).saturating_sub(tail.iter().map(width).sum());
