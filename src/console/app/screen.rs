@@ -109,12 +109,16 @@ impl App {
                 Span::styled(shift, self.theme.title()),
             ]
         } else {
-            vec![
-                Span::raw(format!(" {} │ ", self.shift.operator)),
-                Span::raw(local.format("%H:%M").to_string()),
-                Span::raw(" │ "),
-                Span::styled(shift, self.theme.title()),
-            ]
+            // The date stays: "10:30" alone does not say which day a
+            // refusal or a due time is about. The weekday goes first.
+            let operator = format!(" {} │ ", self.shift.operator);
+            let room = usize::from(area.width).saturating_sub(operator.chars().count() + shift.chars().count() + 3);
+            let date = ["%a %-d %b %H:%M", "%-d %b %H:%M"]
+                .into_iter()
+                .map(|f| local.format(f).to_string())
+                .find(|d| d.chars().count() <= room)
+                .unwrap_or_else(|| local.format("%H:%M").to_string());
+            vec![Span::raw(operator), Span::raw(date), Span::raw(" │ "), Span::styled(shift, self.theme.title())]
         };
         if stale {
             spans.push(Span::raw(" │ bank holiday calendar out of date"));
