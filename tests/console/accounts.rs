@@ -649,3 +649,25 @@ fn out_of_hours_at_80_columns_dimmed_hints_no_longer_crowd_out_log_ticket() {
         assert!(t < x, "{hints:?}");
     }
 }
+
+#[test]
+fn slash_starts_a_fresh_search_and_up_or_ctrl_p_brings_back_earlier_ones() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, in_hours(), "bloggs");
+    assert_eq!(app.accounts().selected_address(), Some("jo.bloggs@nhs.net"));
+    // No ctrl-u needed: the line starts empty.
+    app.press("/");
+    assert_eq!(app.accounts().search_text(), "");
+    app.press("smith<enter>");
+    assert_eq!(app.accounts().selected_address(), Some("sam.smith@nhs.net"));
+    app.press("/<up>");
+    assert_eq!(app.accounts().search_text(), "smith");
+    app.press("<c-p>");
+    assert_eq!(app.accounts().search_text(), "bloggs");
+    assert_eq!(app.accounts().selected_address(), Some("jo.bloggs@nhs.net"));
+    // Older than the oldest stays there; ctrl-n comes back.
+    app.press("<up>");
+    assert_eq!(app.accounts().search_text(), "bloggs");
+    app.press("<c-n>");
+    assert_eq!(app.accounts().search_text(), "smith");
+}
