@@ -19,7 +19,7 @@ mod task;
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
@@ -48,6 +48,9 @@ use crate::service::{AccountView, ChangeEvent, Touched};
 /// The most matches a search shows: the list narrows as the operator types,
 /// so a longer one is a sign to type more, not to scroll.
 const SEARCH_LIMIT: usize = 200;
+
+/// Earlier searches kept for recalling with up or ctrl-p.
+const SEARCH_HISTORY: usize = 20;
 /// At this inner width and wider the results and the details stand side by side.
 const SIDE_BY_SIDE: u16 = 100;
 /// Narrower than this, each result takes two lines: name and status over
@@ -67,6 +70,10 @@ enum Focus {
 #[derive(Default)]
 pub struct AccountPane {
     search: TextField,
+    /// Earlier searches, newest last, at most [`SEARCH_HISTORY`].
+    history: Vec<String>,
+    /// Which earlier search the search line shows, counted back from the newest.
+    recalled: Option<usize>,
     focus: Focus,
     found: Vec<Account>,
     cursor: Cursor,
@@ -93,6 +100,11 @@ impl AccountPane {
     }
 
     /// A task (form, confirmation or result) is open over the screen.
+    /// What the search line holds, for tests.
+    pub fn search_text(&self) -> &str {
+        self.search.value()
+    }
+
     pub fn has_task(&self) -> bool {
         self.task.is_some()
     }
@@ -152,8 +164,63 @@ impl AccountPane {
         }
     }
 
+    /// `/` starts a new search: the last one goes into the history, where
+    /// up or ctrl-p brings it back, and the line starts empty. The results
+    /// stay until the first letter is typed.
+    fn fresh_search(&mut self) {
+        let last = self.search.value().trim().to_owned();
+        if !last.is_empty() {
+            self.history.retain(|h| *h != last);
+            self.history.push(last);
+            if self.history.len() > SEARCH_HISTORY {
+                self.history.remove(0);
+            }
+        }
+        self.search.clear();
+        self.recalled = None;
+        self.focus = Focus::Search;
+    }
+
+    /// Shows the next older search (`older`) or the next newer one, and
+    /// searches for it.
+    fn recall(&mut self, older: bool, cx: &mut Cx<'_>) {
+        if self.history.is_empty() {
+            return;
+        }
+        let last = self.history.len() - 1;
+        let at = match (self.recalled, older) {
+            (None, true) => 0,
+            (None, false) => return,
+            (Some(n), true) => (n + 1).min(last),
+            (Some(0), false) => {
+                self.recalled = None;
+                self.search.clear();
+                return;
+            }
+            (Some(n), false) => n - 1,
+        };
+        self.recalled = Some(at);
+        let text = self.history[last - at].clone();
+        self.search.set(&text);
+        self.cursor = Cursor::default();
+        self.search(None, cx);
+    }
+
     fn search_key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
+            KeyCode::Up => {
+                self.recall(true, cx);
+                true
+            }
+            KeyCode::Char('p') if ctrl => {
+                self.recall(true, cx);
+                true
+            }
+            KeyCode::Char('n') if ctrl => {
+                self.recall(false, cx);
+                true
+            }
             KeyCode::Enter | KeyCode::Down | KeyCode::Esc => {
                 self.focus = Focus::Results;
                 true
@@ -175,7 +242,7 @@ impl AccountPane {
 
     fn act(&mut self, act: Act, cx: &mut Cx<'_>) -> bool {
         match act {
-            Act::Filter => self.focus = Focus::Search,
+            Act::Filter => self.fresh_search(),
             Act::Reveal => self.reveal = !self.reveal,
             Act::Open => self.open(cx),
             Act::Back if self.focus == Focus::Mailboxes => self.focus = Focus::Results,

@@ -616,3 +616,58 @@ fn a_jump_while_a_form_is_open_keeps_the_form_and_its_account() {
     assert_eq!(app.accounts().selected_address(), Some("jo.bloggs@nhs.net"));
     assert!(message(&app).contains("finish or close it, then look up pat.lee@nhs.net"), "{}", message(&app));
 }
+
+#[test]
+fn a_new_account_whose_mobile_is_in_use_never_offers_to_create_it_anyway() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    // A namesake of Sam Smith in the same organisation, with Sam's mobile.
+    app.press("2nSam<tab>Smith<tab>07700900101<tab>V1A2B");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("may already have an account"), "{text}");
+    assert!(text.contains("is already registered to"), "{text}");
+    assert!(!text.contains("Enter twice creates"), "{text}");
+    assert!(text.contains("Change the mobile first"), "{text}");
+    app.press("<tab>sam@elsewhere.example<enter>");
+    let text = screen(&mut app, 100, 30);
+    assert!(!text.contains("creates the account anyway"), "{text}");
+    assert!(!text.contains("press enter again"), "{text}");
+    assert!(text.contains("is already registered to"), "{text}");
+    assert!(app.accounts().has_task(), "the refused form keeps its input");
+    assert!(app.accounts().unsaved());
+}
+
+#[test]
+fn out_of_hours_at_80_columns_dimmed_hints_no_longer_crowd_out_log_ticket() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "bloggs");
+    let text = screen(&mut app, 80, 24);
+    let hints = text.lines().last().unwrap_or_default().to_owned();
+    assert!(hints.contains("t log ticket"), "the hint line must show t: {hints:?}");
+    // The keys the shift rules out come after every key that works now.
+    if let (Some(x), Some(t)) = (hints.find("x leaver"), hints.find("t log ticket")) {
+        assert!(t < x, "{hints:?}");
+    }
+}
+
+#[test]
+fn slash_starts_a_fresh_search_and_up_or_ctrl_p_brings_back_earlier_ones() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, in_hours(), "bloggs");
+    assert_eq!(app.accounts().selected_address(), Some("jo.bloggs@nhs.net"));
+    // No ctrl-u needed: the line starts empty.
+    app.press("/");
+    assert_eq!(app.accounts().search_text(), "");
+    app.press("smith<enter>");
+    assert_eq!(app.accounts().selected_address(), Some("sam.smith@nhs.net"));
+    app.press("/<up>");
+    assert_eq!(app.accounts().search_text(), "smith");
+    app.press("<c-p>");
+    assert_eq!(app.accounts().search_text(), "bloggs");
+    assert_eq!(app.accounts().selected_address(), Some("jo.bloggs@nhs.net"));
+    // Older than the oldest stays there; ctrl-n comes back.
+    app.press("<up>");
+    assert_eq!(app.accounts().search_text(), "bloggs");
+    app.press("<c-n>");
+    assert_eq!(app.accounts().search_text(), "smith");
+}

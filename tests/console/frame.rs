@@ -17,10 +17,11 @@ fn the_top_bar_names_the_operator_and_the_shift() {
     let mut app = world.app(HELPDESK, out_of_hours());
     let text = screen(&mut app, 120, 30);
     assert!(text.lines().next().unwrap().contains("out of hours — NAS opens Tue 24 Nov 09:00"), "{text}");
-    // At 80 columns the name and date give way; the shift stays whole.
+    // At 80 columns the product name and role give way; the date and the
+    // shift stay whole.
     let text = screen(&mut app, 80, 24);
     let top = text.lines().next().unwrap();
-    assert!(top.contains("harry │ 19:30 │ out of hours — NAS opens Tue 24 Nov 09:00"), "{top}");
+    assert!(top.contains("harry │ Mon 23 Nov 19:30 │ out of hours — NAS opens Tue 24 Nov 09:00"), "{top}");
 }
 
 #[test]
@@ -292,4 +293,15 @@ fn a_stale_write_is_refused_reloads_and_says_who() {
     let text = screen(&mut app, 160, 48);
     let row = text.lines().find(|l| l.contains("CD-000001")).unwrap_or_default();
     assert!(row.contains(SUP), "the row was not reloaded: {row}");
+}
+
+#[test]
+fn the_top_bar_keeps_the_date_at_80_columns_out_of_hours() {
+    let world = World::new();
+    let mut app = world.app(HELPDESK, out_of_hours());
+    let text = screen(&mut app, 80, 24);
+    let top = text.lines().next().unwrap_or_default().to_owned();
+    let date = out_of_hours().with_timezone(&chrono_tz::Europe::London).format("%-d %b").to_string();
+    assert!(top.contains(&date), "the top bar should keep the date {date}: {top:?}");
+    assert!(top.contains("out of hours"), "{top:?}");
 }

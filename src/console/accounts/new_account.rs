@@ -93,7 +93,10 @@ impl NewAccountTask {
             )));
         }
         lines.extend(self.organisation.clone());
-        if self.confirmed {
+        if self.holder.is_some() {
+            // Saving anyway would only be refused: say what will work.
+            lines.push(Line::from("Change the mobile first: the account cannot be created with it."));
+        } else if self.confirmed {
             lines.push(Line::from("Enter again creates the account anyway, recorded as not a duplicate."));
         } else if !self.duplicates.is_empty() {
             lines.push(Line::from("Check with the caller: if this is someone else, Enter twice creates the account."));
@@ -102,7 +105,9 @@ impl NewAccountTask {
     }
 
     pub(super) fn submit(&mut self, form: &mut Form) -> Next {
-        if !self.confirmed && !self.duplicates.is_empty() {
+        // With the mobile in use the service refuses whatever is confirmed,
+        // so there is nothing to confirm: let it say why.
+        if !self.confirmed && !self.duplicates.is_empty() && self.holder.is_none() {
             self.confirmed = true;
             form.notes = fit(self.notes());
             return Next::Stay;
