@@ -26,9 +26,10 @@ pub const MAX_PER_ROUND: usize = 500;
 /// How long a broken connection waits before it is tried again.
 const RECONNECT_AFTER: Duration = Duration::from_secs(30);
 
-type Session = imap::Session<MailStream>;
+pub type Session = imap::Session<MailStream>;
 
-fn connect(box_: &ImapSettings) -> Result<Session, String> {
+/// Logs in to the mailbox and opens its folder.
+pub fn connect(box_: &ImapSettings) -> Result<Session, String> {
     let (host, port) = (box_.host.as_str(), box_.port);
     let unreachable = |e: std::io::Error| format!("could not reach {host}:{port}: {e}");
     let tcp = MailStream::tcp(host, port).map_err(unreachable)?;
