@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod app;
 pub mod courier;
+pub mod dashboard;
 pub mod form;
 pub mod keymap;
 pub mod mailboxes;

@@ -4,6 +4,7 @@
 mod world;
 
 mod accounts;
+mod dashboard;
 mod frame;
 mod keys;
 mod mailboxes;

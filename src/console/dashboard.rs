@@ -1,0 +1,125 @@
+//! The dashboard frame: the shift at a glance, drawn from figures the
+//! service computed (`ShowDashboard`) and the console keeps.
+//!
+//! Drawing reads only the kept [`Dashboard`], so a frame costs the same
+//! however many tickets and how much history lie behind it; the figures
+//! are read again when the desk says tickets changed. Everything fits 80x24:
+//! one line per queue with its depth, breaches, due-soon count and 24-hour
+//! and 7-day sparklines, then the next NAS opening and tickets per operator
+//! today, as many as there is room for.
+
+use chrono_tz::Europe::London;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::theme::Theme;
+use crate::service::Dashboard;
+
+/// Eight heights of a sparkline cell, lowest first.
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// Longest operator name shown before it is cut.
+const NAME_WIDTH: usize = 16;
+
+/// One cell per value, scaled from the series' lowest value (the lowest
+/// cell) to its highest (a full cell), so a queue that moves between 30 and
+/// 40 shows its movement; a flat series is a row of the lowest cell. The
+/// figures beside it give the scale.
+pub fn sparkline(values: &[u64]) -> String {
+    let low = values.iter().copied().min().unwrap_or(0);
+    let span = values.iter().copied().max().unwrap_or(0) - low;
+    let steps = BARS.len() as u64 - 1;
+    values
+        .iter()
+        .map(|&v| if span == 0 { BARS[0] } else { BARS[((v - low) * steps).div_ceil(span) as usize] })
+        .collect()
+}
+
+/// "30-40": the range a sparkline spans.
+fn range(values: &[u64]) -> String {
+    let low = values.iter().copied().min().unwrap_or(0);
+    let high = values.iter().copied().max().unwrap_or(0);
+    if low == high { low.to_string() } else { format!("{low}-{high}") }
+}
+
+/// The lines of the dashboard, for a frame `width` cells wide.
+pub fn dashboard_lines(figures: &Dashboard, width: u16, theme: Theme) -> Vec<Line<'static>> {
+    let wide = width >= 120;
+    let mut out = Vec::new();
+    let head = if wide {
+        format!(
+            "{:<18} {:>6} {:>8} {:>8}  {:<24}  {:<7}",
+            "queue", "open", "breached", "due soon", "last 24 h", "7 days"
+        )
+    } else {
+        format!("{:<10} {:>5} {:>4} {:>4}  {:<24}  {:<7}", "queue", "open", "late", "soon", "last 24 h", "7 days")
+    };
+    out.push(Line::styled(head, theme.title()));
+    for q in &figures.queues {
+        let name = if wide { q.queue.label().to_owned() } else { short_queue(q.queue.label()) };
+        let counts =
+            if wide { format!("{:<18} {:>6} ", name, q.depth) } else { format!("{:<10} {:>5} ", name, q.depth) };
+        let breached = if wide { format!("{:>8}", q.breached) } else { format!("{:>4}", q.breached) };
+        let soon = if wide { format!(" {:>8}  ", q.due_soon) } else { format!(" {:>4}  ", q.due_soon) };
+        let late_style = if q.breached > 0 { theme.red() } else { Style::default() };
+        let soon_style = if q.due_soon > 0 { theme.amber() } else { Style::default() };
+        out.push(Line::from(vec![
+            Span::raw(counts),
+            Span::styled(breached, late_style),
+            Span::styled(soon, soon_style),
+            Span::raw(format!("{:<24}", sparkline(&q.hourly))),
+            Span::raw("  "),
+            Span::raw(format!("{:<7}", sparkline(&q.daily))),
+            Span::styled(format!(" {}", range(&q.hourly)), theme.dim()),
+        ]));
+    }
+    let total: u64 = figures.queues.iter().map(|q| q.breached).sum();
+    out.push(Line::raw(""));
+    let opening = figures.next_opening.with_timezone(&London).format("%a %-d %b %H:%M");
+    let state = if figures.open_now { "NAS open now" } else { "NAS closed" };
+    out.push(Line::from(vec![
+        Span::raw(format!("{state}; next opening {opening}.  ")),
+        Span::styled(format!("{total} breached"), if total > 0 { theme.red() } else { Style::default() }),
+        Span::raw(" in all."),
+    ]));
+    out.push(Line::styled(
+        format!("due soon: within {} min of working time; 24 h range shown right.", figures.due_soon_minutes),
+        theme.dim(),
+    ));
+    out.push(Line::raw(""));
+    out.push(Line::styled("tickets changed today, by operator", theme.title()));
+    if figures.per_operator.is_empty() {
+        out.push(Line::styled("none yet", theme.dim()));
+    }
+    let per_line = usize::from(width.saturating_sub(2) / (NAME_WIDTH as u16 + 8)).max(1);
+    for chunk in figures.per_operator.chunks(per_line) {
+        let cells: Vec<String> = chunk
+            .iter()
+            .map(|(who, n)| format!("{:<w$} {:>5}", crate::text::excerpt(who, NAME_WIDTH), n, w = NAME_WIDTH))
+            .collect();
+        out.push(Line::raw(cells.join("  ")));
+    }
+    out
+}
+
+fn short_queue(label: &str) -> String {
+    match label {
+        "national helpdesk" => "helpdesk".to_owned(),
+        "resolver group" => "resolver".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// Draws the dashboard into `area` with a border and title.
+pub fn draw_dashboard(frame: &mut Frame<'_>, area: Rect, figures: &Dashboard, theme: Theme) {
+    let at = figures.at.with_timezone(&London).format("%H:%M");
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border())
+        .title(Span::styled(format!(" 4 dashboard at {at} "), theme.title()));
+    let lines = dashboard_lines(figures, area.width, theme);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
