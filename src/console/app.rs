@@ -15,6 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::accounts::AccountPane;
+use super::dashboard::DashboardPane;
 use super::desk::{Desk, DeskEvent, DeskExt};
 use super::form::{PASTE_KEY, PASTE_LIMIT, TextField, offer_paste, withdraw_paste};
 use super::keymap::{Act, COMMANDS, Command, CommandWord, KeyMap, Scope, keys};
@@ -37,6 +38,7 @@ struct Panes {
     queue: QueuePane,
     accounts: AccountPane,
     mailboxes: MailboxPane,
+    dashboard: DashboardPane,
 }
 
 impl Panes {
@@ -45,6 +47,7 @@ impl Panes {
             PaneId::Queue => &self.queue,
             PaneId::Accounts => &self.accounts,
             PaneId::Mailboxes => &self.mailboxes,
+            PaneId::Dashboard => &self.dashboard,
         }
     }
 
@@ -53,6 +56,7 @@ impl Panes {
             PaneId::Queue => &mut self.queue,
             PaneId::Accounts => &mut self.accounts,
             PaneId::Mailboxes => &mut self.mailboxes,
+            PaneId::Dashboard => &mut self.dashboard,
         }
     }
 }
@@ -90,6 +94,7 @@ impl App {
                 queue: QueuePane::new(shift.role),
                 accounts: AccountPane::default(),
                 mailboxes: MailboxPane::default(),
+                dashboard: DashboardPane::default(),
             },
             refreshed_at: desk.now(),
             desk,
@@ -136,6 +141,10 @@ impl App {
         &self.panes.accounts
     }
 
+    pub fn dashboard(&self) -> &DashboardPane {
+        &self.panes.dashboard
+    }
+
     pub fn mailboxes(&self) -> &MailboxPane {
         &self.panes.mailboxes
     }
@@ -168,6 +177,8 @@ impl App {
             PaneId::Queue => Scope::Queue,
             PaneId::Accounts => Scope::Accounts,
             PaneId::Mailboxes => Scope::Mailboxes,
+            // The dashboard has no keys of its own.
+            PaneId::Dashboard => Scope::Global,
         }
     }
 
@@ -404,6 +415,7 @@ impl App {
             Act::QueuePane => self.focus = PaneId::Queue,
             Act::AccountsPane => self.focus = PaneId::Accounts,
             Act::MailboxesPane => self.focus = PaneId::Mailboxes,
+            Act::DashboardPane => self.focus = PaneId::Dashboard,
             Act::CommandLine => self.overlay = Some(Overlay::Command(TextField::default())),
             Act::Refresh => {
                 if self.refresh_all() {
@@ -513,7 +525,12 @@ impl App {
         let [top, middle, message, hints] = layout(full);
         self.draw_top(frame, top, now);
         self.tabs.clear();
-        self.areas = if full.width >= WIDE {
+        // The dashboard needs the width: on a wide screen it takes the
+        // whole middle while it has the focus, and the three panes return
+        // when another does.
+        self.areas = if full.width >= WIDE && self.focus == PaneId::Dashboard {
+            vec![(PaneId::Dashboard, middle)]
+        } else if full.width >= WIDE {
             let areas: [Rect; 3] = Layout::horizontal([
                 Constraint::Percentage(48),
                 Constraint::Percentage(27),

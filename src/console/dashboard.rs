@@ -15,8 +15,14 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use ratatui::crossterm::event::KeyEvent;
+
+use super::desk::DeskExt;
+use super::keymap::Act;
+use super::pane::{Cx, Hint, Jump, Pane, View};
 use super::theme::Theme;
-use crate::service::Dashboard;
+use crate::service::ops::ShowDashboard;
+use crate::service::{ChangeEvent, Dashboard, Touched};
 
 /// Eight heights of a sparkline cell, lowest first.
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -115,11 +121,87 @@ fn short_queue(label: &str) -> String {
 
 /// Draws the dashboard into `area` with a border and title.
 pub fn draw_dashboard(frame: &mut Frame<'_>, area: Rect, figures: &Dashboard, theme: Theme) {
-    let at = figures.at.with_timezone(&London).format("%H:%M");
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.focused_border())
-        .title(Span::styled(format!(" 4 dashboard at {at} "), theme.title()));
     let lines = dashboard_lines(figures, area.width, theme);
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(Paragraph::new(lines).block(frame_block(Some(figures), theme.focused_border(), theme)), area);
+}
+
+fn frame_block(figures: Option<&Dashboard>, border: Style, theme: Theme) -> Block<'static> {
+    let title = match figures {
+        Some(f) => format!(" Dashboard · at {} ", f.at.with_timezone(&London).format("%H:%M")),
+        None => " Dashboard ".to_owned(),
+    };
+    Block::default().borders(Borders::ALL).border_style(border).title(Span::styled(title, theme.title()))
+}
+
+/// Pane 4: the kept figures, read again when tickets change, on the
+/// console's periodic reload, and on the reload key.
+#[derive(Default)]
+pub struct DashboardPane {
+    figures: Option<Dashboard>,
+    /// Why the last read failed; the figures before it stay shown.
+    error: Option<String>,
+}
+
+impl DashboardPane {
+    pub fn figures(&self) -> Option<&Dashboard> {
+        self.figures.as_ref()
+    }
+}
+
+impl Pane for DashboardPane {
+    fn refresh(&mut self, cx: &mut Cx<'_>) {
+        match cx.desk.call(ShowDashboard {}) {
+            Ok(figures) => {
+                self.figures = Some(figures);
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    fn typing(&self) -> bool {
+        false
+    }
+
+    fn key(&mut self, _key: KeyEvent, _act: Option<Act>, _cx: &mut Cx<'_>) -> bool {
+        false
+    }
+
+    fn hints(&self, _cx: &Cx<'_>) -> Vec<Hint> {
+        vec![Hint::new(Act::Refresh, "reload")]
+    }
+
+    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+        let border = if view.focused { view.theme.focused_border() } else { view.theme.border() };
+        let mut lines = match &self.figures {
+            Some(figures) => dashboard_lines(figures, area.width, view.theme),
+            None => Vec::new(),
+        };
+        if let Some(error) = &self.error {
+            lines.insert(0, Line::styled(format!("could not read the figures: {error}"), view.theme.error()));
+        }
+        let block = frame_block(self.figures.as_ref(), border, view.theme);
+        frame.render_widget(Paragraph::new(lines).block(block), area);
+    }
+
+    fn unsaved(&self) -> bool {
+        false
+    }
+
+    fn jump(&mut self, _jump: &Jump, _cx: &mut Cx<'_>) -> bool {
+        false
+    }
+
+    fn changed(&mut self, events: &[ChangeEvent], cx: &mut Cx<'_>) {
+        if events.iter().any(|e| e.touched.iter().any(|t| matches!(t, Touched::Ticket(_)))) {
+            self.refresh(cx);
+        }
+    }
+
+    fn title(&self) -> String {
+        match &self.figures {
+            Some(f) => format!("{} open", f.queues.iter().map(|q| q.depth).sum::<u64>()),
+            None => String::new(),
+        }
+    }
 }

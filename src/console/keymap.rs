@@ -83,6 +83,7 @@ actions! {
     QueuePane, "queue-pane", Global, "go to the ticket queue", ["1"];
     AccountsPane, "accounts-pane", Global, "go to account lookup", ["2"];
     MailboxesPane, "mailboxes-pane", Global, "go to shared mailboxes", ["3"];
+    DashboardPane, "dashboard-pane", Global, "go to the dashboard: queue depth, breaches, work today", ["4"];
     CommandLine, "command", Global, "type a command (:help lists them)", [":"];
     Filter, "filter", Global, "search or filter the focused list", ["/"];
     Open, "open", Global, "open the selected item", ["enter"];

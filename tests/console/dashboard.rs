@@ -2,8 +2,11 @@
 //! 200x50, no colour under NO_COLOR, and operator names from outside drawn
 //! harmlessly.
 
+use crate::world::*;
 use caredesk::console::Theme;
 use caredesk::console::dashboard::{draw_dashboard, sparkline};
+use caredesk::console::pane::PaneId;
+use caredesk::domain::routing::Category;
 use caredesk::domain::routing::Queue;
 use caredesk::service::{Dashboard, QueueFigures};
 use chrono::{TimeZone, Utc};
@@ -119,4 +122,42 @@ fn operator_names_with_escape_sequences_render_harmlessly() {
         assert!(!screen.contains(bad), "{bad:?} reached the screen:\n{screen}");
     }
     assert!(screen.contains("eve"), "{screen}");
+}
+
+fn open_tickets(app: &caredesk::console::App) -> u64 {
+    app.dashboard().figures().map(|f| f.queues.iter().map(|q| q.depth).sum()).expect("figures read")
+}
+
+#[test]
+fn four_opens_the_dashboard_and_reload_reads_new_figures() {
+    let world = World::new();
+    let mut app = world.app(SUP, in_hours());
+    app.press("4");
+    assert_eq!(app.focus(), PaneId::Dashboard);
+    let before = open_tickets(&app);
+    assert_eq!(before, 4, "the world has four open tickets");
+    let screen = screen(&mut app, 80, 24);
+    assert!(screen.contains("4 Dashboard"), "the narrow tabs name pane 4:\n{screen}");
+    assert!(screen.contains("next opening"), "{screen}");
+    assert!(screen.contains("tickets changed today"), "{screen}");
+
+    world.run(SUP, in_hours(), &ticket(Category::Leaver, "Jo Bloggs", Some(OAK), "Another leaver"));
+    app.press("<ctrl-r>");
+    assert_eq!(open_tickets(&app), before + 1, "the reload reads the new ticket");
+    app.press("1");
+    assert_eq!(app.focus(), PaneId::Queue);
+}
+
+#[test]
+fn on_a_wide_screen_the_dashboard_takes_the_middle_while_focused() {
+    let world = World::new();
+    let mut app = world.app(SUP, in_hours());
+    let three = screen(&mut app, 200, 50);
+    assert!(!three.contains("Dashboard ·"), "{three}");
+    app.press("4");
+    let dash = screen(&mut app, 200, 50);
+    assert!(dash.contains("Dashboard ·"), "{dash}");
+    assert!(!dash.contains("Account lookup"), "{dash}");
+    app.press("<tab>");
+    assert_eq!(app.focus(), PaneId::Queue, "tab goes round from the last pane to the first");
 }
