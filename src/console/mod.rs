@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod form;
 pub mod keymap;
 pub mod mailboxes;
+pub mod marks;
 pub mod pane;
 pub mod queue;
 pub mod session;

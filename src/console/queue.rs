@@ -23,6 +23,7 @@ use ratatui::widgets::{Block, Paragraph, Row, Table};
 use super::desk::{Desk, DeskExt};
 use super::form::{Form, FormEvent, TextField};
 use super::keymap::{Act, Scope};
+use super::marks::Marks;
 use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, told};
 use super::theme::Theme;
 use crate::domain::permission::{Action, Role};
@@ -30,10 +31,11 @@ use crate::domain::routing::Queue;
 use crate::domain::ticket::{TicketRef, TicketStatus};
 use crate::service::ops::{Claim, CreateTicket, ListOperators, ListTicketSlots, ReadTicketRows, ShowTicketDetail};
 use crate::service::{
-    Answer, ChangeEvent, Done, QueueView, ServiceError, TicketDetail, TicketFilter, TicketRow, TicketSlot,
+    Answer, BulkAction, ChangeEvent, Done, QueueView, ServiceError, TicketDetail, TicketFilter, TicketRow, TicketSlot,
 };
 use forms::{FormKind, build_change, preview};
-use rows::{cell, columns};
+use ratatui::widgets::Cell;
+use rows::{Col, cell, columns};
 
 /// Rows kept in memory beyond the screen before the cache is dropped.
 const ROW_CACHE: usize = 4096;
@@ -69,6 +71,7 @@ pub struct QueuePane {
     form_based_on: Option<u64>,
     /// Select this ticket when the list next loads (a ticket just logged).
     select_after_load: Option<TicketRef>,
+    marks: Marks,
 }
 
 impl QueuePane {
@@ -93,6 +96,7 @@ impl QueuePane {
             form: None,
             form_based_on: None,
             select_after_load: None,
+            marks: Marks::default(),
         }
     }
 
@@ -433,7 +437,19 @@ impl QueuePane {
 
     fn act(&mut self, act: Act, cx: &mut Cx<'_>) -> bool {
         let hints = self.hints(cx);
+        if !matches!(act, Act::UndoBulk | Act::Up | Act::Down | Act::PageUp | Act::PageDown | Act::Top | Act::Bottom) {
+            self.marks.moved_on();
+        }
         match act {
+            Act::Mark if self.detail.is_none() => match self.selected() {
+                Some(reference) => self.marks.toggle(reference),
+                None => return false,
+            },
+            Act::MarkAll if self.detail.is_none() => self.marks.mark_all(self.slots.iter().map(|s| s.reference)),
+            Act::UndoBulk => self.marks.undo(cx),
+            // The service authorises each marked ticket on its own; the
+            // selected row's hint says nothing about the others.
+            Act::Claim if self.detail.is_none() && !self.marks.is_empty() => self.marks.apply(BulkAction::Claim, cx),
             Act::Filter => {
                 // The current filter, ready for another word.
                 let current = self.filter.to_string();
@@ -512,11 +528,14 @@ impl QueuePane {
                 field.draw(frame, rest, Style::new(), true);
             }
             None => {
-                let text = if self.filter.is_default() {
+                let mut text = if self.filter.is_default() {
                     format!("{} open · / to filter", self.slots.len())
                 } else {
                     format!("{} match {} · esc clears", self.slots.len(), self.filter)
                 };
+                if !self.marks.is_empty() {
+                    text = format!("{} marked · {text}", self.marks.len());
+                }
                 frame.render_widget(Paragraph::new(text).style(theme.dim()), filter);
             }
         }
@@ -534,8 +553,16 @@ impl QueuePane {
                 let style = if i == self.cursor.selected && view.focused { theme.selected() } else { Style::new() };
                 match self.rows.get(&slot.reference) {
                     Some(row) => {
-                        Row::new(columns.iter().map(|c| cell(c.id, row, i == self.cursor.selected, view.now, theme)))
-                            .style(style)
+                        let selected = i == self.cursor.selected;
+                        Row::new(columns.iter().map(|c| match c.id {
+                            // A mark shows without colour too: a star, or a
+                            // double arrow on the selected row.
+                            Col::Reference if self.marks.contains(row.reference) => {
+                                Cell::from(format!("{}{}", if selected { '»' } else { '*' }, row.reference))
+                            }
+                            id => cell(id, row, selected, view.now, theme),
+                        }))
+                        .style(style)
                     }
                     None => Row::new(vec![slot.reference.to_string()]).style(style),
                 }

@@ -8,6 +8,7 @@ mod dashboard;
 mod frame;
 mod keys;
 mod mailboxes;
+mod marks;
 mod paste;
 mod queue;
 mod waiting;
