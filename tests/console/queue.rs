@@ -209,3 +209,48 @@ fn snapshots_of_the_queue() {
     app.press("<esc>n");
     insta::assert_snapshot!("new_ticket_160x48", screen(&mut app, 160, 48));
 }
+
+#[test]
+fn status_form_opened_from_the_ticket_view_starts_at_the_current_status_not_new() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    let reference = selected(&app);
+    app.press("s<right><enter>");
+    assert_eq!(ticket(&world, reference).status, TicketStatus::InProgress);
+    // Open the ticket view and ask for the status form before the list is
+    // drawn again: it must start at in-progress.
+    app.press("<enter>s");
+    assert_eq!(app.queue().form_value("Status").as_deref(), Some("in-progress"));
+    app.press("<esc>");
+    app.press("<esc>s");
+    assert_eq!(app.queue().form_value("Status").as_deref(), Some("in-progress"));
+}
+
+#[test]
+fn a_note_added_from_the_ticket_view_scrolls_it_to_show_the_note() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("<enter>");
+    assert_eq!(app.queue().detail_scroll(), 0);
+    app.press("iCalled the manager back<enter>");
+    assert!(app.queue().detail_scroll() > 0, "the view should follow the new note");
+    // At 80x24 the new note is on screen without any scrolling key.
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("Called the manager back"), "{text}");
+    // Leaving the view and opening another ticket starts at the top again.
+    app.press("<esc>j<enter>");
+    assert_eq!(app.queue().detail_scroll(), 0);
+}
+
+#[test]
+fn timeline_shows_london_time_not_raw_utc_instants() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("<enter>");
+    let text = screen(&mut app, 200, 50);
+    assert!(text.contains("routed to the"), "the routing event should be on screen: {text}");
+    let raw = text
+        .split_whitespace()
+        .any(|w| w.len() >= 20 && w.contains('T') && w.trim_end_matches([',', ';']).ends_with('Z'));
+    assert!(!raw, "a raw UTC instant is on screen: {text}");
+}

@@ -59,7 +59,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, d: &Ticke
             EntryKind::Event => "event",
             EntryKind::Requester => "requester",
         };
-        let mut text = clean_lines(&entry.text).into_iter();
+        let mut text = clean_lines(&entry.text).into_iter().map(|l| london_instants(&l));
         lines.push(Line::from(vec![
             Span::styled(local(entry.at, "%-d %b %H:%M "), theme.dim()),
             Span::styled(format!("{} ", clean(&entry.by)), theme.key()),
@@ -70,6 +70,27 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, d: &Ticke
     }
     let scroll = scroll.min(lines.len().saturating_sub(1) as u16);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
+}
+
+/// Timeline text as stored names instants in UTC (RFC 3339, as the record
+/// keeps them); an operator reads London time. Each word that is such an
+/// instant, with any trailing punctuation kept, is shown as London time.
+fn london_instants(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for (i, word) in line.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let bare = word.trim_end_matches([',', ';', '.', ')']);
+        match chrono::DateTime::parse_from_rfc3339(bare) {
+            Ok(at) => {
+                out.push_str(&local(at.with_timezone(&chrono::Utc), "%a %-d %b %H:%M"));
+                out.push_str(&word[bare.len()..]);
+            }
+            Err(_) => out.push_str(word),
+        }
+    }
+    out
 }
 
 fn requester(d: &TicketDetail) -> String {
@@ -89,5 +110,26 @@ fn organisation(d: &TicketDetail) -> String {
         (Some(ods), Some(name)) => format!("{ods} {}", clean(name)),
         (Some(ods), None) => ods.to_string(),
         (None, _) => "not given".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::london_instants;
+
+    #[test]
+    fn utc_instants_in_timeline_text_read_as_london_time() {
+        for (stored, shown) in [
+            // Winter: London is UTC.
+            ("due 2026-12-08T17:00:00Z", "due Tue 8 Dec 17:00"),
+            // Summer: London is an hour ahead, and punctuation stays.
+            ("at 2026-07-01T08:30:00Z; routed", "at Wed 1 Jul 09:30; routed"),
+            ("work from 2026-07-01T08:30:00+00:00, due", "work from Wed 1 Jul 09:30, due"),
+            // Not instants: left alone.
+            ("due 2026-12-08 at five", "due 2026-12-08 at five"),
+            ("", ""),
+        ] {
+            assert_eq!(london_instants(stored), shown, "{stored:?}");
+        }
     }
 }

@@ -1,0 +1,89 @@
+//! Drawing the queue list: its tabs, the filter line and a screenful of
+//! rows, read as they come into view.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+use super::rows::{Col, cell, columns};
+use super::{QueuePane, TABS};
+use crate::console::pane::View;
+use crate::console::theme::Theme;
+
+impl QueuePane {
+    pub(super) fn draw_list(&mut self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+        let theme = view.theme;
+        let [tabs, filter, list] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        self.draw_tabs(frame, tabs, theme);
+        match &self.filter_field {
+            Some(field) => {
+                frame.render_widget(Paragraph::new("filter: ").style(theme.key()), filter);
+                let rest = Rect { x: filter.x + 8, width: filter.width.saturating_sub(8), ..filter };
+                field.draw(frame, rest, Style::new(), true);
+            }
+            None => {
+                let mut text = if self.filter.is_default() {
+                    format!("{} open · / to filter", self.slots.len())
+                } else {
+                    format!("{} match {} · esc clears", self.slots.len(), self.filter)
+                };
+                if !self.marks.is_empty() {
+                    text = format!("{} marked · {text}", self.marks.len());
+                }
+                frame.render_widget(Paragraph::new(text).style(theme.dim()), filter);
+            }
+        }
+        let height = usize::from(list.height.saturating_sub(1));
+        self.page = height.max(1);
+        self.list_top = list.y + 1;
+        let range = self.cursor.window(self.slots.len(), height);
+        self.fetch(view.desk, range.clone());
+        let columns = columns(list.width);
+        let header = Row::new(columns.iter().map(|c| c.title)).style(theme.title());
+        let rows: Vec<Row<'_>> = range
+            .clone()
+            .map(|i| {
+                let slot = self.slots[i];
+                let style = if i == self.cursor.selected && view.focused { theme.selected() } else { Style::new() };
+                match self.rows.get(&slot.reference) {
+                    Some(row) => {
+                        let selected = i == self.cursor.selected;
+                        Row::new(columns.iter().map(|c| match c.id {
+                            // A mark shows without colour too: a star, or a
+                            // double arrow on the selected row.
+                            Col::Reference if self.marks.contains(row.reference) => {
+                                Cell::from(format!("{}{}", if selected { '»' } else { '*' }, row.reference))
+                            }
+                            id => cell(id, row, selected, view.now, theme),
+                        }))
+                        .style(style)
+                    }
+                    None => Row::new(vec![slot.reference.to_string()]).style(style),
+                }
+            })
+            .collect();
+        if self.slots.is_empty() {
+            let text = if self.filter.is_default() { "no open tickets here" } else { "no tickets match the filter" };
+            frame.render_widget(Paragraph::new(text).style(theme.dim()), Rect { y: list.y + 1, height: 1, ..list });
+        }
+        let widths: Vec<Constraint> = columns.iter().map(|c| Constraint::Length(c.width)).collect();
+        frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), list);
+    }
+
+    pub(super) fn draw_tabs(&mut self, frame: &mut Frame<'_>, area: Rect, theme: Theme) {
+        self.tab_areas.clear();
+        let mut spans = Vec::new();
+        let mut x = area.x;
+        for (i, (label, _)) in TABS.iter().enumerate() {
+            let text = format!(" {label} ");
+            let width = text.chars().count() as u16;
+            self.tab_areas.push(Rect { x, y: area.y, width, height: 1 });
+            x += width;
+            spans.push(Span::styled(text, if i == self.tab { theme.selected() } else { theme.dim() }));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+}

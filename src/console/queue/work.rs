@@ -1,0 +1,293 @@
+//! Working a ticket from the queue: which actions the operator may take
+//! now (the hints), the forms each opens, and the keys that drive them.
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::forms::{self, FormKind, build_change, preview};
+use super::{QueuePane, TABS};
+use crate::console::desk::DeskExt;
+use crate::console::form::{Form, FormEvent, TextField};
+use crate::console::keymap::{Act, Scope};
+use crate::console::pane::Pane;
+use crate::console::pane::{Cursor, Cx, Hint, Jump};
+use crate::domain::permission::Action;
+use crate::domain::routing::Queue;
+use crate::domain::ticket::TicketStatus;
+use crate::service::ops::{Claim, CreateTicket, ListOperators};
+use crate::service::{Answer, Done, QueueView, TicketFilter};
+
+impl QueuePane {
+    /// The selected ticket's status read now, for a form that starts at it.
+    fn selected_status(&self, cx: &Cx<'_>) -> Result<TicketStatus, crate::service::ServiceError> {
+        let Some(reference) = self.selected() else { return Ok(TicketStatus::New) };
+        let rows = cx.desk.call(crate::service::ops::ReadTicketRows { refs: vec![reference] })?;
+        Ok(rows.first().map_or(TicketStatus::New, |r| r.status))
+    }
+
+    /// The permission a ticket action needs, as the service will check it.
+    pub(super) fn needs(&self, act: Act) -> Option<Action> {
+        match act {
+            Act::Assign => Some(Action::AssignTicket),
+            Act::NewTicket => Some(Action::LogTicket),
+            Act::Claim | Act::SetStatus | Act::Note | Act::Reply | Act::Link => {
+                Some(Action::WorkTicket(self.selected_queue().unwrap_or(Queue::Nas)))
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn ticket_hint(&self, cx: &Cx<'_>, act: Act, label: &'static str) -> Hint {
+        let hint = Hint::new(act, label);
+        if self.selected().is_none() {
+            return hint.disabled_because("no ticket is selected");
+        }
+        let status = match &self.detail {
+            Some(d) => Some(d.ticket.status),
+            None => self.selected_row().map(|r| r.status),
+        };
+        if act != Act::SetStatus && status.is_some_and(|s| !s.is_open()) {
+            return hint.disabled_because("the ticket is resolved or closed: change its status to reopen it");
+        }
+        if act == Act::Claim {
+            let assignee = match &self.detail {
+                Some(d) => d.ticket.assignee.as_deref(),
+                None => self.selected_row().and_then(|r| r.assignee.as_deref()),
+            };
+            if assignee == Some(cx.desk.operator()) {
+                return hint.disabled_because("the ticket is already yours");
+            }
+        }
+        match self.needs(act) {
+            Some(action) => hint.needs(cx, action),
+            None => hint,
+        }
+    }
+
+    pub(super) fn start_form(&mut self, cx: &mut Cx<'_>, act: Act) {
+        let Some(reference) = self.selected() else {
+            cx.warn("select a ticket first");
+            return;
+        };
+        let form = match act {
+            Act::Assign => {
+                let operators = match cx.desk.call(ListOperators {}) {
+                    Ok(ops) => ops,
+                    Err(e) => return cx.fail(&e),
+                };
+                let mut names = vec!["nobody".to_owned()];
+                names.extend(operators.into_iter().filter(|o| o.enabled).map(|o| o.username));
+                let current = self
+                    .selected_row()
+                    .and_then(|r| r.assignee.clone())
+                    .or_else(|| self.detail.as_ref().and_then(|d| d.ticket.assignee.clone()));
+                let chosen = current.and_then(|c| names.iter().position(|n| *n == c)).unwrap_or(0);
+                (
+                    FormKind::Assign(reference),
+                    Form::new(format!("Assign {reference}")).choice("Operator", names, chosen),
+                )
+            }
+            Act::SetStatus => {
+                let options: Vec<String> = TicketStatus::ALL.iter().map(|s| s.slug().to_owned()).collect();
+                // The ticket view holds the status as read last; a row is
+                // only in memory once the list has drawn it.
+                let current = match &self.detail {
+                    Some(d) => Some(d.ticket.status),
+                    None => self.selected_row().map(|r| r.status),
+                };
+                let current = match current {
+                    Some(status) => status,
+                    None => match self.selected_status(cx) {
+                        Ok(status) => status,
+                        Err(e) => return cx.fail(&e),
+                    },
+                };
+                let chosen = TicketStatus::ALL.iter().position(|s| *s == current).unwrap_or(0);
+                (
+                    FormKind::Status(reference),
+                    Form::new(format!("Status of {reference}")).choice("Status", options, chosen),
+                )
+            }
+            Act::Note => (
+                FormKind::Note(reference),
+                Form::new(format!("Internal note on {reference}")).lines("Note", "seen by operators only", ""),
+            ),
+            Act::Reply => (
+                FormKind::Reply(reference),
+                Form::new(format!("Reply on {reference}")).lines("Reply", "sent to the requester", ""),
+            ),
+            Act::Link => (
+                FormKind::Link(reference),
+                Form::new(format!("Link {reference}")).text("Account", "name@nhs.net (optional)", "").text(
+                    "Mailbox",
+                    "shared mailbox address (optional)",
+                    "",
+                ),
+            ),
+            _ => return,
+        };
+        self.form_based_on = self.selected_rev(cx.desk);
+        self.form = Some(form);
+    }
+
+    pub(super) fn new_ticket_form(&mut self, cx: &mut Cx<'_>, prefill: Option<&CreateTicket>) {
+        self.form = Some((FormKind::New, forms::new_ticket(cx, prefill)));
+        self.form_based_on = None;
+    }
+
+    pub(super) fn form_key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> bool {
+        let Some((kind, form)) = self.form.as_mut() else { return false };
+        match form.key(key, cx.keymap) {
+            FormEvent::Idle => {}
+            FormEvent::Edited(_) => {
+                if *kind == FormKind::New {
+                    preview(form, cx);
+                }
+            }
+            FormEvent::Cancel => {
+                self.form = None;
+                cx.info("nothing was saved");
+            }
+            FormEvent::Submit => {
+                let kind = *kind;
+                let change = match build_change(kind, form) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        form.error = Some(e);
+                        return true;
+                    }
+                };
+                match cx.submit(change, self.form_based_on) {
+                    Some(answer) => {
+                        self.form = None;
+                        if matches!(kind, FormKind::Note(_) | FormKind::Reply(_) | FormKind::Status(_)) {
+                            // Follow what was just added: the timeline ends with it.
+                            self.follow_timeline = true;
+                        }
+                        if let Answer::CreateTicket(Done { record: t, .. }) = answer {
+                            if kind == FormKind::New {
+                                // Show the new ticket where it went.
+                                if let Some(i) = TABS.iter().position(|(_, v)| *v == QueueView::Queue(t.routing.queue))
+                                {
+                                    self.tab = i;
+                                }
+                                self.detail = None;
+                                self.select_after_load = Some(t.reference);
+                            }
+                        }
+                    }
+                    None => {
+                        form.error = cx.message.as_ref().map(|m| m.text.clone());
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    pub(super) fn filter_key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> bool {
+        let Some(field) = self.filter_field.as_mut() else { return false };
+        match cx.keymap.action(&key, Scope::Form) {
+            Some(Act::Cancel) => self.filter_field = None,
+            Some(Act::Save) => {
+                let text = field.value().to_owned();
+                match self.set_filter(&text) {
+                    Ok(()) => {
+                        self.filter_field = None;
+                        self.reload(cx);
+                        cx.info(if self.filter.is_default() {
+                            "filter cleared".to_owned()
+                        } else {
+                            format!("{} tickets match {}", self.slots.len(), self.filter)
+                        });
+                    }
+                    Err(e) => cx.warn(e),
+                }
+            }
+            _ => return field.key(key),
+        }
+        true
+    }
+
+    pub(super) fn act(&mut self, act: Act, cx: &mut Cx<'_>) -> bool {
+        let hints = self.hints(cx);
+        if !matches!(act, Act::UndoBulk | Act::Up | Act::Down | Act::PageUp | Act::PageDown | Act::Top | Act::Bottom) {
+            self.marks.moved_on();
+        }
+        match act {
+            Act::Mark if self.detail.is_none() => match self.selected() {
+                Some(reference) => self.marks.toggle(reference),
+                None => return false,
+            },
+            Act::MarkAll if self.detail.is_none() => self.marks.mark_all(self.slots.iter().map(|s| s.reference)),
+            Act::UndoBulk => self.marks.undo(cx),
+            // The service authorises each marked ticket on its own; the
+            // selected row's hint says nothing about the others.
+            Act::Claim if self.detail.is_none() && !self.marks.is_empty() => {
+                self.marks.apply(crate::service::BulkAction::Claim, cx)
+            }
+            Act::Filter => {
+                // The current filter, ready for another word.
+                let current = self.filter.to_string();
+                let text = if current.is_empty() { current } else { format!("{current} ") };
+                self.filter_field = Some(TextField::new(&text));
+            }
+            Act::PrevQueue | Act::NextQueue => {
+                let n = TABS.len();
+                self.tab = if act == Act::NextQueue { (self.tab + 1) % n } else { (self.tab + n - 1) % n };
+                self.detail = None;
+                self.cursor = Cursor::default();
+                self.reload(cx);
+            }
+            Act::Open if self.detail.is_none() => match self.selected() {
+                Some(r) => self.open_detail(cx, r),
+                None => return false,
+            },
+            Act::Back if self.detail.is_some() => self.detail = None,
+            Act::Back if !self.filter.is_default() => {
+                self.filter = TicketFilter::default();
+                self.reload(cx);
+                cx.info("filter cleared");
+            }
+            Act::Up | Act::Down | Act::PageUp | Act::PageDown | Act::Top | Act::Bottom if self.detail.is_some() => {
+                self.detail_scroll = match act {
+                    Act::Up => self.detail_scroll.saturating_sub(1),
+                    Act::Down => self.detail_scroll.saturating_add(1),
+                    Act::PageUp => self.detail_scroll.saturating_sub(10),
+                    Act::PageDown => self.detail_scroll.saturating_add(10),
+                    Act::Top => 0,
+                    _ => super::FOLLOW_SCROLL,
+                };
+            }
+            Act::Up | Act::Down | Act::PageUp | Act::PageDown | Act::Top | Act::Bottom => {
+                self.cursor.navigate(act, self.slots.len(), self.page);
+            }
+            Act::NewTicket => {
+                if !cx.refuse_if_disabled(&hints, act) {
+                    self.new_ticket_form(cx, None);
+                }
+            }
+            Act::Claim => {
+                if !cx.refuse_if_disabled(&hints, act) {
+                    if let Some(reference) = self.selected() {
+                        cx.submit(Claim { reference }, self.selected_rev(cx.desk));
+                    }
+                }
+            }
+            Act::Assign | Act::SetStatus | Act::Note | Act::Reply | Act::Link => {
+                if !cx.refuse_if_disabled(&hints, act) {
+                    self.start_form(cx, act);
+                }
+            }
+            Act::FollowLink => match &self.detail {
+                Some(d) => match (&d.account, &d.mailbox) {
+                    (Some(a), _) => cx.jump = Some(Jump::Account(a.clone())),
+                    (None, Some(m)) => cx.jump = Some(Jump::Mailbox(m.clone())),
+                    (None, None) => cx.warn("the ticket is not linked to an account or mailbox: l links it"),
+                },
+                None => cx.warn("open a ticket first (enter)"),
+            },
+            _ => return false,
+        }
+        true
+    }
+}
