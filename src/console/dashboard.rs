@@ -133,30 +133,43 @@ fn frame_block(figures: Option<&Dashboard>, border: Style, theme: Theme) -> Bloc
     Block::default().borders(Borders::ALL).border_style(border).title(Span::styled(title, theme.title()))
 }
 
-/// Pane 4: the kept figures, read again when tickets change, on the
-/// console's periodic reload, and on the reload key.
-#[derive(Default)]
+/// Pane 4: the kept figures. A ticket change, the console's periodic
+/// reload and the reload key only mark them stale; they are read again
+/// when the pane is next drawn, so a console that is not showing the
+/// dashboard does not ask the daemon for it on every change.
 pub struct DashboardPane {
     figures: Option<Dashboard>,
+    stale: bool,
     /// Why the last read failed; the figures before it stay shown.
     error: Option<String>,
+}
+
+impl Default for DashboardPane {
+    fn default() -> DashboardPane {
+        DashboardPane { figures: None, stale: true, error: None }
+    }
 }
 
 impl DashboardPane {
     pub fn figures(&self) -> Option<&Dashboard> {
         self.figures.as_ref()
     }
-}
 
-impl Pane for DashboardPane {
-    fn refresh(&mut self, cx: &mut Cx<'_>) {
-        match cx.desk.call(ShowDashboard {}) {
+    fn read(&mut self, desk: &dyn super::desk::Desk) {
+        match desk.call(ShowDashboard {}) {
             Ok(figures) => {
                 self.figures = Some(figures);
                 self.error = None;
             }
             Err(e) => self.error = Some(e.to_string()),
         }
+        self.stale = false;
+    }
+}
+
+impl Pane for DashboardPane {
+    fn refresh(&mut self, _cx: &mut Cx<'_>) {
+        self.stale = true;
     }
 
     fn typing(&self) -> bool {
@@ -172,6 +185,9 @@ impl Pane for DashboardPane {
     }
 
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+        if self.stale {
+            self.read(view.desk);
+        }
         let border = if view.focused { view.theme.focused_border() } else { view.theme.border() };
         let mut lines = match &self.figures {
             Some(figures) => dashboard_lines(figures, area.width, view.theme),
@@ -192,9 +208,9 @@ impl Pane for DashboardPane {
         false
     }
 
-    fn changed(&mut self, events: &[ChangeEvent], cx: &mut Cx<'_>) {
+    fn changed(&mut self, events: &[ChangeEvent], _cx: &mut Cx<'_>) {
         if events.iter().any(|e| e.touched.iter().any(|t| matches!(t, Touched::Ticket(_)))) {
-            self.refresh(cx);
+            self.stale = true;
         }
     }
 
