@@ -15,6 +15,7 @@ use ratatui::crossterm::event::Event;
 use ratatui::layout::Rect;
 
 use super::accounts::AccountPane;
+use super::dashboard::DashboardPane;
 use super::desk::{Desk, DeskEvent, DeskExt};
 use super::form::TextField;
 use super::keymap::{Act, KeyMap, Scope, keys};
@@ -39,6 +40,7 @@ struct Panes {
     queue: QueuePane,
     accounts: AccountPane,
     mailboxes: MailboxPane,
+    dashboard: DashboardPane,
 }
 
 impl Panes {
@@ -47,6 +49,7 @@ impl Panes {
             PaneId::Queue => &self.queue,
             PaneId::Accounts => &self.accounts,
             PaneId::Mailboxes => &self.mailboxes,
+            PaneId::Dashboard => &self.dashboard,
         }
     }
 
@@ -55,6 +58,7 @@ impl Panes {
             PaneId::Queue => &mut self.queue,
             PaneId::Accounts => &mut self.accounts,
             PaneId::Mailboxes => &mut self.mailboxes,
+            PaneId::Dashboard => &mut self.dashboard,
         }
     }
 }
@@ -92,6 +96,7 @@ impl App {
                 queue: QueuePane::new(shift.role),
                 accounts: AccountPane::default(),
                 mailboxes: MailboxPane::default(),
+                dashboard: DashboardPane::default(),
             },
             refreshed_at: desk.now(),
             desk,
@@ -138,6 +143,10 @@ impl App {
         &self.panes.accounts
     }
 
+    pub fn dashboard(&self) -> &DashboardPane {
+        &self.panes.dashboard
+    }
+
     pub fn mailboxes(&self) -> &MailboxPane {
         &self.panes.mailboxes
     }
@@ -170,6 +179,8 @@ impl App {
             PaneId::Queue => Scope::Queue,
             PaneId::Accounts => Scope::Accounts,
             PaneId::Mailboxes => Scope::Mailboxes,
+            // The dashboard has no keys of its own.
+            PaneId::Dashboard => Scope::Global,
         }
     }
 

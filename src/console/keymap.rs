@@ -83,6 +83,7 @@ actions! {
     QueuePane, "queue-pane", Global, "go to the ticket queue", ["1"];
     AccountsPane, "accounts-pane", Global, "go to account lookup", ["2"];
     MailboxesPane, "mailboxes-pane", Global, "go to shared mailboxes", ["3"];
+    DashboardPane, "dashboard-pane", Global, "go to the dashboard: queue depth, breaches, work today", ["4"];
     CommandLine, "command", Global, "type a command (:help lists them)", [":"];
     Filter, "filter", Global, "search or filter the focused list", ["/"];
     Open, "open", Global, "open the selected item", ["enter"];
@@ -104,6 +105,9 @@ actions! {
     Note, "note", Queue, "add an internal note", ["i"];
     Reply, "reply", Queue, "reply to the requester", ["r"];
     Link, "link", Queue, "link the ticket to an account or mailbox", ["l"];
+    Mark, "mark", Queue, "mark or unmark the ticket (* before it, » when selected); claim then takes every marked one", ["space"];
+    MarkAll, "mark-all", Queue, "mark every ticket the tab and filter list (again: unmark them)", ["*"];
+    UndoBulk, "undo", Queue, "undo the bulk action just done, ticket by ticket", ["u"];
     FollowLink, "follow", Queue, "show the linked account or mailbox", ["o"];
 
     ResetPassword, "reset-password", Accounts, "reset the password (guided)", ["p"];

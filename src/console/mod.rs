@@ -9,9 +9,11 @@
 pub mod accounts;
 pub mod app;
 pub mod courier;
+pub mod dashboard;
 pub mod form;
 pub mod keymap;
 pub mod mailboxes;
+pub mod marks;
 pub mod pane;
 pub mod queue;
 pub mod session;

@@ -19,16 +19,18 @@ pub enum PaneId {
     Queue,
     Accounts,
     Mailboxes,
+    Dashboard,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 3] = [PaneId::Queue, PaneId::Accounts, PaneId::Mailboxes];
+    pub const ALL: [PaneId; 4] = [PaneId::Queue, PaneId::Accounts, PaneId::Mailboxes, PaneId::Dashboard];
 
     pub fn label(self) -> &'static str {
         match self {
             PaneId::Queue => "Ticket queue",
             PaneId::Accounts => "Account lookup",
             PaneId::Mailboxes => "Shared mailbox",
+            PaneId::Dashboard => "Dashboard",
         }
     }
 }

@@ -25,6 +25,7 @@ use ratatui::widgets::Block;
 use super::desk::{Desk, DeskExt};
 use super::form::{Form, TextField};
 use super::keymap::Act;
+use super::marks::Marks;
 use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, told};
 use crate::domain::permission::{Action, Role};
 use crate::domain::routing::Queue;
@@ -74,6 +75,7 @@ pub struct QueuePane {
     form_based_on: Option<u64>,
     /// Select this ticket when the list next loads (a ticket just logged).
     select_after_load: Option<TicketRef>,
+    marks: Marks,
 }
 
 impl QueuePane {
@@ -99,6 +101,7 @@ impl QueuePane {
             form: None,
             form_based_on: None,
             select_after_load: None,
+            marks: Marks::default(),
         }
     }
 

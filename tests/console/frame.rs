@@ -236,7 +236,7 @@ fn no_color_means_no_colour_anywhere() {
         let buffer = terminal.backend().buffer().clone();
         buffer.content().iter().filter(|c| c.fg != Color::Reset || c.bg != Color::Reset).count()
     };
-    for keys in ["", "<enter>", "?", "n", "2/jo<enter>", "3/oak<enter><enter>"] {
+    for keys in ["", "<enter>", "?", "n", "2/jo<enter>", "3/oak<enter><enter>", "4"] {
         assert_eq!(coloured_cells(Theme::plain(), keys), 0, "colour after {keys:?} with NO_COLOR");
     }
     assert!(coloured_cells(Theme { color: true }, "") > 0, "no colour at all without NO_COLOR");

@@ -4,9 +4,11 @@
 mod world;
 
 mod accounts;
+mod dashboard;
 mod frame;
 mod keys;
 mod mailboxes;
+mod marks;
 mod paste;
 mod queue;
 mod waiting;

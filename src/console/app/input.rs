@@ -118,6 +118,7 @@ impl App {
             Act::QueuePane => self.focus = PaneId::Queue,
             Act::AccountsPane => self.focus = PaneId::Accounts,
             Act::MailboxesPane => self.focus = PaneId::Mailboxes,
+            Act::DashboardPane => self.focus = PaneId::Dashboard,
             Act::CommandLine => self.overlay = Some(Overlay::Command(TextField::default())),
             Act::Refresh => {
                 if self.refresh_all() {

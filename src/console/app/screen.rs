@@ -21,7 +21,12 @@ impl App {
         let [top, middle, message, hints] = layout(full);
         self.draw_top(frame, top, now);
         self.tabs.clear();
-        self.areas = if full.width >= WIDE {
+        // The dashboard needs the width: on a wide screen it takes the
+        // whole middle while it has the focus, and the three panes return
+        // when another does.
+        self.areas = if full.width >= WIDE && self.focus == PaneId::Dashboard {
+            vec![(PaneId::Dashboard, middle)]
+        } else if full.width >= WIDE {
             let areas: [Rect; 3] = Layout::horizontal([
                 Constraint::Percentage(48),
                 Constraint::Percentage(27),

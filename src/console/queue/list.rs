@@ -5,9 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
-use super::rows::{cell, columns};
+use super::rows::{Col, cell, columns};
 use super::{QueuePane, TABS};
 use crate::console::pane::View;
 use crate::console::theme::Theme;
@@ -25,11 +25,14 @@ impl QueuePane {
                 field.draw(frame, rest, Style::new(), true);
             }
             None => {
-                let text = if self.filter.is_default() {
+                let mut text = if self.filter.is_default() {
                     format!("{} open · / to filter", self.slots.len())
                 } else {
                     format!("{} match {} · esc clears", self.slots.len(), self.filter)
                 };
+                if !self.marks.is_empty() {
+                    text = format!("{} marked · {text}", self.marks.len());
+                }
                 frame.render_widget(Paragraph::new(text).style(theme.dim()), filter);
             }
         }
@@ -47,8 +50,16 @@ impl QueuePane {
                 let style = if i == self.cursor.selected && view.focused { theme.selected() } else { Style::new() };
                 match self.rows.get(&slot.reference) {
                     Some(row) => {
-                        Row::new(columns.iter().map(|c| cell(c.id, row, i == self.cursor.selected, view.now, theme)))
-                            .style(style)
+                        let selected = i == self.cursor.selected;
+                        Row::new(columns.iter().map(|c| match c.id {
+                            // A mark shows without colour too: a star, or a
+                            // double arrow on the selected row.
+                            Col::Reference if self.marks.contains(row.reference) => {
+                                Cell::from(format!("{}{}", if selected { '»' } else { '*' }, row.reference))
+                            }
+                            id => cell(id, row, selected, view.now, theme),
+                        }))
+                        .style(style)
                     }
                     None => Row::new(vec![slot.reference.to_string()]).style(style),
                 }

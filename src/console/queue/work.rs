@@ -210,7 +210,21 @@ impl QueuePane {
 
     pub(super) fn act(&mut self, act: Act, cx: &mut Cx<'_>) -> bool {
         let hints = self.hints(cx);
+        if !matches!(act, Act::UndoBulk | Act::Up | Act::Down | Act::PageUp | Act::PageDown | Act::Top | Act::Bottom) {
+            self.marks.moved_on();
+        }
         match act {
+            Act::Mark if self.detail.is_none() => match self.selected() {
+                Some(reference) => self.marks.toggle(reference),
+                None => return false,
+            },
+            Act::MarkAll if self.detail.is_none() => self.marks.mark_all(self.slots.iter().map(|s| s.reference)),
+            Act::UndoBulk => self.marks.undo(cx),
+            // The service authorises each marked ticket on its own; the
+            // selected row's hint says nothing about the others.
+            Act::Claim if self.detail.is_none() && !self.marks.is_empty() => {
+                self.marks.apply(crate::service::BulkAction::Claim, cx)
+            }
             Act::Filter => {
                 // The current filter, ready for another word.
                 let current = self.filter.to_string();
