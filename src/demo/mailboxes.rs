@@ -49,8 +49,10 @@ impl History {
             });
             let Some((org, owner)) = found else { continue };
             let Some((address, name)) = self.mailbox_address(org, &mut taken, dice) else { continue };
+            // After the owner's activation, which comes up to a day and some
+            // minutes after the account is made.
             let created =
-                self.office(dice.between(self.people[owner as usize].created + DAY, self.clock.days_ago(3)), dice);
+                self.office(dice.between(self.people[owner as usize].created + 2 * DAY, self.clock.days_ago(3)), dice);
             let sponsor = dice.chance(3).then(|| dice.below(self.sponsors)).filter(|s| *s != org);
             let mailbox = self.mailboxes.len() as u32;
             self.mailboxes.push(MailboxPlan {

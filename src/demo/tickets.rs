@@ -401,7 +401,9 @@ impl History {
                 p != owner
                     && !self.members.contains(&(mailbox, p))
                     && person.story == Story::Active
-                    && person.created + 60 < at
+                    // Activated: the first sign-in and password change come
+                    // up to a day and some minutes after the account is made.
+                    && person.created + 2 * DAY < at
                     && person.live_until == NONE
             };
             if let Some(p) = self.find_person(Some(org), dice, successor) {
