@@ -19,7 +19,7 @@ mod task;
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
@@ -34,7 +34,7 @@ use self::reset::ResetTask;
 use self::task::{Flow, Task};
 use super::desk::DeskExt;
 use super::form::TextField;
-use super::keymap::Act;
+use super::keymap::{Act, Scope};
 use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, news};
 use super::text::clean;
 use super::theme::Theme;
@@ -207,21 +207,20 @@ impl AccountPane {
     }
 
     fn search_key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> bool {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Up => {
+        // The search line reads the form keys: up (previous field) and
+        // earlier-search step back through earlier searches.
+        // Tab and backtab still move between panes.
+        let pane_key = matches!(key.code, KeyCode::Tab | KeyCode::BackTab);
+        match cx.keymap.action(&key, Scope::Form).filter(|_| !pane_key) {
+            Some(Act::PrevField | Act::EarlierSearch) => {
                 self.recall(true, cx);
                 true
             }
-            KeyCode::Char('p') if ctrl => {
-                self.recall(true, cx);
-                true
-            }
-            KeyCode::Char('n') if ctrl => {
+            Some(Act::LaterSearch) => {
                 self.recall(false, cx);
                 true
             }
-            KeyCode::Enter | KeyCode::Down | KeyCode::Esc => {
+            Some(Act::Save | Act::NextField | Act::Cancel) => {
                 self.focus = Focus::Results;
                 true
             }

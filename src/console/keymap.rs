@@ -131,6 +131,8 @@ actions! {
     PrevField, "prev-field", Form, "move to the previous field", ["backtab", "up"];
     NextChoice, "next-choice", Form, "pick the next option of a choice", ["right", "l", "space"];
     PrevChoice, "prev-choice", Form, "pick the previous option of a choice", ["left", "h"];
+    EarlierSearch, "earlier-search", Form, "in a search line: bring back the search before (up too)", ["ctrl-p"];
+    LaterSearch, "later-search", Form, "in a search line: go forward to a later search", ["ctrl-n"];
     Yes, "yes", Form, "answer yes to a question", ["y", "Y"];
     No, "no", Form, "answer no to a question", ["n", "N"];
 }
