@@ -118,3 +118,33 @@ fn the_original_and_attachments_of_a_mailed_request_can_be_read_back() {
     let no_mail = caredesk(&db, &["ticket", "original", "CD-000001", "--mail", "2"]);
     assert!(String::from_utf8_lossy(&no_mail.stderr).contains("--mail 1 to 1"), "{no_mail:?}");
 }
+
+#[test]
+fn policy_show_includes_the_mail_settings_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    ok(caredesk(&db, &["init"]));
+    let password = dir.path().join("smtp-password");
+    std::fs::write(&password, "s3cret-submission\n").unwrap();
+    let file = password.to_str().unwrap();
+    ok(caredesk(
+        &db,
+        &[
+            "mail",
+            "settings",
+            "--smtp-host",
+            "smtp.example.net",
+            "--smtp-user",
+            "caredesk",
+            "--smtp-password-file",
+            file,
+        ],
+    ));
+    let shown = ok(caredesk(&db, &["policy", "show"]));
+    assert!(shown.contains("NAS address") && shown.contains("smtp.example.net"), "{shown}");
+    let json: serde_json::Value = serde_json::from_str(&ok(caredesk(&db, &["--json", "policy", "show"]))).unwrap();
+    assert_eq!(json["mail"]["smtp"]["host"], "smtp.example.net", "{json}");
+    for text in [shown, json.to_string()] {
+        assert!(!text.contains("s3cret-submission"), "the password is never shown: {text}");
+    }
+}

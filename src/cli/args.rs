@@ -564,7 +564,7 @@ pub enum OperatorCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCmd {
-    /// Show the service targets and the SMS gateway.
+    /// Show the service targets, the SMS gateway and the mail settings.
     Show,
     /// Service targets: working minutes for the NAS and resolver group, wall-clock minutes for the helpdesk.
     Targets {

@@ -427,7 +427,20 @@ impl Entry {
                 OperatorCmd::Enable { user } => Entry::of(SetOperatorEnabled { username: user, enabled: true }),
             },
             Cmd::Policy(p) => match p {
-                PolicyCmd::Show => Entry::of(ShowPolicy {}),
+                PolicyCmd::Show => Entry(Box::new(|desk, json| {
+                    // The mail settings are part of the service's policy
+                    // as operators see it; they hold no secret.
+                    let (policy, mail) = (desk.call(ShowPolicy {})?, desk.call(ShowMailSettings {})?);
+                    if json {
+                        let mut shown = print::Printed::json(&policy);
+                        shown["mail"] = serde_json::to_value(&mail)?;
+                        println!("{}", serde_json::to_string_pretty(&shown)?);
+                    } else {
+                        print::print(&policy, false)?;
+                        println!("mail:\n{}", mail.describe());
+                    }
+                    Ok(())
+                })),
                 PolicyCmd::Targets { nas, helpdesk, resolver } => {
                     if nas.is_none() && helpdesk.is_none() && resolver.is_none() {
                         bail!("give at least one of --nas, --helpdesk, --resolver (minutes)");
