@@ -290,22 +290,33 @@ fn tls_settings(db: &Path, dir: &Path) {
     ));
 }
 
-#[test]
-fn mail_goes_in_and_out_over_tls_verified_against_the_servers_ca() {
-    let _servers = SERVERS.lock().unwrap_or_else(|p| p.into_inner());
+/// A new starter request to the NAS box.
+fn new_starter(message_id: &str) -> String {
+    format!(
+        "From: Priya Shah <requester@caredesk.test>\nTo: careadmin@caredesk.test\nSubject: New starter\n\
+         Message-ID: <{message_id}>\n\nAmelia Jones starts on Monday.\n"
+    )
+}
+
+/// A fresh database with the TLS settings; `None` when the servers are not
+/// there (and the test may skip).
+fn tls_database() -> Option<(tempfile::TempDir, PathBuf)> {
     if !servers_ready() {
-        return;
+        return None;
     }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     ok(caredesk(&db, &["init"]));
     tls_settings(&db, dir.path());
+    Some((dir, db))
+}
+
+#[test]
+fn mail_goes_in_and_out_over_tls_verified_against_the_servers_ca() {
+    let _servers = SERVERS.lock().unwrap_or_else(|p| p.into_inner());
+    let Some((_dir, db)) = tls_database() else { return };
     let _daemon = serve_with_ca(&db, TEST_CA);
-    submit(
-        "From: Priya Shah <requester@caredesk.test>\nTo: careadmin@caredesk.test\nSubject: New starter\n\
-         Message-ID: <tls-nas@caredesk.test>\n\nAmelia Jones starts on Monday.\n"
-            .into(),
-    );
+    submit(new_starter("tls-nas@caredesk.test"));
     submit_to(
         "helpdesk@caredesk.test",
         "From: Jo Bloggs <requester@caredesk.test>\nTo: helpdesk@caredesk.test\nSubject: Password reset\n\
@@ -328,19 +339,9 @@ fn mail_goes_in_and_out_over_tls_verified_against_the_servers_ca() {
 #[test]
 fn a_mail_server_whose_certificate_no_trusted_ca_signed_is_refused() {
     let _servers = SERVERS.lock().unwrap_or_else(|p| p.into_inner());
-    if !servers_ready() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
-    ok(caredesk(&db, &["init"]));
-    tls_settings(&db, dir.path());
+    let Some((_dir, db)) = tls_database() else { return };
     let daemon = serve_with_ca(&db, OTHER_CA);
-    submit(
-        "From: Priya Shah <requester@caredesk.test>\nTo: careadmin@caredesk.test\nSubject: New starter\n\
-         Message-ID: <untrusted@caredesk.test>\n\nAmelia Jones starts on Monday.\n"
-            .into(),
-    );
+    submit(new_starter("untrusted@caredesk.test"));
     let log = caredesk::cli::todays_log_file(&db);
     let said = until("the refusal to be logged", || {
         let text = std::fs::read_to_string(&log).ok()?;
