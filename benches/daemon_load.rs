@@ -30,12 +30,11 @@ use std::time::{Duration, Instant};
 
 use caredesk::daemon::{Daemon, RemoteDesk};
 use caredesk::desk::{Clock, Desk, DeskExt};
-use caredesk::domain::organisation::IgStatus;
 use caredesk::domain::permission::Role;
 use caredesk::domain::routing::Queue;
 use caredesk::service::ops::*;
 use caredesk::service::{QueueView, ServiceError, TicketFilter};
-use fixture::{Caller, fixture_now, fixture_ticket, new_database, run};
+use fixture::{Caller, Population, fixture_now, fixture_ticket, new_database, run};
 use rng::Rng;
 
 struct Knobs {
@@ -83,17 +82,15 @@ impl Knobs {
 
 const ORGANISATIONS: u64 = 40;
 const ACCOUNTS: u64 = 400;
+const POPULATION: Population = Population {
+    ods_tag: 'L',
+    surname_tag: 'T',
+    first_name: "Alex",
+    mobile_base: 20_000_000,
+    organisations: ORGANISATIONS,
+    accounts: ACCOUNTS,
+};
 const PAGE: usize = 50;
-
-fn ods_code(n: u64) -> String {
-    format!("VL{}{:03}", (b'A' + (n / 1000 % 26) as u8) as char, n % 1000)
-}
-
-/// "Aa", "Ab", …: a surname of letters for account `n`.
-fn surname(n: u64) -> String {
-    let letter = |i: u64| (b'a' + (i % 26) as u8) as char;
-    format!("T{}{}{}", letter(n / 676), letter(n / 26), letter(n))
-}
 
 fn caller(service: &caredesk::service::Service, rng: &mut Rng) -> Result<Caller, ServiceError> {
     let id = 1 + rng.below(ACCOUNTS);
@@ -107,26 +104,7 @@ fn build(dir: &std::path::Path, knobs: &Knobs) -> Result<caredesk::service::Serv
     let (service, ctx) = new_database(dir)?;
     let mut rng = Rng(7);
     service.store().bulk(|| {
-        for n in 0..ORGANISATIONS {
-            let add = AddOrganisation {
-                ods: ods_code(n),
-                name: format!("Provider {n}"),
-                ig: IgStatus::DsptStandardsMet,
-                administered_by: None,
-            };
-            run(&service, &ctx, &add)?;
-        }
-        for n in 0..ACCOUNTS {
-            let create = CreateAccount {
-                first: "Alex".to_owned(),
-                last: surname(n),
-                mobile: format!("077{:08}", 20_000_000 + n * 7),
-                ods: ods_code(n % ORGANISATIONS),
-                email: format!("alex.{}@example.org", surname(n).to_lowercase()),
-                not_duplicate: true,
-            };
-            run(&service, &ctx, &create)?;
-        }
+        POPULATION.add(&service, &ctx)?;
         for _ in 0..knobs.tickets {
             let new = fixture_ticket(&mut rng, fixture_now(), 14, |r| caller(&service, r))?;
             run(&service, &ctx, &new)?;

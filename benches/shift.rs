@@ -28,11 +28,10 @@ use caredesk::console::dashboard::draw_dashboard;
 use caredesk::console::theme::Theme;
 use caredesk::daemon::{Daemon, RemoteDesk};
 use caredesk::desk::{Clock, Desk, DeskExt};
-use caredesk::domain::organisation::IgStatus;
 use caredesk::domain::permission::Role;
 use caredesk::service::ops::*;
 use caredesk::service::{BulkAction, BulkTargets, Ctx, QueueView, ServiceError, TicketFilter};
-use fixture::{Caller, SUPERVISOR, fixture_now, fixture_ticket, new_database, run};
+use fixture::{Caller, Population, SUPERVISOR, fixture_now, fixture_ticket, new_database, run};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rng::Rng;
@@ -72,16 +71,15 @@ impl Knobs {
 
 const ORGANISATIONS: u64 = 20;
 const ACCOUNTS: u64 = 200;
+const POPULATION: Population = Population {
+    ods_tag: 'S',
+    surname_tag: 'S',
+    first_name: "Sam",
+    mobile_base: 30_000_000,
+    organisations: ORGANISATIONS,
+    accounts: ACCOUNTS,
+};
 const OPERATOR: &str = "shiftlead";
-
-fn ods_code(n: u64) -> String {
-    format!("VS{}{:03}", (b'A' + (n / 1000 % 26) as u8) as char, n % 1000)
-}
-
-fn surname(n: u64) -> String {
-    let letter = |i: u64| (b'a' + (i % 26) as u8) as char;
-    format!("S{}{}{}", letter(n / 676), letter(n / 26), letter(n))
-}
 
 /// Open tickets received over the 365 days before the fixture's clock, each
 /// created at the instant it was received.
@@ -89,26 +87,7 @@ fn build(dir: &std::path::Path, knobs: &Knobs) -> Result<caredesk::service::Serv
     let (service, ctx) = new_database(dir)?;
     let mut rng = Rng(14);
     service.store().bulk(|| {
-        for n in 0..ORGANISATIONS {
-            let add = AddOrganisation {
-                ods: ods_code(n),
-                name: format!("Provider {n}"),
-                ig: IgStatus::DsptStandardsMet,
-                administered_by: None,
-            };
-            run(&service, &ctx, &add)?;
-        }
-        for n in 0..ACCOUNTS {
-            let create = CreateAccount {
-                first: "Sam".to_owned(),
-                last: surname(n),
-                mobile: format!("077{:08}", 30_000_000 + n * 7),
-                ods: ods_code(n % ORGANISATIONS),
-                email: format!("sam.{}@example.org", surname(n).to_lowercase()),
-                not_duplicate: true,
-            };
-            run(&service, &ctx, &create)?;
-        }
+        POPULATION.add(&service, &ctx)?;
         run(&service, &ctx, &AddOperator { username: OPERATOR.to_owned(), role: Role::Supervisor })?;
         let mut tickets = Vec::new();
         for _ in 0..knobs.tickets {

@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use caredesk::domain::account::Account;
+use caredesk::domain::organisation::IgStatus;
 use caredesk::domain::routing::{Category, Channel};
 use caredesk::domain::time::rfc3339;
 use caredesk::service::ops::*;
@@ -107,4 +108,56 @@ pub fn fixture_ticket(
         body: "Caller rang the helpdesk; details as given.".to_owned(),
         incomplete: false,
     })
+}
+
+/// How one bench names its providers and people, so that two fixtures
+/// never share a code, a surname or a mobile.
+pub struct Population {
+    /// The second letter of every ODS code ("VL…").
+    pub ods_tag: char,
+    /// The first letter of every surname ("T…").
+    pub surname_tag: char,
+    pub first_name: &'static str,
+    /// Mobiles are 077 and this plus 7 for each person.
+    pub mobile_base: u64,
+    pub organisations: u64,
+    pub accounts: u64,
+}
+
+impl Population {
+    pub fn ods_code(&self, n: u64) -> String {
+        format!("V{}{}{:03}", self.ods_tag, (b'A' + (n / 1000 % 26) as u8) as char, n % 1000)
+    }
+
+    /// "Taaa", "Taab", …: a surname of letters for account `n`.
+    pub fn surname(&self, n: u64) -> String {
+        let letter = |i: u64| (b'a' + (i % 26) as u8) as char;
+        format!("{}{}{}{}", self.surname_tag, letter(n / 676), letter(n / 26), letter(n))
+    }
+
+    /// The providers, then the people spread over them, through the
+    /// service like any other records.
+    pub fn add(&self, service: &Service, ctx: &Ctx) -> Result<(), ServiceError> {
+        for n in 0..self.organisations {
+            let add = AddOrganisation {
+                ods: self.ods_code(n),
+                name: format!("Provider {n}"),
+                ig: IgStatus::DsptStandardsMet,
+                administered_by: None,
+            };
+            run(service, ctx, &add)?;
+        }
+        for n in 0..self.accounts {
+            let create = CreateAccount {
+                first: self.first_name.to_owned(),
+                last: self.surname(n),
+                mobile: format!("077{:08}", self.mobile_base + n * 7),
+                ods: self.ods_code(n % self.organisations),
+                email: format!("{}.{}@example.org", self.first_name.to_lowercase(), self.surname(n).to_lowercase()),
+                not_duplicate: true,
+            };
+            run(service, ctx, &create)?;
+        }
+        Ok(())
+    }
 }
