@@ -7,7 +7,6 @@
 //! Needs root for the servers; says why and does nothing without them.
 //! `cargo bench --bench imap_intake`; figures in docs/performance.md.
 
-use std::path::Path;
 use std::time::Instant;
 
 use caredesk::domain::mail_reply::{ImapSettings, SmtpSecurity};
@@ -31,15 +30,16 @@ fn message(n: usize) -> String {
     )
 }
 
+#[path = "../tests/mail/start.rs"]
+mod start;
+
 fn main() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mail/servers.sh");
-    let ready = std::process::Command::new("bash").arg(script).output().expect("bash runs");
-    if !ready.status.success() {
-        eprintln!(
-            "imap_intake: no local mail servers ({}); nothing measured",
-            String::from_utf8_lossy(&ready.stderr).trim()
-        );
-        return;
+    match start::start_servers() {
+        start::Started::Ready => {}
+        start::Started::Skipped(why) | start::Started::Failed(why) => {
+            eprintln!("imap_intake: no local mail servers ({why}); nothing measured");
+            return;
+        }
     }
     let dir = tempfile::tempdir().unwrap();
     let password = dir.path().join("password");

@@ -20,21 +20,20 @@ use lettre::{SmtpTransport, Transport};
 const NAS_MAILDIR: &str = "/home/careadmin/Maildir";
 const REQUESTER_MAILDIR: &str = "/home/requester/Maildir";
 
+#[path = "mail/start.rs"]
+mod start;
+
 fn servers_ready() -> bool {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mail/servers.sh");
-    let out = Command::new("bash").arg(script).output().expect("bash runs");
     let required = std::env::var("CI").is_ok_and(|v| v == "true") && nix::unistd::geteuid().is_root();
-    match out.status.code() {
-        Some(0) => true,
-        Some(77) if !required => {
-            eprintln!("skipped: {}", String::from_utf8_lossy(&out.stderr).trim());
+    match start::start_servers() {
+        start::Started::Ready => true,
+        start::Started::Skipped(why) if !required => {
+            eprintln!("skipped: {why}");
             false
         }
-        _ => panic!(
-            "the mail servers could not be started:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
+        start::Started::Skipped(why) | start::Started::Failed(why) => {
+            panic!("the mail servers could not be started:\n{why}")
+        }
     }
 }
 

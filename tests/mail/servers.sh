@@ -13,6 +13,12 @@
 # and are not there; prints why.
 set -euo pipefail
 
+# The daemons started here outlive the script; they must not hold its
+# output open (a caller reading it to the end would wait for ever), so
+# they write to a log of their own, shown if they fail to start.
+daemon_log=/var/log/caredesk-test-mail.log
+detached() { "$@" </dev/null >>"$daemon_log" 2>&1; }
+
 if [ "$(id -u)" -ne 0 ]; then
     echo "skip: the mail servers need root to install and start" >&2
     exit 77
@@ -22,7 +28,8 @@ if ! command -v postfix >/dev/null 2>&1 || ! command -v dovecot >/dev/null 2>&1;
     echo "== installing postfix and dovecot" >&2
     printf '%s\n' "postfix postfix/main_mailer_type select Local only" \
         "postfix postfix/mailname string caredesk.test" | debconf-set-selections
-    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix dovecot-imapd; } >&2; then
+    if ! detached apt-get update -qq || ! detached env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix dovecot-imapd; then
+        tail -n 20 "$daemon_log" >&2
         echo "skip: postfix and dovecot-imapd could not be installed" >&2
         exit 77
     fi
@@ -67,8 +74,8 @@ postconf -e \
     "smtpd_banner = mx.caredesk.test ESMTP" \
     "compatibility_level = 3.6"
 postconf -M "127.0.0.1:2525/inet=127.0.0.1:2525 inet n - n - - smtpd"
-newaliases
-if postfix status >/dev/null 2>&1; then postfix reload >&2; else postfix start >&2; fi
+detached newaliases
+if postfix status >/dev/null 2>&1; then detached postfix reload; else detached postfix start; fi
 
 cat > /etc/dovecot/conf.d/99-caredesk-test.conf <<'CONF'
 listen = 127.0.0.1
@@ -102,7 +109,7 @@ printf '%s\n' "careadmin:{PLAIN}careadmin-test" "helpdesk:{PLAIN}helpdesk-test" 
     > /etc/dovecot/caredesk-test.passwd
 chmod 640 /etc/dovecot/caredesk-test.passwd
 chgrp dovecot /etc/dovecot/caredesk-test.passwd 2>/dev/null || true
-if doveadm service status >/dev/null 2>&1 || pgrep -x dovecot >/dev/null 2>&1; then doveadm reload >&2; else dovecot >&2; fi
+if doveadm service status >/dev/null 2>&1 || pgrep -x dovecot >/dev/null 2>&1; then detached doveadm reload; else detached dovecot; fi
 
 # Wait until both answer.
 for _ in $(seq 1 50); do
@@ -113,5 +120,6 @@ for _ in $(seq 1 50); do
     fi
     sleep 0.2
 done
-echo "postfix or dovecot did not start listening" >&2
+echo "postfix or dovecot did not start listening; their log ($daemon_log) ends:" >&2
+tail -n 20 "$daemon_log" >&2
 exit 1
