@@ -148,3 +148,75 @@ fn policy_show_includes_the_mail_settings_and_no_secret() {
         assert!(!text.contains("s3cret-submission"), "the password is never shown: {text}");
     }
 }
+
+/// A daemon serving the database for as long as it lives.
+struct Daemon(std::process::Child);
+
+impl Daemon {
+    fn serve(db: &Path) -> Daemon {
+        let child = Command::new(env!("CARGO_BIN_EXE_caredesk"))
+            .arg("--db")
+            .arg(db)
+            .args(["serve", "--sweep-every", "0"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("caredesk serve starts");
+        let socket = caredesk::daemon::default_socket(db);
+        let started = std::time::Instant::now();
+        while !matches!(caredesk::daemon::Client::connect(&socket), Ok(caredesk::daemon::Connection::Served(_))) {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10), "no daemon answers after 10 s");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Daemon(child)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let _ = self.0.wait();
+    }
+}
+
+fn served(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_caredesk"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("CAREDESK_DB")
+        .output()
+        .expect("the caredesk binary runs")
+}
+
+#[test]
+fn mail_import_was_refused_while_a_daemon_owned_the_database_and_now_goes_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    ok(caredesk(&db, &["init"]));
+    let _daemon = Daemon::serve(&db);
+    let mail = dir.path().join("Maildir");
+    for n in 1..=3 {
+        maildir::deliver(&mail, &format!("17000000{n}.x.host"), &request(n)).unwrap();
+    }
+    let first = ok(served(&db, &["--json", "mail", "import", mail.to_str().unwrap()]));
+    let report: serde_json::Value = serde_json::from_str(first.trim()).unwrap();
+    assert_eq!(report["created"].as_array().unwrap().len(), 3, "{first}");
+    assert_eq!(std::fs::read_dir(mail.join("new")).unwrap().count(), 0, "each message is marked seen once taken in");
+    let shown = ok(served(&db, &["ticket", "show", "CD-000002"]));
+    assert!(shown.contains("Password reset 2") && shown.contains("email-helpdesk"), "{shown}");
+    // The same message again, as a file: one ticket, and no second entry.
+    let file = dir.path().join("one.eml");
+    std::fs::write(&file, request(2)).unwrap();
+    let dup = ok(served(&db, &["--json", "mail", "import", file.to_str().unwrap()]));
+    assert!(dup.contains("\"duplicates\":1"), "{dup}");
+    // Audited as mail taken in, as the daemon's own fetch is; the message
+    // as it arrived is kept with its ticket, not copied into the log.
+    let audit = ok(served(&db, &["--json", "audit", "--limit", "10"]));
+    assert_eq!(audit.matches("\"action\": \"mail.take-in\"").count(), 3, "{audit}");
+    assert!(!audit.contains("mail.deliver"), "{audit}");
+    assert!(!audit.contains("Received: from mx"), "the raw message reached the audit log: {audit}");
+    // A channel that mail does not arrive by is refused before anything is sent.
+    let out = served(&db, &["mail", "import", "--channel", "phone", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("email-nas or email-helpdesk"));
+}

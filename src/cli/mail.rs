@@ -9,14 +9,16 @@ use chrono::Utc;
 use super::args::{MailCmd, MailSettingsArgs};
 use super::{Backend, ctx};
 use crate::config::Config;
+use crate::daemon::protocol::MAX_FRAME;
 use crate::desk::Clock;
 use crate::desk::DeskExt;
 use crate::domain::mail_reply::{ImapSettings, MailSettings, OutgoingMail, SmtpSecurity, SmtpSettings};
 use crate::domain::routing::Channel;
 use crate::domain::ticket::TicketRef;
 use crate::mail::intake::{self, IntakeReport};
-use crate::service::Service;
-use crate::service::ops::{ListMailOutbox, RetryMail, SetMailSettings, ShowMailSettings};
+use crate::mail::maildir;
+use crate::service::ops::{DeliverMail, ListMailOutbox, RetryMail, SetMailSettings, ShowMailSettings};
+use crate::service::{IntakeKind, RawMail, Service};
 use crate::store::OpenMode;
 
 pub fn run(command: MailCmd, db: &Path, socket: &Path, clock: Clock, json: bool, config: &Config) -> Result<()> {
@@ -24,10 +26,7 @@ pub fn run(command: MailCmd, db: &Path, socket: &Path, clock: Clock, json: bool,
     match command {
         MailCmd::Import { path, channel } => match &backend {
             Backend::Local(service) => import(service, &ctx(clock)?, &path, channel, json),
-            Backend::Daemon(..) => bail!(
-                "a caredesk daemon owns this database: deliver the mail to the Maildir it watches (serve --maildir), \
-                 or stop it and run `caredesk mail import` again"
-            ),
+            Backend::Daemon(..) => import_through(backend.desk(clock)?.as_ref(), &path, channel, json),
         },
         MailCmd::Settings(args) => {
             let desk = backend.desk(clock)?;
@@ -213,6 +212,57 @@ fn import(
     let addresses = service.store().mail_settings()?.addresses;
     let report =
         intake::import(service, ctx, path, &|mail| channel.unwrap_or_else(|| addresses.channel_for(&mail.to)))?;
+    print(&report, path, json)
+}
+
+/// The most of one message that goes to a daemon in one request, leaving
+/// room in the frame for the rest of the request.
+const DELIVER_LIMIT: usize = MAX_FRAME - (64 << 10);
+
+/// `mail import` when a daemon owns the database: each message goes to it
+/// as it arrived, is committed and flushed there like the mail it fetches
+/// itself, and is marked seen here only once the daemon has answered.
+fn import_through(
+    desk: &(dyn crate::desk::Desk + Sync),
+    path: &Path,
+    channel: Option<Channel>,
+    json: bool,
+) -> Result<()> {
+    if let Some(c) = channel.filter(|c| !matches!(c, Channel::EmailNas | Channel::EmailHelpdesk)) {
+        bail!("mail arrives by email-nas or email-helpdesk, not {c}: give --channel email-nas or email-helpdesk");
+    }
+    let mut report = IntakeReport::default();
+    for file in maildir::pending(path)? {
+        let raw = match file.read() {
+            Ok(raw) if raw.len() > DELIVER_LIMIT => {
+                let why = format!(
+                    "{} MiB is more than a daemon takes by command ({} MiB): deliver it to the Maildir the \
+                     daemon watches (serve --maildir), which keeps messages up to {} MiB",
+                    raw.len() >> 20,
+                    DELIVER_LIMIT >> 20,
+                    crate::mail::MAX_MESSAGE_BYTES >> 20
+                );
+                report.unreadable.push((file.path.clone(), why));
+                continue;
+            }
+            Ok(raw) => raw,
+            Err(e) => {
+                report.unreadable.push((file.path.clone(), e.to_string()));
+                continue;
+            }
+        };
+        let intake = desk
+            .call(DeliverMail { channel, delivered_at: file.delivered_at, raw: RawMail(raw) })
+            .with_context(|| format!("taking in {} (it and the messages after it stay unseen)", file.path.display()))?;
+        match intake.kind {
+            IntakeKind::Created => report.created.push(intake.ticket),
+            IntakeKind::Threaded => report.threaded.push(intake.ticket),
+            IntakeKind::Duplicate => report.duplicates += 1,
+        }
+        if let Err(e) = file.mark_seen() {
+            tracing::warn!("{e}: it will be read again and recognised as already taken in");
+        }
+    }
     print(&report, path, json)
 }
 

@@ -24,7 +24,7 @@ use crate::mail::InboundMail;
 use crate::store::{Change, StoreError};
 
 /// What became of a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum IntakeKind {
     /// It opened this ticket.
     Created,
@@ -34,7 +34,7 @@ pub enum IntakeKind {
     Duplicate,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intake {
     pub ticket: TicketRef,
     pub kind: IntakeKind,
@@ -97,6 +97,87 @@ impl Operation for TakeInMail {
     const NAME: &'static str = "mail.take-in";
     fn handle(&self, _: &Service, _: &Ctx) -> Result<Done<()>, ServiceError> {
         Err(not_by_command())
+    }
+}
+
+/// Hands one message, as it arrived, to the service: how `caredesk mail
+/// import` takes mail in through a daemon that owns the database. It goes
+/// the same way as mail the daemon fetches itself, and is audited as
+/// [`TakeInMail`]; the raw bytes are kept with the ticket, never in the
+/// audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliverMail {
+    /// The mailbox it reached; `None` reads it from the recipients and the
+    /// mail settings' addresses.
+    pub channel: Option<Channel>,
+    /// When it reached the mailbox, if the message's own headers do not say.
+    pub delivered_at: DateTime<Utc>,
+    pub raw: RawMail,
+}
+
+/// A message's bytes as they cross the socket. Text forms of a request (the
+/// audit entry's, the log's) name only its size: the message itself is kept
+/// with its ticket, and its content must not be copied anywhere else.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawMail(pub Vec<u8>);
+
+impl std::fmt::Debug for RawMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
+}
+
+impl Serialize for RawMail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.collect_str(&format_args!("<{} bytes>", self.0.len()))
+        } else {
+            s.serialize_bytes(&self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawMail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RawMail, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = RawMail;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("the bytes of a message")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<RawMail, E> {
+                Ok(RawMail(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<RawMail, E> {
+                Ok(RawMail(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawMail, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+                while let Some(b) = seq.next_element()? {
+                    out.push(b);
+                }
+                Ok(RawMail(out))
+            }
+        }
+        d.deserialize_byte_buf(Bytes)
+    }
+}
+
+impl Operation for DeliverMail {
+    type Answer = Intake;
+    const NAME: &'static str = "mail.deliver";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Intake, ServiceError> {
+        if let Some(c) = self.channel.filter(|c| !matches!(c, Channel::EmailNas | Channel::EmailHelpdesk)) {
+            return Err(ServiceError::BadInput(format!(
+                "mail arrives by email-nas or email-helpdesk, not {c}: give --channel email-nas or email-helpdesk"
+            )));
+        }
+        let mail = crate::mail::parse(&self.raw.0, self.delivered_at);
+        let channel = match self.channel {
+            Some(c) => c,
+            None => service.store.mail_settings()?.addresses.channel_for(&mail.to),
+        };
+        service.take_in_mail(ctx, channel, &mail)
     }
 }
 
@@ -385,5 +466,21 @@ impl Service {
         let (r, _) = thread_of(&mail.subject, &mail.in_reply_to, known)?;
         let t = self.store.ticket(r).ok().flatten()?;
         (t.status == TicketStatus::Closed).then_some((t, r))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RawMail;
+
+    #[test]
+    fn a_messages_bytes_cross_the_socket_whole_and_show_only_their_size_as_text() {
+        let raw = RawMail(b"Subject: hello\r\n\r\nsecret body".to_vec());
+        assert_eq!(serde_json::to_string(&raw).unwrap(), "\"<29 bytes>\"");
+        assert_eq!(format!("{raw:?}"), "<29 bytes>");
+        let bytes = crate::store::encode_message(1, &raw).unwrap();
+        assert!(bytes.len() < 40, "sent as bytes, not a list of numbers: {} bytes", bytes.len());
+        let back: RawMail = crate::store::decode_message(1, &bytes).unwrap();
+        assert_eq!(back, raw);
     }
 }

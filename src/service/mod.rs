@@ -47,7 +47,7 @@ pub use error::{ServiceError, WireError};
 pub use events::{ChangeEvent, Touched};
 pub use find::{AccountMatch, MailboxMatch};
 pub use gateway::{CommandGateway, OutboxOnly, SmsGateway};
-pub use mail::{Intake, IntakeKind};
+pub use mail::{Intake, IntakeKind, RawMail};
 pub use mail_out::MailTransport;
 pub use mail_read::{MailBytes, MailPiece};
 pub use operation::{Done, Operation, Registered};

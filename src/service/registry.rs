@@ -60,6 +60,7 @@ operations! {
         SaveView in views_saved,
         RemoveView in views_saved,
         SetDueSoon in report,
+        DeliverMail in mail,
     }
     reads {
         ShowShift in views,
