@@ -48,15 +48,26 @@ fn every_message_is_one_ticket_however_often_the_daemon_is_killed() {
         maildir::deliver(&mail, &format!("{:06}.kill.host", n), raw.as_bytes()).unwrap();
         raws.push(raw);
     }
-    // Kill at varied moments: some before the first message, most in the
-    // middle of intake.
+    // Kill at varied moments: now and then before intake can have begun,
+    // most often just after it is seen to have begun, so that the kills
+    // land mid-intake however fast or loaded the machine is.
     let mut seed = 7u64;
     let mut mid_intake = 0;
-    for _ in 0..KILLS {
+    for round in 0..KILLS {
         let before = unseen(&mail);
         let mut child = serve(&db, &mail);
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        std::thread::sleep(Duration::from_millis(60 + (seed >> 33) % 120));
+        let jitter = Duration::from_millis((seed >> 33) % 60);
+        if round % 4 == 3 {
+            std::thread::sleep(jitter);
+        } else {
+            let started = Instant::now();
+            while unseen(&mail) == before {
+                assert!(started.elapsed() < Duration::from_secs(60), "the daemon took in nothing for 60 s");
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            std::thread::sleep(jitter);
+        }
         child.kill().unwrap();
         child.wait().unwrap();
         let after = unseen(&mail);
@@ -67,6 +78,7 @@ fn every_message_is_one_ticket_however_often_the_daemon_is_killed() {
             break;
         }
     }
+    eprintln!("{mid_intake} kills landed while mail was being taken in");
     assert!(mid_intake >= 3, "only {mid_intake} kills landed while mail was being taken in");
     // Let a last daemon finish the rest.
     let mut child = serve(&db, &mail);
