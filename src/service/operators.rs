@@ -271,12 +271,6 @@ impl Service {
                 Refusal::ImplausibleCalendar { concerns: change.concerns_text(), change: change.summary() }.into()
             );
         }
-        let change = assess_change(self.hours().holidays(), &calendar, london_date(ctx.now));
-        if !change.is_plausible() && !force {
-            return Err(
-                Refusal::ImplausibleCalendar { concerns: change.concerns_text(), change: change.summary() }.into()
-            );
-        }
         let range = format!(
             "{} to {}",
             calendar.first_date().map(|d| d.to_string()).unwrap_or_default(),
