@@ -166,6 +166,19 @@ pub enum Cmd {
     },
     /// Make a new database at --db DIR from a backup file (DIR must not exist, or be empty).
     Restore { file: PathBuf },
+    /// Report damage in a database (undecodable records, index entries that disagree with
+    /// their records, audit chain breaks), working on a copy so the database is not touched.
+    Check,
+    /// Copy every readable record of a damaged database into a new one, rebuilding the
+    /// indexes, and say exactly what was lost.
+    Salvage {
+        /// The damaged database directory (read only).
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// The new database directory (must not exist, or be empty).
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ mod anchor;
 pub mod args;
 mod backup;
 mod bulk;
+mod check;
 mod doctor;
 mod identity;
 mod logfile;
@@ -231,6 +232,8 @@ pub fn run(cli: Cli, config: &Config) -> Result<()> {
             serve(&db, socket, group, sweep_every, journal, (maildir, mail_every, backups), config)
         }
         Cmd::Restore { file } => backup::restore(&file, &db, json),
+        Cmd::Check => check::check(&db),
+        Cmd::Salvage { from, to } => check::salvage(&from, &to),
         Cmd::Mail(m) => mail::run(m, &db, &socket, clock, json, config),
         Cmd::Config(args::ConfigCmd::Show) => {
             print!("{}", config.describe());
@@ -486,7 +489,9 @@ impl Entry {
             | Cmd::Migrate
             | Cmd::Completions { .. }
             | Cmd::Man
-            | Cmd::Restore { .. } => {
+            | Cmd::Restore { .. }
+            | Cmd::Check
+            | Cmd::Salvage { .. } => {
                 bail!("this command does not name one operation")
             }
         })

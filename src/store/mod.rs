@@ -19,6 +19,7 @@ mod lookup;
 mod mail;
 mod migrate;
 mod records;
+mod salvage;
 mod shift;
 mod snapshot;
 
@@ -30,6 +31,7 @@ pub use codec::{CodecError, LIMIT as MAX_VALUE, decode_message, encode_message};
 pub use commit::Change;
 pub use lookup::QueueSlot;
 pub use records::{Record, TicketSummary, TreeId, queue_key, v1};
+pub use salvage::{CheckReport, Finding, SalvageError, SalvageReport, copy_database};
 pub use shift::{HourlyDepth, MAX_BATCH_ENTRIES, hour_of};
 pub use snapshot::{
     BACKUP_FORMAT, BackupError, BackupMade, Header as BackupHeader, Restored, Snapshot, WriteTurn, read_backup,
