@@ -168,7 +168,12 @@ pub enum Cmd {
     Restore { file: PathBuf },
     /// Report damage in a database (undecodable records, index entries that disagree with
     /// their records, audit chain breaks), working on a copy so the database is not touched.
-    Check,
+    Check {
+        /// A file holding the audit head an earlier `audit --verify --anchor` kept: the log must
+        /// still hold that entry, with that hash (catches entries cut from the end).
+        #[arg(long, value_name = "FILE")]
+        anchor: Option<PathBuf>,
+    },
     /// Copy every readable record of a damaged database into a new one, rebuilding the
     /// indexes, and say exactly what was lost.
     Salvage {

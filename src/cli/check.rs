@@ -38,9 +38,19 @@ fn open(copy: &Copy, db: &Path) -> Result<Store> {
 }
 
 /// `caredesk check`: every finding, one a line; exits 1 when any.
-pub(super) fn check(db: &Path) -> Result<()> {
+pub(super) fn check(db: &Path, anchor: Option<&Path>) -> Result<()> {
+    let anchor = match anchor {
+        Some(path) => Some(super::anchor::read(path)?.with_context(|| {
+            format!("there is no audit anchor at {}: give the file `audit --verify --anchor` wrote", path.display())
+        })?),
+        None => None,
+    };
     let copy = copy_of(db)?;
-    let report = open(&copy, db)?.check()?;
+    let store = open(&copy, db)?;
+    let mut report = store.check()?;
+    if let Some(a) = anchor {
+        report.findings.extend(store.check_anchor(a.seq, &a.hash)?);
+    }
     for finding in &report.findings {
         println!("{finding}");
     }

@@ -232,7 +232,7 @@ pub fn run(cli: Cli, config: &Config) -> Result<()> {
             serve(&db, socket, group, sweep_every, journal, (maildir, mail_every, backups), config)
         }
         Cmd::Restore { file } => backup::restore(&file, &db, json),
-        Cmd::Check => check::check(&db),
+        Cmd::Check { anchor } => check::check(&db, anchor.as_deref()),
         Cmd::Salvage { from, to } => check::salvage(&from, &to),
         Cmd::Mail(m) => mail::run(m, &db, &socket, clock, json, config),
         Cmd::Config(args::ConfigCmd::Show) => {
@@ -490,7 +490,7 @@ impl Entry {
             | Cmd::Completions { .. }
             | Cmd::Man
             | Cmd::Restore { .. }
-            | Cmd::Check
+            | Cmd::Check { .. }
             | Cmd::Salvage { .. } => {
                 bail!("this command does not name one operation")
             }

@@ -51,6 +51,8 @@ pub enum Finding {
     Unmirrored { tree: &'static str, key: String },
     /// A break in the audit chain.
     AuditBreak(String),
+    /// A record that says what no audit entry recorded.
+    Unaudited { record: String, detail: String },
 }
 
 impl std::fmt::Display for Finding {
@@ -68,6 +70,7 @@ impl std::fmt::Display for Finding {
             Finding::Missing { tree, key, record } => write!(f, "{tree} {key}: missing, though {record} produces it"),
             Finding::Unmirrored { tree, key } => write!(f, "{tree} {key}: the membership has no mirror entry"),
             Finding::AuditBreak(text) => write!(f, "audit: {text}"),
+            Finding::Unaudited { record, detail } => write!(f, "{record}: {detail}"),
         }
     }
 }
@@ -134,6 +137,11 @@ fn shown(key: &[u8]) -> String {
         _ => key.iter().map(|b| format!("{b:02x}")).collect(),
     }
 }
+
+/// What the audit log's `ticket.note` entries wrote, by ticket.
+type AuditedNotes = BTreeMap<String, Vec<String>>;
+
+const NOTE_ACTION: &str = "ticket.note";
 
 /// The index entries the readable records produce, by tree, with the
 /// record that produced each.
@@ -216,7 +224,8 @@ impl Store {
             }
         }
         self.check_members(&mut report)?;
-        self.check_audit(&mut report)?;
+        let notes = self.check_audit(&mut report)?;
+        self.check_notes(&notes, &mut report)?;
         Ok(report)
     }
 
@@ -240,7 +249,8 @@ impl Store {
 
     /// Walks the whole chain, reading what it can: every undecodable entry
     /// and every break is listed.
-    fn check_audit(&self, report: &mut CheckReport) -> Result<(), StoreError> {
+    fn check_audit(&self, report: &mut CheckReport) -> Result<AuditedNotes, StoreError> {
+        let mut notes = AuditedNotes::new();
         let mut chain = ChainCheck::default();
         for row in self.tree(TreeId::Audit).iter() {
             let (key, value) = row.map_err(|e| self.io_error(e))?;
@@ -257,6 +267,9 @@ impl Store {
                     if let Err(e) = chain.next(&entry) {
                         report.findings.push(Finding::AuditBreak(e.to_string()));
                     }
+                    if entry.draft.action == NOTE_ACTION {
+                        notes.entry(entry.draft.subject.clone()).or_default().push(entry.draft.command.clone());
+                    }
                 }
                 Err(e) => report.findings.push(Finding::Undecodable {
                     tree: TreeId::Audit.name(),
@@ -267,6 +280,64 @@ impl Store {
         }
         chain.expect_head(self.audit_head()?);
         report.findings.extend(chain.breaks().iter().map(|b| Finding::AuditBreak(b.to_string())));
+        Ok(notes)
+    }
+
+    /// The log must still hold entry `seq` with `hash`, as an anchor kept
+    /// outside the database recorded it: a log cut back with its head
+    /// rewritten to match proves itself, and only this catches it.
+    pub fn check_anchor(&self, seq: u64, hash: &str) -> Result<Option<Finding>, StoreError> {
+        if seq == 0 {
+            return Ok(None);
+        }
+        let stored = self.tree(TreeId::Audit).get(seq.to_be_bytes()).map_err(|e| self.io_error(e))?;
+        Ok(match stored.map(|v| records::decode::<AuditEntry>(&v)) {
+            None => Some(Finding::AuditBreak(format!(
+                "the anchor names entry {seq} but the log has no such entry: entries were removed from the end"
+            ))),
+            Some(Ok(entry)) if entry.hash == hash => None,
+            Some(_) => Some(Finding::AuditBreak(format!(
+                "entry {seq} no longer has the hash the anchor recorded: the log was rewritten"
+            ))),
+        })
+    }
+
+    /// Every note on a ticket's timeline must be one a `ticket.note` entry
+    /// of that ticket recorded, word for word, and no recorded note may be
+    /// missing: no index covers a note's text, but the audit entry that
+    /// wrote it carries the text in its command.
+    fn check_notes(&self, audited: &AuditedNotes, report: &mut CheckReport) -> Result<(), StoreError> {
+        let mut unreadable = Vec::new();
+        self.each_record::<Ticket>(&mut unreadable, |_, _, ticket| {
+            let label = ticket.reference.to_string();
+            let commands = audited.get(&label).map(Vec::as_slice).unwrap_or_default();
+            let notes: Vec<&str> = ticket
+                .timeline
+                .iter()
+                .filter(|e| e.kind == crate::domain::ticket::EntryKind::Note)
+                .map(|e| e.text.as_str())
+                .collect();
+            for (i, text) in notes.iter().enumerate() {
+                let quoted = serde_json::to_string(text).unwrap_or_default();
+                let inner = quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default();
+                if !commands.iter().any(|c| c.contains(inner)) {
+                    report.findings.push(Finding::Unaudited {
+                        record: format!("ticket {label}"),
+                        detail: format!("note {} is not the text any audit entry recorded: it was changed", i + 1),
+                    });
+                }
+            }
+            if commands.len() > notes.len() {
+                report.findings.push(Finding::Unaudited {
+                    record: format!("ticket {label}"),
+                    detail: format!(
+                        "the audit log recorded {} notes but the ticket holds {}: notes were removed",
+                        commands.len(),
+                        notes.len()
+                    ),
+                });
+            }
+        })?;
         Ok(())
     }
 
