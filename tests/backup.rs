@@ -292,3 +292,80 @@ fn a_snapshot_waits_for_a_write_in_progress_and_holds_new_writes_back_until_it_h
         assert!(snapshot.paused >= Duration::from_millis(250), "the wait counts as paused: {:?}", snapshot.paused);
     });
 }
+
+#[test]
+fn doctor_reports_the_age_of_the_newest_scheduled_backup_when_a_folder_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    assert!(caredesk(&db, &["init"]).status.success());
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    let doctor = |with_dir: bool| {
+        let mut cmd = std::process::Command::new(BIN);
+        cmd.arg("--db").arg(&db).arg("doctor").env_remove("CAREDESK_DB").env_remove("CAREDESK_SOCKET");
+        if with_dir {
+            cmd.env("CAREDESK_BACKUP_DIR", &backups);
+        } else {
+            cmd.env_remove("CAREDESK_BACKUP_DIR");
+        }
+        String::from_utf8_lossy(&cmd.output().expect("doctor runs").stdout).into_owned()
+    };
+    assert!(!doctor(false).contains("backups"), "no folder, no line");
+    let none = doctor(true);
+    assert!(none.lines().any(|l| l.starts_with("FIX") && l.contains("no backup in")), "{none}");
+    let store = Store::open(&db, OpenMode::Existing).unwrap();
+    store.backup(&backups.join(caredesk::daemon::backups::backup_name(chrono::Utc::now()))).unwrap();
+    drop(store);
+    let one = doctor(true);
+    assert!(one.lines().any(|l| l.starts_with("ok") && l.contains("was written 0 h 0 min ago")), "{one}");
+}
+
+#[test]
+fn the_command_line_backs_up_through_a_running_daemon_which_also_backs_up_on_its_schedule() {
+    use caredesk::daemon::{Client, Connection};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    assert!(caredesk(&db, &["init"]).status.success());
+    let scheduled = dir.path().join("scheduled");
+    let socket = caredesk::daemon::default_socket(&db);
+    let mut child = std::process::Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--sweep-every", "0", "--mail-every", "0", "--backup-every", "1s", "--backup-keep", "2"])
+        .arg("--backup-dir")
+        .arg(&scheduled)
+        .env_remove("CAREDESK_DB")
+        .env_remove("CAREDESK_SOCKET")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("caredesk serve starts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !matches!(Client::connect(&socket), Ok(Connection::Served(_))) {
+        assert!(Instant::now() < deadline, "the daemon did not answer within 10 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A relative path names a file in the caller's folder, not the daemon's.
+    let out = std::process::Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["backup", "through-daemon.backup"])
+        .current_dir(dir.path())
+        .env_remove("CAREDESK_DB")
+        .env_remove("CAREDESK_SOCKET")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = dir.path().join("through-daemon.backup");
+    assert!(file.exists(), "{}", String::from_utf8_lossy(&out.stdout));
+    let inside = db.join("inside.backup");
+    let out = caredesk(&db, &["backup", inside.to_str().unwrap()]);
+    assert!(!out.status.success() && !inside.exists(), "a backup inside the database is refused");
+    std::thread::sleep(Duration::from_millis(3500));
+    let _ = child.kill();
+    let _ = child.wait();
+    let kept = scheduled_backups(&scheduled).unwrap();
+    assert_eq!(kept.len(), 2, "the schedule ran and kept two: {kept:?}");
+    let restored = dir.path().join("restored");
+    Store::restore(&file, &restored).expect("the restore");
+    Service::open(&restored, OpenMode::Existing).unwrap().verify_audit().expect("the restored log verifies");
+}
