@@ -52,7 +52,7 @@ pub(super) fn check(db: &Path, anchor: Option<&Path>) -> Result<()> {
         report.findings.extend(store.check_anchor(a.seq, &a.hash)?);
     }
     for finding in &report.findings {
-        println!("{finding}");
+        println!("{}", crate::text::one_line(&finding.to_string()));
     }
     println!(
         "checked {} records, {} index entries and {} audit entries",
@@ -81,7 +81,7 @@ pub(super) fn salvage(from: &Path, to: &Path) -> Result<()> {
         println!("nothing was lost; the new database is at {}", to.display());
     } else {
         for finding in &report.lost {
-            println!("LOST {finding}");
+            println!("LOST {}", crate::text::one_line(&finding.to_string()));
         }
         println!(
             "{} records could not be read and were not copied; the new database is at {}",

@@ -398,6 +398,27 @@ mod tampered {
     }
 
     #[test]
+    fn an_entry_damaged_past_reading_stops_verify_with_a_clear_error_and_check_lists_the_rest() {
+        let (_dir, path, _) = closed();
+        through_sled(&path, |db| {
+            let audit = db.open_tree("audit").unwrap();
+            let mut value = audit.get(key(3)).unwrap().unwrap().to_vec();
+            value[0] = 0xee;
+            audit.insert(key(3), value).unwrap();
+            audit.remove(key(6)).unwrap();
+        });
+        let service = reopened(&path);
+        let message = verify_fails(&service);
+        assert!(message.contains("audit entry"), "verify names what it could not read: {message}");
+        let found = checked(&service);
+        assert!(found.iter().any(|f| f.starts_with("audit #3: cannot be read")), "{found:#?}");
+        assert!(
+            found.iter().any(|f| f.starts_with("audit:") && f.contains('7')),
+            "the later gap is listed: {found:#?}"
+        );
+    }
+
+    #[test]
     fn truncation_with_the_head_rewritten_is_caught_against_a_kept_anchor() {
         use caredesk::service::AuditAnchor;
         let (_dir, path, entries) = closed();
