@@ -369,3 +369,24 @@ fn the_command_line_backs_up_through_a_running_daemon_which_also_backs_up_on_its
     Store::restore(&file, &restored).expect("the restore");
     Service::open(&restored, OpenMode::Existing).unwrap().verify_audit().expect("the restored log verifies");
 }
+
+#[test]
+fn a_write_inside_a_batch_does_not_deadlock_against_a_waiting_snapshot() {
+    let world = World::new();
+    let store = world.service.store();
+    std::thread::scope(|s| {
+        let outer = store.writes_open();
+        let taker = s.spawn(|| store.snapshot().expect("the snapshot").entries());
+        std::thread::sleep(Duration::from_millis(200));
+        // The snapshot now waits; a second turn on this thread must not.
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        s.spawn(move || {
+            done_rx.recv_timeout(Duration::from_secs(5)).expect("the inner turn was taken at once");
+        });
+        let inner = store.writes_open();
+        done_tx.send(()).unwrap();
+        drop(inner);
+        drop(outer);
+        assert!(taker.join().expect("the snapshot thread") > 0);
+    });
+}

@@ -22,7 +22,7 @@
 //! This module must not interpret records: it copies bytes. Whether they
 //! still make sense is `caredesk check`'s work.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -75,9 +75,9 @@ fn io<'a>(doing: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) ->
 }
 
 thread_local! {
-    /// This thread holds a write turn already (a batch commits its
-    /// commands inside its own turn).
-    static IN_TURN: Cell<bool> = const { Cell::new(false) };
+    /// The stores this thread holds a write turn of already: a batch
+    /// commits its commands inside its own turn.
+    static IN_TURN: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The gate between writers and snapshots: many writers at once, or one
@@ -87,13 +87,14 @@ pub(super) struct WriteGate(RwLock<()>);
 
 /// A writer's turn: while it is held no snapshot starts.
 pub struct WriteTurn<'a> {
-    guard: Option<RwLockReadGuard<'a, ()>>,
+    /// The turn and its store's id; `None` inside an outer turn.
+    guard: Option<(RwLockReadGuard<'a, ()>, u64)>,
 }
 
 impl Drop for WriteTurn<'_> {
     fn drop(&mut self) {
-        if self.guard.is_some() {
-            IN_TURN.with(|t| t.set(false));
+        if let Some((_, id)) = &self.guard {
+            IN_TURN.with(|t| t.borrow_mut().retain(|held| held != id));
         }
     }
 }
@@ -132,12 +133,12 @@ impl Store {
     /// holds one already gets an empty turn (no second lock, which would
     /// deadlock against a waiting snapshot).
     pub fn writes_open(&self) -> WriteTurn<'_> {
-        if IN_TURN.with(Cell::get) {
+        if IN_TURN.with(|t| t.borrow().contains(&self.id)) {
             return WriteTurn { guard: None };
         }
         let guard = self.gate.0.read().unwrap_or_else(|p| p.into_inner());
-        IN_TURN.with(|t| t.set(true));
-        WriteTurn { guard: Some(guard) }
+        IN_TURN.with(|t| t.borrow_mut().push(self.id));
+        WriteTurn { guard: Some((guard, self.id)) }
     }
 
     /// Every tree as of one instant, holding writers back only while the
