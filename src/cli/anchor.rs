@@ -37,7 +37,7 @@ pub(super) fn verify(path: Option<PathBuf>) -> Result<Entry> {
 
 /// The anchor in `path`, or `None` when there is no file yet (the first
 /// verify starts one).
-fn read(path: &Path) -> Result<Option<AuditAnchor>> {
+pub(super) fn read(path: &Path) -> Result<Option<AuditAnchor>> {
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -136,6 +136,15 @@ pub enum Cmd {
         /// Seconds between the daemon's mail rounds (intake and sending); 0 turns them off.
         #[arg(long, default_value_t = 15, value_name = "SECONDS")]
         mail_every: u64,
+        /// Write a backup this often (as 90s, 30m, 6h or 1d) into --backup-dir.
+        #[arg(long, value_name = "DURATION", requires = "backup_dir", value_parser = super::backup::duration)]
+        backup_every: Option<std::time::Duration>,
+        /// The folder for scheduled backups, named caredesk-YYYYMMDDTHHMMSSZ.backup (UTC).
+        #[arg(long, value_name = "DIR", env = "CAREDESK_BACKUP_DIR")]
+        backup_dir: Option<PathBuf>,
+        /// How many scheduled backups to keep; older ones are removed.
+        #[arg(long, default_value_t = 7, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        backup_keep: u64,
     },
     /// The settings in force and where each came from (flag, environment, file, default).
     #[command(subcommand)]
@@ -149,6 +158,32 @@ pub enum Cmd {
     /// Print the manual page (roff), as the package installs it.
     #[command(hide = true)]
     Man,
+    /// Write a consistent backup of the whole database to FILE while operators keep working
+    /// (through the daemon when one serves, else on the database directly; supervisors only).
+    Backup {
+        /// The new backup file; an existing file is never replaced.
+        file: PathBuf,
+    },
+    /// Make a new database at --db DIR from a backup file (DIR must not exist, or be empty).
+    Restore { file: PathBuf },
+    /// Report damage in a database (undecodable records, index entries that disagree with
+    /// their records, audit chain breaks), working on a copy so the database is not touched.
+    Check {
+        /// A file holding the audit head an earlier `audit --verify --anchor` kept: the log must
+        /// still hold that entry, with that hash (catches entries cut from the end).
+        #[arg(long, value_name = "FILE")]
+        anchor: Option<PathBuf>,
+    },
+    /// Copy every readable record of a damaged database into a new one, rebuilding the
+    /// indexes, and say exactly what was lost.
+    Salvage {
+        /// The damaged database directory (read only).
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// The new database directory (must not exist, or be empty).
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -328,6 +328,7 @@ pub fn run(config: &Config, clock: Clock) -> Result<()> {
     check_calendar(reading.as_ref(), clock.now().date_naive(), &mut r);
     check_gateway(config, reading.as_ref(), &mut r);
     check_disk(config, &mut r);
+    check_backups(&mut r);
 
     let width = r.lines.iter().map(|l| l.1.len()).max().unwrap_or(0);
     for (verdict, what, text) in &r.lines {
@@ -343,6 +344,27 @@ pub fn run(config: &Config, clock: Clock) -> Result<()> {
         0 => Ok(()),
         1 => bail!("1 thing needs fixing (the FIX line above)"),
         n => bail!("{n} things need fixing (the FIX lines above)"),
+    }
+}
+
+/// How long ago the newest scheduled backup was written, when a backup
+/// folder is configured (`CAREDESK_BACKUP_DIR`, as `serve --backup-dir`).
+fn check_backups(r: &mut Report) {
+    let Some(dir) = std::env::var_os("CAREDESK_BACKUP_DIR").map(PathBuf::from) else {
+        return;
+    };
+    let shown = crate::text::one_line(&dir.display().to_string()).into_owned();
+    match crate::daemon::backups::last_backup_age(&dir) {
+        Ok(Some((_, age))) => {
+            let hours = age.as_secs() / 3600;
+            let minutes = (age.as_secs() % 3600) / 60;
+            r.ok("backups", format!("the newest backup in {shown} was written {hours} h {minutes} min ago"))
+        }
+        Ok(None) => r.fix(
+            "backups",
+            format!("no backup in {shown} yet: run `caredesk backup {shown}/first.backup`, or start `caredesk serve --backup-every 6h`"),
+        ),
+        Err(e) => r.unknown("backups", format!("could not read {shown}: {e}")),
     }
 }
 

@@ -3,7 +3,9 @@
 
 mod anchor;
 pub mod args;
+mod backup;
 mod bulk;
+mod check;
 mod doctor;
 mod identity;
 mod logfile;
@@ -218,9 +220,20 @@ pub fn run(cli: Cli, config: &Config) -> Result<()> {
                 bulk::import_through(&client, clock.rehearsal_instant(), &kind, &file, skip_bad, json)
             }
         },
-        Cmd::Serve { group, sweep_every, journal, maildir, mail_every } => {
-            serve(&db, socket, group, sweep_every, journal, (maildir, mail_every), config)
+        Cmd::Serve { group, sweep_every, journal, maildir, mail_every, backup_every, backup_dir, backup_keep } => {
+            let backups = match (backup_every, backup_dir) {
+                (Some(every), Some(dir)) => Some(crate::daemon::backups::BackupSchedule {
+                    every,
+                    dir,
+                    keep: usize::try_from(backup_keep).unwrap_or(usize::MAX),
+                }),
+                _ => None,
+            };
+            serve(&db, socket, group, sweep_every, journal, (maildir, mail_every, backups), config)
         }
+        Cmd::Restore { file } => backup::restore(&file, &db, json),
+        Cmd::Check { anchor } => check::check(&db, anchor.as_deref()),
+        Cmd::Salvage { from, to } => check::salvage(&from, &to),
         Cmd::Mail(m) => mail::run(m, &db, &socket, clock, json, config),
         Cmd::Config(args::ConfigCmd::Show) => {
             print!("{}", config.describe());
@@ -280,7 +293,7 @@ fn serve(
     group: Option<String>,
     sweep_every: u64,
     journal: bool,
-    (maildir, mail_every): (Option<PathBuf>, u64),
+    (maildir, mail_every, backups): (Option<PathBuf>, u64, Option<crate::daemon::backups::BackupSchedule>),
     config: &Config,
 ) -> Result<()> {
     use crate::daemon::{Daemon, Options, Schedule, notify};
@@ -307,7 +320,12 @@ fn serve(
         )?;
     }
     let status = Arc::new(notify::StatusLine::default());
-    let daemon = Daemon::bind(service, &options)?.on_event(move |e| notify::status(&status.apply(&e)));
+    let mut daemon = Daemon::bind(service, &options)?.on_event(move |e| notify::status(&status.apply(&e)));
+    if let Some(schedule) = backups {
+        std::fs::create_dir_all(&schedule.dir)
+            .with_context(|| format!("could not make the backup folder {}", schedule.dir.display()))?;
+        daemon = daemon.with_backups(schedule);
+    }
     let stop = daemon.stop_handle();
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT])?;
     std::thread::Builder::new().name("caredesk-signals".into()).spawn(move || {
@@ -369,6 +387,7 @@ impl Entry {
             Cmd::Audit { verify: true, anchor, .. } => anchor::verify(anchor)?,
             Cmd::Audit { limit, before, .. } => Entry::of(ListAudit { before, limit }),
             Cmd::Outbox { limit } => Entry::of(ListOutbox { limit }),
+            Cmd::Backup { file } => backup::backup(&file)?,
             Cmd::Undo { batch } => Entry::of(Undo { batch }),
             Cmd::Text(t) => Entry::text(t)?,
             Cmd::View(v) => match v {
@@ -469,7 +488,10 @@ impl Entry {
             | Cmd::Doctor
             | Cmd::Migrate
             | Cmd::Completions { .. }
-            | Cmd::Man => {
+            | Cmd::Man
+            | Cmd::Restore { .. }
+            | Cmd::Check { .. }
+            | Cmd::Salvage { .. } => {
                 bail!("this command does not name one operation")
             }
         })

@@ -10,6 +10,7 @@
 //! What one operator changes is pushed to every other connection as an
 //! event.
 
+pub mod backups;
 mod client;
 mod guard;
 pub mod notify;

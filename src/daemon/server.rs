@@ -147,6 +147,7 @@ pub struct Daemon {
     listener: Option<UnixListener>,
     socket: Option<PathBuf>,
     sweep: Option<Schedule>,
+    backups: Option<super::backups::BackupSchedule>,
 }
 
 impl Daemon {
@@ -178,12 +179,18 @@ impl Daemon {
             on_event: None,
             presence: super::presence::Board::default(),
         });
-        Daemon { shared, listener: None, socket: None, sweep: None }
+        Daemon { shared, listener: None, socket: None, sweep: None, backups: None }
     }
 
     /// Acts at `clock` instead of the system time (tests).
     pub fn with_clock(mut self, clock: Clock) -> Daemon {
         Arc::get_mut(&mut self.shared).expect("set the clock before running").clock = clock;
+        self
+    }
+
+    /// Writes a backup on `schedule` while it runs.
+    pub fn with_backups(mut self, schedule: super::backups::BackupSchedule) -> Daemon {
+        self.backups = Some(schedule);
         self
     }
 
@@ -243,6 +250,12 @@ impl Daemon {
         if let Some(schedule) = self.sweep.clone() {
             let shared = Arc::clone(&self.shared);
             std::thread::Builder::new().name("caredesk-sweep".into()).spawn(move || sweeps(&shared, &schedule))?;
+        }
+        if let Some(schedule) = self.backups.clone() {
+            let shared = Arc::clone(&self.shared);
+            std::thread::Builder::new().name("caredesk-backup".into()).spawn(move || {
+                super::backups::run(&shared.service, &schedule, |d| shared.stop.sleep(d));
+            })?;
         }
         if let Some(listener) = &self.listener {
             tracing::info!(socket = %self.socket.as_deref().unwrap_or(Path::new("")).display(), "daemon serving");

@@ -440,7 +440,10 @@ impl Service {
                 Delivery::Failed { reason }
             }
         };
-        if let Err(e) = self.store.record_delivery(&message) {
+        let turn = self.store.writes_open();
+        let recorded = self.store.record_delivery(&message);
+        drop(turn);
+        if let Err(e) = recorded {
             tracing::warn!(outbox = message.seq, "could not record delivery: {e}");
         }
         message

@@ -31,7 +31,11 @@ impl Service {
             return Ok(work());
         }
         UNTOLD.with(|u| u.borrow_mut().clear());
+        // The batch's writes land at its end, inside this turn, so a backup
+        // holds all of them or none.
+        let turn = self.store.writes_open();
         let written = self.store.batch(work);
+        drop(turn);
         let untold = UNTOLD.with(|u| std::mem::take(&mut *u.borrow_mut()));
         let answer = written?;
         for event in untold {

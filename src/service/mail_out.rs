@@ -313,6 +313,7 @@ impl Service {
             let next = mail.attempted(result, ctx.now);
             let tell = !matches!(next.status, MailStatus::Retrying { .. }) || next.attempts == 1;
             if !tell {
+                let _turn = self.store.writes_open();
                 self.store.record_mail_attempt(mail, &next)?;
                 continue;
             }
@@ -337,6 +338,7 @@ impl Service {
                 // The ticket could not be written (it was removed, or is
                 // busy): the outbox still records the outcome.
                 tracing::warn!(mail = next.seq, "the outcome could not be put on {}: {e}", next.ticket);
+                let _turn = self.store.writes_open();
                 self.store.record_mail_attempt(mail, &next)?;
             }
         }

@@ -8,6 +8,7 @@
 //! carried without its type), so there is one behaviour to test.
 
 mod accounts;
+mod backup;
 mod batch;
 mod bulk;
 mod error;
@@ -352,7 +353,11 @@ impl Service {
 impl Service {
     /// Writes a change with its audit entry and tells the listeners.
     fn commit(&self, change: &Change, draft: &AuditDraft) -> Result<AuditEntry, StoreError> {
-        let entry = self.store.commit(change, draft)?;
+        let entry = {
+            // A backup never sees half of this change (store/snapshot.rs).
+            let _turn = self.store.writes_open();
+            self.store.commit(change, draft)?
+        };
         let touched: Vec<Touched> = change.touched().map(|(what, label)| Touched::from_record(what, label)).collect();
         let event = ChangeEvent {
             seq: entry.seq,

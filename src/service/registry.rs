@@ -95,5 +95,6 @@ operations! {
         ListSlaWarnings in report,
         ListBreaches in report,
         ShowDashboard in report,
+        Backup in backup,
     }
 }

@@ -19,7 +19,9 @@ mod lookup;
 mod mail;
 mod migrate;
 mod records;
+mod salvage;
 mod shift;
+mod snapshot;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -29,7 +31,11 @@ pub use codec::{CodecError, LIMIT as MAX_VALUE, decode_message, encode_message};
 pub use commit::Change;
 pub use lookup::QueueSlot;
 pub use records::{Record, TicketSummary, TreeId, queue_key, v1};
+pub use salvage::{CheckReport, Finding, SalvageError, SalvageReport, copy_database};
 pub use shift::{HourlyDepth, MAX_BATCH_ENTRIES, hour_of};
+pub use snapshot::{
+    BACKUP_FORMAT, BackupError, BackupMade, Header as BackupHeader, Restored, Snapshot, WriteTurn, read_backup,
+};
 
 /// The database layout this build writes. A database with a newer layout is
 /// refused; an older one is upgraded record by record as it is read, and
@@ -103,6 +109,8 @@ pub struct Store {
     /// The layout the database had when opened, if it was brought up to
     /// [`LAYOUT`] then.
     migrated_from: Option<u8>,
+    /// Holds writers back while a backup copies the trees.
+    gate: snapshot::WriteGate,
 }
 
 /// Hands out [`Store::id`]s.
@@ -158,7 +166,7 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| open_error(path, e))?;
         let id = NEXT_STORE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut store = Store { db, path: path.to_owned(), trees, id, migrated_from: None };
+        let mut store = Store { db, path: path.to_owned(), trees, id, migrated_from: None, gate: Default::default() };
         store.migrated_from = store.check_layout()?;
         Ok(store)
     }

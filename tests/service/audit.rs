@@ -249,3 +249,239 @@ fn a_log_cut_back_with_its_head_rewritten_is_caught_by_the_anchor() {
     let message = desk.service.execute(&ctx, &VerifyAudit { anchor: Some(forged) }).unwrap_err().to_string();
     assert!(message.contains(&format!("entry {} no longer has the hash the anchor recorded", last.seq)), "{message}");
 }
+
+/// The tamper suite: the database is closed, changed through sled itself
+/// (as someone with the files would), and opened again; `verify` and
+/// `check` must each report what was done, every break of it.
+mod tampered {
+    use super::*;
+    use caredesk::domain::audit::AuditEntry;
+    use caredesk::service::Service;
+    use caredesk::store::OpenMode;
+    use std::path::{Path, PathBuf};
+
+    /// A closed database with eight audited changes, among them two notes
+    /// on ticket CD-000001 and an account with a mobile.
+    fn closed() -> (tempfile::TempDir, PathBuf, Vec<AuditEntry>) {
+        let desk = Desk::new();
+        sunrise(&desk);
+        desk.new_account("Jo", "Smith", &mobile(1), "V1234");
+        desk.sup(&RecordLogin { address: "jo.smith@nhs.net".into() });
+        desk.sup(&ticket_form(Category::General, "Jo Smith", Some("V1234")));
+        let reference: TicketRef = "CD-000001".parse().unwrap();
+        desk.sup(&Note { reference, text: "Called back, no answer".into() });
+        desk.sup(&Note { reference, text: "Left a voicemail".into() });
+        desk.sup(&RecordLogin { address: "jo.smith@nhs.net".into() });
+        let entries = desk.audit();
+        assert_eq!(entries.len(), 8);
+        let path = desk.db_path();
+        let Desk { dir, service } = desk;
+        drop(service);
+        (dir, path, entries)
+    }
+
+    /// Opens the closed database with sled alone and runs `change` on it.
+    fn through_sled(path: &Path, change: impl FnOnce(&sled::Db)) {
+        let started = std::time::Instant::now();
+        let db = loop {
+            match sled::open(path) {
+                Ok(db) => break db,
+                Err(e) if started.elapsed() < std::time::Duration::from_secs(5) => {
+                    let _ = e;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("sled could not open the database: {e}"),
+            }
+        };
+        change(&db);
+        db.flush().expect("the change is on disk");
+    }
+
+    fn reopened(path: &Path) -> Service {
+        let started = std::time::Instant::now();
+        loop {
+            match Service::open(path, OpenMode::Existing) {
+                Ok(s) => return s,
+                Err(_) if started.elapsed() < std::time::Duration::from_secs(5) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                Err(e) => panic!("the database does not open: {e}"),
+            }
+        }
+    }
+
+    fn verify_fails(service: &Service) -> String {
+        service.verify_audit().expect_err("verify reports the tampering").to_string()
+    }
+
+    fn checked(service: &Service) -> Vec<String> {
+        service.store().check().expect("the check runs").findings.iter().map(ToString::to_string).collect()
+    }
+
+    fn key(seq: u64) -> [u8; 8] {
+        seq.to_be_bytes()
+    }
+
+    #[test]
+    fn an_untouched_database_verifies_and_checks_clean() {
+        let (_dir, path, entries) = closed();
+        through_sled(&path, |_| {});
+        let service = reopened(&path);
+        assert_eq!(service.verify_audit().unwrap(), entries.len() as u64);
+        assert_eq!(checked(&service), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_changed_byte_in_an_entry_is_reported_by_verify_and_check() {
+        let (_dir, path, _) = closed();
+        through_sled(&path, |db| {
+            let audit = db.open_tree("audit").unwrap();
+            let mut value = audit.get(key(3)).unwrap().expect("entry 3").to_vec();
+            let at = value.windows(SUPERVISOR.len()).position(|w| w == SUPERVISOR.as_bytes()).expect("the operator");
+            value[at] ^= 0x01;
+            audit.insert(key(3), value).unwrap();
+        });
+        let service = reopened(&path);
+        let message = verify_fails(&service);
+        assert!(message.contains("audit entry 3 has been altered"), "{message}");
+        let found = checked(&service);
+        assert!(found.iter().any(|f| f.contains("audit entry 3 has been altered")), "{found:#?}");
+    }
+
+    #[test]
+    fn a_deleted_entry_in_the_middle_is_reported_by_verify_and_check() {
+        let (_dir, path, _) = closed();
+        through_sled(&path, |db| {
+            db.open_tree("audit").unwrap().remove(key(4)).unwrap();
+        });
+        let service = reopened(&path);
+        let message = verify_fails(&service);
+        assert!(message.contains('5') && message.contains("1 break"), "{message}");
+        let found = checked(&service);
+        assert!(found.iter().any(|f| f.starts_with("audit:") && f.contains('5')), "{found:#?}");
+    }
+
+    #[test]
+    fn two_entries_swapped_are_reported_by_verify_and_check() {
+        let (_dir, path, _) = closed();
+        through_sled(&path, |db| {
+            let audit = db.open_tree("audit").unwrap();
+            let (four, five) = (audit.get(key(4)).unwrap().unwrap(), audit.get(key(5)).unwrap().unwrap());
+            audit.insert(key(4), five).unwrap();
+            audit.insert(key(5), four).unwrap();
+        });
+        let service = reopened(&path);
+        let message = verify_fails(&service);
+        assert!(message.contains("breaks"), "more than one break is listed: {message}");
+        let found = checked(&service);
+        assert!(found.iter().any(|f| f.contains("stored as #4 says it is entry 5")), "{found:#?}");
+        assert!(found.iter().any(|f| f.contains("stored as #5 says it is entry 4")), "{found:#?}");
+    }
+
+    #[test]
+    fn every_break_is_listed_not_only_the_first() {
+        let (_dir, path, _) = closed();
+        through_sled(&path, |db| {
+            let audit = db.open_tree("audit").unwrap();
+            let mut value = audit.get(key(2)).unwrap().unwrap().to_vec();
+            let at = value.windows(SUPERVISOR.len()).position(|w| w == SUPERVISOR.as_bytes()).unwrap();
+            value[at] ^= 0x01;
+            audit.insert(key(2), value).unwrap();
+            audit.remove(key(6)).unwrap();
+        });
+        let service = reopened(&path);
+        let message = verify_fails(&service);
+        assert!(message.contains("audit entry 2 has been altered"), "{message}");
+        assert!(message.contains('7'), "the gap at 6 is listed too: {message}");
+        let found: Vec<String> = checked(&service).into_iter().filter(|f| f.starts_with("audit:")).collect();
+        assert!(found.len() >= 2, "{found:#?}");
+    }
+
+    #[test]
+    fn an_entry_damaged_past_reading_stops_verify_with_a_clear_error_and_check_lists_the_rest() {
+        let (_dir, path, _) = closed();
+        through_sled(&path, |db| {
+            let audit = db.open_tree("audit").unwrap();
+            let mut value = audit.get(key(3)).unwrap().unwrap().to_vec();
+            value[0] = 0xee;
+            audit.insert(key(3), value).unwrap();
+            audit.remove(key(6)).unwrap();
+        });
+        let service = reopened(&path);
+        let message = verify_fails(&service);
+        assert!(message.contains("audit entry"), "verify names what it could not read: {message}");
+        let found = checked(&service);
+        assert!(found.iter().any(|f| f.starts_with("audit #3: cannot be read")), "{found:#?}");
+        assert!(
+            found.iter().any(|f| f.starts_with("audit:") && f.contains('7')),
+            "the later gap is listed: {found:#?}"
+        );
+    }
+
+    #[test]
+    fn truncation_with_the_head_rewritten_is_caught_against_a_kept_anchor() {
+        use caredesk::service::AuditAnchor;
+        let (_dir, path, entries) = closed();
+        let last = entries.last().unwrap();
+        let anchor = AuditAnchor { seq: last.seq, hash: last.hash.clone() };
+        let kept = &entries[5];
+        through_sled(&path, |db| {
+            let audit = db.open_tree("audit").unwrap();
+            audit.remove(key(8)).unwrap();
+            audit.remove(key(7)).unwrap();
+            let head = Store::encode_versioned("audit head", 1, &(kept.seq, &kept.hash));
+            db.open_tree("meta").unwrap().insert(b"audit.head", head).unwrap();
+        });
+        let service = reopened(&path);
+        assert_eq!(service.verify_audit().unwrap(), 6, "the chain alone cannot see the cut");
+        let message = service.verify_audit_from(Some(&anchor)).unwrap_err().to_string();
+        assert!(message.contains("the anchor names entry 8 but the log has no such entry"), "{message}");
+        let found = service.store().check_anchor(anchor.seq, &anchor.hash).unwrap().expect("check sees the cut");
+        assert!(found.to_string().contains("no such entry"), "{found}");
+        let forged = service.store().check_anchor(kept.seq, &"0".repeat(64)).unwrap().expect("another hash");
+        assert!(forged.to_string().contains("rewritten"), "{forged}");
+        assert_eq!(service.store().check_anchor(kept.seq, &kept.hash).unwrap(), None);
+    }
+
+    #[test]
+    fn a_note_changed_in_its_ticket_is_reported_by_check() {
+        let (_dir, path, _) = closed();
+        through_sled(&path, |db| {
+            let tickets = db.open_tree("tickets").unwrap();
+            let mut value = tickets.get(key(1)).unwrap().expect("ticket 1").to_vec();
+            let at = value.windows(9).position(|w| w == b"voicemail").expect("the note's text");
+            value[at..at + 9].copy_from_slice(b"VOICEMAIL");
+            tickets.insert(key(1), value).unwrap();
+        });
+        let service = reopened(&path);
+        let found = checked(&service);
+        assert!(
+            found.iter().any(|f| f.contains("ticket CD-000001") && f.contains("note 2") && f.contains("changed")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn a_mobile_changed_in_its_account_and_a_deleted_index_entry_are_reported_by_check() {
+        let (_dir, path, _) = closed();
+        let old = mobile(1).replace(' ', "");
+        through_sled(&path, |db| {
+            let accounts = db.open_tree("accounts").unwrap();
+            let (k, v) = accounts.iter().next().unwrap().unwrap();
+            let mut value = v.to_vec();
+            let at = value.windows(old.len()).position(|w| w == old.as_bytes()).expect("the mobile");
+            value[at + old.len() - 1] = if value[at + old.len() - 1] == b'9' { b'8' } else { b'9' };
+            accounts.insert(k, value).unwrap();
+            let by_org = db.open_tree("accounts.by_org").unwrap();
+            let (k, _) = by_org.iter().next().unwrap().unwrap();
+            by_org.remove(k).unwrap();
+        });
+        let service = reopened(&path);
+        let found = checked(&service);
+        assert!(
+            found.iter().any(|f| f.starts_with("accounts.by_mobile") && f.contains(&old) && f.contains("no record")),
+            "{found:#?}"
+        );
+        assert!(found.iter().any(|f| f.starts_with("accounts.by_org") && f.contains("missing")), "{found:#?}");
+    }
+}
