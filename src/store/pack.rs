@@ -186,7 +186,7 @@ fn words() -> &'static Words {
 pub fn pack(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();
     let words = words();
-    let mut out = Vec::with_capacity(bytes.len() / 2);
+    let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     'next: while i < bytes.len() {
         let b = bytes[i];
@@ -198,8 +198,11 @@ pub fn pack(text: &str) -> Vec<u8> {
                 continue;
             }
         }
+        let rest = &bytes[i..];
         for (word, code, n) in &words.by_first[usize::from(b)] {
-            if bytes[i..].starts_with(word) {
+            // Every word is at least two bytes: most candidates fail on the
+            // second, without a call to compare the rest.
+            if rest.len() >= word.len() && rest[1] == word[1] && rest.starts_with(word) {
                 out.extend_from_slice(&code[..*n]);
                 i += word.len();
                 continue 'next;
@@ -398,6 +401,16 @@ mod tests {
             assert_eq!(unpack(&pack(&text)).unwrap(), text);
             at += chrono::Duration::seconds(61);
         }
+    }
+
+    #[test]
+    fn every_word_is_two_bytes_or_more_and_none_is_listed_twice() {
+        let all: Vec<&str> = SHORT.iter().chain(LONG.iter()).copied().collect();
+        assert!(all.iter().all(|w| w.len() >= 2), "the packer compares second bytes first");
+        let mut unique = all.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), all.len());
     }
 
     #[test]
