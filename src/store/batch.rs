@@ -26,10 +26,10 @@
 //! command writes without reading them (its audit entry, new index
 //! entries, a new outbox message) are not read from disk at all: every
 //! command reads the audit head, and every other commit writes it, so no
-//! commit can land between the batch's reads and its write unnoticed. A process killed during
-//! a batch leaves none of it: no record without its audit entry, no audit
-//! entry without its record. Only numbers taken from sequences are lost,
-//! as they are for any refused command.
+//! commit can land between the batch's reads and its write unnoticed. A
+//! process killed during a batch leaves none of it: no record without its
+//! audit entry, no audit entry without its record. Only numbers taken from
+//! sequences are lost, as they are for any refused command.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
