@@ -136,7 +136,7 @@ impl StoredHash {
 
     fn into_text(self) -> String {
         match self {
-            StoredHash::Bytes(bytes) => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            StoredHash::Bytes(bytes) => crate::domain::audit::hex(&bytes),
             StoredHash::Text(text) => text,
         }
     }
