@@ -265,7 +265,7 @@ fn verify_reports_every_break_not_only_the_first() {
             })
             .unwrap();
         let plant = |entry: &AuditEntry| {
-            let bytes = Store::encode_versioned("audit entry", <AuditEntry as caredesk::store::Record>::VERSION, entry);
+            let bytes = Store::encode_record(entry);
             store.raw_put(TreeId::Audit, &entry.seq.to_be_bytes(), &bytes).unwrap();
         };
         let mut second = entries[1].clone();

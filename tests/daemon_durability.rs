@@ -138,4 +138,25 @@ fn notes_acknowledged_while_an_import_runs_survive_the_daemon_being_killed() {
     // With the last daemon gone, the command line's own check agrees.
     let verified = served::caredesk(&db, 0o022, &["audit", "--verify"]);
     assert!(verified.contains("audit log intact"), "audit --verify said: {verified}");
+    // Each import was killed inside a batch: every organisation it left has
+    // its audit entry, and every entry it left has its organisation.
+    let store = caredesk::store::Store::open(&db, caredesk::store::OpenMode::Existing).expect("the database");
+    let mut audited = std::collections::BTreeSet::new();
+    store
+        .audit_walk(|e| {
+            if e.draft.action == "org.add" && e.draft.subject.starts_with('Q') {
+                assert!(audited.insert(e.draft.subject.clone()), "{} was added twice", e.draft.subject);
+            }
+            true
+        })
+        .expect("the audit log");
+    let stored: std::collections::BTreeSet<String> = store
+        .organisations_named("", usize::MAX)
+        .expect("the organisations")
+        .into_iter()
+        .map(|o| o.ods.to_string())
+        .filter(|ods| ods.starts_with('Q'))
+        .collect();
+    assert!(!stored.is_empty(), "no import wrote anything before its kill");
+    assert_eq!(stored, audited, "organisations and their audit entries differ after the kills");
 }

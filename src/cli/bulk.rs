@@ -26,7 +26,7 @@ fn bar(len: u64) -> ProgressBar {
     }
     let bar = ProgressBar::new(len);
     bar.set_style(
-        ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} ({eta})")
+        ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} {elapsed_precise} {per_sec} ETA {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
@@ -57,6 +57,10 @@ pub fn demo(db: &Path, ctx: &Ctx, scale: &str, json: bool) -> Result<()> {
     service.execute(ctx, &Init)?;
     let progress = bar(0);
     let summary = build_demo(&service, ctx, scale, &mut |stage, done, total| {
+        if progress.message() != stage {
+            // The rate and ETA of one stage say nothing of the next.
+            progress.reset_eta();
+        }
         progress.set_message(stage.to_owned());
         progress.set_length(total);
         progress.set_position(done);

@@ -25,7 +25,7 @@ use crate::service::{Ctx, Operation, Registered, Request, Service, ServiceError,
 use crate::store::StoreError;
 
 /// Events replayed in one batch.
-const EVENTS_PER_BATCH: usize = 2_000;
+const EVENTS_PER_BATCH: usize = 10_000;
 
 /// The demo's operators: two of each role, so the work is shared out.
 pub const ROSTER: [(&str, Role); 7] = [

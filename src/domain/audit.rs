@@ -97,7 +97,18 @@ fn entry_hash(seq: u64, draft: &AuditDraft, prev_hash: &str) -> String {
     h.update(seq.to_be_bytes());
     // JSON of a struct is written in field order, so it is a stable encoding.
     h.update(serde_json::to_vec(&Hashed::from(draft)).unwrap_or_default());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
+}
+
+/// Lowercase hex, two digits a byte, as every hash of the chain is written.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xF)]));
+    }
+    out
 }
 
 /// Where a walk of the chain found it broken.

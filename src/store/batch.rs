@@ -19,13 +19,17 @@
 //! Other threads (other operators through the daemon) see nothing of a
 //! batch until it is written, and write as usual meanwhile. The overlay
 //! remembers what each key held on disk when the batch first read it; the
-//! final transaction checks that every key it writes still holds that, so
-//! if anyone else wrote one of them (the audit head, above all) the batch
-//! writes nothing and says so ([`StoreError::Interrupted`]), and its caller
-//! runs the same work again one command at a time. A process killed during
-//! a batch leaves none of it: no record without its audit entry, no audit
-//! entry without its record. Only numbers taken from sequences are lost,
-//! as they are for any refused command.
+//! final transaction checks that every key it read and writes still holds
+//! that, so if anyone else wrote one of them (the audit head, above all)
+//! the batch writes nothing and says so ([`StoreError::Interrupted`]), and
+//! its caller runs the same work again one command at a time. Keys a
+//! command writes without reading them (its audit entry, new index
+//! entries, a new outbox message) are not read from disk at all: every
+//! command reads the audit head, and every other commit writes it, so no
+//! commit can land between the batch's reads and its write unnoticed. A
+//! process killed during a batch leaves none of it: no record without its
+//! audit entry, no audit entry without its record. Only numbers taken from
+//! sequences are lost, as they are for any refused command.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
@@ -47,8 +51,9 @@ pub const BATCH_RECORDS: usize = 500;
 struct Slot {
     /// `None`: removed by the batch.
     now: Option<IVec>,
-    /// What the key held on disk when the batch first read or wrote it.
-    base: Option<IVec>,
+    /// What the key held on disk when the batch first read it; `None` for
+    /// a key the batch wrote without reading.
+    base: Option<Option<IVec>>,
 }
 
 #[derive(Default)]
@@ -56,7 +61,7 @@ struct Overlay {
     trees: HashMap<TreeId, BTreeMap<Vec<u8>, Slot>>,
     /// Disk values the batch read without writing, kept so a later write
     /// of the same key checks against what the command saw.
-    seen: HashMap<(TreeId, Vec<u8>), Option<IVec>>,
+    seen: HashMap<TreeId, HashMap<Vec<u8>, Option<IVec>>>,
 }
 
 /// One write of a staged command: a tree, a key, and its new value or
@@ -124,8 +129,10 @@ impl Store {
         let result = trees.as_slice().transaction(|tx: &Vec<TransactionalTree>| {
             for (i, id) in used.iter().enumerate() {
                 for (key, slot) in &overlay.trees[id] {
-                    if tx[i].get(key)? != slot.base {
-                        return Err(ConflictableTransactionError::Abort(()));
+                    if let Some(base) = &slot.base {
+                        if tx[i].get(key)? != *base {
+                            return Err(ConflictableTransactionError::Abort(()));
+                        }
                     }
                 }
             }
@@ -164,8 +171,11 @@ impl Store {
         {
             return Ok(now);
         }
+        if let Some(seen) = OVERLAY.with(|o| o.borrow().seen.get(&tree).and_then(|t| t.get(key)).cloned()) {
+            return Ok(seen);
+        }
         let on_disk = self.tree(tree).get(key).map_err(|e| self.io_error(e))?;
-        OVERLAY.with(|o| o.borrow_mut().seen.entry((tree, key.to_vec())).or_insert_with(|| on_disk.clone()).clone());
+        OVERLAY.with(|o| o.borrow_mut().seen.entry(tree).or_default().insert(key.to_vec(), on_disk.clone()));
         Ok(on_disk)
     }
 
@@ -236,17 +246,15 @@ impl Store {
         let answer = apply(&Staged { store: self });
         let writes = STAGED.with(|s| s.borrow_mut().take()).unwrap_or_default();
         if answer.is_ok() {
-            for (tree, key, value) in writes {
-                let base = match OVERLAY.with(|o| o.borrow().seen.get(&(tree, key.clone())).cloned()) {
-                    Some(seen) => seen,
-                    None => self.tree(tree).get(&key).ok().flatten(),
-                };
-                OVERLAY.with(|o| {
-                    let mut o = o.borrow_mut();
+            OVERLAY.with(|o| {
+                let mut o = o.borrow_mut();
+                let o = &mut *o;
+                for (tree, key, value) in writes {
+                    let base = o.seen.get(&tree).and_then(|t| t.get(&key)).cloned();
                     let slot = o.trees.entry(tree).or_default().entry(key).or_insert(Slot { now: None, base });
                     slot.now = value;
-                });
-            }
+                }
+            });
         }
         answer
     }

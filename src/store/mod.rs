@@ -18,6 +18,7 @@ mod keys;
 mod lookup;
 mod mail;
 mod migrate;
+mod pack;
 mod records;
 mod salvage;
 mod shift;
@@ -343,6 +344,13 @@ impl Store {
                 sled::transaction::TransactionError::Abort(()) => StoreError::Interrupted,
             })?;
         self.flush()
+    }
+
+    /// Encodes a record as the store keeps it now, for tests that plant
+    /// altered records.
+    #[doc(hidden)]
+    pub fn encode_record<R: Record>(record: &R) -> Vec<u8> {
+        records::encode(record).unwrap_or_default()
     }
 
     /// Encodes a value in an older layout, for migration tests.

@@ -128,6 +128,14 @@ pub trait Record: Serialize + DeserializeOwned + Sized {
     fn tallies(&self) -> Vec<Vec<u8>> {
         Vec::new()
     }
+    /// The value as stored: the version byte, then the body.
+    fn encode_stored(&self) -> Result<Vec<u8>, CodecError> {
+        codec::encode(Self::WHAT, Self::VERSION, self)
+    }
+    /// Reads a body of the current schema version.
+    fn decode_current(body: &[u8]) -> Result<Self, CodecError> {
+        codec::decode_body(Self::WHAT, body)
+    }
     /// Reads a body written under an older schema version.
     fn upgrade(version: u8, _body: &[u8]) -> Result<Self, CodecError> {
         Err(CodecError::Unknown { what: Self::WHAT, found: version })
@@ -135,13 +143,13 @@ pub trait Record: Serialize + DeserializeOwned + Sized {
 }
 
 pub fn encode<R: Record>(record: &R) -> Result<Vec<u8>, CodecError> {
-    codec::encode(R::WHAT, R::VERSION, record)
+    record.encode_stored()
 }
 
 pub fn decode<R: Record>(bytes: &[u8]) -> Result<R, CodecError> {
     let (version, body) = codec::split(R::WHAT, bytes)?;
     match version {
-        v if v == R::VERSION => codec::decode_body(R::WHAT, body),
+        v if v == R::VERSION => R::decode_current(body),
         v if v > R::VERSION => Err(CodecError::Newer { what: R::WHAT, found: v, known: R::VERSION }),
         v => R::upgrade(v, body),
     }
@@ -535,8 +543,15 @@ impl Record for Operator {
 impl Record for AuditEntry {
     const TREE: TreeId = TreeId::Audit;
     /// 2: an entry may belong to a batch (a bulk action or its undo).
-    const VERSION: u8 = 2;
+    /// 3: compact (hashes as bytes, texts packed; `codec::encode_audit`).
+    const VERSION: u8 = 3;
     const WHAT: &'static str = "audit entry";
+    fn encode_stored(&self) -> Result<Vec<u8>, CodecError> {
+        codec::encode_audit(Self::VERSION, self)
+    }
+    fn decode_current(body: &[u8]) -> Result<Self, CodecError> {
+        codec::decode_audit(body)
+    }
     fn key(&self) -> Vec<u8> {
         u64_key(self.seq)
     }
@@ -546,6 +561,7 @@ impl Record for AuditEntry {
     fn upgrade(version: u8, body: &[u8]) -> Result<Self, CodecError> {
         match version {
             1 => Ok(codec::decode_body::<v1::AuditEntry>(Self::WHAT, body)?.into()),
+            2 => codec::decode_body(Self::WHAT, body),
             found => Err(CodecError::Unknown { what: Self::WHAT, found }),
         }
     }

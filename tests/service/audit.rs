@@ -184,13 +184,12 @@ fn the_audit_chain_verifies_until_an_entry_is_altered() {
     assert_eq!(desk.service.execute(&ctx, &VerifyAudit { anchor: None }).unwrap().entries, head);
 
     let store = desk.service.store();
-    let current = <caredesk::domain::audit::AuditEntry as caredesk::store::Record>::VERSION;
     let key = 3u64.to_be_bytes();
     let original = store.raw_get(TreeId::Audit, &key).unwrap().expect("entry 3");
     let mut entry = desk.audit().remove(2);
     assert_eq!(entry.seq, 3);
     entry.draft.operator = "someone-else".into();
-    store.raw_put(TreeId::Audit, &key, &Store::encode_versioned("audit entry", current, &entry)).unwrap();
+    store.raw_put(TreeId::Audit, &key, &Store::encode_record(&entry)).unwrap();
     let message = desk.service.verify_audit().unwrap_err().to_string();
     assert!(message.contains("audit entry 3 has been altered"), "{message}");
 
@@ -201,7 +200,7 @@ fn the_audit_chain_verifies_until_an_entry_is_altered() {
     let mut forged = entries[2].draft.clone();
     forged.after = Some("forged".into());
     let rewritten = caredesk::domain::audit::AuditEntry::chain(3, forged, &entries[1].hash);
-    store.raw_put(TreeId::Audit, &key, &Store::encode_versioned("audit entry", current, &rewritten)).unwrap();
+    store.raw_put(TreeId::Audit, &key, &Store::encode_record(&rewritten)).unwrap();
     let message = desk.service.verify_audit().unwrap_err().to_string();
     assert!(message.contains("audit entry 4 does not link"), "{message}");
 }
@@ -484,4 +483,43 @@ mod tampered {
         );
         assert!(found.iter().any(|f| f.starts_with("accounts.by_org") && f.contains("missing")), "{found:#?}");
     }
+}
+
+/// A database written before audit entries were compact holds them as
+/// schema 2 (serde's own form, the hashes as hex text). The compact build
+/// reads them as they were, chains new entries on from them, verifies
+/// across the boundary, and still finds tampering with an old entry.
+#[test]
+fn audit_entries_written_before_the_compact_form_read_verify_and_chain_on() {
+    let desk = Desk::new();
+    desk.add_good_org("V1111", "Ashgrove Care");
+    desk.add_operator("nas1", Role::Nas);
+    let jo = desk.new_account("Jo", "Robinson", "07700900101", "V1111");
+    let store = desk.service.store();
+    let old = desk.audit();
+    assert!(old.len() >= 4, "{} entries", old.len());
+    for e in &old {
+        let key = e.seq.to_be_bytes();
+        assert_eq!(store.raw_get(TreeId::Audit, &key).unwrap().unwrap()[0], 3, "written compact");
+        store.raw_put(TreeId::Audit, &key, &Store::encode_versioned("audit entry", 2, e)).unwrap();
+        assert_eq!(store.raw_get(TreeId::Audit, &key).unwrap().unwrap()[0], 2);
+    }
+    assert_eq!(desk.audit(), old, "old entries read back as they were written");
+
+    desk.sup(&SetMobileHidden { address: jo.address.to_string(), hidden: true, ticket: None });
+    desk.new_account("Sam", "Okafor", "07700900102", "V1111");
+    let head = desk.audit_head();
+    assert_eq!(head, old.len() as u64 + 2);
+    let newest = store.raw_get(TreeId::Audit, &head.to_be_bytes()).unwrap().unwrap();
+    assert_eq!(newest[0], 3, "new entries are compact");
+    assert_eq!(desk.audit()[old.len()].prev_hash, old.last().unwrap().hash, "the chain runs on");
+    assert_eq!(desk.service.verify_audit().unwrap(), head);
+
+    let mut altered = old[1].clone();
+    altered.draft.operator = "someone-else".into();
+    store
+        .raw_put(TreeId::Audit, &altered.seq.to_be_bytes(), &Store::encode_versioned("audit entry", 2, &altered))
+        .unwrap();
+    let message = desk.service.verify_audit().unwrap_err().to_string();
+    assert!(message.contains(&format!("audit entry {} has been altered", altered.seq)), "{message}");
 }
