@@ -254,3 +254,80 @@ fn timeline_shows_london_time_not_raw_utc_instants() {
         .any(|w| w.len() >= 20 && w.contains('T') && w.trim_end_matches([',', ';']).ends_with('Z'));
     assert!(!raw, "a raw UTC instant is on screen: {text}");
 }
+
+#[test]
+fn the_queue_shows_a_subject_at_every_width() {
+    let world = World::new();
+    let mut app = world.app(SUP, in_hours());
+    for (width, height) in [(80, 24), (120, 40), (200, 50)] {
+        let text = screen(&mut app, width, height);
+        assert!(text.contains("subject"), "{width} columns:\n{text}");
+        assert!(text.contains("Sam is leav"), "{width} columns:\n{text}");
+    }
+}
+
+#[test]
+fn wide_screens_show_whole_assignee_names_so_resolver1_and_resolver2_differ() {
+    let world = World::new();
+    for name in ["resolver1", "resolver2"] {
+        world.run(
+            SUP,
+            in_hours(),
+            &AddOperator { username: name.into(), role: caredesk::domain::permission::Role::Resolver },
+        );
+    }
+    let slots = world.run(
+        SUP,
+        in_hours(),
+        &ListTicketSlots { view: caredesk::service::QueueView::All, filter: Default::default() },
+    );
+    for (slot, name) in slots.iter().zip(["resolver1", "resolver2"]) {
+        world.run(SUP, in_hours(), &Assign { reference: slot.reference, to: Some(name.into()) });
+    }
+    let mut app = world.app(SUP, in_hours());
+    let text = screen(&mut app, 200, 50);
+    assert!(text.contains("resolver1") && text.contains("resolver2"), "{text}");
+}
+
+#[test]
+fn a_word_without_a_colon_is_searched_for_in_subject_and_body_not_refused() {
+    let world = World::new();
+    let mut app = world.app(SUP, in_hours());
+    app.press("/office<enter>");
+    assert!(!message(&app).contains("unknown filter"), "{}", message(&app));
+    assert_eq!(app.queue().len(), 4, "every body says the office line");
+    app.press("/<ctrl-u>leaving<enter>");
+    assert_eq!(app.queue().len(), 1, "one subject says leaving");
+    app.press("/<ctrl-u>-leaving !status:in-progress<enter>");
+    assert_eq!(app.queue().len(), 3);
+    app.press("/<ctrl-u>overdue<enter>");
+    let overdue = app.queue().len();
+    app.press("/<ctrl-u>breached<enter>");
+    assert_eq!(app.queue().len(), overdue, "overdue is another word for breached");
+    assert!(overdue > 0 && overdue < 4, "some of the tickets are past due: {overdue}");
+}
+
+#[test]
+fn sort_words_order_the_list_and_a_minus_reverses_it() {
+    let world = World::new();
+    let mut app = world.app(SUP, in_hours());
+    app.press("/sort:age<enter>");
+    let oldest_first = selected(&app);
+    app.press("/<ctrl-u>sort:-age<enter>");
+    app.press("G");
+    assert_eq!(selected(&app), oldest_first, "reversed, the oldest is last");
+    app.press("/<ctrl-u>sort:-updated<enter>");
+    assert!(!message(&app).contains("not a sort key"), "{}", message(&app));
+    assert_eq!(app.queue().len(), 4);
+}
+
+#[test]
+fn the_help_screen_documents_the_filter_language() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("?");
+    let text = screen(&mut app, 160, 120);
+    for word in ["due:<2h", "age:>3d", "breached", "sort:age", "-cat:leaver", "subject or body"] {
+        assert!(text.contains(word), "help lacks {word}:\n{text}");
+    }
+}

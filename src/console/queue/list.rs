@@ -41,7 +41,9 @@ impl QueuePane {
         self.list_top = list.y + 1;
         let range = self.cursor.window(self.slots.len(), height);
         self.fetch(view.desk, range.clone());
-        let columns = columns(list.width);
+        let shown: Vec<&crate::service::TicketRow> =
+            range.clone().filter_map(|i| self.rows.get(&self.slots[i].reference)).collect();
+        let columns = columns(list.width, &shown, view.now);
         let header = Row::new(columns.iter().map(|c| c.title)).style(theme.title());
         let rows: Vec<Row<'_>> = range
             .clone()
