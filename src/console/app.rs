@@ -8,6 +8,7 @@
 
 mod help;
 mod input;
+mod messages;
 mod screen;
 
 use chrono::{DateTime, Utc};
@@ -26,6 +27,7 @@ use super::theme::Theme;
 use crate::service::ops::ShowShift;
 use crate::service::{ServiceError, ShiftView, Touched};
 pub use help::{help_lines, key_table};
+pub use messages::{ERROR_STALE, HISTORY, Messages, NOTICE_STALE};
 pub use screen::status_line;
 
 /// At this width and wider the three panes stand side by side.
@@ -64,9 +66,15 @@ impl Panes {
 }
 
 enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     Command(TextField),
     ConfirmQuit,
+    /// `:messages`: what the status line said, in full, newest first.
+    Messages {
+        scroll: u16,
+    },
 }
 
 pub struct App {
@@ -77,7 +85,7 @@ pub struct App {
     focus: PaneId,
     panes: Panes,
     overlay: Option<Overlay>,
-    message: Option<Message>,
+    messages: Messages,
     /// Where each pane was last drawn, for mouse clicks.
     areas: Vec<(PaneId, Rect)>,
     /// The pane tabs of a narrow screen, for mouse clicks.
@@ -105,16 +113,16 @@ impl App {
             shift,
             focus: PaneId::Queue,
             overlay: None,
-            message: None,
+            messages: Messages::default(),
             areas: Vec::new(),
             tabs: Vec::new(),
             quit: false,
         };
         let _ = app.refresh_all();
         // A first read that failed says so; otherwise, where the keys are.
-        if app.message.is_none() {
+        if app.messages.current().is_none() {
             let text = format!("press {} for the keys", app.keymap.key_label(Act::Help));
-            app.message = Some(Message { text, error: false });
+            app.say(Message { text, error: false });
         }
         Ok(app)
     }
@@ -127,8 +135,18 @@ impl App {
         self.focus
     }
 
+    /// What the status line shows now.
     pub fn message(&self) -> Option<&Message> {
-        self.message.as_ref()
+        self.messages.current()
+    }
+
+    /// Everything the status line has said, newest first.
+    pub fn messages(&self) -> &Messages {
+        &self.messages
+    }
+
+    fn say(&mut self, message: Message) {
+        self.messages.say(message, self.desk.now());
     }
 
     pub fn shift(&self) -> &ShiftView {
@@ -192,8 +210,11 @@ impl App {
         let pane = self.panes.get_mut(id);
         let result = f(pane, &mut cx);
         let Cx { message, jump, changed, .. } = cx;
-        if message.is_some() {
-            self.message = message;
+        match message {
+            Some(m) => self.say(m),
+            // A change that went through says nothing: what was said before no longer holds.
+            None if changed => self.messages.clear(),
+            None => {}
         }
         if changed {
             let _ = self.refresh_all();
@@ -210,8 +231,8 @@ impl App {
             let mut cx = Cx::new(desk, &self.shift, &self.keymap);
             let pane = self.panes.get_mut(id);
             let taken = pane.jump(&jump, &mut cx);
-            if cx.message.is_some() {
-                self.message = cx.message;
+            if let Some(m) = cx.message {
+                self.say(m);
             }
             if taken {
                 self.focus = id;
@@ -228,7 +249,7 @@ impl App {
         match self.reload() {
             Ok(()) => true,
             Err(e) => {
-                self.message = Some(Message { text: e.to_string(), error: true });
+                self.say(Message { text: e.to_string(), error: true });
                 false
             }
         }
@@ -252,8 +273,8 @@ impl App {
         let mut cx = Cx::new(desk, &self.shift, &self.keymap);
         let pane = self.panes.get_mut(id);
         f(pane, &mut cx);
-        if cx.message.is_some() {
-            self.message = cx.message;
+        if let Some(m) = cx.message {
+            self.say(m);
         }
     }
 
@@ -271,14 +292,14 @@ impl App {
             match event {
                 DeskEvent::Changed(change) => changes.push(change),
                 DeskEvent::Lagged => reload = true,
-                DeskEvent::Lost(why) => self.message = Some(Message { text: why, error: true }),
+                DeskEvent::Lost(why) => self.say(Message { text: why, error: true }),
                 DeskEvent::Restored(news) => {
                     reload = true;
-                    self.message = Some(Message { text: news, error: false });
+                    self.say(Message { text: news, error: false });
                 }
                 DeskEvent::Late { news, error } => {
                     reload = true;
-                    self.message = Some(Message { text: news, error });
+                    self.say(Message { text: news, error });
                 }
                 // Shown by the panes once they draw who else is there.
                 DeskEvent::Presence(_) => {}
@@ -304,7 +325,8 @@ impl App {
     /// lists now and then. Returns whether anything was re-read.
     pub fn tick(&mut self) -> bool {
         let now = self.desk.now();
+        let stale = self.messages.expire(now);
         let due = now >= self.shift.changes_at || now - self.refreshed_at >= REFRESH_EVERY;
-        due && self.reload().is_ok()
+        (due && self.reload().is_ok()) || stale
     }
 }

@@ -148,6 +148,7 @@ pub enum Command {
     Refresh,
     Help,
     Quit,
+    Messages,
 }
 
 /// One `:` command: its words (the first is its name), what follows it,
@@ -179,6 +180,12 @@ pub const COMMANDS: &[CommandWord] = &[
     },
     CommandWord { command: Command::Filter, words: &["filter"], argument: "WORDS", about: "filter the queue" },
     CommandWord { command: Command::Refresh, words: &["refresh"], argument: "", about: "read everything again" },
+    CommandWord {
+        command: Command::Messages,
+        words: &["messages", "msg"],
+        argument: "",
+        about: "read what the status line said, in full",
+    },
     CommandWord { command: Command::Help, words: &["help", "h"], argument: "", about: "list the keys and commands" },
     CommandWord { command: Command::Quit, words: &["quit", "q"], argument: "", about: "leave caredesk" },
 ];
