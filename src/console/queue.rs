@@ -10,6 +10,7 @@
 
 mod forms;
 mod list;
+mod retry;
 mod rows;
 mod ticket_view;
 mod work;
@@ -73,6 +74,12 @@ pub struct QueuePane {
     form: Option<(FormKind, Form)>,
     /// The revision of the ticket the open form works on.
     form_based_on: Option<u64>,
+    /// The ticket as the open form is based on it: as the operator saw it
+    /// when the form opened, or as read after a colleague's change.
+    form_seen: Option<TicketRow>,
+    /// A colleague's change refused the form once: the next confirm first
+    /// checks the action still applies.
+    form_stale: bool,
     /// Select this ticket when the list next loads (a ticket just logged).
     select_after_load: Option<TicketRef>,
     marks: Marks,
@@ -100,6 +107,8 @@ impl QueuePane {
             follow_timeline: false,
             form: None,
             form_based_on: None,
+            form_seen: None,
+            form_stale: false,
             select_after_load: None,
             marks: Marks::default(),
         }

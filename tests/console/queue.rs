@@ -331,3 +331,105 @@ fn the_help_screen_documents_the_filter_language() {
         assert!(text.contains(word), "help lacks {word}:\n{text}");
     }
 }
+
+/// What a colleague does to the ticket meanwhile.
+type Colleague = dyn Fn(&caredesk::service::Service, TicketRef) + Send;
+
+/// A desk on which a colleague's change lands once, just before the
+/// operator's first note or status change arrives.
+struct ColleagueFirst {
+    inner: caredesk::console::LocalDesk,
+    service: std::sync::Arc<caredesk::service::Service>,
+    colleague: Box<Colleague>,
+    raced: std::cell::Cell<bool>,
+}
+
+impl caredesk::console::Desk for ColleagueFirst {
+    fn operator(&self) -> &str {
+        self.inner.operator()
+    }
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.now()
+    }
+    fn dispatch(
+        &self,
+        request: caredesk::service::Request,
+        based_on: Option<u64>,
+    ) -> Result<caredesk::service::Answer, caredesk::service::ServiceError> {
+        use caredesk::service::Request;
+        let reference = match &request {
+            Request::Note(Note { reference, .. }) | Request::SetStatus(SetStatus { reference, .. }) => Some(*reference),
+            _ => None,
+        };
+        if let Some(reference) = reference.filter(|_| !self.raced.replace(true)) {
+            (self.colleague)(&self.service, reference);
+        }
+        self.inner.dispatch(request, based_on)
+    }
+}
+
+fn racing_app(world: &World, colleague: impl Fn(&caredesk::service::Service, TicketRef) + Send + 'static) -> App {
+    use caredesk::console::{Clock, LocalDesk};
+    let desk = ColleagueFirst {
+        inner: LocalDesk::new(world.service.clone(), NAS, Clock::Fixed(in_hours())),
+        service: world.service.clone(),
+        colleague: Box::new(colleague),
+        raced: std::cell::Cell::new(false),
+    };
+    App::new(Box::new(desk), caredesk::console::KeyMap::default(), caredesk::console::Theme::plain())
+        .expect("a console")
+}
+
+#[test]
+fn a_note_refused_for_a_colleagues_change_is_saved_on_the_next_enter_not_refused_for_ever() {
+    let world = World::new();
+    let mut app = racing_app(&world, |service, reference| {
+        service.execute(&Ctx::new(SUP, in_hours()), &Claim { reference }).expect("the colleague's claim");
+    });
+    let reference = selected(&app);
+    app.press("iCalled the requester<enter>");
+    assert!(app.queue().has_form(), "the form stays open after the conflict");
+    assert_eq!(app.queue().form_value("Note").as_deref(), Some("Called the requester"), "the input is kept");
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("assignee nobody → sup"), "the form says what changed:\n{text}");
+    assert!(!format!("{:?}", ticket(&world, reference).timeline).contains("Called the requester"));
+    app.press("<enter>");
+    assert!(!app.queue().has_form(), "{}", message(&app));
+    let saved = ticket(&world, reference);
+    assert!(format!("{:?}", saved.timeline).contains("Called the requester"), "the retried note was saved");
+    assert_eq!(saved.assignee.as_deref(), Some(SUP), "on top of the colleague's change");
+}
+
+#[test]
+fn a_note_on_a_ticket_a_colleague_resolved_meanwhile_is_not_sent_again_and_the_form_says_why() {
+    let world = World::new();
+    let mut app = racing_app(&world, |service, reference| {
+        let resolve = SetStatus { reference, status: TicketStatus::Resolved };
+        service.execute(&Ctx::new(SUP, in_hours()), &resolve).expect("the colleague resolves it");
+    });
+    let reference = selected(&app);
+    app.press("iCalled the requester<enter>");
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("status new → resolved"), "{text}");
+    assert!(text.contains("nothing more can be added"), "{text}");
+    app.press("<enter>");
+    assert!(app.queue().has_form(), "the next enter does not send it");
+    assert!(screen(&mut app, 120, 40).contains("nothing more can be added"));
+    assert!(!format!("{:?}", ticket(&world, reference).timeline).contains("Called the requester"));
+}
+
+#[test]
+fn a_status_a_colleague_already_set_is_not_sent_again() {
+    let world = World::new();
+    let mut app = racing_app(&world, |service, reference| {
+        let set = SetStatus { reference, status: TicketStatus::InProgress };
+        service.execute(&Ctx::new(SUP, in_hours()), &set).expect("the colleague's status");
+    });
+    // The status form opens at new; one step right is in-progress.
+    app.press("s<right><enter>");
+    assert_eq!(app.queue().form_value("Status").as_deref(), Some("in-progress"));
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("already in-progress") || text.contains("already in progress"), "{text}");
+    app.press("<right><enter>");
+    assert!(!app.queue().has_form(), "another status goes through: {}", screen(&mut app, 120, 40));
+}

@@ -24,6 +24,18 @@ pub(super) enum FormKind {
     Link(TicketRef),
 }
 
+impl FormKind {
+    /// The ticket the form works on; none for a new one.
+    pub(super) fn reference(self) -> Option<TicketRef> {
+        match self {
+            FormKind::New => None,
+            FormKind::Assign(r) | FormKind::Status(r) | FormKind::Note(r) | FormKind::Reply(r) | FormKind::Link(r) => {
+                Some(r)
+            }
+        }
+    }
+}
+
 /// The new-ticket form's text fields and what an empty one says.
 const TEXT_FIELDS: [(&str, &str); 9] = [
     ("Requester", "first and last name"),

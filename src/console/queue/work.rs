@@ -4,6 +4,7 @@
 use ratatui::crossterm::event::KeyEvent;
 
 use super::forms::{self, FormKind, build_change, preview};
+use super::retry;
 use super::{QueuePane, TABS};
 use crate::console::desk::DeskExt;
 use crate::console::form::{Form, FormEvent, TextField};
@@ -12,9 +13,9 @@ use crate::console::pane::Pane;
 use crate::console::pane::{Cursor, Cx, Hint, Jump};
 use crate::domain::permission::Action;
 use crate::domain::routing::Queue;
-use crate::domain::ticket::TicketStatus;
-use crate::service::ops::{Claim, CreateTicket, ListOperators};
-use crate::service::{Answer, Done, QueueView, TicketFilter};
+use crate::domain::ticket::{TicketRef, TicketStatus};
+use crate::service::ops::{Claim, CreateTicket, ListOperators, ReadTicketRows};
+use crate::service::{Answer, Done, QueueView, TicketFilter, TicketRow};
 
 impl QueuePane {
     /// The selected ticket's status read now, for a form that starts at it.
@@ -125,8 +126,57 @@ impl QueuePane {
             ),
             _ => return,
         };
-        self.form_based_on = self.selected_rev(cx.desk);
+        self.form_seen = self.seen_row(cx);
+        self.form_based_on = self.form_seen.as_ref().map(|r| r.rev).or_else(|| self.selected_rev(cx.desk));
+        self.form_stale = false;
         self.form = Some(form);
+    }
+
+    /// The selected ticket as the operator sees it, for a form based on it.
+    fn seen_row(&self, cx: &Cx<'_>) -> Option<TicketRow> {
+        match (&self.detail, self.selected_row()) {
+            (Some(d), _) => Some(TicketRow::from(&d.ticket)),
+            (None, Some(row)) => Some(row.clone()),
+            (None, None) => {
+                let reference = self.selected()?;
+                cx.desk.call(ReadTicketRows { refs: vec![reference] }).ok()?.into_iter().next()
+            }
+        }
+    }
+
+    /// A change from the form was refused: if the ticket has moved on
+    /// since the form opened (a colleague's change, refused as a conflict
+    /// or by a rule it broke), read it again, base the form on it, and say
+    /// in the form what changed and whether the input still applies. The
+    /// input stays as typed.
+    fn rebase_form(&mut self, reference: TicketRef, changed_by: Option<String>, refusal: &str, cx: &Cx<'_>) {
+        let now = cx.desk.call(ReadTicketRows { refs: vec![reference] }).ok().and_then(|r| r.into_iter().next());
+        let Some((kind, form)) = self.form.as_mut() else { return };
+        let Some(now) = now else {
+            if changed_by.is_some() {
+                form.error = Some(format!("{refusal}; the ticket cannot be read now: esc, and try again"));
+            }
+            return;
+        };
+        if changed_by.is_none() && Some(now.rev) == self.form_based_on {
+            // Refused for the input itself: the form's own error says why.
+            return;
+        }
+        let what = match &self.form_seen {
+            Some(before) => retry::changes(before, &now).join("; "),
+            None => "the ticket".to_owned(),
+        };
+        let said = match &changed_by {
+            Some(who) => format!("{who} changed {reference} first ({what}), so nothing was saved."),
+            None => format!("{refusal} ({reference} changed since the form opened: {what})."),
+        };
+        form.error = Some(match retry::still_valid(*kind, form, &now, cx) {
+            Ok(()) => format!("{said} Your input is kept: enter saves it on the ticket as it is now"),
+            Err(why) => format!("{said} {why}"),
+        });
+        self.form_based_on = Some(now.rev);
+        self.form_seen = Some(now);
+        self.form_stale = true;
     }
 
     pub(super) fn new_ticket_form(&mut self, cx: &mut Cx<'_>, prefill: Option<&CreateTicket>) {
@@ -156,8 +206,18 @@ impl QueuePane {
                         return true;
                     }
                 };
-                match cx.submit(change, self.form_based_on) {
-                    Some(answer) => {
+                // After a colleague's change, the action must still apply
+                // to the ticket as it is now before it is sent again.
+                if let (true, Some(seen)) = (self.form_stale, &self.form_seen) {
+                    if let Err(why) = retry::still_valid(kind, form, seen, cx) {
+                        form.error = Some(why);
+                        return true;
+                    }
+                }
+                match cx.try_submit(change, self.form_based_on) {
+                    Ok(answer) => {
+                        self.form_seen = None;
+                        self.form_stale = false;
                         self.form = None;
                         if matches!(kind, FormKind::Note(_) | FormKind::Reply(_) | FormKind::Status(_)) {
                             // Follow what was just added: the timeline ends with it.
@@ -175,8 +235,12 @@ impl QueuePane {
                             }
                         }
                     }
-                    None => {
+                    Err(e) => {
                         form.error = cx.message.as_ref().map(|m| m.text.clone());
+                        if let Some(reference) = kind.reference() {
+                            let changed_by = e.conflict().map(|(_, _, by)| by.to_owned());
+                            self.rebase_form(reference, changed_by, &e.to_string(), cx);
+                        }
                     }
                 }
             }
