@@ -12,6 +12,7 @@ mod forms;
 mod list;
 mod retry;
 mod rows;
+mod sla;
 mod ticket_view;
 mod work;
 
@@ -32,7 +33,9 @@ use crate::domain::permission::{Action, Role};
 use crate::domain::routing::Queue;
 use crate::domain::ticket::TicketRef;
 use crate::service::ops::{ListTicketSlots, ReadTicketRows, ShowTicketDetail};
-use crate::service::{ChangeEvent, QueueView, ServiceError, TicketDetail, TicketFilter, TicketRow, TicketSlot};
+use crate::service::{
+    ChangeEvent, QueueView, ServiceError, SlaEdges, TicketDetail, TicketFilter, TicketRow, TicketSlot,
+};
 use forms::FormKind;
 
 /// Rows kept in memory beyond the screen before the cache is dropped.
@@ -83,6 +86,11 @@ pub struct QueuePane {
     /// Select this ticket when the list next loads (a ticket just logged).
     select_after_load: Option<TicketRef>,
     marks: Marks,
+    /// Each queue's due-soon edge, read with the list, for the SLA flags.
+    sla: Option<SlaEdges>,
+    /// The SLA state of each ticket the operator is told about, as last
+    /// seen, so a notice comes once, when a ticket crosses a threshold.
+    sla_watch: sla::Watch,
 }
 
 impl QueuePane {
@@ -111,6 +119,8 @@ impl QueuePane {
             form_stale: false,
             select_after_load: None,
             marks: Marks::default(),
+            sla: None,
+            sla_watch: sla::Watch::default(),
         }
     }
 
@@ -213,6 +223,11 @@ impl QueuePane {
         match cx.desk.call(ListTicketSlots { view: TABS[self.tab].1.clone(), filter: self.filter.clone() }) {
             Ok(slots) => self.slots = slots,
             Err(e) => cx.fail(&e),
+        }
+        // Flags go unknown rather than wrong when the edges cannot be read.
+        self.sla = cx.desk.call(crate::service::ops::ShowSlaEdges {}).ok();
+        if let Some(edges) = &self.sla {
+            self.sla_watch.check(edges, cx);
         }
         self.rows.clear();
         if let Some(keep) = keep {
@@ -360,7 +375,7 @@ impl Pane for QueuePane {
         frame.render_widget(block, area);
         match self.detail.take() {
             Some(d) => {
-                ticket_view::draw(frame, inner, view, &d, self.detail_scroll);
+                ticket_view::draw(frame, inner, view, &d, self.detail_scroll, self.sla.as_ref());
                 self.detail = Some(d);
             }
             None => self.draw_list(frame, inner, view),

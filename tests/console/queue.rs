@@ -433,3 +433,79 @@ fn a_status_a_colleague_already_set_is_not_sent_again() {
     app.press("<right><enter>");
     assert!(!app.queue().has_form(), "another status goes through: {}", screen(&mut app, 120, 40));
 }
+
+/// A console whose clock the test moves; the service sees the same time.
+struct MovingClock {
+    service: std::sync::Arc<caredesk::service::Service>,
+    operator: String,
+    now: std::sync::Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>,
+}
+
+impl caredesk::console::Desk for MovingClock {
+    fn operator(&self) -> &str {
+        &self.operator
+    }
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.now.lock().unwrap()
+    }
+    fn dispatch(
+        &self,
+        request: caredesk::service::Request,
+        based_on: Option<u64>,
+    ) -> Result<caredesk::service::Answer, caredesk::service::ServiceError> {
+        use caredesk::console::{Clock, LocalDesk};
+        LocalDesk::new(self.service.clone(), &self.operator, Clock::Fixed(self.now())).dispatch(request, based_on)
+    }
+}
+
+#[test]
+fn a_ticket_near_its_due_time_is_flagged_and_its_assignee_told_when_it_crosses() {
+    let world = World::new();
+    let new = crate::world::ticket(Category::Leaver, "Sam Smith", Some(OAK), "Leaver form");
+    let t = world.run(SUP, in_hours(), &new).record;
+    world.run(SUP, in_hours(), &Assign { reference: t.reference, to: Some(NAS.into()) });
+    let due = t.routing.due_at;
+    let now = std::sync::Arc::new(std::sync::Mutex::new(due - chrono::TimeDelta::hours(3)));
+    let desk = MovingClock { service: world.service.clone(), operator: NAS.into(), now: now.clone() };
+    let mut app =
+        App::new(Box::new(desk), caredesk::console::KeyMap::default(), caredesk::console::Theme::plain()).unwrap();
+    app.press(":queue mine<enter>");
+    let row = |app: &mut App| {
+        screen(app, 120, 30).lines().find(|l| l.contains(&t.reference.to_string())).unwrap_or_default().to_owned()
+    };
+    assert!(!row(&mut app).contains("soon"), "{}", row(&mut app));
+    assert!(!message(&app).contains("due soon"));
+
+    *now.lock().unwrap() = due - chrono::TimeDelta::minutes(30);
+    assert!(app.tick());
+    assert!(row(&mut app).contains("soon"), "flagged in the list: {}", row(&mut app));
+    assert_eq!(
+        message(&app),
+        format!("{} is due soon ({})", t.reference, due.with_timezone(&chrono_tz::Europe::London).format("%H:%M"))
+    );
+    app.press("<enter>");
+    assert!(screen(&mut app, 120, 30).contains("DUE SOON"), "flagged in the ticket view");
+    app.press("<esc>");
+
+    *now.lock().unwrap() = due + chrono::TimeDelta::minutes(1);
+    assert!(app.tick());
+    assert!(message(&app).contains(&format!("{} is past its due time", t.reference)), "{}", message(&app));
+    assert!(row(&mut app).contains('!'), "{}", row(&mut app));
+    app.press("<enter>");
+    assert!(screen(&mut app, 120, 30).contains("BREACHED"));
+}
+
+#[test]
+fn a_colleague_is_not_told_of_a_ticket_that_is_not_theirs() {
+    let world = World::new();
+    let new = crate::world::ticket(Category::Leaver, "Sam Smith", Some(OAK), "Leaver form");
+    let t = world.run(SUP, in_hours(), &new).record;
+    world.run(SUP, in_hours(), &Assign { reference: t.reference, to: Some(NAS.into()) });
+    let now = std::sync::Arc::new(std::sync::Mutex::new(t.routing.due_at - chrono::TimeDelta::hours(3)));
+    let desk = MovingClock { service: world.service.clone(), operator: HELPDESK.into(), now: now.clone() };
+    let mut app =
+        App::new(Box::new(desk), caredesk::console::KeyMap::default(), caredesk::console::Theme::plain()).unwrap();
+    *now.lock().unwrap() = t.routing.due_at - chrono::TimeDelta::minutes(30);
+    app.tick();
+    assert!(!message(&app).contains("due soon"), "{}", message(&app));
+}

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
-use super::rows::{Col, cell, columns};
+use super::rows::{Against, Col, cell, columns};
 use super::{QueuePane, TABS};
 use crate::console::pane::View;
 use crate::console::theme::Theme;
@@ -25,10 +25,12 @@ impl QueuePane {
                 field.draw(frame, rest, Style::new(), true);
             }
             None => {
+                let overdue = self.slots.iter().filter(|s| s.due_at < view.now).count();
+                let overdue = if overdue > 0 { format!(" · {overdue} past due") } else { String::new() };
                 let mut text = if self.filter.is_default() {
-                    format!("{} open · / to filter", self.slots.len())
+                    format!("{} open{overdue} · / to filter", self.slots.len())
                 } else {
-                    format!("{} match {} · esc clears", self.slots.len(), self.filter)
+                    format!("{} match {}{overdue} · esc clears", self.slots.len(), self.filter)
                 };
                 if !self.marks.is_empty() {
                     text = format!("{} marked · {text}", self.marks.len());
@@ -43,7 +45,8 @@ impl QueuePane {
         self.fetch(view.desk, range.clone());
         let shown: Vec<&crate::service::TicketRow> =
             range.clone().filter_map(|i| self.rows.get(&self.slots[i].reference)).collect();
-        let columns = columns(list.width, &shown, view.now);
+        let at = Against { now: view.now, sla: self.sla.as_ref() };
+        let columns = columns(list.width, &shown, at);
         let header = Row::new(columns.iter().map(|c| c.title)).style(theme.title());
         let rows: Vec<Row<'_>> = range
             .clone()
@@ -59,7 +62,7 @@ impl QueuePane {
                             Col::Reference if self.marks.contains(row.reference) => {
                                 Cell::from(format!("{}{}", if selected { '»' } else { '*' }, row.reference))
                             }
-                            id => cell(id, row, selected, view.now, theme),
+                            id => cell(id, row, selected, at, theme),
                         }))
                         .style(style)
                     }

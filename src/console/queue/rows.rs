@@ -15,11 +15,31 @@ use ratatui::widgets::Cell;
 
 use crate::console::text::clean;
 use crate::console::theme::Theme;
+use crate::domain::sla::SlaState;
 use crate::domain::ticket::TicketStatus;
-use crate::service::TicketRow;
+use crate::service::{SlaEdges, TicketRow};
 
-/// A due time this close is drawn amber.
-pub(super) const DUE_SOON: TimeDelta = TimeDelta::hours(2);
+/// What a row is drawn against: the time, and where each queue's due-soon
+/// edge stands (policy, read with the list; unknown until then).
+#[derive(Clone, Copy)]
+pub(super) struct Against<'a> {
+    pub(super) now: DateTime<Utc>,
+    pub(super) sla: Option<&'a SlaEdges>,
+}
+
+impl Against<'_> {
+    /// Where an open ticket stands against its due time; a done one is on time.
+    pub(super) fn state(&self, row: &TicketRow) -> SlaState {
+        if !row.status.is_open() {
+            return SlaState::OnTime;
+        }
+        match self.sla {
+            Some(edges) => edges.state(row.queue, row.due_at),
+            None if row.due_at < self.now => SlaState::Breached,
+            None => SlaState::OnTime,
+        }
+    }
+}
 
 /// The subject is never narrower than this, at any width.
 pub(super) const SUBJECT_MIN: u16 = 12;
@@ -51,7 +71,7 @@ struct Spec {
 const SPECS: [Spec; 9] = [
     Spec { id: Col::Reference, title: " ref", min: 10, cap: 10, drop_order: 0 },
     Spec { id: Col::Age, title: "age", min: 3, cap: 4, drop_order: 7 },
-    Spec { id: Col::Due, title: "due", min: 5, cap: 10, drop_order: 1 },
+    Spec { id: Col::Due, title: "due", min: 5, cap: 14, drop_order: 1 },
     Spec { id: Col::Category, title: "category", min: 8, cap: 24, drop_order: 4 },
     Spec { id: Col::Organisation, title: "org", min: 3, cap: 8, drop_order: 8 },
     Spec { id: Col::Requester, title: "requester", min: 9, cap: 24, drop_order: 6 },
@@ -69,9 +89,9 @@ pub(super) struct Column {
 
 /// The columns for a list `width` wide showing `rows`, each as wide as
 /// its widest value there; one column space between each.
-pub(super) fn columns(width: u16, rows: &[&TicketRow], now: DateTime<Utc>) -> Vec<Column> {
+pub(super) fn columns(width: u16, rows: &[&TicketRow], at: Against<'_>) -> Vec<Column> {
     let natural = |spec: &Spec| -> u16 {
-        let widest = rows.iter().map(|r| text_width(&text(spec.id, r, false, now))).max().unwrap_or(0);
+        let widest = rows.iter().map(|r| text_width(&text(spec.id, r, false, at))).max().unwrap_or(0);
         widest.max(text_width(spec.title)).clamp(spec.min, spec.cap)
     };
     let mut wanted: Vec<(usize, u16)> = SPECS.iter().enumerate().map(|(i, s)| (i, natural(s))).collect();
@@ -103,11 +123,12 @@ fn text_width(text: &str) -> u16 {
 
 /// A row's value for a column as plain text. The selected row's reference
 /// is marked, so the selection shows without colour or reverse video too.
-pub(super) fn text(col: Col, row: &TicketRow, selected: bool, now: DateTime<Utc>) -> String {
+pub(super) fn text(col: Col, row: &TicketRow, selected: bool, at: Against<'_>) -> String {
+    let now = at.now;
     match col {
         Col::Reference => format!("{}{}", if selected { '›' } else { ' ' }, row.reference),
         Col::Age => age(now - row.received_at),
-        Col::Due => due(row.due_at, now),
+        Col::Due => flagged_due(row.due_at, now, at.state(row)),
         Col::Category => row.category.slug().to_owned(),
         Col::Organisation => row.ods.as_ref().map(|o| o.to_string()).unwrap_or_default(),
         Col::Requester => clean(&row.requester).into_owned(),
@@ -118,11 +139,31 @@ pub(super) fn text(col: Col, row: &TicketRow, selected: bool, now: DateTime<Utc>
 }
 
 /// A row's value for a column, styled.
-pub(super) fn cell(col: Col, row: &TicketRow, selected: bool, now: DateTime<Utc>, theme: Theme) -> Cell<'static> {
-    let value = text(col, row, selected, now);
+pub(super) fn cell(col: Col, row: &TicketRow, selected: bool, at: Against<'_>, theme: Theme) -> Cell<'static> {
+    let value = text(col, row, selected, at);
     match col {
-        Col::Due => Cell::from(Span::styled(value, due_style(row.due_at, now, theme))),
+        Col::Due => Cell::from(Span::styled(value, sla_style(at.state(row), theme))),
         _ => Cell::from(value),
+    }
+}
+
+/// A due time with its SLA flag in words or marks that read without
+/// colour: `!` before a breached time, `soon` before one inside the
+/// policy's threshold.
+pub(super) fn flagged_due(at: DateTime<Utc>, now: DateTime<Utc>, state: SlaState) -> String {
+    let text = due(at, now);
+    match state {
+        SlaState::DueSoon => format!("soon {text}"),
+        SlaState::Breached if !text.starts_with('!') => format!("!{text}"),
+        _ => text,
+    }
+}
+
+pub(super) fn sla_style(state: SlaState, theme: Theme) -> Style {
+    match state {
+        SlaState::Breached => theme.red(),
+        SlaState::DueSoon => theme.amber(),
+        SlaState::OnTime => Style::new(),
     }
 }
 
@@ -160,16 +201,6 @@ pub(super) fn due(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
         at_l.format("%-d %b").to_string()
     };
     if at < now { format!("!{text}") } else { text }
-}
-
-pub(super) fn due_style(at: DateTime<Utc>, now: DateTime<Utc>, theme: Theme) -> Style {
-    if at < now {
-        theme.red()
-    } else if at - now <= DUE_SOON {
-        theme.amber()
-    } else {
-        Style::new()
-    }
 }
 
 pub(super) fn local(at: DateTime<Utc>, format: &str) -> String {
@@ -227,12 +258,13 @@ mod tests {
         let (a, b) = (row("resolver1", "Jo Bloggs", "Locked out"), row("resolver2", "Sam Smith", "Leaver form"));
         let rows = [&a, &b];
         for width in [30, 40, 60, 78, 120, 198] {
-            let cols = columns(width, &rows, now);
+            let cols = columns(width, &rows, Against { now, sla: None });
             assert!(cols.iter().any(|c| c.id == Col::Subject), "{width}: {cols:?}");
             let drawn: u16 = cols.iter().map(|c| c.width).sum::<u16>() + cols.len() as u16 - 1;
             assert_eq!(drawn, width, "{width}: {cols:?}");
         }
-        let names = |w| columns(w, &rows, now).into_iter().map(|c| c.title.trim()).collect::<Vec<_>>();
+        let names =
+            |w| columns(w, &rows, Against { now, sla: None }).into_iter().map(|c| c.title.trim()).collect::<Vec<_>>();
         assert_eq!(names(40), ["ref", "age", "due", "subject"]);
         assert_eq!(names(78), ["ref", "age", "due", "category", "org", "status", "assignee", "subject"]);
         assert_eq!(names(198).len(), 9);
@@ -242,10 +274,10 @@ mod tests {
     fn wide_lists_draw_whole_assignee_names_so_resolver1_and_resolver2_differ() {
         let now = at("2026-07-06T09:00:00Z");
         let (a, b) = (row("resolver1", "Jo Bloggs", "x"), row("a-much-longer-operator-name", "Sam", "y"));
-        let cols = columns(198, &[&a, &b], now);
+        let cols = columns(198, &[&a, &b], Against { now, sla: None });
         let assignee = cols.iter().find(|c| c.id == Col::Assignee).unwrap();
         assert_eq!(assignee.width, 20, "capped at the column's widest");
-        let cols = columns(198, &[&a], now);
+        let cols = columns(198, &[&a], Against { now, sla: None });
         let assignee = cols.iter().find(|c| c.id == Col::Assignee).unwrap();
         assert_eq!(assignee.width, 9, "as wide as resolver1, no wider");
         let subject = cols.iter().find(|c| c.id == Col::Subject).unwrap();
