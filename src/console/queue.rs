@@ -34,7 +34,7 @@ use crate::domain::routing::Queue;
 use crate::domain::ticket::TicketRef;
 use crate::service::ops::{ListTicketSlots, ReadTicketRows, ShowTicketDetail};
 use crate::service::{
-    ChangeEvent, QueueView, ServiceError, SlaEdges, TicketDetail, TicketFilter, TicketRow, TicketSlot,
+    ChangeEvent, QueueView, ServiceError, SlaEdges, TicketDetail, TicketFilter, TicketRow, TicketSlot, ViewCount,
 };
 use forms::FormKind;
 
@@ -88,6 +88,9 @@ pub struct QueuePane {
     marks: Marks,
     /// Each queue's due-soon edge, read with the list, for the SLA flags.
     sla: Option<SlaEdges>,
+    /// The saved views (the operator's own and the shared ones), each a
+    /// tab after the built-in ones, with its count as last read.
+    views: Vec<ViewCount>,
     /// The SLA state of each ticket the operator is told about, as last
     /// seen, so a notice comes once, when a ticket crosses a threshold.
     sla_watch: sla::Watch,
@@ -120,23 +123,64 @@ impl QueuePane {
             select_after_load: None,
             marks: Marks::default(),
             sla: None,
+            views: Vec::new(),
             sla_watch: sla::Watch::default(),
         }
     }
 
-    /// Switches to a tab by name: nas, helpdesk, resolver, mine or all.
+    /// Switches to a tab by name: nas, helpdesk, resolver, mine, all, or
+    /// a saved view's name.
     pub fn show_tab(&mut self, name: &str) -> Result<(), String> {
         let wanted = name.trim().to_ascii_lowercase();
-        let index =
+        let builtin =
             TABS.iter().position(|(label, _)| label.to_ascii_lowercase().starts_with(&wanted) && !wanted.is_empty());
-        match index {
+        let saved = || self.views.iter().position(|v| v.view.name.to_lowercase() == wanted).map(|i| TABS.len() + i);
+        match builtin.or_else(saved) {
             Some(i) => {
-                self.tab = i;
                 self.detail = None;
-                Ok(())
+                self.select_tab(i)
             }
-            None => Err(format!("no queue tab {name:?}: use nas, helpdesk, resolver, mine or all")),
+            None => {
+                Err(format!("no queue tab {name:?}: use nas, helpdesk, resolver, mine, all or a saved view's name"))
+            }
         }
+    }
+
+    /// Moves to tab `i`. A saved view's tab puts its words on the filter
+    /// line, where the operator can see and change them; a built-in tab
+    /// after a view starts unfiltered again.
+    fn select_tab(&mut self, i: usize) -> Result<(), String> {
+        let from_view = self.tab >= TABS.len();
+        self.tab = i.min(self.tab_count() - 1);
+        self.cursor = Cursor::default();
+        match self.views.get(self.tab.wrapping_sub(TABS.len())) {
+            Some(v) => {
+                let filter = TicketFilter::parse(&v.view.filter)
+                    .map_err(|e| format!("the view {:?} no longer reads: {e}", v.view.name))?;
+                self.filter = filter;
+            }
+            None if from_view => self.filter = TicketFilter::default(),
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Built-in tabs and saved views together.
+    fn tab_count(&self) -> usize {
+        TABS.len() + self.views.len()
+    }
+
+    /// Which tickets the current tab lists, before the filter line.
+    fn tab_view(&self) -> QueueView {
+        match self.views.get(self.tab.wrapping_sub(TABS.len())) {
+            Some(v) => v.view.queue.parse().unwrap_or(QueueView::All),
+            None => TABS[self.tab.min(TABS.len() - 1)].1.clone(),
+        }
+    }
+
+    /// The saved views shown as tabs, with their counts.
+    pub fn views(&self) -> &[ViewCount] {
+        &self.views
     }
 
     /// Sets the filter line (see [`TicketFilter::SYNTAX`]).
@@ -146,8 +190,11 @@ impl QueuePane {
         Ok(())
     }
 
-    pub fn tab_label(&self) -> &'static str {
-        TABS[self.tab].0
+    pub fn tab_label(&self) -> String {
+        match self.views.get(self.tab.wrapping_sub(TABS.len())) {
+            Some(v) => crate::console::text::clean(&v.view.name).into_owned(),
+            None => TABS[self.tab.min(TABS.len() - 1)].0.to_owned(),
+        }
     }
 
     pub fn filter(&self) -> &TicketFilter {
@@ -220,7 +267,19 @@ impl QueuePane {
     fn reload(&mut self, cx: &mut Cx<'_>) {
         let follow = std::mem::take(&mut self.follow_timeline);
         let keep = self.select_after_load.take().or_else(|| self.slots.get(self.cursor.selected).map(|s| s.reference));
-        match cx.desk.call(ListTicketSlots { view: TABS[self.tab].1.clone(), filter: self.filter.clone() }) {
+        match cx.desk.call(crate::service::ops::ListViews {}) {
+            Ok(mut views) => {
+                // By name, so a tab keeps its place as views come and go.
+                views.sort_by_key(|v| v.view.name.to_lowercase());
+                self.views = views;
+            }
+            Err(e) => cx.fail(&e),
+        }
+        if self.tab >= self.tab_count() {
+            // The view was removed meanwhile.
+            self.tab = TABS.len() - 1;
+        }
+        match cx.desk.call(ListTicketSlots { view: self.tab_view(), filter: self.filter.clone() }) {
             Ok(slots) => self.slots = slots,
             Err(e) => cx.fail(&e),
         }
@@ -258,7 +317,7 @@ impl QueuePane {
     fn absorb(&mut self, touched: &[TicketRef], cx: &mut Cx<'_>) -> Result<(), ServiceError> {
         let rows = cx.desk.call(ReadTicketRows { refs: touched.to_vec() })?;
         let keep = self.selected();
-        let view = &TABS[self.tab].1;
+        let view = &self.tab_view();
         let operator = cx.desk.operator().to_owned();
         self.slots.retain(|s| !touched.contains(&s.reference));
         for reference in touched {
@@ -397,8 +456,9 @@ impl Pane for QueuePane {
             return false;
         }
         if let Some(i) = self.tab_areas.iter().position(|r| r.contains((column, row).into())) {
-            self.tab = i;
-            self.cursor = Cursor::default();
+            if let Err(e) = self.select_tab(i) {
+                cx.warn(e);
+            }
             self.reload(cx);
             return true;
         }
@@ -443,7 +503,7 @@ impl Pane for QueuePane {
     fn title(&self) -> String {
         match &self.detail {
             Some(d) => format!("{} · {}", PaneId::Queue.label(), d.ticket.reference),
-            None => format!("{} · {}", PaneId::Queue.label(), TABS[self.tab].0),
+            None => format!("{} · {}", PaneId::Queue.label(), self.tab_label()),
         }
     }
 }

@@ -509,3 +509,34 @@ fn a_colleague_is_not_told_of_a_ticket_that_is_not_theirs() {
     app.tick();
     assert!(!message(&app).contains("due soon"), "{}", message(&app));
 }
+
+#[test]
+fn saved_views_are_queue_tabs_with_a_count_on_each() {
+    use caredesk::service::QueueView;
+    let world = World::new();
+    let shared = SaveView { name: "leavers".into(), queue: QueueView::All, filter: "cat:leaver".into(), shared: true };
+    world.run(SUP, in_hours(), &shared);
+    let own = SaveView { name: "oak".into(), queue: "nas".parse().unwrap(), filter: "org:V1A2B".into(), shared: false };
+    world.run(NAS, in_hours(), &own);
+    let mut app = world.app(NAS, in_hours());
+    let text = screen(&mut app, 120, 30);
+    let tabs = text.lines().find(|l| l.contains("all open")).unwrap_or_default();
+    assert!(tabs.contains("+leavers 1") && tabs.contains("oak 2"), "each view is a tab with its count: {tabs}");
+    app.press(":queue leavers<enter>");
+    assert_eq!(app.queue().tab_label(), "leavers");
+    assert_eq!(app.queue().len(), 1);
+    assert_eq!(app.queue().filter().to_string(), "cat:leaver", "the view's words are on the filter line");
+    insta::assert_snapshot!("view_tabs_80x24", screen(&mut app, 80, 24));
+    insta::assert_snapshot!("view_tabs_200x50", screen(&mut app, 200, 50));
+    app.press("<right>");
+    assert_eq!(app.queue().tab_label(), "oak", "the next tab is the next view");
+    assert_eq!(app.queue().len(), 2);
+    app.press("<right>");
+    assert_eq!(app.queue().tab_label(), "NAS", "round to the first tab");
+    assert!(app.queue().filter().is_default(), "a built-in tab after a view is unfiltered");
+
+    let mut other = world.app(HELPDESK, in_hours());
+    let text = screen(&mut other, 120, 30);
+    assert!(text.contains("+leavers 1"), "a shared view is everyone's");
+    assert!(!text.contains("oak 2"), "a personal view is its owner's only");
+}

@@ -82,7 +82,14 @@ impl QueuePane {
         self.tab_areas.clear();
         let mut spans = Vec::new();
         let mut x = area.x;
-        for (i, (label, _)) in TABS.iter().enumerate() {
+        let saved = self.views.iter().map(|v| {
+            let count = v.count.map_or("?".to_owned(), |n| n.to_string());
+            // A shared view is marked, so the operator knows a supervisor keeps it.
+            let shared = if v.view.owner.is_none() { "+" } else { "" };
+            format!("{shared}{} {count}", crate::console::text::clean(&v.view.name))
+        });
+        let labels: Vec<String> = TABS.iter().map(|(label, _)| (*label).to_owned()).chain(saved).collect();
+        for (i, label) in labels.iter().enumerate() {
             let text = format!(" {label} ");
             let width = text.chars().count() as u16;
             self.tab_areas.push(Rect { x, y: area.y, width, height: 1 });

@@ -10,7 +10,7 @@ use crate::console::desk::DeskExt;
 use crate::console::form::{Form, FormEvent, TextField};
 use crate::console::keymap::{Act, Scope};
 use crate::console::pane::Pane;
-use crate::console::pane::{Cursor, Cx, Hint, Jump};
+use crate::console::pane::{Cx, Hint, Jump};
 use crate::domain::permission::Action;
 use crate::domain::routing::Queue;
 use crate::domain::ticket::{TicketRef, TicketStatus};
@@ -296,10 +296,12 @@ impl QueuePane {
                 self.filter_field = Some(TextField::new(&text));
             }
             Act::PrevQueue | Act::NextQueue => {
-                let n = TABS.len();
-                self.tab = if act == Act::NextQueue { (self.tab + 1) % n } else { (self.tab + n - 1) % n };
+                let n = self.tab_count();
+                let next = if act == Act::NextQueue { (self.tab + 1) % n } else { (self.tab + n - 1) % n };
                 self.detail = None;
-                self.cursor = Cursor::default();
+                if let Err(e) = self.select_tab(next) {
+                    cx.warn(e);
+                }
                 self.reload(cx);
             }
             Act::Open if self.detail.is_none() => match self.selected() {
