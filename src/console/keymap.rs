@@ -105,10 +105,11 @@ actions! {
     Note, "note", Queue, "add an internal note", ["i"];
     Reply, "reply", Queue, "reply to the requester", ["r"];
     Link, "link", Queue, "link the ticket to an account or mailbox", ["l"];
-    Mark, "mark", Queue, "mark or unmark the ticket (* before it, » when selected); claim then takes every marked one", ["space"];
+    Mark, "mark", Queue, "mark or unmark the ticket (* before it, » when selected); claim, assign, status, note, link and close then act on every marked one", ["space"];
     MarkAll, "mark-all", Queue, "mark every ticket the tab and filter list (again: unmark them)", ["*"];
     UndoBulk, "undo", Queue, "undo the bulk action just done, ticket by ticket", ["u"];
     FollowLink, "follow", Queue, "show the linked account or mailbox", ["o"];
+    CloseTicket, "close", Queue, "close the ticket, or every marked one (u straight after undoes it)", ["X"];
 
     ResetPassword, "reset-password", Accounts, "reset the password (guided)", ["p"];
     Leaver, "leaver", Accounts, "mark the account as a leaver", ["x"];

@@ -10,6 +10,7 @@
 
 mod forms;
 mod list;
+mod marked;
 mod retry;
 mod rows;
 mod sla;
@@ -83,6 +84,8 @@ pub struct QueuePane {
     /// A colleague's change refused the form once: the next confirm first
     /// checks the action still applies.
     form_stale: bool,
+    /// The tickets a bulk form acts on, taken when it opened.
+    bulk_targets: Vec<TicketRef>,
     /// Select this ticket when the list next loads (a ticket just logged).
     select_after_load: Option<TicketRef>,
     marks: Marks,
@@ -120,6 +123,7 @@ impl QueuePane {
             form_based_on: None,
             form_seen: None,
             form_stale: false,
+            bulk_targets: Vec::new(),
             select_after_load: None,
             marks: Marks::default(),
             sla: None,
@@ -411,6 +415,7 @@ impl Pane for QueuePane {
             (Act::Note, "note"),
             (Act::Reply, "reply"),
             (Act::Link, "link"),
+            (Act::CloseTicket, "close"),
         ] {
             hints.push(self.ticket_hint(cx, act, label));
         }

@@ -53,7 +53,7 @@ pub(super) fn changes(before: &TicketRow, after: &TicketRow) -> Vec<String> {
 pub(super) fn still_valid(kind: FormKind, form: &Form, now: &TicketRow, cx: &Cx<'_>) -> Result<(), String> {
     let reference = now.reference;
     match kind {
-        FormKind::New => return Ok(()),
+        FormKind::New | FormKind::Marked(_) => return Ok(()),
         FormKind::Status(_) => {
             let chosen: TicketStatus = form.value("Status").parse().map_err(|e| format!("{e}"))?;
             if let Err(no) = status_step(now.status, chosen) {

@@ -30,7 +30,7 @@ impl QueuePane {
         match act {
             Act::Assign => Some(Action::AssignTicket),
             Act::NewTicket => Some(Action::LogTicket),
-            Act::Claim | Act::SetStatus | Act::Note | Act::Reply | Act::Link => {
+            Act::Claim | Act::SetStatus | Act::Note | Act::Reply | Act::Link | Act::CloseTicket => {
                 Some(Action::WorkTicket(self.selected_queue().unwrap_or(Queue::Nas)))
             }
             _ => None,
@@ -46,7 +46,7 @@ impl QueuePane {
             Some(d) => Some(d.ticket.status),
             None => self.selected_row().map(|r| r.status),
         };
-        if act != Act::SetStatus && status.is_some_and(|s| !s.is_open()) {
+        if !matches!(act, Act::SetStatus | Act::CloseTicket) && status.is_some_and(|s| !s.is_open()) {
             return hint.disabled_because("the ticket is resolved or closed: change its status to reopen it");
         }
         if act == Act::Claim {
@@ -199,6 +199,17 @@ impl QueuePane {
             }
             FormEvent::Submit => {
                 let kind = *kind;
+                if let FormKind::Marked(bulk) = kind {
+                    match super::marked::bulk_action(bulk, form) {
+                        Ok(action) => {
+                            self.form = None;
+                            let targets = std::mem::take(&mut self.bulk_targets);
+                            self.marks.apply_to(targets, action, cx);
+                        }
+                        Err(e) => form.error = Some(e),
+                    }
+                    return true;
+                }
                 let change = match build_change(kind, form) {
                     Ok(c) => c,
                     Err(e) => {
@@ -289,6 +300,23 @@ impl QueuePane {
             Act::Claim if self.detail.is_none() && !self.marks.is_empty() => {
                 self.marks.apply(crate::service::BulkAction::Claim, cx)
             }
+            Act::Assign | Act::SetStatus | Act::Note | Act::Link | Act::CloseTicket
+                if self.detail.is_none() && !self.marks.is_empty() =>
+            {
+                self.start_bulk_form(cx, act, self.marks.refs())
+            }
+            Act::Reply if self.detail.is_none() && !self.marks.is_empty() => cx.warn(
+                "a reply goes to one requester and cannot be taken back once sent, so it is not sent to marked \
+                 tickets: open one (enter) to reply",
+            ),
+            Act::CloseTicket => match self.selected() {
+                // One ticket is a batch of one: the same rules, and u undoes it.
+                Some(reference) if !cx.refuse_if_disabled(&hints, act) => {
+                    self.start_bulk_form(cx, act, vec![reference]);
+                }
+                Some(_) => {}
+                None => cx.warn("select a ticket first"),
+            },
             Act::Filter => {
                 // The current filter, ready for another word.
                 let current = self.filter.to_string();
