@@ -9,6 +9,7 @@
 mod help;
 mod input;
 mod messages;
+mod presence;
 mod screen;
 
 use chrono::{DateTime, Utc};
@@ -28,6 +29,7 @@ use crate::service::ops::ShowShift;
 use crate::service::{ServiceError, ShiftView, Touched};
 pub use help::{help_lines, key_table};
 pub use messages::{ERROR_STALE, HISTORY, Messages, NOTICE_STALE};
+pub use presence::{PRESENCE_REPEAT, PresenceBoard};
 pub use screen::status_line;
 
 /// At this width and wider the three panes stand side by side.
@@ -86,6 +88,8 @@ pub struct App {
     panes: Panes,
     overlay: Option<Overlay>,
     messages: Messages,
+    /// Who else has what open, and what this console last said.
+    presence: PresenceBoard,
     /// Where each pane was last drawn, for mouse clicks.
     areas: Vec<(PaneId, Rect)>,
     /// The pane tabs of a narrow screen, for mouse clicks.
@@ -114,6 +118,7 @@ impl App {
             focus: PaneId::Queue,
             overlay: None,
             messages: Messages::default(),
+            presence: PresenceBoard::default(),
             areas: Vec::new(),
             tabs: Vec::new(),
             quit: false,
@@ -301,8 +306,10 @@ impl App {
                     reload = true;
                     self.say(Message { text: news, error });
                 }
-                // Shown by the panes once they draw who else is there.
-                DeskEvent::Presence(_) => {}
+                DeskEvent::Presence(seen) => {
+                    self.presence.heard(seen, std::time::Instant::now());
+                    self.panes.queue.set_here(self.presence.on_tickets());
+                }
             }
         }
         let me = self.desk.operator().to_owned();
@@ -321,11 +328,31 @@ impl App {
         true
     }
 
+    /// Tells the daemon what this console has open, when that changed or
+    /// is due again, and takes in what the others have open. Returns
+    /// whether what the panes show of the others changed.
+    pub fn publish(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let mine = self.pane(self.focus).presence().unwrap_or_else(crate::desk::Presence::nothing);
+        let mut changed = self.presence.expire(now);
+        if self.presence.due(&mine, now) {
+            // A daemon that cannot say leaves the board as it was: presence is a courtesy.
+            if let Ok(others) = self.desk.present(mine.clone()) {
+                self.presence.said(mine, others, now);
+                changed = true;
+            }
+        }
+        if changed {
+            self.panes.queue.set_here(self.presence.on_tickets());
+        }
+        changed
+    }
+
     /// Time passed without input: follow the shift changing and re-read
     /// lists now and then. Returns whether anything was re-read.
     pub fn tick(&mut self) -> bool {
         let now = self.desk.now();
-        let stale = self.messages.expire(now);
+        let stale = self.messages.expire(now) | self.publish();
         let due = now >= self.shift.changes_at || now - self.refreshed_at >= REFRESH_EVERY;
         (due && self.reload().is_ok()) || stale
     }

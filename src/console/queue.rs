@@ -30,6 +30,7 @@ use super::form::{Form, TextField};
 use super::keymap::Act;
 use super::marks::Marks;
 use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, told};
+use crate::desk::{Activity, Presence, Subject};
 use crate::domain::permission::{Action, Role};
 use crate::domain::routing::Queue;
 use crate::domain::ticket::TicketRef;
@@ -91,6 +92,11 @@ pub struct QueuePane {
     marks: Marks,
     /// Each queue's due-soon edge, read with the list, for the SLA flags.
     sla: Option<SlaEdges>,
+    /// Who else has each ticket open, and what they are doing there.
+    here: HashMap<TicketRef, Vec<(String, Activity)>>,
+    /// The ticket the operator was warned a colleague is replying to: `r`
+    /// again on it replies anyway.
+    reply_warned: Option<TicketRef>,
     /// The saved views (the operator's own and the shared ones), each a
     /// tab after the built-in ones, with its count as last read.
     views: Vec<ViewCount>,
@@ -127,6 +133,8 @@ impl QueuePane {
             select_after_load: None,
             marks: Marks::default(),
             sla: None,
+            here: HashMap::new(),
+            reply_warned: None,
             views: Vec::new(),
             sla_watch: sla::Watch::default(),
         }
@@ -180,6 +188,19 @@ impl QueuePane {
             Some(v) => v.view.queue.parse().unwrap_or(QueueView::All),
             None => TABS[self.tab.min(TABS.len() - 1)].1.clone(),
         }
+    }
+
+    /// Who else has each ticket open, as the daemon last told it.
+    pub fn set_here(&mut self, here: HashMap<TicketRef, Vec<(String, Activity)>>) {
+        self.here = here;
+    }
+
+    /// "nas2 viewing, helpdesk1 replying" for a ticket others have open.
+    pub fn others_on(&self, reference: TicketRef) -> Option<String> {
+        let here = self.here.get(&reference)?;
+        let said: Vec<String> =
+            here.iter().map(|(who, what)| format!("{} {}", crate::console::text::clean(who), what.label())).collect();
+        (!said.is_empty()).then(|| said.join(", "))
     }
 
     /// The saved views shown as tabs, with their counts.
@@ -439,7 +460,8 @@ impl Pane for QueuePane {
         frame.render_widget(block, area);
         match self.detail.take() {
             Some(d) => {
-                ticket_view::draw(frame, inner, view, &d, self.detail_scroll, self.sla.as_ref());
+                let here = self.others_on(d.ticket.reference);
+                ticket_view::draw(frame, inner, view, &d, self.detail_scroll, self.sla.as_ref(), here.as_deref());
                 self.detail = Some(d);
             }
             None => self.draw_list(frame, inner, view),
@@ -454,6 +476,16 @@ impl Pane for QueuePane {
 
     fn unsaved(&self) -> bool {
         self.form.as_ref().is_some_and(|(_, f)| f.dirty())
+    }
+
+    /// The ticket in view, or the one a note or reply is being typed on.
+    fn presence(&self) -> Option<Presence> {
+        let (reference, activity) = match &self.form {
+            Some((forms::FormKind::Note(r), _)) => (*r, Activity::Noting),
+            Some((forms::FormKind::Reply(r), _)) => (*r, Activity::Replying),
+            _ => (self.detail.as_ref()?.ticket.reference, Activity::Viewing),
+        };
+        Some(Presence { subject: Some(Subject::Ticket(reference)), activity })
     }
 
     fn click(&mut self, column: u16, row: u16, cx: &mut Cx<'_>) -> bool {

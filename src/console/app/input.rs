@@ -16,6 +16,11 @@ impl App {
     }
 
     pub fn handle(&mut self, event: Event) {
+        self.handle_event(event);
+        self.publish();
+    }
+
+    fn handle_event(&mut self, event: Event) {
         match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => self.key(key),
             Event::Paste(text) => self.take_paste(text),

@@ -45,7 +45,8 @@ impl QueuePane {
         self.fetch(view.desk, range.clone());
         let shown: Vec<&crate::service::TicketRow> =
             range.clone().filter_map(|i| self.rows.get(&self.slots[i].reference)).collect();
-        let at = Against { now: view.now, sla: self.sla.as_ref() };
+        let here = |row: &crate::service::TicketRow| self.others_on(row.reference);
+        let at = Against { now: view.now, sla: self.sla.as_ref(), here: Some(&here) };
         let columns = columns(list.width, &shown, at);
         let header = Row::new(columns.iter().map(|c| c.title)).style(theme.title());
         let rows: Vec<Row<'_>> = range

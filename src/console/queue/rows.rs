@@ -25,7 +25,12 @@ use crate::service::{SlaEdges, TicketRow};
 pub(super) struct Against<'a> {
     pub(super) now: DateTime<Utc>,
     pub(super) sla: Option<&'a SlaEdges>,
+    /// Who else has a ticket open ("nas2 viewing"), put before its subject.
+    pub(super) here: Option<&'a OthersOn<'a>>,
 }
+
+/// Who else has a row's ticket open, in words; `None` for nobody.
+pub(super) type OthersOn<'a> = dyn Fn(&TicketRow) -> Option<String> + 'a;
 
 impl Against<'_> {
     /// Where an open ticket stands against its due time; a done one is on time.
@@ -134,7 +139,10 @@ pub(super) fn text(col: Col, row: &TicketRow, selected: bool, at: Against<'_>) -
         Col::Requester => clean(&row.requester).into_owned(),
         Col::Status => short_status(row.status).to_owned(),
         Col::Assignee => clean(row.assignee.as_deref().unwrap_or("-")).into_owned(),
-        Col::Subject => clean(&row.subject).into_owned(),
+        Col::Subject => match at.here.and_then(|here| here(row)) {
+            Some(here) => format!("[{here}] {}", clean(&row.subject)),
+            None => clean(&row.subject).into_owned(),
+        },
     }
 }
 
@@ -258,13 +266,17 @@ mod tests {
         let (a, b) = (row("resolver1", "Jo Bloggs", "Locked out"), row("resolver2", "Sam Smith", "Leaver form"));
         let rows = [&a, &b];
         for width in [30, 40, 60, 78, 120, 198] {
-            let cols = columns(width, &rows, Against { now, sla: None });
+            let cols = columns(width, &rows, Against { now, sla: None, here: None });
             assert!(cols.iter().any(|c| c.id == Col::Subject), "{width}: {cols:?}");
             let drawn: u16 = cols.iter().map(|c| c.width).sum::<u16>() + cols.len() as u16 - 1;
             assert_eq!(drawn, width, "{width}: {cols:?}");
         }
-        let names =
-            |w| columns(w, &rows, Against { now, sla: None }).into_iter().map(|c| c.title.trim()).collect::<Vec<_>>();
+        let names = |w| {
+            columns(w, &rows, Against { now, sla: None, here: None })
+                .into_iter()
+                .map(|c| c.title.trim())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(names(40), ["ref", "age", "due", "subject"]);
         assert_eq!(names(78), ["ref", "age", "due", "category", "org", "status", "assignee", "subject"]);
         assert_eq!(names(198).len(), 9);
@@ -274,10 +286,10 @@ mod tests {
     fn wide_lists_draw_whole_assignee_names_so_resolver1_and_resolver2_differ() {
         let now = at("2026-07-06T09:00:00Z");
         let (a, b) = (row("resolver1", "Jo Bloggs", "x"), row("a-much-longer-operator-name", "Sam", "y"));
-        let cols = columns(198, &[&a, &b], Against { now, sla: None });
+        let cols = columns(198, &[&a, &b], Against { now, sla: None, here: None });
         let assignee = cols.iter().find(|c| c.id == Col::Assignee).unwrap();
         assert_eq!(assignee.width, 20, "capped at the column's widest");
-        let cols = columns(198, &[&a], Against { now, sla: None });
+        let cols = columns(198, &[&a], Against { now, sla: None, here: None });
         let assignee = cols.iter().find(|c| c.id == Col::Assignee).unwrap();
         assert_eq!(assignee.width, 9, "as wide as resolver1, no wider");
         let subject = cols.iter().find(|c| c.id == Col::Subject).unwrap();

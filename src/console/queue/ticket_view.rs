@@ -21,10 +21,11 @@ pub(super) fn draw(
     d: &TicketDetail,
     scroll: u16,
     sla: Option<&SlaEdges>,
+    here: Option<&str>,
 ) {
     let theme = view.theme;
     let t = &d.ticket;
-    let state = Against { now: view.now, sla }.state(&TicketRow::from(t));
+    let state = Against { now: view.now, sla, here: None }.state(&TicketRow::from(t));
     let flag = match state {
         SlaState::Breached => "  BREACHED",
         SlaState::DueSoon => "  DUE SOON",
@@ -55,6 +56,9 @@ pub(super) fn draw(
         Line::from(vec![label("organisation"), Span::raw(organisation(d))]),
         Line::from(vec![label("assignee"), Span::raw(t.assignee.clone().unwrap_or_else(|| "nobody".to_owned()))]),
     ];
+    if let Some(here) = here {
+        lines.push(Line::from(vec![label("here too"), Span::styled(here.to_owned(), theme.amber())]));
+    }
     if d.account.is_some() || d.mailbox.is_some() {
         let linked = [d.account.as_deref(), d.mailbox.as_deref()].into_iter().flatten().collect::<Vec<_>>();
         lines.push(Line::from(vec![label("linked"), Span::raw(clean(&linked.join(", ")).into_owned())]));

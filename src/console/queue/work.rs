@@ -132,6 +132,18 @@ impl QueuePane {
         self.form = Some(form);
     }
 
+    /// Who else is typing a reply on `reference`, if anyone.
+    fn replying_on(&self, reference: TicketRef) -> Option<String> {
+        let who: Vec<String> = self
+            .here
+            .get(&reference)?
+            .iter()
+            .filter(|(_, a)| *a == crate::desk::Activity::Replying)
+            .map(|(o, _)| crate::console::text::clean(o).into_owned())
+            .collect();
+        (!who.is_empty()).then(|| who.join(" and "))
+    }
+
     /// The selected ticket as the operator sees it, for a form based on it.
     fn seen_row(&self, cx: &Cx<'_>) -> Option<TicketRow> {
         match (&self.detail, self.selected_row()) {
@@ -367,7 +379,26 @@ impl QueuePane {
                     }
                 }
             }
-            Act::Assign | Act::SetStatus | Act::Note | Act::Reply | Act::Link => {
+            Act::Reply if !cx.refuse_if_disabled(&hints, act) => {
+                // Two replies crossing confuse the requester: ask first.
+                let replying = self.selected().and_then(|r| self.replying_on(r).map(|who| (r, who)));
+                match replying {
+                    Some((reference, who)) if self.reply_warned != Some(reference) => {
+                        self.reply_warned = Some(reference);
+                        cx.warn(format!(
+                            "{who} is replying to {reference} already: press {} again to reply anyway, or wait \
+                             and read theirs first",
+                            cx.keymap.key_label(Act::Reply)
+                        ));
+                    }
+                    _ => {
+                        self.reply_warned = None;
+                        self.start_form(cx, act);
+                    }
+                }
+            }
+            Act::Reply => {}
+            Act::Assign | Act::SetStatus | Act::Note | Act::Link => {
                 if !cx.refuse_if_disabled(&hints, act) {
                     self.start_form(cx, act);
                 }
