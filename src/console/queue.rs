@@ -40,6 +40,10 @@ use crate::service::{
 };
 use forms::FormKind;
 
+/// What the column widths were measured for: the list's width, the rows
+/// on screen, their epoch and the minute.
+type ColumnKey = (u16, std::ops::Range<usize>, u64, i64);
+
 /// Rows kept in memory beyond the screen before the cache is dropped.
 const ROW_CACHE: usize = 4096;
 
@@ -92,6 +96,13 @@ pub struct QueuePane {
     marks: Marks,
     /// Each queue's due-soon edge, read with the list, for the SLA flags.
     sla: Option<SlaEdges>,
+    /// Bumped whenever the rows in memory or what is drawn beside them
+    /// change, so the column widths are measured again.
+    rows_epoch: u64,
+    /// The column widths last measured, and for what.
+    column_memo: Option<(ColumnKey, Vec<rows::Column>)>,
+    /// How many of the listed tickets were past due when last listed.
+    past_due: usize,
     /// Who else has each ticket open, and what they are doing there.
     here: HashMap<TicketRef, Vec<(String, Activity)>>,
     /// The ticket the operator was warned a colleague is replying to: `r`
@@ -133,6 +144,9 @@ impl QueuePane {
             select_after_load: None,
             marks: Marks::default(),
             sla: None,
+            rows_epoch: 0,
+            column_memo: None,
+            past_due: 0,
             here: HashMap::new(),
             reply_warned: None,
             views: Vec::new(),
@@ -193,6 +207,13 @@ impl QueuePane {
     /// Who else has each ticket open, as the daemon last told it.
     pub fn set_here(&mut self, here: HashMap<TicketRef, Vec<(String, Activity)>>) {
         self.here = here;
+        self.rows_epoch += 1;
+    }
+
+    /// The slots changed: count again how many are past due.
+    fn slots_changed(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        self.past_due = self.slots.iter().filter(|s| s.due_at < now).count();
+        self.rows_epoch += 1;
     }
 
     /// "nas2 viewing, helpdesk1 replying" for a ticket others have open.
@@ -314,6 +335,7 @@ impl QueuePane {
             self.sla_watch.check(edges, cx);
         }
         self.rows.clear();
+        self.slots_changed(cx.now());
         if let Some(keep) = keep {
             if let Some(i) = self.slots.iter().position(|s| s.reference == keep) {
                 self.cursor.selected = i;
@@ -356,6 +378,7 @@ impl QueuePane {
                 self.rows.insert(row.reference, row);
             }
         }
+        self.slots_changed(cx.now());
         if let Some(i) = keep.and_then(|k| self.slots.iter().position(|s| s.reference == k)) {
             self.cursor.selected = i;
         }
@@ -379,6 +402,7 @@ impl QueuePane {
         if let Ok(rows) = desk.call(ReadTicketRows { refs: missing.to_vec() }) {
             self.rows.extend(rows.into_iter().map(|r| (r.reference, r)));
         }
+        self.rows_epoch += 1;
     }
 
     fn open_detail(&mut self, cx: &mut Cx<'_>, reference: TicketRef) {

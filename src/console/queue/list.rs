@@ -25,7 +25,7 @@ impl QueuePane {
                 field.draw(frame, rest, Style::new(), true);
             }
             None => {
-                let overdue = self.slots.iter().filter(|s| s.due_at < view.now).count();
+                let overdue = self.past_due;
                 let overdue = if overdue > 0 { format!(" · {overdue} past due") } else { String::new() };
                 let mut text = if self.filter.is_default() {
                     format!("{} open{overdue} · / to filter", self.slots.len())
@@ -43,11 +43,20 @@ impl QueuePane {
         self.list_top = list.y + 1;
         let range = self.cursor.window(self.slots.len(), height);
         self.fetch(view.desk, range.clone());
-        let shown: Vec<&crate::service::TicketRow> =
-            range.clone().filter_map(|i| self.rows.get(&self.slots[i].reference)).collect();
+        let memo = self.column_memo.take();
         let here = |row: &crate::service::TicketRow| self.others_on(row.reference);
         let at = Against { now: view.now, sla: self.sla.as_ref(), here: Some(&here) };
-        let columns = columns(list.width, &shown, at);
+        // Widths are measured again only when what is on screen changed:
+        // a redraw with nothing new costs no more than before.
+        let key = (list.width, range.clone(), self.rows_epoch, view.now.timestamp() / 60);
+        let columns = match memo {
+            Some((k, cols)) if k == key => cols,
+            _ => {
+                let shown: Vec<&crate::service::TicketRow> =
+                    range.clone().filter_map(|i| self.rows.get(&self.slots[i].reference)).collect();
+                columns(list.width, &shown, at)
+            }
+        };
         let header = Row::new(columns.iter().map(|c| c.title)).style(theme.title());
         let rows: Vec<Row<'_>> = range
             .clone()
@@ -77,6 +86,7 @@ impl QueuePane {
         }
         let widths: Vec<Constraint> = columns.iter().map(|c| Constraint::Length(c.width)).collect();
         frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), list);
+        self.column_memo = Some((key, columns));
     }
 
     pub(super) fn draw_tabs(&mut self, frame: &mut Frame<'_>, area: Rect, theme: Theme) {
