@@ -77,7 +77,7 @@ const SPECS: [Spec; 9] = [
     Spec { id: Col::Reference, title: " ref", min: 10, cap: 10, drop_order: 0 },
     Spec { id: Col::Age, title: "age", min: 3, cap: 4, drop_order: 7 },
     Spec { id: Col::Due, title: "due", min: 5, cap: 14, drop_order: 1 },
-    Spec { id: Col::Category, title: "category", min: 8, cap: 24, drop_order: 4 },
+    Spec { id: Col::Category, title: "category", min: 8, cap: 16, drop_order: 4 },
     Spec { id: Col::Organisation, title: "org", min: 3, cap: 8, drop_order: 8 },
     Spec { id: Col::Requester, title: "requester", min: 9, cap: 24, drop_order: 6 },
     Spec { id: Col::Status, title: "status", min: 6, cap: 11, drop_order: 3 },
