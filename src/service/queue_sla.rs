@@ -49,3 +49,38 @@ impl Operation for ShowSlaEdges {
         Ok(SlaEdges { now: ctx.now, due_soon_minutes: policy.due_soon_minutes, edges })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::hours::{BankHolidays, NasHours};
+    use crate::domain::sla::{SlaPolicy, sla_state};
+
+    /// The edges give the domain's answer for every queue, either side of
+    /// each threshold, so a console's flag agrees with the reports.
+    #[test]
+    fn the_edges_flag_a_ticket_as_the_domain_would() {
+        let hours = NasHours::new(BankHolidays::bundled());
+        let policy = SlaPolicy::default();
+        // Mid-morning, and half an hour before the NAS closes (working
+        // minutes then run on into the next morning).
+        for at in ["2026-11-23T10:30:00Z", "2026-11-23T16:30:00Z"] {
+            let now = DateTime::parse_from_rfc3339(at).unwrap().to_utc();
+            let edges = SlaEdges {
+                now,
+                due_soon_minutes: policy.due_soon_minutes,
+                edges: Queue::ALL.iter().map(|&q| (q, due_soon_until(&hours, q, now, policy))).collect(),
+            };
+            for &queue in Queue::ALL {
+                for minutes in [-61, -1, 0, 1, 29, 31, 59, 60, 61, 120, 60 * 17, 60 * 24 * 3] {
+                    let due_at = now + chrono::Duration::minutes(minutes);
+                    assert_eq!(
+                        edges.state(queue, due_at),
+                        sla_state(&hours, queue, due_at, now, policy),
+                        "{queue:?} due {minutes} minutes after {at}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -540,3 +540,21 @@ fn saved_views_are_queue_tabs_with_a_count_on_each() {
     assert!(text.contains("+leavers 1"), "a shared view is everyone's");
     assert!(!text.contains("oak 2"), "a personal view is its owner's only");
 }
+
+#[test]
+fn a_supervisor_is_told_when_any_ticket_crosses_its_due_time() {
+    let world = World::new();
+    let new = crate::world::ticket(Category::Leaver, "Sam Smith", Some(OAK), "Leaver form");
+    let t = world.run(SUP, in_hours(), &new).record;
+    let now = std::sync::Arc::new(std::sync::Mutex::new(t.routing.due_at - chrono::TimeDelta::hours(3)));
+    let desk = MovingClock { service: world.service.clone(), operator: SUP.into(), now: now.clone() };
+    let mut app =
+        App::new(Box::new(desk), caredesk::console::KeyMap::default(), caredesk::console::Theme::plain()).unwrap();
+    *now.lock().unwrap() = t.routing.due_at + chrono::TimeDelta::minutes(1);
+    app.tick();
+    assert!(
+        message(&app).contains(&format!("{} is past its due time", t.reference)),
+        "unassigned, but a supervisor hears of it: {}",
+        message(&app)
+    );
+}
