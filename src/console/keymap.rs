@@ -150,6 +150,7 @@ pub enum Command {
     Help,
     Quit,
     Messages,
+    SaveView,
 }
 
 /// One `:` command: its words (the first is its name), what follows it,
@@ -186,6 +187,12 @@ pub const COMMANDS: &[CommandWord] = &[
         words: &["messages", "msg"],
         argument: "",
         about: "read what the status line said, in full",
+    },
+    CommandWord {
+        command: Command::SaveView,
+        words: &["view"],
+        argument: "NAME",
+        about: "save the queue's tab and filter as a view of your own, shown as a tab",
     },
     CommandWord { command: Command::Help, words: &["help", "h"], argument: "", about: "list the keys and commands" },
     CommandWord { command: Command::Quit, words: &["quit", "q"], argument: "", about: "leave caredesk" },

@@ -224,6 +224,11 @@ impl QueuePane {
         (!said.is_empty()).then(|| said.join(", "))
     }
 
+    /// The tab's tickets and the filter line's words, for saving as a view.
+    pub fn current_view(&self) -> (QueueView, String) {
+        (self.tab_view(), self.filter.to_string())
+    }
+
     /// The saved views shown as tabs, with their counts.
     pub fn views(&self) -> &[ViewCount] {
         &self.views

@@ -558,3 +558,15 @@ fn a_supervisor_is_told_when_any_ticket_crosses_its_due_time() {
         message(&app)
     );
 }
+
+#[test]
+fn the_view_command_saves_the_tab_and_filter_as_a_new_tab() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("/cat:leaver<enter>:view my leavers<enter>");
+    assert!(message(&app).contains("my leavers"), "{}", message(&app));
+    let tabs = screen(&mut app, 120, 30);
+    assert!(tabs.lines().any(|l| l.contains("all open") && l.contains("my leavers 1")), "{tabs}");
+    app.press(":view<enter>");
+    assert!(message(&app).contains("view needs NAME"), "{}", message(&app));
+}

@@ -210,6 +210,15 @@ impl App {
                 return;
             }
             Command::Refresh => return self.global(Act::Refresh),
+            Command::SaveView => {
+                let (queue, filter) = self.panes.queue.current_view();
+                let view = crate::service::ops::SaveView { name: rest.to_owned(), queue, filter, shared: false };
+                self.focus = PaneId::Queue;
+                self.with_pane(PaneId::Queue, |_, cx| {
+                    cx.submit(view, None);
+                });
+                return;
+            }
             Command::Messages => {
                 self.overlay = Some(Overlay::Messages { scroll: 0 });
                 return;
