@@ -91,3 +91,61 @@ fn presence_goes_at_once_when_a_console_closes() {
     let gone = hears(&sup, Duration::from_secs(3), |s| s.operator == NAS && s.presence.is_none());
     assert!(gone.is_some(), "closing the console takes its presence away before it would lapse");
 }
+
+/// Waits up to `within` for `app`, taking in what the daemon tells it,
+/// to draw a screen that `wanted` accepts; the last screen drawn.
+fn shows(app: &mut caredesk::console::App, within: Duration, wanted: impl Fn(&str) -> bool) -> Result<String, String> {
+    let deadline = Instant::now() + within;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        app.take_events();
+        app.tick();
+        last = world::screen(app, 200, 50);
+        if wanted(&last) {
+            return Ok(last);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(last)
+}
+
+#[test]
+fn two_consoles_show_who_is_on_a_ticket_ask_before_a_crossing_reply_and_let_it_lapse() {
+    use caredesk::console::{App, KeyMap, Theme};
+    let world = World::new();
+    let daemon = Daemon::without_socket(world.service.clone()).with_clock(Clock::Fixed(in_hours()));
+    daemon.start_relay().expect("the relay starts");
+    let console = |operator: &str| {
+        App::new(Box::new(desk(&daemon, operator)), KeyMap::default(), Theme::plain()).expect("a console")
+    };
+    let (mut nina, mut sup) = (console(NAS), console(SUP));
+    nina.press("<enter>");
+    let reference = nina.queue().selected().expect("nina has a ticket open");
+    let row_says =
+        |text: &str, wanted: &str| text.lines().any(|l| l.contains(&reference.to_string()) && l.contains(wanted));
+    shows(&mut sup, Duration::from_secs(5), |s| row_says(s, "[nina viewing]"))
+        .unwrap_or_else(|s| panic!("sup's queue row shows nina viewing:\n{s}"));
+
+    nina.press("r");
+    assert!(nina.queue().has_form(), "nobody else is replying: the reply form opens");
+    shows(&mut sup, Duration::from_secs(5), |s| row_says(s, "[nina replying]"))
+        .unwrap_or_else(|s| panic!("sup's row shows nina replying:\n{s}"));
+
+    sup.press(&format!(":ticket {reference}<enter>"));
+    let view = world::screen(&mut sup, 160, 40);
+    assert!(view.lines().any(|l| l.contains("here too") && l.contains("nina replying")), "{view}");
+    sup.press("r");
+    assert!(!sup.queue().has_form(), "sup is asked first");
+    let said = sup.message().map(|m| m.text.clone()).unwrap_or_default();
+    assert!(said.starts_with(&format!("nina is replying to {reference} already")), "{said}");
+    sup.press("r");
+    assert!(sup.queue().has_form(), "asked and answered: r again replies anyway");
+    sup.press("<esc>");
+
+    // Nina's console falls silent: her presence lapses within seconds.
+    let started = Instant::now();
+    shows(&mut sup, PRESENCE_EXPIRES * 3, |s| !s.contains("nina replying"))
+        .unwrap_or_else(|s| panic!("nina's presence lapses:\n{s}"));
+    assert!(started.elapsed() >= PRESENCE_EXPIRES / 2, "not at once: it lapses, it was not withdrawn");
+    drop(nina);
+}

@@ -8,6 +8,8 @@
 
 mod help;
 mod input;
+mod messages;
+mod presence;
 mod screen;
 
 use chrono::{DateTime, Utc};
@@ -26,6 +28,8 @@ use super::theme::Theme;
 use crate::service::ops::ShowShift;
 use crate::service::{ServiceError, ShiftView, Touched};
 pub use help::{help_lines, key_table};
+pub use messages::{ERROR_STALE, HISTORY, Messages, NOTICE_STALE};
+pub use presence::{PRESENCE_REPEAT, PresenceBoard};
 pub use screen::status_line;
 
 /// At this width and wider the three panes stand side by side.
@@ -64,9 +68,15 @@ impl Panes {
 }
 
 enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     Command(TextField),
     ConfirmQuit,
+    /// `:messages`: what the status line said, in full, newest first.
+    Messages {
+        scroll: u16,
+    },
 }
 
 pub struct App {
@@ -77,7 +87,9 @@ pub struct App {
     focus: PaneId,
     panes: Panes,
     overlay: Option<Overlay>,
-    message: Option<Message>,
+    messages: Messages,
+    /// Who else has what open, and what this console last said.
+    presence: PresenceBoard,
     /// Where each pane was last drawn, for mouse clicks.
     areas: Vec<(PaneId, Rect)>,
     /// The pane tabs of a narrow screen, for mouse clicks.
@@ -105,16 +117,17 @@ impl App {
             shift,
             focus: PaneId::Queue,
             overlay: None,
-            message: None,
+            messages: Messages::default(),
+            presence: PresenceBoard::default(),
             areas: Vec::new(),
             tabs: Vec::new(),
             quit: false,
         };
         let _ = app.refresh_all();
         // A first read that failed says so; otherwise, where the keys are.
-        if app.message.is_none() {
+        if app.messages.current().is_none() {
             let text = format!("press {} for the keys", app.keymap.key_label(Act::Help));
-            app.message = Some(Message { text, error: false });
+            app.say(Message { text, error: false });
         }
         Ok(app)
     }
@@ -127,8 +140,18 @@ impl App {
         self.focus
     }
 
+    /// What the status line shows now.
     pub fn message(&self) -> Option<&Message> {
-        self.message.as_ref()
+        self.messages.current()
+    }
+
+    /// Everything the status line has said, newest first.
+    pub fn messages(&self) -> &Messages {
+        &self.messages
+    }
+
+    fn say(&mut self, message: Message) {
+        self.messages.say(message, self.desk.now());
     }
 
     pub fn shift(&self) -> &ShiftView {
@@ -192,8 +215,11 @@ impl App {
         let pane = self.panes.get_mut(id);
         let result = f(pane, &mut cx);
         let Cx { message, jump, changed, .. } = cx;
-        if message.is_some() {
-            self.message = message;
+        match message {
+            Some(m) => self.say(m),
+            // A change that went through says nothing: what was said before no longer holds.
+            None if changed => self.messages.clear(),
+            None => {}
         }
         if changed {
             let _ = self.refresh_all();
@@ -210,8 +236,8 @@ impl App {
             let mut cx = Cx::new(desk, &self.shift, &self.keymap);
             let pane = self.panes.get_mut(id);
             let taken = pane.jump(&jump, &mut cx);
-            if cx.message.is_some() {
-                self.message = cx.message;
+            if let Some(m) = cx.message {
+                self.say(m);
             }
             if taken {
                 self.focus = id;
@@ -228,7 +254,7 @@ impl App {
         match self.reload() {
             Ok(()) => true,
             Err(e) => {
-                self.message = Some(Message { text: e.to_string(), error: true });
+                self.say(Message { text: e.to_string(), error: true });
                 false
             }
         }
@@ -252,8 +278,8 @@ impl App {
         let mut cx = Cx::new(desk, &self.shift, &self.keymap);
         let pane = self.panes.get_mut(id);
         f(pane, &mut cx);
-        if cx.message.is_some() {
-            self.message = cx.message;
+        if let Some(m) = cx.message {
+            self.say(m);
         }
     }
 
@@ -271,17 +297,19 @@ impl App {
             match event {
                 DeskEvent::Changed(change) => changes.push(change),
                 DeskEvent::Lagged => reload = true,
-                DeskEvent::Lost(why) => self.message = Some(Message { text: why, error: true }),
+                DeskEvent::Lost(why) => self.say(Message { text: why, error: true }),
                 DeskEvent::Restored(news) => {
                     reload = true;
-                    self.message = Some(Message { text: news, error: false });
+                    self.say(Message { text: news, error: false });
                 }
                 DeskEvent::Late { news, error } => {
                     reload = true;
-                    self.message = Some(Message { text: news, error });
+                    self.say(Message { text: news, error });
                 }
-                // Shown by the panes once they draw who else is there.
-                DeskEvent::Presence(_) => {}
+                DeskEvent::Presence(seen) => {
+                    self.presence.heard(seen, std::time::Instant::now());
+                    self.panes.queue.set_here(self.presence.on_tickets());
+                }
             }
         }
         let me = self.desk.operator().to_owned();
@@ -300,11 +328,32 @@ impl App {
         true
     }
 
+    /// Tells the daemon what this console has open, when that changed or
+    /// is due again, and takes in what the others have open. Returns
+    /// whether what the panes show of the others changed.
+    pub fn publish(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let mine = self.pane(self.focus).presence().unwrap_or_else(crate::desk::Presence::nothing);
+        let mut changed = self.presence.expire(now);
+        if self.presence.due(&mine, now) {
+            // A daemon that cannot say leaves the board as it was: presence is a courtesy.
+            if let Ok(others) = self.desk.present(mine.clone()) {
+                self.presence.said(mine, others, now);
+                changed = true;
+            }
+        }
+        if changed {
+            self.panes.queue.set_here(self.presence.on_tickets());
+        }
+        changed
+    }
+
     /// Time passed without input: follow the shift changing and re-read
     /// lists now and then. Returns whether anything was re-read.
     pub fn tick(&mut self) -> bool {
         let now = self.desk.now();
+        let stale = self.messages.expire(now) | self.publish();
         let due = now >= self.shift.changes_at || now - self.refreshed_at >= REFRESH_EVERY;
-        due && self.reload().is_ok()
+        (due && self.reload().is_ok()) || stale
     }
 }

@@ -105,10 +105,11 @@ actions! {
     Note, "note", Queue, "add an internal note", ["i"];
     Reply, "reply", Queue, "reply to the requester", ["r"];
     Link, "link", Queue, "link the ticket to an account or mailbox", ["l"];
-    Mark, "mark", Queue, "mark or unmark the ticket (* before it, » when selected); claim then takes every marked one", ["space"];
+    Mark, "mark", Queue, "mark or unmark the ticket (* before it, » when selected); claim, assign, status, note, link and close then act on every marked one", ["space"];
     MarkAll, "mark-all", Queue, "mark every ticket the tab and filter list (again: unmark them)", ["*"];
     UndoBulk, "undo", Queue, "undo the bulk action just done, ticket by ticket", ["u"];
     FollowLink, "follow", Queue, "show the linked account or mailbox", ["o"];
+    CloseTicket, "close", Queue, "close the ticket, or every marked one (u straight after undoes it)", ["X"];
 
     ResetPassword, "reset-password", Accounts, "reset the password (guided)", ["p"];
     Leaver, "leaver", Accounts, "mark the account as a leaver", ["x"];
@@ -148,6 +149,8 @@ pub enum Command {
     Refresh,
     Help,
     Quit,
+    Messages,
+    SaveView,
 }
 
 /// One `:` command: its words (the first is its name), what follows it,
@@ -179,6 +182,18 @@ pub const COMMANDS: &[CommandWord] = &[
     },
     CommandWord { command: Command::Filter, words: &["filter"], argument: "WORDS", about: "filter the queue" },
     CommandWord { command: Command::Refresh, words: &["refresh"], argument: "", about: "read everything again" },
+    CommandWord {
+        command: Command::Messages,
+        words: &["messages", "msg"],
+        argument: "",
+        about: "read what the status line said, in full",
+    },
+    CommandWord {
+        command: Command::SaveView,
+        words: &["view"],
+        argument: "NAME",
+        about: "save the queue's tab and filter as a view of your own, shown as a tab",
+    },
     CommandWord { command: Command::Help, words: &["help", "h"], argument: "", about: "list the keys and commands" },
     CommandWord { command: Command::Quit, words: &["quit", "q"], argument: "", about: "leave caredesk" },
 ];

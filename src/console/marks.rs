@@ -73,6 +73,17 @@ impl Marks {
     /// message says how many succeeded and why each refusal was refused.
     pub fn apply(&mut self, action: BulkAction, cx: &mut Cx<'_>) {
         let refs: Vec<TicketRef> = self.marked.iter().copied().collect();
+        self.apply_to(refs, action, cx);
+    }
+
+    /// The marked references, for a form that acts on them when saved.
+    pub fn refs(&self) -> Vec<TicketRef> {
+        self.marked.iter().copied().collect()
+    }
+
+    /// [`Marks::apply`] to `refs`: the marks taken when a form opened, or
+    /// one ticket as a batch of one.
+    pub fn apply_to(&mut self, refs: Vec<TicketRef>, action: BulkAction, cx: &mut Cx<'_>) {
         match cx.desk.call(BulkTickets { action, targets: BulkTargets::Refs(refs) }) {
             Ok(done) => {
                 self.marked.clear();

@@ -34,7 +34,7 @@ use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
 
 pub use crate::desk::{self, Clock, Desk, DeskEvent, DeskExt, LocalDesk};
-pub use app::App;
+pub use app::{App, ERROR_STALE, NOTICE_STALE};
 pub use courier::{Courier, Waiting};
 pub use keymap::KeyMap;
 pub use session::Console;

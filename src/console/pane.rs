@@ -193,6 +193,11 @@ pub trait Pane {
     fn draw_popup(&mut self, _frame: &mut Frame<'_>, _full: Rect, _view: &View<'_>) {}
     /// A form holds input that has not been saved.
     fn unsaved(&self) -> bool;
+    /// What the pane has open, for the other consoles to see; `None` for
+    /// nothing worth telling.
+    fn presence(&self) -> Option<crate::desk::Presence> {
+        None
+    }
     /// A mouse click at a screen position inside the pane.
     fn click(&mut self, _column: u16, _row: u16, _cx: &mut Cx<'_>) -> bool {
         false

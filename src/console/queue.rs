@@ -10,7 +10,10 @@
 
 mod forms;
 mod list;
+mod marked;
+mod retry;
 mod rows;
+mod sla;
 mod ticket_view;
 mod work;
 
@@ -27,12 +30,19 @@ use super::form::{Form, TextField};
 use super::keymap::Act;
 use super::marks::Marks;
 use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, told};
+use crate::desk::{Activity, Presence, Subject};
 use crate::domain::permission::{Action, Role};
 use crate::domain::routing::Queue;
 use crate::domain::ticket::TicketRef;
 use crate::service::ops::{ListTicketSlots, ReadTicketRows, ShowTicketDetail};
-use crate::service::{ChangeEvent, QueueView, ServiceError, TicketDetail, TicketFilter, TicketRow, TicketSlot};
+use crate::service::{
+    ChangeEvent, QueueView, ServiceError, SlaEdges, TicketDetail, TicketFilter, TicketRow, TicketSlot, ViewCount,
+};
 use forms::FormKind;
+
+/// What the column widths were measured for: the list's width, the rows
+/// on screen, their epoch and the minute.
+type ColumnKey = (u16, std::ops::Range<usize>, u64, i64);
 
 /// Rows kept in memory beyond the screen before the cache is dropped.
 const ROW_CACHE: usize = 4096;
@@ -73,9 +83,37 @@ pub struct QueuePane {
     form: Option<(FormKind, Form)>,
     /// The revision of the ticket the open form works on.
     form_based_on: Option<u64>,
+    /// The ticket as the open form is based on it: as the operator saw it
+    /// when the form opened, or as read after a colleague's change.
+    form_seen: Option<TicketRow>,
+    /// A colleague's change refused the form once: the next confirm first
+    /// checks the action still applies.
+    form_stale: bool,
+    /// The tickets a bulk form acts on, taken when it opened.
+    bulk_targets: Vec<TicketRef>,
     /// Select this ticket when the list next loads (a ticket just logged).
     select_after_load: Option<TicketRef>,
     marks: Marks,
+    /// Each queue's due-soon edge, read with the list, for the SLA flags.
+    sla: Option<SlaEdges>,
+    /// Bumped whenever the rows in memory or what is drawn beside them
+    /// change, so the column widths are measured again.
+    rows_epoch: u64,
+    /// The column widths last measured, and for what.
+    column_memo: Option<(ColumnKey, Vec<rows::Column>)>,
+    /// How many of the listed tickets were past due when last listed.
+    past_due: usize,
+    /// Who else has each ticket open, and what they are doing there.
+    here: HashMap<TicketRef, Vec<(String, Activity)>>,
+    /// The ticket the operator was warned a colleague is replying to: `r`
+    /// again on it replies anyway.
+    reply_warned: Option<TicketRef>,
+    /// The saved views (the operator's own and the shared ones), each a
+    /// tab after the built-in ones, with its count as last read.
+    views: Vec<ViewCount>,
+    /// The SLA state of each ticket the operator is told about, as last
+    /// seen, so a notice comes once, when a ticket crosses a threshold.
+    sla_watch: sla::Watch,
 }
 
 impl QueuePane {
@@ -100,24 +138,100 @@ impl QueuePane {
             follow_timeline: false,
             form: None,
             form_based_on: None,
+            form_seen: None,
+            form_stale: false,
+            bulk_targets: Vec::new(),
             select_after_load: None,
             marks: Marks::default(),
+            sla: None,
+            rows_epoch: 0,
+            column_memo: None,
+            past_due: 0,
+            here: HashMap::new(),
+            reply_warned: None,
+            views: Vec::new(),
+            sla_watch: sla::Watch::default(),
         }
     }
 
-    /// Switches to a tab by name: nas, helpdesk, resolver, mine or all.
+    /// Switches to a tab by name: nas, helpdesk, resolver, mine, all, or
+    /// a saved view's name.
     pub fn show_tab(&mut self, name: &str) -> Result<(), String> {
         let wanted = name.trim().to_ascii_lowercase();
-        let index =
+        let builtin =
             TABS.iter().position(|(label, _)| label.to_ascii_lowercase().starts_with(&wanted) && !wanted.is_empty());
-        match index {
+        let saved = || self.views.iter().position(|v| v.view.name.to_lowercase() == wanted).map(|i| TABS.len() + i);
+        match builtin.or_else(saved) {
             Some(i) => {
-                self.tab = i;
                 self.detail = None;
-                Ok(())
+                self.select_tab(i)
             }
-            None => Err(format!("no queue tab {name:?}: use nas, helpdesk, resolver, mine or all")),
+            None => {
+                Err(format!("no queue tab {name:?}: use nas, helpdesk, resolver, mine, all or a saved view's name"))
+            }
         }
+    }
+
+    /// Moves to tab `i`. A saved view's tab puts its words on the filter
+    /// line, where the operator can see and change them; a built-in tab
+    /// after a view starts unfiltered again.
+    fn select_tab(&mut self, i: usize) -> Result<(), String> {
+        let from_view = self.tab >= TABS.len();
+        self.tab = i.min(self.tab_count() - 1);
+        self.cursor = Cursor::default();
+        match self.views.get(self.tab.wrapping_sub(TABS.len())) {
+            Some(v) => {
+                let filter = TicketFilter::parse(&v.view.filter)
+                    .map_err(|e| format!("the view {:?} no longer reads: {e}", v.view.name))?;
+                self.filter = filter;
+            }
+            None if from_view => self.filter = TicketFilter::default(),
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Built-in tabs and saved views together.
+    fn tab_count(&self) -> usize {
+        TABS.len() + self.views.len()
+    }
+
+    /// Which tickets the current tab lists, before the filter line.
+    fn tab_view(&self) -> QueueView {
+        match self.views.get(self.tab.wrapping_sub(TABS.len())) {
+            Some(v) => v.view.queue.parse().unwrap_or(QueueView::All),
+            None => TABS[self.tab.min(TABS.len() - 1)].1.clone(),
+        }
+    }
+
+    /// Who else has each ticket open, as the daemon last told it.
+    pub fn set_here(&mut self, here: HashMap<TicketRef, Vec<(String, Activity)>>) {
+        self.here = here;
+        self.rows_epoch += 1;
+    }
+
+    /// The slots changed: count again how many are past due.
+    fn slots_changed(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        self.past_due = self.slots.iter().filter(|s| s.due_at < now).count();
+        self.rows_epoch += 1;
+    }
+
+    /// "nas2 viewing, helpdesk1 replying" for a ticket others have open.
+    pub fn others_on(&self, reference: TicketRef) -> Option<String> {
+        let here = self.here.get(&reference)?;
+        let said: Vec<String> =
+            here.iter().map(|(who, what)| format!("{} {}", crate::console::text::clean(who), what.label())).collect();
+        (!said.is_empty()).then(|| said.join(", "))
+    }
+
+    /// The tab's tickets and the filter line's words, for saving as a view.
+    pub fn current_view(&self) -> (QueueView, String) {
+        (self.tab_view(), self.filter.to_string())
+    }
+
+    /// The saved views shown as tabs, with their counts.
+    pub fn views(&self) -> &[ViewCount] {
+        &self.views
     }
 
     /// Sets the filter line (see [`TicketFilter::SYNTAX`]).
@@ -127,8 +241,11 @@ impl QueuePane {
         Ok(())
     }
 
-    pub fn tab_label(&self) -> &'static str {
-        TABS[self.tab].0
+    pub fn tab_label(&self) -> String {
+        match self.views.get(self.tab.wrapping_sub(TABS.len())) {
+            Some(v) => crate::console::text::clean(&v.view.name).into_owned(),
+            None => TABS[self.tab.min(TABS.len() - 1)].0.to_owned(),
+        }
     }
 
     pub fn filter(&self) -> &TicketFilter {
@@ -201,11 +318,29 @@ impl QueuePane {
     fn reload(&mut self, cx: &mut Cx<'_>) {
         let follow = std::mem::take(&mut self.follow_timeline);
         let keep = self.select_after_load.take().or_else(|| self.slots.get(self.cursor.selected).map(|s| s.reference));
-        match cx.desk.call(ListTicketSlots { view: TABS[self.tab].1.clone(), filter: self.filter.clone() }) {
+        match cx.desk.call(crate::service::ops::ListViews {}) {
+            Ok(mut views) => {
+                // By name, so a tab keeps its place as views come and go.
+                views.sort_by_key(|v| v.view.name.to_lowercase());
+                self.views = views;
+            }
+            Err(e) => cx.fail(&e),
+        }
+        if self.tab >= self.tab_count() {
+            // The view was removed meanwhile.
+            self.tab = TABS.len() - 1;
+        }
+        match cx.desk.call(ListTicketSlots { view: self.tab_view(), filter: self.filter.clone() }) {
             Ok(slots) => self.slots = slots,
             Err(e) => cx.fail(&e),
         }
+        // Flags go unknown rather than wrong when the edges cannot be read.
+        self.sla = cx.desk.call(crate::service::ops::ShowSlaEdges {}).ok();
+        if let Some(edges) = &self.sla {
+            self.sla_watch.check(edges, cx);
+        }
         self.rows.clear();
+        self.slots_changed(cx.now());
         if let Some(keep) = keep {
             if let Some(i) = self.slots.iter().position(|s| s.reference == keep) {
                 self.cursor.selected = i;
@@ -234,7 +369,7 @@ impl QueuePane {
     fn absorb(&mut self, touched: &[TicketRef], cx: &mut Cx<'_>) -> Result<(), ServiceError> {
         let rows = cx.desk.call(ReadTicketRows { refs: touched.to_vec() })?;
         let keep = self.selected();
-        let view = &TABS[self.tab].1;
+        let view = &self.tab_view();
         let operator = cx.desk.operator().to_owned();
         self.slots.retain(|s| !touched.contains(&s.reference));
         for reference in touched {
@@ -248,6 +383,7 @@ impl QueuePane {
                 self.rows.insert(row.reference, row);
             }
         }
+        self.slots_changed(cx.now());
         if let Some(i) = keep.and_then(|k| self.slots.iter().position(|s| s.reference == k)) {
             self.cursor.selected = i;
         }
@@ -271,6 +407,7 @@ impl QueuePane {
         if let Ok(rows) = desk.call(ReadTicketRows { refs: missing.to_vec() }) {
             self.rows.extend(rows.into_iter().map(|r| (r.reference, r)));
         }
+        self.rows_epoch += 1;
     }
 
     fn open_detail(&mut self, cx: &mut Cx<'_>, reference: TicketRef) {
@@ -328,6 +465,7 @@ impl Pane for QueuePane {
             (Act::Note, "note"),
             (Act::Reply, "reply"),
             (Act::Link, "link"),
+            (Act::CloseTicket, "close"),
         ] {
             hints.push(self.ticket_hint(cx, act, label));
         }
@@ -351,7 +489,8 @@ impl Pane for QueuePane {
         frame.render_widget(block, area);
         match self.detail.take() {
             Some(d) => {
-                ticket_view::draw(frame, inner, view, &d, self.detail_scroll);
+                let here = self.others_on(d.ticket.reference);
+                ticket_view::draw(frame, inner, view, &d, self.detail_scroll, self.sla.as_ref(), here.as_deref());
                 self.detail = Some(d);
             }
             None => self.draw_list(frame, inner, view),
@@ -368,13 +507,24 @@ impl Pane for QueuePane {
         self.form.as_ref().is_some_and(|(_, f)| f.dirty())
     }
 
+    /// The ticket in view, or the one a note or reply is being typed on.
+    fn presence(&self) -> Option<Presence> {
+        let (reference, activity) = match &self.form {
+            Some((forms::FormKind::Note(r), _)) => (*r, Activity::Noting),
+            Some((forms::FormKind::Reply(r), _)) => (*r, Activity::Replying),
+            _ => (self.detail.as_ref()?.ticket.reference, Activity::Viewing),
+        };
+        Some(Presence { subject: Some(Subject::Ticket(reference)), activity })
+    }
+
     fn click(&mut self, column: u16, row: u16, cx: &mut Cx<'_>) -> bool {
         if self.form.is_some() || self.detail.is_some() {
             return false;
         }
         if let Some(i) = self.tab_areas.iter().position(|r| r.contains((column, row).into())) {
-            self.tab = i;
-            self.cursor = Cursor::default();
+            if let Err(e) = self.select_tab(i) {
+                cx.warn(e);
+            }
             self.reload(cx);
             return true;
         }
@@ -419,7 +569,7 @@ impl Pane for QueuePane {
     fn title(&self) -> String {
         match &self.detail {
             Some(d) => format!("{} · {}", PaneId::Queue.label(), d.ticket.reference),
-            None => format!("{} · {}", PaneId::Queue.label(), TABS[self.tab].0),
+            None => format!("{} · {}", PaneId::Queue.label(), self.tab_label()),
         }
     }
 }

@@ -216,6 +216,8 @@ pub enum SortKey {
     Age,
     Status,
     Org,
+    /// When the ticket last changed.
+    Updated,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -247,7 +249,7 @@ pub const MAX_FILTER_WORDS: usize = 24;
 impl TicketFilter {
     /// Words the filter line understands, for help and error messages.
     pub const SYNTAX: &'static str = "org:ODS status:new|open|done|all|<status> cat:<category> who:<operator> \
-         due:<2h|>1d age:>3d breached words sort:due|age|status|org (-sort:… descending); -word or !word negates";
+         due:<2h|>1d age:>3d breached words sort:due|age|status|org|updated (sort:-… descending); -word or !word negates";
 
     /// Each word of the filter line and what it does, for the help screen.
     pub const HELP: [(&'static str, &'static str); 11] = [
@@ -257,9 +259,9 @@ impl TicketFilter {
         ("who:nas1", "assigned to one operator"),
         ("due:<2h", "due within two hours (overdue included); due:>1d due more than a day from now"),
         ("age:>3d", "received more than three days ago; age:<1h within the last hour"),
-        ("breached", "past its due time, or resolved after it"),
+        ("breached", "past its due time, or resolved after it (overdue says the same)"),
         ("smith form", "words without a colon: found in the subject or body"),
-        ("sort:age", "order by age, status or org instead of due time; -sort:age reverses"),
+        ("sort:age", "order by age, status, org or updated instead of due time; sort:-updated reverses"),
         ("-cat:leaver", "a leading - or ! negates a word: !status:new, -who:nas1, -breached, -smith"),
         ("units", "m minutes, h hours, d days, w weeks (wall-clock time)"),
     ];
@@ -312,7 +314,8 @@ impl TicketFilter {
                 _ => (false, word),
             };
             let Some((key, value)) = bare.split_once(':') else {
-                if bare.eq_ignore_ascii_case("breached") {
+                // An open ticket past its due time is overdue: the operator's word for breached.
+                if bare.eq_ignore_ascii_case("breached") || bare.eq_ignore_ascii_case("overdue") {
                     if negated { filter.not.push(Term::Breached) } else { filter.breached = true }
                 } else {
                     let folded = fold_for_search(bare).to_lowercase();
@@ -337,15 +340,22 @@ impl TicketFilter {
                 ("who" | "assignee", true) => filter.not.push(Term::Assignee(value.to_owned())),
                 ("due", false) => filter.due = Some(Within::parse("due", value)?),
                 ("age", false) => filter.age = Some(Within::parse("age", value)?),
-                ("sort", descending) => {
+                ("sort", negated) => {
+                    // `-sort:age` and `sort:-age` both reverse.
+                    let (descending, value) = match value.strip_prefix(['-', '!']) {
+                        Some(rest) => (!negated, rest),
+                        None => (negated, value),
+                    };
                     let key = match value.to_ascii_lowercase().as_str() {
                         "due" => SortKey::Due,
                         "age" => SortKey::Age,
                         "status" => SortKey::Status,
                         "org" | "ods" => SortKey::Org,
+                        "updated" | "changed" => SortKey::Updated,
                         _ => {
                             return Err(ServiceError::BadInput(format!(
-                                "sort:{value} is not a sort key: use sort:due, sort:age, sort:status or sort:org"
+                                "sort:{value} is not a sort key: use sort:due, sort:age, sort:status, sort:org \
+                                 or sort:updated"
                             )));
                         }
                     };
@@ -449,6 +459,7 @@ impl std::fmt::Display for TicketFilter {
                 SortKey::Age => "age",
                 SortKey::Status => "status",
                 SortKey::Org => "org",
+                SortKey::Updated => "updated",
             };
             words.push(format!("{}sort:{key}", if s.descending { "-" } else { "" }));
         }
@@ -865,6 +876,7 @@ impl Service {
                 Some(SortKey::Age) => SortValue::At(t.received_at),
                 Some(SortKey::Status) => SortValue::Code(t.status.code()),
                 Some(SortKey::Org) => SortValue::Text(t.ods.map(|o| o.to_string()).unwrap_or_default()),
+                Some(SortKey::Updated) => SortValue::At(t.meta.changed_at),
                 Some(SortKey::Due) | None => SortValue::At(slot.due_at),
             };
             kept.push((slot, value));
@@ -961,6 +973,16 @@ mod tests {
                 "-sort:age",
             ),
             ("sort:due", TicketFilter::default(), ""),
+            (
+                "sort:-updated",
+                TicketFilter {
+                    sort: Some(Sort { key: SortKey::Updated, descending: true }),
+                    ..TicketFilter::default()
+                },
+                "-sort:updated",
+            ),
+            ("office", TicketFilter { words: vec!["office".into()], ..TicketFilter::default() }, "office"),
+            ("overdue", TicketFilter { breached: true, ..TicketFilter::default() }, "breached"),
             (
                 "sort:org due:<1w",
                 TicketFilter {

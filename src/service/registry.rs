@@ -96,5 +96,6 @@ operations! {
         ListBreaches in report,
         ShowDashboard in report,
         Backup in backup,
+        ShowSlaEdges in queue_sla,
     }
 }

@@ -180,6 +180,8 @@ fn escape_sequences_from_outside_render_harmlessly() {
     app.press("<enter>");
     terminal.draw(|frame| app.draw(frame)).expect("the ticket view");
     assert!(app.queue().detail().is_some());
+    app.press(":messages<enter>");
+    terminal.draw(|frame| app.draw(frame)).expect("the messages");
     let written = String::from_utf8_lossy(&bytes.0.borrow()).into_owned();
     // The frame's own output clears the screen on resize (ESC [ 2 J), so the
     // injected clear is looked for with the text around it.
@@ -236,7 +238,9 @@ fn no_color_means_no_colour_anywhere() {
         let buffer = terminal.backend().buffer().clone();
         buffer.content().iter().filter(|c| c.fg != Color::Reset || c.bg != Color::Reset).count()
     };
-    for keys in ["", "<enter>", "?", "n", "2/jo<enter>", "3/oak<enter><enter>", "4"] {
+    for keys in
+        ["", "<enter>", "?", "n", "2/jo<enter>", "3/oak<enter><enter>", "4", ":frobnicate<enter>:messages<enter>"]
+    {
         assert_eq!(coloured_cells(Theme::plain(), keys), 0, "colour after {keys:?} with NO_COLOR");
     }
     assert!(coloured_cells(Theme { color: true }, "") > 0, "no colour at all without NO_COLOR");
@@ -304,4 +308,83 @@ fn the_top_bar_keeps_the_date_at_80_columns_out_of_hours() {
     let date = out_of_hours().with_timezone(&chrono_tz::Europe::London).format("%-d %b").to_string();
     assert!(top.contains(&date), "the top bar should keep the date {date}: {top:?}");
     assert!(top.contains("out of hours"), "{top:?}");
+}
+
+/// A desk whose clock the test moves, to see what time does on screen.
+struct SteppingDesk {
+    inner: caredesk::console::LocalDesk,
+    now: std::sync::Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>,
+}
+
+impl caredesk::console::Desk for SteppingDesk {
+    fn operator(&self) -> &str {
+        self.inner.operator()
+    }
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.now.lock().unwrap()
+    }
+    fn dispatch(&self, request: Request, based_on: Option<u64>) -> Result<Answer, ServiceError> {
+        self.inner.dispatch(request, based_on)
+    }
+}
+
+type SharedClock = std::sync::Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>;
+
+fn stepping_app(world: &World, operator: &str) -> (caredesk::console::App, SharedClock) {
+    use caredesk::console::{App, Clock, KeyMap, LocalDesk, Theme};
+    let now = std::sync::Arc::new(std::sync::Mutex::new(in_hours()));
+    let desk = SteppingDesk {
+        inner: LocalDesk::new(world.service.clone(), operator, Clock::Fixed(in_hours())),
+        now: now.clone(),
+    };
+    (App::new(Box::new(desk), KeyMap::default(), Theme::plain()).expect("a console"), now)
+}
+
+#[test]
+fn status_line_messages_clear_once_stale() {
+    let world = World::new();
+    let (mut app, clock) = stepping_app(&world, NAS);
+    app.press("x");
+    let said = message(&app);
+    assert!(!said.is_empty(), "a key that does nothing here says so");
+    *clock.lock().unwrap() += caredesk::console::NOTICE_STALE - chrono::TimeDelta::seconds(1);
+    app.tick();
+    assert_eq!(message(&app), said, "still fresh");
+    *clock.lock().unwrap() += chrono::TimeDelta::seconds(1);
+    assert!(app.tick(), "the screen is drawn again when a message goes");
+    assert_eq!(message(&app), "", "a stale notice leaves the status line");
+    assert!(!screen(&mut app, 80, 24).contains(&said));
+
+    app.press(":ticket CD-999999<enter>");
+    assert!(app.message().is_some_and(|m| m.error));
+    *clock.lock().unwrap() += caredesk::console::NOTICE_STALE;
+    app.tick();
+    assert!(app.message().is_some_and(|m| m.error), "a refusal stays longer than a notice");
+    *clock.lock().unwrap() += caredesk::console::ERROR_STALE;
+    app.tick();
+    assert_eq!(message(&app), "");
+}
+
+#[test]
+fn a_message_longer_than_the_status_line_can_be_read_in_full_with_messages() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press(":frobnicate<enter>");
+    let said = message(&app);
+    assert!(said.len() > 80, "the refusal is long: {said}");
+    let tail: String =
+        said.split_whitespace().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" ");
+    assert!(!screen(&mut app, 80, 24).contains(&tail), "it does not fit the status line");
+    app.press(":messages<enter>");
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("Messages, newest first"), "{text}");
+    assert!(text.contains(&tail), "the whole refusal is there, wrapped:\n{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    let first = lines.iter().position(|l| l.contains("unknown command")).expect("the refusal");
+    let later = lines.iter().position(|l| l.contains("press ? for the keys")).expect("the first message");
+    assert!(first < later, "newest first:\n{text}");
+    insta::assert_snapshot!("messages_80x24", text);
+    insta::assert_snapshot!("messages_200x50", screen(&mut app, 200, 50));
+    app.press("<esc>");
+    assert!(!screen(&mut app, 80, 24).contains("Messages, newest first"));
 }

@@ -254,3 +254,319 @@ fn timeline_shows_london_time_not_raw_utc_instants() {
         .any(|w| w.len() >= 20 && w.contains('T') && w.trim_end_matches([',', ';']).ends_with('Z'));
     assert!(!raw, "a raw UTC instant is on screen: {text}");
 }
+
+#[test]
+fn the_queue_shows_a_subject_at_every_width() {
+    let world = World::new();
+    let mut app = world.app(SUP, in_hours());
+    for (width, height) in [(80, 24), (120, 40), (200, 50)] {
+        let text = screen(&mut app, width, height);
+        assert!(text.contains("subject"), "{width} columns:\n{text}");
+        assert!(text.contains("Sam is leav"), "{width} columns:\n{text}");
+    }
+}
+
+#[test]
+fn wide_screens_show_whole_assignee_names_so_resolver1_and_resolver2_differ() {
+    let world = World::new();
+    for name in ["resolver1", "resolver2"] {
+        world.run(
+            SUP,
+            in_hours(),
+            &AddOperator { username: name.into(), role: caredesk::domain::permission::Role::Resolver },
+        );
+    }
+    let slots = world.run(
+        SUP,
+        in_hours(),
+        &ListTicketSlots { view: caredesk::service::QueueView::All, filter: Default::default() },
+    );
+    for (slot, name) in slots.iter().zip(["resolver1", "resolver2"]) {
+        world.run(SUP, in_hours(), &Assign { reference: slot.reference, to: Some(name.into()) });
+    }
+    let mut app = world.app(SUP, in_hours());
+    let text = screen(&mut app, 200, 50);
+    assert!(text.contains("resolver1") && text.contains("resolver2"), "{text}");
+}
+
+#[test]
+fn a_word_without_a_colon_is_searched_for_in_subject_and_body_not_refused() {
+    let world = World::new();
+    let mut app = world.app(SUP, in_hours());
+    app.press("/office<enter>");
+    assert!(!message(&app).contains("unknown filter"), "{}", message(&app));
+    assert_eq!(app.queue().len(), 4, "every body says the office line");
+    app.press("/<ctrl-u>leaving<enter>");
+    assert_eq!(app.queue().len(), 1, "one subject says leaving");
+    app.press("/<ctrl-u>-leaving !status:in-progress<enter>");
+    assert_eq!(app.queue().len(), 3);
+    app.press("/<ctrl-u>overdue<enter>");
+    let overdue = app.queue().len();
+    app.press("/<ctrl-u>breached<enter>");
+    assert_eq!(app.queue().len(), overdue, "overdue is another word for breached");
+    assert!(overdue > 0 && overdue < 4, "some of the tickets are past due: {overdue}");
+}
+
+#[test]
+fn sort_words_order_the_list_and_a_minus_reverses_it() {
+    let world = World::new();
+    let mut app = world.app(SUP, in_hours());
+    app.press("/sort:age<enter>");
+    let oldest_first = selected(&app);
+    app.press("/<ctrl-u>sort:-age<enter>");
+    app.press("G");
+    assert_eq!(selected(&app), oldest_first, "reversed, the oldest is last");
+    app.press("/<ctrl-u>sort:-updated<enter>");
+    assert!(!message(&app).contains("not a sort key"), "{}", message(&app));
+    assert_eq!(app.queue().len(), 4);
+}
+
+#[test]
+fn the_help_screen_documents_the_filter_language() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("?");
+    let text = screen(&mut app, 160, 120);
+    for word in ["due:<2h", "age:>3d", "breached", "sort:age", "-cat:leaver", "subject or body"] {
+        assert!(text.contains(word), "help lacks {word}:\n{text}");
+    }
+}
+
+/// What a colleague does to the ticket meanwhile.
+type Colleague = dyn Fn(&caredesk::service::Service, TicketRef) + Send;
+
+/// A desk on which a colleague's change lands once, just before the
+/// operator's first note or status change arrives.
+struct ColleagueFirst {
+    inner: caredesk::console::LocalDesk,
+    service: std::sync::Arc<caredesk::service::Service>,
+    colleague: Box<Colleague>,
+    raced: std::cell::Cell<bool>,
+}
+
+impl caredesk::console::Desk for ColleagueFirst {
+    fn operator(&self) -> &str {
+        self.inner.operator()
+    }
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.now()
+    }
+    fn dispatch(
+        &self,
+        request: caredesk::service::Request,
+        based_on: Option<u64>,
+    ) -> Result<caredesk::service::Answer, caredesk::service::ServiceError> {
+        use caredesk::service::Request;
+        let reference = match &request {
+            Request::Note(Note { reference, .. }) | Request::SetStatus(SetStatus { reference, .. }) => Some(*reference),
+            _ => None,
+        };
+        if let Some(reference) = reference.filter(|_| !self.raced.replace(true)) {
+            (self.colleague)(&self.service, reference);
+        }
+        self.inner.dispatch(request, based_on)
+    }
+}
+
+fn racing_app(world: &World, colleague: impl Fn(&caredesk::service::Service, TicketRef) + Send + 'static) -> App {
+    use caredesk::console::{Clock, LocalDesk};
+    let desk = ColleagueFirst {
+        inner: LocalDesk::new(world.service.clone(), NAS, Clock::Fixed(in_hours())),
+        service: world.service.clone(),
+        colleague: Box::new(colleague),
+        raced: std::cell::Cell::new(false),
+    };
+    App::new(Box::new(desk), caredesk::console::KeyMap::default(), caredesk::console::Theme::plain())
+        .expect("a console")
+}
+
+#[test]
+fn a_note_refused_for_a_colleagues_change_is_saved_on_the_next_enter_not_refused_for_ever() {
+    let world = World::new();
+    let mut app = racing_app(&world, |service, reference| {
+        service.execute(&Ctx::new(SUP, in_hours()), &Claim { reference }).expect("the colleague's claim");
+    });
+    let reference = selected(&app);
+    app.press("iCalled the requester<enter>");
+    assert!(app.queue().has_form(), "the form stays open after the conflict");
+    assert_eq!(app.queue().form_value("Note").as_deref(), Some("Called the requester"), "the input is kept");
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("assignee nobody → sup"), "the form says what changed:\n{text}");
+    assert!(!format!("{:?}", ticket(&world, reference).timeline).contains("Called the requester"));
+    app.press("<enter>");
+    assert!(!app.queue().has_form(), "{}", message(&app));
+    let saved = ticket(&world, reference);
+    assert!(format!("{:?}", saved.timeline).contains("Called the requester"), "the retried note was saved");
+    assert_eq!(saved.assignee.as_deref(), Some(SUP), "on top of the colleague's change");
+}
+
+#[test]
+fn a_note_on_a_ticket_a_colleague_resolved_meanwhile_is_not_sent_again_and_the_form_says_why() {
+    let world = World::new();
+    let mut app = racing_app(&world, |service, reference| {
+        let resolve = SetStatus { reference, status: TicketStatus::Resolved };
+        service.execute(&Ctx::new(SUP, in_hours()), &resolve).expect("the colleague resolves it");
+    });
+    let reference = selected(&app);
+    app.press("iCalled the requester<enter>");
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("status new → resolved"), "{text}");
+    assert!(text.contains("nothing more can be added"), "{text}");
+    app.press("<enter>");
+    assert!(app.queue().has_form(), "the next enter does not send it");
+    assert!(screen(&mut app, 120, 40).contains("nothing more can be added"));
+    assert!(!format!("{:?}", ticket(&world, reference).timeline).contains("Called the requester"));
+}
+
+#[test]
+fn a_status_a_colleague_already_set_is_not_sent_again() {
+    let world = World::new();
+    let mut app = racing_app(&world, |service, reference| {
+        let set = SetStatus { reference, status: TicketStatus::InProgress };
+        service.execute(&Ctx::new(SUP, in_hours()), &set).expect("the colleague's status");
+    });
+    // The status form opens at new; one step right is in-progress.
+    app.press("s<right><enter>");
+    assert_eq!(app.queue().form_value("Status").as_deref(), Some("in-progress"));
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("already in-progress") || text.contains("already in progress"), "{text}");
+    app.press("<right><enter>");
+    assert!(!app.queue().has_form(), "another status goes through: {}", screen(&mut app, 120, 40));
+}
+
+/// A console whose clock the test moves; the service sees the same time.
+struct MovingClock {
+    service: std::sync::Arc<caredesk::service::Service>,
+    operator: String,
+    now: std::sync::Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>,
+}
+
+impl caredesk::console::Desk for MovingClock {
+    fn operator(&self) -> &str {
+        &self.operator
+    }
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.now.lock().unwrap()
+    }
+    fn dispatch(
+        &self,
+        request: caredesk::service::Request,
+        based_on: Option<u64>,
+    ) -> Result<caredesk::service::Answer, caredesk::service::ServiceError> {
+        use caredesk::console::{Clock, LocalDesk};
+        LocalDesk::new(self.service.clone(), &self.operator, Clock::Fixed(self.now())).dispatch(request, based_on)
+    }
+}
+
+#[test]
+fn a_ticket_near_its_due_time_is_flagged_and_its_assignee_told_when_it_crosses() {
+    let world = World::new();
+    let new = crate::world::ticket(Category::Leaver, "Sam Smith", Some(OAK), "Leaver form");
+    let t = world.run(SUP, in_hours(), &new).record;
+    world.run(SUP, in_hours(), &Assign { reference: t.reference, to: Some(NAS.into()) });
+    let due = t.routing.due_at;
+    let now = std::sync::Arc::new(std::sync::Mutex::new(due - chrono::TimeDelta::hours(3)));
+    let desk = MovingClock { service: world.service.clone(), operator: NAS.into(), now: now.clone() };
+    let mut app =
+        App::new(Box::new(desk), caredesk::console::KeyMap::default(), caredesk::console::Theme::plain()).unwrap();
+    app.press(":queue mine<enter>");
+    let row = |app: &mut App| {
+        screen(app, 120, 30).lines().find(|l| l.contains(&t.reference.to_string())).unwrap_or_default().to_owned()
+    };
+    assert!(!row(&mut app).contains("soon"), "{}", row(&mut app));
+    assert!(!message(&app).contains("due soon"));
+
+    *now.lock().unwrap() = due - chrono::TimeDelta::minutes(30);
+    assert!(app.tick());
+    assert!(row(&mut app).contains("soon"), "flagged in the list: {}", row(&mut app));
+    assert_eq!(
+        message(&app),
+        format!("{} is due soon ({})", t.reference, due.with_timezone(&chrono_tz::Europe::London).format("%H:%M"))
+    );
+    app.press("<enter>");
+    assert!(screen(&mut app, 120, 30).contains("DUE SOON"), "flagged in the ticket view");
+    app.press("<esc>");
+
+    *now.lock().unwrap() = due + chrono::TimeDelta::minutes(1);
+    assert!(app.tick());
+    assert!(message(&app).contains(&format!("{} is past its due time", t.reference)), "{}", message(&app));
+    assert!(row(&mut app).contains('!'), "{}", row(&mut app));
+    app.press("<enter>");
+    assert!(screen(&mut app, 120, 30).contains("BREACHED"));
+}
+
+#[test]
+fn a_colleague_is_not_told_of_a_ticket_that_is_not_theirs() {
+    let world = World::new();
+    let new = crate::world::ticket(Category::Leaver, "Sam Smith", Some(OAK), "Leaver form");
+    let t = world.run(SUP, in_hours(), &new).record;
+    world.run(SUP, in_hours(), &Assign { reference: t.reference, to: Some(NAS.into()) });
+    let now = std::sync::Arc::new(std::sync::Mutex::new(t.routing.due_at - chrono::TimeDelta::hours(3)));
+    let desk = MovingClock { service: world.service.clone(), operator: HELPDESK.into(), now: now.clone() };
+    let mut app =
+        App::new(Box::new(desk), caredesk::console::KeyMap::default(), caredesk::console::Theme::plain()).unwrap();
+    *now.lock().unwrap() = t.routing.due_at - chrono::TimeDelta::minutes(30);
+    app.tick();
+    assert!(!message(&app).contains("due soon"), "{}", message(&app));
+}
+
+#[test]
+fn saved_views_are_queue_tabs_with_a_count_on_each() {
+    use caredesk::service::QueueView;
+    let world = World::new();
+    let shared = SaveView { name: "leavers".into(), queue: QueueView::All, filter: "cat:leaver".into(), shared: true };
+    world.run(SUP, in_hours(), &shared);
+    let own = SaveView { name: "oak".into(), queue: "nas".parse().unwrap(), filter: "org:V1A2B".into(), shared: false };
+    world.run(NAS, in_hours(), &own);
+    let mut app = world.app(NAS, in_hours());
+    let text = screen(&mut app, 120, 30);
+    let tabs = text.lines().find(|l| l.contains("all open")).unwrap_or_default();
+    assert!(tabs.contains("+leavers 1") && tabs.contains("oak 2"), "each view is a tab with its count: {tabs}");
+    app.press(":queue leavers<enter>");
+    assert_eq!(app.queue().tab_label(), "leavers");
+    assert_eq!(app.queue().len(), 1);
+    assert_eq!(app.queue().filter().to_string(), "cat:leaver", "the view's words are on the filter line");
+    insta::assert_snapshot!("view_tabs_80x24", screen(&mut app, 80, 24));
+    insta::assert_snapshot!("view_tabs_200x50", screen(&mut app, 200, 50));
+    app.press("<right>");
+    assert_eq!(app.queue().tab_label(), "oak", "the next tab is the next view");
+    assert_eq!(app.queue().len(), 2);
+    app.press("<right>");
+    assert_eq!(app.queue().tab_label(), "NAS", "round to the first tab");
+    assert!(app.queue().filter().is_default(), "a built-in tab after a view is unfiltered");
+
+    let mut other = world.app(HELPDESK, in_hours());
+    let text = screen(&mut other, 120, 30);
+    assert!(text.contains("+leavers 1"), "a shared view is everyone's");
+    assert!(!text.contains("oak 2"), "a personal view is its owner's only");
+}
+
+#[test]
+fn a_supervisor_is_told_when_any_ticket_crosses_its_due_time() {
+    let world = World::new();
+    let new = crate::world::ticket(Category::Leaver, "Sam Smith", Some(OAK), "Leaver form");
+    let t = world.run(SUP, in_hours(), &new).record;
+    let now = std::sync::Arc::new(std::sync::Mutex::new(t.routing.due_at - chrono::TimeDelta::hours(3)));
+    let desk = MovingClock { service: world.service.clone(), operator: SUP.into(), now: now.clone() };
+    let mut app =
+        App::new(Box::new(desk), caredesk::console::KeyMap::default(), caredesk::console::Theme::plain()).unwrap();
+    *now.lock().unwrap() = t.routing.due_at + chrono::TimeDelta::minutes(1);
+    app.tick();
+    assert!(
+        message(&app).contains(&format!("{} is past its due time", t.reference)),
+        "unassigned, but a supervisor hears of it: {}",
+        message(&app)
+    );
+}
+
+#[test]
+fn the_view_command_saves_the_tab_and_filter_as_a_new_tab() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("/cat:leaver<enter>:view my leavers<enter>");
+    assert!(message(&app).contains("my leavers"), "{}", message(&app));
+    let tabs = screen(&mut app, 120, 30);
+    assert!(tabs.lines().any(|l| l.contains("all open") && l.contains("my leavers 1")), "{tabs}");
+    app.press(":view<enter>");
+    assert!(message(&app).contains("view needs NAME"), "{}", message(&app));
+}

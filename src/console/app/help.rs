@@ -50,7 +50,10 @@ pub fn help_lines(keymap: &KeyMap, theme: Theme) -> Vec<Line<'static>> {
         }
     }
     lines.push(Line::default());
-    lines.push(Line::styled("queue filter words", theme.title()));
-    lines.push(Line::from(format!("  {}", crate::service::TicketFilter::SYNTAX)));
+    let title = format!("queue filter ({}, then words and enter; words combine)", keymap.key_label(Act::Filter));
+    lines.push(Line::styled(title, theme.title()));
+    for (word, about) in crate::service::TicketFilter::HELP {
+        lines.push(Line::from(vec![Span::styled(format!("  {word:<16}"), theme.key()), Span::raw(about)]));
+    }
     lines
 }

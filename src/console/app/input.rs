@@ -16,6 +16,11 @@ impl App {
     }
 
     pub fn handle(&mut self, event: Event) {
+        self.handle_event(event);
+        self.publish();
+    }
+
+    fn handle_event(&mut self, event: Event) {
         match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => self.key(key),
             Event::Paste(text) => self.take_paste(text),
@@ -57,7 +62,7 @@ impl App {
             self.key(PASTE_KEY);
         }
         if !field || withdraw_paste().is_some() {
-            self.message = Some(Message {
+            self.say(Message {
                 text: "nothing was pasted: a paste goes into a text field, and none has the keys here".to_owned(),
                 error: true,
             });
@@ -98,7 +103,7 @@ impl App {
             Some(act) => self.global(act),
             None => {
                 if let KeyCode::Char(c) = key.code {
-                    self.message = Some(Message {
+                    self.say(Message {
                         text: format!("{c} does nothing here: press {} for the keys", self.keymap.key_label(Act::Help)),
                         error: false,
                     });
@@ -122,14 +127,14 @@ impl App {
             Act::CommandLine => self.overlay = Some(Overlay::Command(TextField::default())),
             Act::Refresh => {
                 if self.refresh_all() {
-                    self.message = Some(Message { text: "reloaded".to_owned(), error: false });
+                    self.say(Message { text: "reloaded".to_owned(), error: false });
                 }
             }
             other => {
                 // A pane action the pane did not take: say why, if the hint line knows.
                 let hints = self.with_pane_quiet_hints();
                 if let Some(Hint { disabled: Some(reason), .. }) = hints.into_iter().find(|h| h.act == other) {
-                    self.message = Some(Message { text: format!("{}: {reason}", other.name()), error: true });
+                    self.say(Message { text: format!("{}: {reason}", other.name()), error: true });
                 }
             }
         }
@@ -152,18 +157,18 @@ impl App {
         match overlay {
             Overlay::ConfirmQuit => match self.keymap.action(&key, Scope::Form) {
                 Some(Act::Yes) => self.quit = true,
-                _ => {
-                    self.message =
-                        Some(Message { text: "not quitting: your input is still there".into(), error: false })
+                _ => self.say(Message { text: "not quitting: your input is still there".into(), error: false }),
+            },
+            Overlay::Help { scroll } => {
+                if let Some(scroll) = self.scrolled(scroll, &key) {
+                    self.overlay = Some(Overlay::Help { scroll });
                 }
-            },
-            Overlay::Help { scroll } => match self.keymap.action(&key, Scope::Global) {
-                Some(Act::Down) => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_add(1) }),
-                Some(Act::Up) => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(1) }),
-                Some(Act::PageDown) => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_add(10) }),
-                Some(Act::PageUp) => self.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(10) }),
-                _ => {}
-            },
+            }
+            Overlay::Messages { scroll } => {
+                if let Some(scroll) = self.scrolled(scroll, &key) {
+                    self.overlay = Some(Overlay::Messages { scroll });
+                }
+            }
             Overlay::Command(mut field) => match self.keymap.action(&key, Scope::Form) {
                 Some(Act::Cancel) => {}
                 Some(Act::Save) => self.command(field.value().trim().to_owned()),
@@ -172,6 +177,18 @@ impl App {
                     self.overlay = Some(Overlay::Command(field));
                 }
             },
+        }
+    }
+
+    /// Where a scroll key moves a scrolled overlay; `None` for any other
+    /// key, which closes it.
+    fn scrolled(&self, scroll: u16, key: &KeyEvent) -> Option<u16> {
+        match self.keymap.action(key, Scope::Global) {
+            Some(Act::Down) => Some(scroll.saturating_add(1)),
+            Some(Act::Up) => Some(scroll.saturating_sub(1)),
+            Some(Act::PageDown) => Some(scroll.saturating_add(10)),
+            Some(Act::PageUp) => Some(scroll.saturating_sub(10)),
+            _ => None,
         }
     }
 
@@ -193,6 +210,19 @@ impl App {
                 return;
             }
             Command::Refresh => return self.global(Act::Refresh),
+            Command::SaveView => {
+                let (queue, filter) = self.panes.queue.current_view();
+                let view = crate::service::ops::SaveView { name: rest.to_owned(), queue, filter, shared: false };
+                self.focus = PaneId::Queue;
+                self.with_pane(PaneId::Queue, |_, cx| {
+                    cx.submit(view, None);
+                });
+                return;
+            }
+            Command::Messages => {
+                self.overlay = Some(Overlay::Messages { scroll: 0 });
+                return;
+            }
             Command::Ticket => match rest.parse() {
                 Ok(r) => Jump::Ticket(r),
                 Err(e) => return self.fail(format!("{e}")),
@@ -219,6 +249,6 @@ impl App {
     }
 
     fn fail(&mut self, text: String) {
-        self.message = Some(Message { text, error: true });
+        self.say(Message { text, error: true });
     }
 }

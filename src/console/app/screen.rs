@@ -55,6 +55,7 @@ impl App {
         self.panes.get_mut(self.focus).draw_popup(frame, full, &View { focused: true, ..view });
         match &self.overlay {
             Some(Overlay::Help { scroll }) => self.draw_help(frame, full, *scroll),
+            Some(Overlay::Messages { scroll }) => self.draw_messages(frame, full, *scroll),
             Some(Overlay::Command(field)) => {
                 frame.render_widget(Clear, hints);
                 frame.render_widget(Paragraph::new(":"), hints);
@@ -147,7 +148,7 @@ impl App {
     }
 
     fn draw_message(&self, frame: &mut Frame<'_>, area: Rect) {
-        if let Some(m) = &self.message {
+        if let Some(m) = self.messages.current() {
             let style = if m.error { self.theme.error() } else { Style::new() };
             frame.render_widget(Paragraph::new(crate::console::text::clean(&m.text).into_owned()).style(style), area);
         }
@@ -195,6 +196,32 @@ impl App {
         let lines = help_lines(&self.keymap, self.theme);
         let block = Block::bordered()
             .title(Span::styled(" Keys (esc closes, ↑/↓ scroll) ", self.theme.title()))
+            .border_style(self.theme.focused_border());
+        frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
+    }
+}
+
+impl App {
+    /// Every message kept, newest first, each wrapped in full under the
+    /// London time it was said.
+    fn draw_messages(&self, frame: &mut Frame<'_>, full: Rect, scroll: u16) {
+        let area = centred(full, 96, full.height.saturating_sub(2));
+        frame.render_widget(Clear, area);
+        let mut lines = Vec::new();
+        for (at, m, times) in self.messages.newest_first() {
+            let when = at.with_timezone(&London).format("%a %H:%M:%S").to_string();
+            let again = if times > 1 { format!(" (×{times})") } else { String::new() };
+            let style = if m.error { self.theme.error() } else { Style::new() };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{when}{again} "), self.theme.dim()),
+                Span::styled(crate::console::text::clean(&m.text).into_owned(), style),
+            ]));
+        }
+        if lines.is_empty() {
+            lines.push(Line::styled("nothing has been said yet", self.theme.dim()));
+        }
+        let block = Block::bordered()
+            .title(Span::styled(" Messages, newest first (esc closes, ↑/↓ scroll) ", self.theme.title()))
             .border_style(self.theme.focused_border());
         frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
     }

@@ -7,6 +7,7 @@ use super::rows::local;
 use crate::console::desk::DeskExt;
 use crate::console::form::Form;
 use crate::console::pane::Cx;
+use crate::domain::batch::BulkKind;
 use crate::domain::routing::{Category, Channel};
 use crate::domain::ticket::{Detail, TicketRef, missing_details, required_details};
 use crate::domain::validate::OdsCode;
@@ -22,6 +23,20 @@ pub(super) enum FormKind {
     Note(TicketRef),
     Reply(TicketRef),
     Link(TicketRef),
+    /// Every marked ticket, as one batch.
+    Marked(BulkKind),
+}
+
+impl FormKind {
+    /// The ticket the form works on; none for a new one.
+    pub(super) fn reference(self) -> Option<TicketRef> {
+        match self {
+            FormKind::New | FormKind::Marked(_) => None,
+            FormKind::Assign(r) | FormKind::Status(r) | FormKind::Note(r) | FormKind::Reply(r) | FormKind::Link(r) => {
+                Some(r)
+            }
+        }
+    }
 }
 
 /// The new-ticket form's text fields and what an empty one says.
@@ -157,5 +172,6 @@ pub(super) fn build_change(kind: FormKind, form: &Form) -> Result<Request, Strin
             }
             Link { reference, account, mailbox }.into()
         }
+        FormKind::Marked(_) => return Err("a form on marked tickets is sent as one batch".to_owned()),
     })
 }

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
-use super::rows::{Col, cell, columns};
+use super::rows::{Against, Col, cell, columns};
 use super::{QueuePane, TABS};
 use crate::console::pane::View;
 use crate::console::theme::Theme;
@@ -25,10 +25,12 @@ impl QueuePane {
                 field.draw(frame, rest, Style::new(), true);
             }
             None => {
+                let overdue = self.past_due;
+                let overdue = if overdue > 0 { format!(" · {overdue} past due") } else { String::new() };
                 let mut text = if self.filter.is_default() {
-                    format!("{} open · / to filter", self.slots.len())
+                    format!("{} open{overdue} · / to filter", self.slots.len())
                 } else {
-                    format!("{} match {} · esc clears", self.slots.len(), self.filter)
+                    format!("{} match {}{overdue} · esc clears", self.slots.len(), self.filter)
                 };
                 if !self.marks.is_empty() {
                     text = format!("{} marked · {text}", self.marks.len());
@@ -41,7 +43,20 @@ impl QueuePane {
         self.list_top = list.y + 1;
         let range = self.cursor.window(self.slots.len(), height);
         self.fetch(view.desk, range.clone());
-        let columns = columns(list.width);
+        let memo = self.column_memo.take();
+        let here = |row: &crate::service::TicketRow| self.others_on(row.reference);
+        let at = Against { now: view.now, sla: self.sla.as_ref(), here: Some(&here) };
+        // Widths are measured again only when what is on screen changed:
+        // a redraw with nothing new costs no more than before.
+        let key = (list.width, range.clone(), self.rows_epoch, view.now.timestamp() / 60);
+        let columns = match memo {
+            Some((k, cols)) if k == key => cols,
+            _ => {
+                let shown: Vec<&crate::service::TicketRow> =
+                    range.clone().filter_map(|i| self.rows.get(&self.slots[i].reference)).collect();
+                columns(list.width, &shown, at)
+            }
+        };
         let header = Row::new(columns.iter().map(|c| c.title)).style(theme.title());
         let rows: Vec<Row<'_>> = range
             .clone()
@@ -57,7 +72,7 @@ impl QueuePane {
                             Col::Reference if self.marks.contains(row.reference) => {
                                 Cell::from(format!("{}{}", if selected { '»' } else { '*' }, row.reference))
                             }
-                            id => cell(id, row, selected, view.now, theme),
+                            id => cell(id, row, selected, at, theme),
                         }))
                         .style(style)
                     }
@@ -71,13 +86,21 @@ impl QueuePane {
         }
         let widths: Vec<Constraint> = columns.iter().map(|c| Constraint::Length(c.width)).collect();
         frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), list);
+        self.column_memo = Some((key, columns));
     }
 
     pub(super) fn draw_tabs(&mut self, frame: &mut Frame<'_>, area: Rect, theme: Theme) {
         self.tab_areas.clear();
         let mut spans = Vec::new();
         let mut x = area.x;
-        for (i, (label, _)) in TABS.iter().enumerate() {
+        let saved = self.views.iter().map(|v| {
+            let count = v.count.map_or("?".to_owned(), |n| n.to_string());
+            // A shared view is marked, so the operator knows a supervisor keeps it.
+            let shared = if v.view.owner.is_none() { "+" } else { "" };
+            format!("{shared}{} {count}", crate::console::text::clean(&v.view.name))
+        });
+        let labels: Vec<String> = TABS.iter().map(|(label, _)| (*label).to_owned()).chain(saved).collect();
+        for (i, label) in labels.iter().enumerate() {
             let text = format!(" {label} ");
             let width = text.chars().count() as u16;
             self.tab_areas.push(Rect { x, y: area.y, width, height: 1 });

@@ -5,17 +5,32 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::rows::{due_style, local};
+use super::rows::{Against, local, sla_style};
 use crate::console::pane::View;
 use crate::console::text::{clean, clean_lines};
+use crate::domain::sla::SlaState;
 use crate::domain::ticket::EntryKind;
-use crate::service::TicketDetail;
+use crate::service::{SlaEdges, TicketDetail, TicketRow};
 
 /// Draws a ticket: its fields, the request as written, and the timeline,
 /// scrolled down `scroll` lines.
-pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, d: &TicketDetail, scroll: u16) {
+pub(super) fn draw(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    view: &View<'_>,
+    d: &TicketDetail,
+    scroll: u16,
+    sla: Option<&SlaEdges>,
+    here: Option<&str>,
+) {
     let theme = view.theme;
     let t = &d.ticket;
+    let state = Against { now: view.now, sla, here: None }.state(&TicketRow::from(t));
+    let flag = match state {
+        SlaState::Breached => "  BREACHED",
+        SlaState::DueSoon => "  DUE SOON",
+        SlaState::OnTime => "",
+    };
     let label = |text: &str| Span::styled(format!("{text:<13}"), theme.dim());
     let mut lines = vec![
         Line::from(vec![
@@ -29,7 +44,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, d: &Ticke
         ]),
         Line::from(vec![
             label("due"),
-            Span::styled(local(t.routing.due_at, "%a %-d %b %H:%M"), due_style(t.routing.due_at, view.now, theme)),
+            Span::styled(format!("{}{flag}", local(t.routing.due_at, "%a %-d %b %H:%M")), sla_style(state, theme)),
             Span::raw(format!("  (work from {})", local(t.routing.work_from, "%a %-d %b %H:%M"))),
         ]),
         Line::from(vec![
@@ -41,6 +56,9 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, d: &Ticke
         Line::from(vec![label("organisation"), Span::raw(organisation(d))]),
         Line::from(vec![label("assignee"), Span::raw(t.assignee.clone().unwrap_or_else(|| "nobody".to_owned()))]),
     ];
+    if let Some(here) = here {
+        lines.push(Line::from(vec![label("here too"), Span::styled(here.to_owned(), theme.amber())]));
+    }
     if d.account.is_some() || d.mailbox.is_some() {
         let linked = [d.account.as_deref(), d.mailbox.as_deref()].into_iter().flatten().collect::<Vec<_>>();
         lines.push(Line::from(vec![label("linked"), Span::raw(clean(&linked.join(", ")).into_owned())]));

@@ -4,17 +4,18 @@
 use ratatui::crossterm::event::KeyEvent;
 
 use super::forms::{self, FormKind, build_change, preview};
+use super::retry;
 use super::{QueuePane, TABS};
 use crate::console::desk::DeskExt;
 use crate::console::form::{Form, FormEvent, TextField};
 use crate::console::keymap::{Act, Scope};
 use crate::console::pane::Pane;
-use crate::console::pane::{Cursor, Cx, Hint, Jump};
+use crate::console::pane::{Cx, Hint, Jump};
 use crate::domain::permission::Action;
 use crate::domain::routing::Queue;
-use crate::domain::ticket::TicketStatus;
-use crate::service::ops::{Claim, CreateTicket, ListOperators};
-use crate::service::{Answer, Done, QueueView, TicketFilter};
+use crate::domain::ticket::{TicketRef, TicketStatus};
+use crate::service::ops::{Claim, CreateTicket, ListOperators, ReadTicketRows};
+use crate::service::{Answer, Done, QueueView, TicketFilter, TicketRow};
 
 impl QueuePane {
     /// The selected ticket's status read now, for a form that starts at it.
@@ -29,7 +30,7 @@ impl QueuePane {
         match act {
             Act::Assign => Some(Action::AssignTicket),
             Act::NewTicket => Some(Action::LogTicket),
-            Act::Claim | Act::SetStatus | Act::Note | Act::Reply | Act::Link => {
+            Act::Claim | Act::SetStatus | Act::Note | Act::Reply | Act::Link | Act::CloseTicket => {
                 Some(Action::WorkTicket(self.selected_queue().unwrap_or(Queue::Nas)))
             }
             _ => None,
@@ -45,7 +46,7 @@ impl QueuePane {
             Some(d) => Some(d.ticket.status),
             None => self.selected_row().map(|r| r.status),
         };
-        if act != Act::SetStatus && status.is_some_and(|s| !s.is_open()) {
+        if !matches!(act, Act::SetStatus | Act::CloseTicket) && status.is_some_and(|s| !s.is_open()) {
             return hint.disabled_because("the ticket is resolved or closed: change its status to reopen it");
         }
         if act == Act::Claim {
@@ -125,8 +126,69 @@ impl QueuePane {
             ),
             _ => return,
         };
-        self.form_based_on = self.selected_rev(cx.desk);
+        self.form_seen = self.seen_row(cx);
+        self.form_based_on = self.form_seen.as_ref().map(|r| r.rev).or_else(|| self.selected_rev(cx.desk));
+        self.form_stale = false;
         self.form = Some(form);
+    }
+
+    /// Who else is typing a reply on `reference`, if anyone.
+    fn replying_on(&self, reference: TicketRef) -> Option<String> {
+        let who: Vec<String> = self
+            .here
+            .get(&reference)?
+            .iter()
+            .filter(|(_, a)| *a == crate::desk::Activity::Replying)
+            .map(|(o, _)| crate::console::text::clean(o).into_owned())
+            .collect();
+        (!who.is_empty()).then(|| who.join(" and "))
+    }
+
+    /// The selected ticket as the operator sees it, for a form based on it.
+    fn seen_row(&self, cx: &Cx<'_>) -> Option<TicketRow> {
+        match (&self.detail, self.selected_row()) {
+            (Some(d), _) => Some(TicketRow::from(&d.ticket)),
+            (None, Some(row)) => Some(row.clone()),
+            (None, None) => {
+                let reference = self.selected()?;
+                cx.desk.call(ReadTicketRows { refs: vec![reference] }).ok()?.into_iter().next()
+            }
+        }
+    }
+
+    /// A change from the form was refused: if the ticket has moved on
+    /// since the form opened (a colleague's change, refused as a conflict
+    /// or by a rule it broke), read it again, base the form on it, and say
+    /// in the form what changed and whether the input still applies. The
+    /// input stays as typed.
+    fn rebase_form(&mut self, reference: TicketRef, changed_by: Option<String>, refusal: &str, cx: &Cx<'_>) {
+        let now = cx.desk.call(ReadTicketRows { refs: vec![reference] }).ok().and_then(|r| r.into_iter().next());
+        let Some((kind, form)) = self.form.as_mut() else { return };
+        let Some(now) = now else {
+            if changed_by.is_some() {
+                form.error = Some(format!("{refusal}; the ticket cannot be read now: esc, and try again"));
+            }
+            return;
+        };
+        if changed_by.is_none() && Some(now.rev) == self.form_based_on {
+            // Refused for the input itself: the form's own error says why.
+            return;
+        }
+        let what = match &self.form_seen {
+            Some(before) => retry::changes(before, &now).join("; "),
+            None => "the ticket".to_owned(),
+        };
+        let said = match &changed_by {
+            Some(who) => format!("{who} changed {reference} first ({what}), so nothing was saved."),
+            None => format!("{refusal} ({reference} changed since the form opened: {what})."),
+        };
+        form.error = Some(match retry::still_valid(*kind, form, &now, cx) {
+            Ok(()) => format!("{said} Your input is kept: enter saves it on the ticket as it is now"),
+            Err(why) => format!("{said} {why}"),
+        });
+        self.form_based_on = Some(now.rev);
+        self.form_seen = Some(now);
+        self.form_stale = true;
     }
 
     pub(super) fn new_ticket_form(&mut self, cx: &mut Cx<'_>, prefill: Option<&CreateTicket>) {
@@ -149,6 +211,17 @@ impl QueuePane {
             }
             FormEvent::Submit => {
                 let kind = *kind;
+                if let FormKind::Marked(bulk) = kind {
+                    match super::marked::bulk_action(bulk, form) {
+                        Ok(action) => {
+                            self.form = None;
+                            let targets = std::mem::take(&mut self.bulk_targets);
+                            self.marks.apply_to(targets, action, cx);
+                        }
+                        Err(e) => form.error = Some(e),
+                    }
+                    return true;
+                }
                 let change = match build_change(kind, form) {
                     Ok(c) => c,
                     Err(e) => {
@@ -156,8 +229,18 @@ impl QueuePane {
                         return true;
                     }
                 };
-                match cx.submit(change, self.form_based_on) {
-                    Some(answer) => {
+                // After a colleague's change, the action must still apply
+                // to the ticket as it is now before it is sent again.
+                if let (true, Some(seen)) = (self.form_stale, &self.form_seen) {
+                    if let Err(why) = retry::still_valid(kind, form, seen, cx) {
+                        form.error = Some(why);
+                        return true;
+                    }
+                }
+                match cx.try_submit(change, self.form_based_on) {
+                    Ok(answer) => {
+                        self.form_seen = None;
+                        self.form_stale = false;
                         self.form = None;
                         if matches!(kind, FormKind::Note(_) | FormKind::Reply(_) | FormKind::Status(_)) {
                             // Follow what was just added: the timeline ends with it.
@@ -175,8 +258,12 @@ impl QueuePane {
                             }
                         }
                     }
-                    None => {
+                    Err(e) => {
                         form.error = cx.message.as_ref().map(|m| m.text.clone());
+                        if let Some(reference) = kind.reference() {
+                            let changed_by = e.conflict().map(|(_, _, by)| by.to_owned());
+                            self.rebase_form(reference, changed_by, &e.to_string(), cx);
+                        }
                     }
                 }
             }
@@ -225,6 +312,23 @@ impl QueuePane {
             Act::Claim if self.detail.is_none() && !self.marks.is_empty() => {
                 self.marks.apply(crate::service::BulkAction::Claim, cx)
             }
+            Act::Assign | Act::SetStatus | Act::Note | Act::Link | Act::CloseTicket
+                if self.detail.is_none() && !self.marks.is_empty() =>
+            {
+                self.start_bulk_form(cx, act, self.marks.refs())
+            }
+            Act::Reply if self.detail.is_none() && !self.marks.is_empty() => cx.warn(
+                "a reply goes to one requester and cannot be taken back once sent, so it is not sent to marked \
+                 tickets: open one (enter) to reply",
+            ),
+            Act::CloseTicket => match self.selected() {
+                // One ticket is a batch of one: the same rules, and u undoes it.
+                Some(reference) if !cx.refuse_if_disabled(&hints, act) => {
+                    self.start_bulk_form(cx, act, vec![reference]);
+                }
+                Some(_) => {}
+                None => cx.warn("select a ticket first"),
+            },
             Act::Filter => {
                 // The current filter, ready for another word.
                 let current = self.filter.to_string();
@@ -232,10 +336,12 @@ impl QueuePane {
                 self.filter_field = Some(TextField::new(&text));
             }
             Act::PrevQueue | Act::NextQueue => {
-                let n = TABS.len();
-                self.tab = if act == Act::NextQueue { (self.tab + 1) % n } else { (self.tab + n - 1) % n };
+                let n = self.tab_count();
+                let next = if act == Act::NextQueue { (self.tab + 1) % n } else { (self.tab + n - 1) % n };
                 self.detail = None;
-                self.cursor = Cursor::default();
+                if let Err(e) = self.select_tab(next) {
+                    cx.warn(e);
+                }
                 self.reload(cx);
             }
             Act::Open if self.detail.is_none() => match self.selected() {
@@ -273,7 +379,26 @@ impl QueuePane {
                     }
                 }
             }
-            Act::Assign | Act::SetStatus | Act::Note | Act::Reply | Act::Link => {
+            Act::Reply if !cx.refuse_if_disabled(&hints, act) => {
+                // Two replies crossing confuse the requester: ask first.
+                let replying = self.selected().and_then(|r| self.replying_on(r).map(|who| (r, who)));
+                match replying {
+                    Some((reference, who)) if self.reply_warned != Some(reference) => {
+                        self.reply_warned = Some(reference);
+                        cx.warn(format!(
+                            "{who} is replying to {reference} already: press {} again to reply anyway, or wait \
+                             and read theirs first",
+                            cx.keymap.key_label(Act::Reply)
+                        ));
+                    }
+                    _ => {
+                        self.reply_warned = None;
+                        self.start_form(cx, act);
+                    }
+                }
+            }
+            Act::Reply => {}
+            Act::Assign | Act::SetStatus | Act::Note | Act::Link => {
                 if !cx.refuse_if_disabled(&hints, act) {
                     self.start_form(cx, act);
                 }
