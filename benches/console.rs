@@ -54,7 +54,7 @@ const MAILBOXES: u64 = 20;
 
 /// Bump when the store's keys or indexes change, so an old cached fixture
 /// is rebuilt rather than measured.
-const FIXTURE_VERSION: u32 = 1;
+const FIXTURE_VERSION: u32 = 2;
 
 /// Smith is listed often so "smi" finds a list worth scrolling, as it does
 /// at a real desk; Smithson and Smithers keep "smit" from matching one name.
@@ -111,6 +111,8 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
                 Ok(store.account(id)?.expect("account ids run from 1").address.to_string())
             };
             let ods = ods_code(n);
+            // An owner must be active: the first password change activates.
+            run(&service, &ctx, &RecordPasswordChange { address: address_of(n + 1)? })?;
             run(
                 &service,
                 &ctx,
