@@ -2,7 +2,8 @@
 //!
 //! A [`Form`] is a list of labelled fields drawn in a box over the screen:
 //! Tab and the arrow keys move between fields, left and right pick a
-//! choice, Enter saves and Esc cancels (twice, when something was typed).
+//! choice, typing in a choice narrows it to the options that match, Enter
+//! saves and Esc cancels (twice, when something was typed).
 //! The pane that opened the form decides what the values mean, and can
 //! show a preview (routing, duplicates) under the fields as they change.
 
@@ -21,6 +22,7 @@ use super::keymap::{Act, KeyMap, Scope};
 use super::pane::centred;
 use super::text::clean;
 use super::theme::Theme;
+use crate::domain::validate::fold_for_search;
 
 /// The most text one paste brings in; a longer one is refused whole, so
 /// nothing is cut off without the operator seeing where.
@@ -154,11 +156,67 @@ impl TextField {
 #[derive(Debug, Clone)]
 pub enum FieldKind {
     Text(TextField),
-    /// One of several options, chosen with left and right.
+    /// One of several options, chosen with left and right among those that
+    /// match what was typed.
     Choice {
         options: Vec<String>,
         chosen: usize,
+        /// What was typed to narrow the options; empty shows them all.
+        filter: String,
     },
+}
+
+/// The longest filter a choice takes: no option needs more to be told apart.
+pub const FILTER_LIMIT: usize = 64;
+
+/// How well `option` fits what was typed, best first, or `None` when it
+/// does not: case and accents folded, the typed characters in order but
+/// not necessarily together ("mbx acc" finds "mailbox-access").
+fn choice_fit(filter: &str, option: &str) -> Option<u8> {
+    let filter = fold_for_search(filter);
+    let option = fold_for_search(option);
+    if filter.is_empty() || option.starts_with(&filter) {
+        return Some(0);
+    }
+    let word_start = option
+        .char_indices()
+        .filter(|(i, _)| *i == 0 || !option[..*i].ends_with(|c: char| c.is_alphanumeric()))
+        .any(|(i, _)| option[i..].starts_with(&filter));
+    if word_start {
+        return Some(1);
+    }
+    if option.contains(&filter) {
+        return Some(2);
+    }
+    let mut rest = option.chars();
+    filter.chars().filter(|c| *c != ' ').all(|f| rest.any(|o| o == f)).then_some(3)
+}
+
+/// The indices of the options that match `filter`, best fit first and in
+/// their own order within a fit.
+pub fn choice_matches(options: &[String], filter: &str) -> Vec<usize> {
+    let mut fits: Vec<(u8, usize)> =
+        options.iter().enumerate().filter_map(|(i, o)| choice_fit(filter, o).map(|fit| (fit, i))).collect();
+    fits.sort();
+    fits.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Narrows or widens a choice's filter for a key; `None` when the key is
+/// not one a filter takes. Space narrows only once something was typed, so
+/// on its own it still picks the next option.
+fn filter_key(filter: &mut String, key: &KeyEvent) -> Option<()> {
+    if key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+        return None;
+    }
+    match key.code {
+        KeyCode::Backspace if !filter.is_empty() => {
+            filter.pop();
+        }
+        KeyCode::Char(' ') if filter.is_empty() => return None,
+        KeyCode::Char(c) if !c.is_control() && filter.chars().count() < FILTER_LIMIT => filter.push(c),
+        _ => return None,
+    }
+    Some(())
 }
 
 #[derive(Debug, Clone)]
@@ -174,7 +232,16 @@ impl Field {
     pub fn value(&self) -> &str {
         match &self.kind {
             FieldKind::Text(t) => t.value(),
-            FieldKind::Choice { options, chosen } => options.get(*chosen).map_or("", String::as_str),
+            FieldKind::Choice { options, chosen, .. } => options.get(*chosen).map_or("", String::as_str),
+        }
+    }
+
+    /// The options of a choice that match what was typed in it, best first
+    /// (all of them, in order, when nothing was typed).
+    pub fn matches(&self) -> Vec<usize> {
+        match &self.kind {
+            FieldKind::Text(_) => Vec::new(),
+            FieldKind::Choice { options, filter, .. } => choice_matches(options, filter),
         }
     }
 }
@@ -231,8 +298,8 @@ impl Form {
         let initial = options.get(chosen).cloned().unwrap_or_default();
         self.fields.push(Field {
             label: label.to_owned(),
-            kind: FieldKind::Choice { options, chosen },
-            hint: "←/→ to choose".to_owned(),
+            kind: FieldKind::Choice { options, chosen, filter: String::new() },
+            hint: "←/→ to choose, or type to narrow".to_owned(),
             initial,
         });
         self
@@ -253,9 +320,10 @@ impl Form {
         if let Some(field) = self.fields.iter_mut().find(|f| f.label == label) {
             match &mut field.kind {
                 FieldKind::Text(t) => t.set(value),
-                FieldKind::Choice { options, chosen } => {
+                FieldKind::Choice { options, chosen, filter } => {
                     if let Some(i) = options.iter().position(|o| o == value) {
                         *chosen = i;
+                        filter.clear();
                     }
                 }
             }
@@ -265,6 +333,14 @@ impl Form {
     /// Something was typed or chosen that has not been saved.
     pub fn dirty(&self) -> bool {
         self.fields.iter().any(|f| f.value() != f.initial)
+    }
+
+    /// Forgets what was typed to narrow the focused choice, which keeps
+    /// the option it narrowed to.
+    fn leave_field(&mut self) {
+        if let Some(Field { kind: FieldKind::Choice { filter, .. }, .. }) = self.fields.get_mut(self.focus) {
+            filter.clear();
+        }
     }
 
     /// Handles a key, read through `keymap`'s form keys: save, cancel and
@@ -283,12 +359,27 @@ impl Form {
                 }
                 return FormEvent::Cancel;
             }
-            Some(Act::Save) => return FormEvent::Submit,
+            Some(Act::Save) => {
+                // A choice narrowed to nothing has no option to save.
+                if let Some(field @ Field { kind: FieldKind::Choice { filter, .. }, .. }) = self.fields.get(self.focus)
+                    && field.matches().is_empty()
+                {
+                    self.error = Some(format!(
+                        "no {} matches \"{}\": backspace widens the choice",
+                        field.label.to_lowercase(),
+                        clean(filter)
+                    ));
+                    return FormEvent::Idle;
+                }
+                return FormEvent::Submit;
+            }
             Some(Act::NextField) => {
+                self.leave_field();
                 self.focus = (self.focus + 1) % fields;
                 return FormEvent::Idle;
             }
             Some(Act::PrevField) => {
+                self.leave_field();
                 self.focus = (self.focus + fields - 1) % fields;
                 return FormEvent::Idle;
             }
@@ -304,17 +395,46 @@ impl Form {
                 let before = t.value().to_owned();
                 t.key(key) && t.value() != before
             }
-            FieldKind::Choice { options, chosen } => match keymap.action(&key, Scope::Form) {
-                Some(Act::PrevChoice) => {
-                    *chosen = (*chosen + options.len().max(1) - 1) % options.len().max(1);
-                    true
+            FieldKind::Choice { options, chosen, filter } => {
+                let before = *chosen;
+                if filter_key(filter, &key).is_some() {
+                    // The choice stays put while it still matches, else
+                    // moves to the best match.
+                    let matches = choice_matches(options, filter);
+                    if !matches.contains(chosen)
+                        && let Some(first) = matches.first()
+                    {
+                        *chosen = *first;
+                    }
+                } else {
+                    let matches = choice_matches(options, filter);
+                    let at = matches.iter().position(|i| i == chosen);
+                    let step = |forward: bool| -> Option<usize> {
+                        let n = matches.len();
+                        if n == 0 {
+                            return None;
+                        }
+                        let next = match (at, forward) {
+                            (None, _) => 0,
+                            (Some(a), true) => (a + 1) % n,
+                            (Some(a), false) => (a + n - 1) % n,
+                        };
+                        matches.get(next).copied()
+                    };
+                    match keymap.action(&key, Scope::Form) {
+                        Some(Act::PrevChoice) => *chosen = step(false).unwrap_or(*chosen),
+                        Some(Act::NextChoice) => *chosen = step(true).unwrap_or(*chosen),
+                        _ => return FormEvent::Idle,
+                    }
                 }
-                Some(Act::NextChoice) => {
-                    *chosen = (*chosen + 1) % options.len().max(1);
+                if *chosen != before {
                     true
+                } else {
+                    // A narrowed filter is news to draw, not a new value.
+                    self.error = None;
+                    return FormEvent::Idle;
                 }
-                _ => false,
-            },
+            }
         };
         if changed {
             self.error = None;
@@ -371,10 +491,30 @@ impl Form {
                     frame.render_widget(Paragraph::new(field.hint.clone()).style(theme.dim()), value_area);
                 }
                 FieldKind::Text(t) => t.draw(frame, value_area, Style::new(), focused),
-                FieldKind::Choice { options, chosen } => {
+                FieldKind::Choice { options, chosen, filter } => {
                     let text = options.get(*chosen).map_or("", String::as_str);
                     let style = if focused { theme.selected() } else { Style::new() };
-                    frame.render_widget(Paragraph::new(format!("‹ {} ›", clean(text))).style(style), value_area);
+                    let mut spans = vec![Span::styled(format!("‹ {} ›", clean(text)), style)];
+                    if !filter.is_empty() {
+                        // What was typed, then the other options it matches.
+                        let matches = field.matches();
+                        let others: Vec<String> = matches
+                            .iter()
+                            .filter(|i| *i != chosen)
+                            .filter_map(|i| options.get(*i))
+                            .map(|o| clean(o).into_owned())
+                            .collect();
+                        let count = match matches.len() {
+                            0 => "no match".to_owned(),
+                            1 => "1 match".to_owned(),
+                            n => format!("{n} matches"),
+                        };
+                        spans.push(Span::styled(format!(" «{}» {count}", clean(filter)), theme.key()));
+                        if !others.is_empty() {
+                            spans.push(Span::styled(format!(": {}", others.join(" · ")), theme.dim()));
+                        }
+                    }
+                    frame.render_widget(Paragraph::new(Line::from(spans)), value_area);
                 }
             }
         }
@@ -422,5 +562,71 @@ mod tests {
         // Typing after the first Esc takes the warning back.
         press(&mut form, "<esc>y");
         assert_eq!(press(&mut form, "<esc>"), [FormEvent::Idle]);
+    }
+
+    fn categories() -> Form {
+        let options = ["general", "password-reset", "mailbox-access", "unlock", "leaver"];
+        Form::new("t").choice("Category", options.map(str::to_owned).to_vec(), 0).text("Subject", "", "")
+    }
+
+    #[test]
+    fn typing_in_a_choice_narrows_it_and_enter_takes_the_match() {
+        let mut form = categories();
+        assert_eq!(press(&mut form, "mail"), [FormEvent::Edited(0), FormEvent::Idle, FormEvent::Idle, FormEvent::Idle]);
+        assert_eq!(form.value("Category"), "mailbox-access");
+        assert_eq!(form.fields[0].matches(), [2]);
+        assert_eq!(press(&mut form, "<enter>"), [FormEvent::Submit]);
+    }
+
+    #[test]
+    fn a_choice_matches_fuzzily_with_case_and_accents_folded() {
+        let options: Vec<String> =
+            ["Zoë Adams <z@nhs.net>", "Sinéad Byrne <s@nhs.net>", "Sam Jones <j@nhs.net>"].map(str::to_owned).to_vec();
+        assert_eq!(choice_matches(&options, "ZOE"), [0]);
+        assert_eq!(choice_matches(&options, "sinead"), [1]);
+        // Letters in order, not together: initials of the name.
+        assert_eq!(choice_matches(&options, "sjones"), [2]);
+        // A word's start ranks above a match inside a word.
+        assert_eq!(choice_matches(&options, "s"), [1, 2, 0]);
+        assert_eq!(choice_matches(&options, ""), [0, 1, 2]);
+    }
+
+    #[test]
+    fn backspace_widens_a_narrowed_choice_and_arrows_move_among_the_matches() {
+        let mut form = categories();
+        press(&mut form, "acc");
+        assert_eq!(form.value("Category"), "mailbox-access");
+        assert_eq!(form.fields[0].matches(), [2]);
+        press(&mut form, "<backspace><backspace>");
+        // "a" starts a word of mailbox-access and is inside three others;
+        // the arrows stay among them, best first.
+        assert_eq!(form.fields[0].matches(), [2, 0, 1, 4]);
+        press(&mut form, "<right>");
+        assert_eq!(form.value("Category"), "general");
+        press(&mut form, "<left><left>");
+        assert_eq!(form.value("Category"), "leaver");
+        press(&mut form, "<backspace>");
+        assert_eq!(form.fields[0].matches().len(), 5);
+    }
+
+    #[test]
+    fn a_choice_narrowed_to_nothing_is_not_saved() {
+        let mut form = categories();
+        press(&mut form, "zzz");
+        assert_eq!(press(&mut form, "<enter>"), [FormEvent::Idle]);
+        assert!(form.error.as_deref().unwrap_or("").contains("backspace"), "{:?}", form.error);
+        press(&mut form, "<backspace><backspace><backspace>");
+        assert_eq!(press(&mut form, "<enter>"), [FormEvent::Submit]);
+    }
+
+    #[test]
+    fn leaving_a_narrowed_choice_keeps_its_option_and_forgets_the_filter() {
+        let mut form = categories();
+        press(&mut form, "leav<tab>");
+        assert_eq!(form.value("Category"), "leaver");
+        assert_eq!(form.fields[0].matches().len(), 5);
+        // Space still picks the next option when nothing was typed.
+        press(&mut form, "<backtab><space>");
+        assert_eq!(form.value("Category"), "general");
     }
 }
