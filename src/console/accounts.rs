@@ -29,6 +29,7 @@ use self::details::status_word;
 use self::joiner::JoinerTask;
 use self::leaver::LeaverTask;
 use self::new_account::NewAccountTask;
+pub(crate) use self::request::{redraft, topic};
 use self::request::{request_ticket, requested};
 use self::reset::ResetTask;
 use self::task::{Flow, Task};
@@ -340,14 +341,15 @@ impl AccountPane {
 
     /// Opens the queue pane's new-ticket form with the request the operator
     /// last tried on this account, so what they may not do now reaches
-    /// someone who may. With nothing tried on it, the ticket is a general
-    /// enquiry for the operator to name in the form.
+    /// someone who may. With nothing tried on it, the ticket is for what
+    /// the account's state makes likely (see [`Account::likely_request`]),
+    /// for the operator to change in the form if the caller wants another.
     fn log_ticket(&mut self, cx: &mut Cx<'_>) {
         let account = self.view.as_ref().map(|v| &v.account);
         let category = match &self.attempted {
             Some((category, None)) => *category,
             Some((category, Some(tried_on))) if account.is_some_and(|a| a.address.as_str() == tried_on) => *category,
-            _ => Category::General,
+            _ => account.map_or(Category::General, Account::likely_request),
         };
         if account.is_none() && category != Category::NewAccount {
             cx.warn("select the account the request is about first, or log it from the ticket queue");

@@ -268,11 +268,31 @@ pub struct Form {
     pub error: Option<String>,
     /// Esc was pressed once on a form with input.
     discarding: bool,
+    /// Text fields whose value follows a choice until the operator edits them.
+    follows: Vec<Follow>,
+}
+
+/// A text field that says what a choice's option implies (a ticket's
+/// subject follows its category), until the operator types in it.
+#[derive(Debug, Clone)]
+struct Follow {
+    choice: usize,
+    field: usize,
+    /// The field's text for each of the choice's options, in their order.
+    texts: Vec<String>,
 }
 
 impl Form {
     pub fn new(title: impl Into<String>) -> Form {
-        Form { title: title.into(), fields: Vec::new(), focus: 0, notes: Vec::new(), error: None, discarding: false }
+        Form {
+            title: title.into(),
+            fields: Vec::new(),
+            focus: 0,
+            notes: Vec::new(),
+            error: None,
+            discarding: false,
+            follows: Vec::new(),
+        }
     }
 
     pub fn text(mut self, label: &str, hint: &str, initial: &str) -> Form {
@@ -325,6 +345,45 @@ impl Form {
                         *chosen = i;
                         filter.clear();
                     }
+                }
+            }
+        }
+    }
+
+    /// Makes the text field `field` follow the choice `choice`: `texts` is
+    /// its text for each option. While the field holds the text of the
+    /// option chosen, choosing another one changes it to match; once the
+    /// operator edits it, it is theirs.
+    pub fn follow(&mut self, choice: &str, field: &str, texts: Vec<String>) {
+        let at = |label: &str| self.fields.iter().position(|f| f.label == label);
+        if let (Some(choice), Some(field)) = (at(choice), at(field)) {
+            self.follows.push(Follow { choice, field, texts });
+        }
+    }
+
+    /// Takes the values now in the form as its starting point: a form
+    /// filled in for the operator is untouched until they change it, so
+    /// one Esc closes it.
+    pub fn settle(&mut self) {
+        for field in &mut self.fields {
+            field.initial = field.value().to_owned();
+        }
+    }
+
+    /// After the choice `choice` moved from option `from`: the fields that
+    /// still say what `from` implied now say what the new option implies.
+    fn follow_choice(&mut self, choice: usize, from: usize) {
+        let Some(FieldKind::Choice { chosen, .. }) = self.fields.get(choice).map(|f| &f.kind) else { return };
+        let to = *chosen;
+        for follow in self.follows.iter().filter(|f| f.choice == choice) {
+            let (Some(old), Some(new)) = (follow.texts.get(from), follow.texts.get(to)) else { continue };
+            if let Some(Field { kind: FieldKind::Text(text), initial, .. }) = self.fields.get_mut(follow.field)
+                && text.value() == old
+            {
+                text.set(new);
+                // What follows the choice is not the operator's edit.
+                if initial == old {
+                    initial.clone_from(new);
                 }
             }
         }
@@ -390,6 +449,10 @@ impl Form {
         }
         let focus = self.focus;
         let Some(field) = self.fields.get_mut(focus) else { return FormEvent::Idle };
+        let from = match &field.kind {
+            FieldKind::Choice { chosen, .. } => Some(*chosen),
+            FieldKind::Text(_) => None,
+        };
         let changed = match &mut field.kind {
             FieldKind::Text(t) => {
                 let before = t.value().to_owned();
@@ -438,6 +501,9 @@ impl Form {
         };
         if changed {
             self.error = None;
+            if let Some(from) = from {
+                self.follow_choice(focus, from);
+            }
             FormEvent::Edited(focus)
         } else {
             FormEvent::Idle

@@ -428,12 +428,66 @@ fn a_shared_registration_email_is_shown_before_saving_anyway() {
 }
 
 #[test]
-fn a_ticket_logged_with_nothing_tried_is_a_general_enquiry() {
+fn a_ticket_logged_with_nothing_tried_proposes_what_the_accounts_state_makes_likely() {
     let world = World::new();
+    // Pat Lee has never logged in: the call is about activating.
     let mut app = searched(&world, HELPDESK, out_of_hours(), "lee");
     app.press("t");
     assert_eq!(app.focus(), PaneId::Queue, "{}", message(&app));
-    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::General.slug()));
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::ActivationHelp.slug()));
+    assert_eq!(app.queue().form_value("Subject").as_deref(), Some("Activation help: pat.lee@nhs.net"));
+}
+
+#[test]
+fn t_on_a_leaver_proposes_leaver_and_on_a_locked_account_unlock() {
+    let world = World::new();
+    world.run(NAS, in_hours(), &RecordLock { address: "ann.jones@nhs.net".into() });
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "jones");
+    app.press("t");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::Unlock.slug()), "{}", message(&app));
+    world.run(NAS, in_hours(), &MarkLeaver { address: "sam.smith@nhs.net".into(), new_owner: None, ticket: None });
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "smith");
+    app.press("t");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::Leaver.slug()), "{}", message(&app));
+}
+
+#[test]
+fn the_subject_and_details_follow_the_category_until_edited() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "bloggs");
+    app.press("t");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::PasswordReset.slug()));
+    // To the category field, and narrow it to mailbox access.
+    app.press("<backtab><backtab>access");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::MailboxAccess.slug()));
+    assert_eq!(app.queue().form_value("Subject").as_deref(), Some("Mailbox access: jo.bloggs@nhs.net"));
+    let details = app.queue().form_value("Details").unwrap_or_default();
+    assert!(details.contains("shared mailbox access for jo.bloggs@nhs.net"), "{details}");
+    assert!(!details.contains("password reset"), "{details}");
+    // Once the operator writes their own subject, it stays theirs.
+    for _ in 0..9 {
+        app.press("<tab>");
+    }
+    app.press(" (Oak team)<backtab><backtab><backtab><backtab><backtab><backtab><backtab><backtab><backtab>");
+    app.press("<backspace><backspace><backspace><backspace><backspace><backspace>leaver");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::Leaver.slug()));
+    assert_eq!(app.queue().form_value("Subject").as_deref(), Some("Mailbox access: jo.bloggs@nhs.net (Oak team)"));
+    assert!(app.queue().form_value("Details").unwrap_or_default().contains("leaver for jo.bloggs"));
+}
+
+#[test]
+fn esc_closes_an_untouched_prefilled_ticket_form_at_once_and_asks_once_edited() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "bloggs");
+    app.press("t");
+    assert!(app.queue().has_form());
+    app.press("<esc>");
+    assert!(!app.queue().has_form(), "{}", message(&app));
+    app.press("2t");
+    app.press("x<esc>");
+    assert!(app.queue().has_form(), "an edited form asks first");
+    app.press("<esc>");
+    assert!(!app.queue().has_form());
 }
 
 #[test]
@@ -442,8 +496,8 @@ fn a_ticket_logged_follows_the_action_tried_on_that_account_only() {
     let mut app = searched(&world, HELPDESK, out_of_hours(), "v1a2b");
     // Leaver refused out of hours on Jo Bloggs, then another account chosen.
     app.press("x<down>t");
-    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::General.slug()));
-    app.press("<esc><esc>2<up>t");
+    assert_ne!(app.queue().form_value("Category").as_deref(), Some(Category::Leaver.slug()));
+    app.press("<esc>2<up>t");
     assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::Leaver.slug()));
 }
 
