@@ -150,6 +150,15 @@ impl Account {
         }
     }
 
+    /// Whether the number a caller read out is this account's registered
+    /// mobile, however it was written ("+44 7700 900123", "07700 900123"):
+    /// the caller proves they hold the mobile without anyone reading the
+    /// registered number to them. An account with no mobile matches none.
+    pub fn mobile_read_out_matches(&self, read_out: &str) -> Result<bool, super::validate::ValidationError> {
+        let read_out = Mobile::parse(read_out)?;
+        Ok(self.mobile() == Some(&read_out))
+    }
+
     fn next(&self, by: &str, at: DateTime<Utc>) -> Account {
         let mut next = self.clone();
         next.meta = self.meta.next(by, at);
@@ -336,5 +345,25 @@ mod tests {
         for (status, locked, must_change, expected) in cases {
             assert_eq!(account(status, locked, must_change).likely_request(), expected, "{status:?} locked {locked}");
         }
+    }
+
+    #[test]
+    fn a_mobile_read_out_matches_in_any_way_it_is_written() {
+        let jo = account(AccountStatus::Active, false, false);
+        let cases = [
+            ("07700900123", Some(true)),
+            ("07700 900 123", Some(true)),
+            ("+44 7700 900123", Some(true)),
+            ("+44 (0)7700-900123", Some(true)),
+            ("07700900124", Some(false)),
+            ("07700 900", None),
+            ("01632 960000", None),
+        ];
+        for (read_out, expected) in cases {
+            assert_eq!(jo.mobile_read_out_matches(read_out).ok(), expected, "{read_out}");
+        }
+        let mut erased = jo.clone();
+        erased.personal = None;
+        assert_eq!(erased.mobile_read_out_matches("07700900123").ok(), Some(false));
     }
 }

@@ -94,5 +94,6 @@ operations! {
         ListSlaWarnings in report,
         ListBreaches in report,
         ShowDashboard in report,
+        CheckMobileReadOut in accounts,
     }
 }

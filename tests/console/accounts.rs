@@ -12,7 +12,7 @@ use caredesk::domain::routing::{Category, Queue};
 use caredesk::domain::sms::PASSWORD_MASK;
 use caredesk::service::ops::*;
 use caredesk::service::{
-    AccountView, Answer, Ctx, MailboxView, QueueView, Request, ServiceError, StatusFilter, TicketRow,
+    AccountView, Answer, Ctx, MailboxView, QueueView, Request, ServiceError, StatusFilter, TicketRow, Verification,
 };
 
 fn account(world: &World, address: &str) -> AccountView {
@@ -125,7 +125,7 @@ fn an_owner_verified_reset_shows_the_outbox_entry_and_never_the_password() {
     app.press("p");
     assert!(app.accounts().has_task());
     // Choose the owner route: the owner and the mobile they confirm appear.
-    app.press("<right><right>");
+    app.press("<up><right><right>");
     let text = screen(&mut app, 100, 30);
     assert!(text.contains("Jo Bloggs <jo.bloggs@nhs.net>"), "{text}");
     app.press("<down><down>07700 900555<enter>");
@@ -156,11 +156,82 @@ fn an_owner_verified_reset_shows_the_outbox_entry_and_never_the_password() {
     assert!(view.account.must_change_password);
 }
 
+/// Jo Bloggs' registered mobile in the test world, as a caller reads it.
+const JO_MOBILE_READ_OUT: &str = "+44 7700 900 100";
+
+#[test]
+fn a_reset_is_verified_by_the_number_the_caller_reads_out_without_showing_the_mobile() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "bloggs");
+    let registered = account(&world, "jo.bloggs@nhs.net").account.mobile().expect("a mobile").clone();
+    let sent_before = outbox(&world).len();
+    app.press("p");
+    // A wrong number says so, and cannot be saved.
+    app.press("07700 900999");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("No match"), "{text}");
+    app.press("<enter>");
+    assert!(message_or_form(&mut app).contains("not the registered mobile"));
+    assert_eq!(outbox(&world).len(), sent_before);
+    // The right number, written another way, matches.
+    for _ in 0..12 {
+        app.press("<backspace>");
+    }
+    app.press(JO_MOBILE_READ_OUT);
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("✓ Match"), "{text}");
+    // Nothing but the (masked) details behind the form shows the mobile.
+    assert!(!text.contains(registered.as_str()), "the registered mobile is on screen:\n{text}");
+    assert!(!text.contains("Verified by the registered mobile 07"), "{text}");
+    app.press("<enter><enter>");
+    let sent = outbox(&world);
+    assert_eq!(sent.first().map(|m| m.to.as_str()), Some(registered.as_str()), "{}", message(&app));
+    // The audit says the number matched, never what was typed.
+    let audit = world.run(SUP, in_hours(), &ListAudit { before: None, limit: 5 });
+    let entry = audit.iter().find(|e| e.draft.action == "account.reset-password").expect("an audit entry");
+    let command = &entry.draft.command;
+    assert!(command.contains(r#""mobile-read-out":{"number":""}"#), "{command}");
+    for typed in ["07700900100", "7700 900 100", "07700900999"] {
+        assert!(!command.contains(typed), "{typed} in the audit: {command}");
+    }
+}
+
+#[test]
+fn the_service_refuses_a_reset_whose_read_out_number_is_not_the_registered_mobile() {
+    let world = World::new();
+    let sent_before = outbox(&world).len();
+    let reset = |number: &str| ResetPassword {
+        address: "jo.bloggs@nhs.net".into(),
+        verified_by: Verification::MobileReadOut { number: number.into() },
+        ticket: None,
+    };
+    let refused = world.service.execute(&Ctx::new(HELPDESK, out_of_hours()), &reset("07700 900101"));
+    assert!(matches!(refused, Err(ServiceError::Refused(Refusal::VerificationFailed { .. }))), "{refused:?}");
+    assert_eq!(outbox(&world).len(), sent_before);
+    let check = |number: &str| {
+        world.service.execute(
+            &Ctx::new(HELPDESK, out_of_hours()),
+            &CheckMobileReadOut { address: "jo.bloggs@nhs.net".into(), number: number.into() },
+        )
+    };
+    assert!(matches!(check("07700 900101"), Ok(false)));
+    assert!(matches!(check("0044 7700 900100"), Ok(true)));
+    assert!(check("12345").is_err(), "a number that is no mobile says so");
+    assert!(world.service.execute(&Ctx::new(HELPDESK, out_of_hours()), &reset("07700900100")).is_ok());
+    assert_eq!(outbox(&world).len(), sent_before + 1);
+}
+
+/// The form's error, or the message line when the form has none.
+fn message_or_form(app: &mut App) -> String {
+    let text = screen(app, 100, 30);
+    format!("{text}\n{}", message(app))
+}
+
 #[test]
 fn an_owner_cannot_be_offered_to_vouch_for_themselves() {
     let world = World::new();
     let mut app = searched(&world, NAS, in_hours(), "bloggs");
-    app.press("p<right><right>");
+    app.press("p<up><right><right>");
     let text = screen(&mut app, 100, 30);
     assert!(text.contains("nobody else owns one of its shared mailboxes"), "{text}");
     app.press("<enter>");
@@ -559,7 +630,7 @@ fn the_pane_and_its_tasks_draw_at_every_size() {
             ("<enter>", "open mailbox"),
             ("<esc>x", "Mark leaver"),
             ("<enter>", "enter confirm"),
-            ("<esc><esc><esc>p<right><right>", "Reset password"),
+            ("<esc><esc><esc>p<up><right><right>", "Reset password"),
             ("<esc><esc>m", "Joiner or move"),
             ("<esc>n", "New account"),
         ] {

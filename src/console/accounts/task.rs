@@ -181,7 +181,7 @@ impl Task {
 impl TaskKind {
     fn edited(&mut self, form: &mut Form, field: usize, cx: &mut Cx<'_>) {
         match self {
-            TaskKind::Reset(task) => task.edited(form, field),
+            TaskKind::Reset(task) => task.edited(form, field, cx),
             TaskKind::Joiner(task) => task.edited(form, field, cx),
             TaskKind::NewAccount(task) => task.edited(form, field, cx),
             TaskKind::Leaver(_) => {}
