@@ -156,6 +156,18 @@ fn an_owner_verified_reset_shows_the_outbox_entry_and_never_the_password() {
     assert!(view.account.must_change_password);
 }
 
+#[test]
+fn a_name_is_found_in_any_order_and_the_result_names_the_organisation() {
+    let world = World::new();
+    for typed in ["bloggs jo", "jo bloggs", "Bloggs, Jo", "BLOGGS"] {
+        let mut app = searched(&world, HELPDESK, out_of_hours(), typed);
+        let text = screen(&mut app, 80, 24);
+        assert!(text.contains("jo.bloggs@nhs.net"), "{typed}: {text}");
+        assert!(text.contains("V1A2B Oak Lodge"), "{typed}: {text}");
+        assert!(text.contains("1 found"), "{typed}: {text}");
+    }
+}
+
 /// Jo Bloggs' registered mobile in the test world, as a caller reads it.
 const JO_MOBILE_READ_OUT: &str = "+44 7700 900 100";
 
