@@ -65,9 +65,8 @@ impl ResetTask {
         let mut form = Form::new(format!("Reset password: {}", task.account.address))
             .choice("Verified by", VERIFY.map(str::to_owned).to_vec(), 0)
             .text("Ticket", TICKET_HINT, "");
-        // The commonest way first, its field ready for the number.
+        // The commonest way first, its field next, a Tab away.
         form.fields.splice(1..1, read_out_field);
-        form.focus = 1;
         task.edited(&mut form, 0, cx);
         Task::new(TaskKind::Reset(task), form)
     }
