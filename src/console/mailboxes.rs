@@ -83,16 +83,7 @@ impl MailboxPane {
     /// The ticket `t` would log now: about the mailbox on screen and the
     /// change last asked for.
     pub fn ticket(&self) -> Option<CreateTicket> {
-        let mut ticket = self.shown.as_ref().map(|view| ticket_about(view, self.attempt.as_ref()))?;
-        // With nothing asked for here, the member selected is the one the
-        // call is about: their access to the mailbox.
-        if self.attempt.is_none()
-            && let Some(member) = self.member_in_hand()
-        {
-            ticket.account = Some(member.address.to_string());
-            ticket.body.push_str(&format!("\nAbout {}'s access.", member.address));
-        }
-        Some(ticket)
+        self.shown.as_ref().map(|view| ticket_about(view, self.attempt.as_ref()))
     }
 
     /// The typed text of the open picker, if one is open.

@@ -257,17 +257,6 @@ fn a_ticket_is_about_mailbox_access_unless_the_owner_was_asked_for() {
 }
 
 #[test]
-fn t_on_a_selected_member_logs_mailbox_access_for_that_account() {
-    let world = World::new();
-    let mut app = showing_team(HELPDESK, out_of_hours(), &world);
-    select_member(&mut app, "sam.smith@nhs.net");
-    let ticket = app.mailboxes().ticket().expect("a mailbox on screen");
-    assert_eq!(ticket.category, Category::MailboxAccess);
-    assert_eq!(ticket.account.as_deref(), Some("sam.smith@nhs.net"));
-    assert!(ticket.body.contains("shared mailbox access for"), "{}", ticket.body);
-}
-
-#[test]
 fn enter_on_a_member_shows_the_account() {
     let world = World::new();
     let mut app = showing_team(NAS, in_hours(), &world);
