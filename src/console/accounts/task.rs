@@ -11,7 +11,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::details::wrap_words;
+use super::details::{status_word, wrap_words};
 use super::joiner::JoinerTask;
 use super::leaver::LeaverTask;
 use super::new_account::NewAccountTask;
@@ -236,10 +236,26 @@ pub(super) fn person(account: &Account) -> String {
     format!("{} <{}>", account.display_name(), account.address)
 }
 
-/// The account whose [`person`] label is chosen in the field `label`.
+/// How an account is offered in a list to choose a person from: name and
+/// address, its status, and why the rules will not take it, if they will
+/// not (marked ✗, so it reads as unavailable before it is chosen).
+pub(super) fn person_with_state(account: &Account, role: Option<&str>, unfit: Option<&str>) -> String {
+    let role = role.map(|r| format!(" · {r}")).unwrap_or_default();
+    match unfit {
+        Some(why) => format!("✗ {} · {}{role}: {why}", person(account), status_word(account)),
+        None => format!("{} · {}{role}", person(account), status_word(account)),
+    }
+}
+
+/// The account whose [`person`] label (or [`person_with_state`] label) is
+/// chosen in the field `label`.
 pub(super) fn chosen<'a>(form: &Form, label: &str, accounts: &'a [Account]) -> Option<&'a Account> {
     let value = form.value(label);
-    accounts.iter().find(|a| person(a) == value)
+    let value = value.strip_prefix("✗ ").unwrap_or(value);
+    accounts.iter().find(|a| {
+        let person = person(a);
+        value == person || value.strip_prefix(person.as_str()).is_some_and(|rest| rest.starts_with(" · "))
+    })
 }
 
 /// The ticket typed in a form's Ticket field, if any.

@@ -190,7 +190,12 @@ impl MailboxPane {
             return;
         }
         match cx.desk.call(FindAccounts { text: query.to_owned(), limit: PICK_LIMIT }).map(AccountMatch::accounts) {
-            Ok(found) => picker.found = found,
+            Ok(found) => {
+                // Those the rules allow first, each group in the search's order.
+                let (fit, unfit): (Vec<Account>, Vec<Account>) =
+                    found.into_iter().partition(|a| picker.unsuitable(a).is_none());
+                picker.found = fit.into_iter().chain(unfit).collect();
+            }
             Err(e) => {
                 picker.found.clear();
                 picker.error = Some(e.to_string());
@@ -377,7 +382,7 @@ fn picker_note(picker: &Picker) -> String {
 fn candidate_text(account: &Account, picker: &Picker, width: usize) -> String {
     let mark = if picker.unsuitable(account).is_some() { '✗' } else { ' ' };
     let name_and_address = member_text(account, false, (width / 3).clamp(8, 22));
-    format!("{mark} {name_and_address}  {}", account.ods)
+    format!("{mark} {name_and_address}  {}  {}", account.ods, account.status.label())
 }
 
 /// The question wraps above a key line that is always on screen, however
