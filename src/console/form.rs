@@ -461,12 +461,9 @@ impl Form {
             FieldKind::Choice { options, chosen, filter } => {
                 let before = *chosen;
                 if filter_key(filter, &key).is_some() {
-                    // The choice stays put while it still matches, else
-                    // moves to the best match.
-                    let matches = choice_matches(options, filter);
-                    if !matches.contains(chosen)
-                        && let Some(first) = matches.first()
-                    {
+                    // The best match is chosen, so Enter takes it; with
+                    // no match the choice stays where it was.
+                    if let Some(first) = choice_matches(options, filter).first() {
                         *chosen = *first;
                     }
                 } else {
@@ -694,5 +691,14 @@ mod tests {
         // Space still picks the next option when nothing was typed.
         press(&mut form, "<backtab><space>");
         assert_eq!(form.value("Category"), "general");
+    }
+
+    #[test]
+    fn typing_chooses_the_best_match_even_when_the_current_option_also_matches() {
+        // "in-progress" has an r in it, but "r" means resolved.
+        let statuses = ["new", "in-progress", "waiting-on-requester", "resolved"].map(str::to_owned).to_vec();
+        let mut form = Form::new("t").choice("Status", statuses, 1);
+        assert_eq!(press(&mut form, "r"), [FormEvent::Edited(0)]);
+        assert_eq!(form.value("Status"), "resolved");
     }
 }
