@@ -328,9 +328,9 @@ impl AccountPane {
         // Every change here is based on the account as shown.
         let rev = Some(view.account.meta.rev);
         match act {
-            Act::ResetPassword => self.task = Some(ResetTask::open(view, cx).based_on(rev)),
-            Act::Leaver => self.task = Some(LeaverTask::open(view, cx).based_on(rev)),
-            Act::Joiner => self.task = Some(JoinerTask::open(view).based_on(rev)),
+            Act::ResetPassword => self.task = Some(ResetTask::open(view, cx).based_on(&view.account)),
+            Act::Leaver => self.task = Some(LeaverTask::open(view, cx).based_on(&view.account)),
+            Act::Joiner => self.task = Some(JoinerTask::open(view).based_on(&view.account)),
             Act::Directory => {
                 let hidden = !view.account.mobile_hidden;
                 cx.submit(SetMobileHidden { address, hidden, ticket: None }, rev);

@@ -233,6 +233,42 @@ fn the_service_refuses_a_reset_whose_read_out_number_is_not_the_registered_mobil
     assert_eq!(outbox(&world).len(), sent_before + 1);
 }
 
+#[test]
+fn a_reset_refused_because_a_colleague_hid_the_mobile_first_keeps_the_input_and_saves_on_the_next_confirm() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "bloggs");
+    let sent_before = outbox(&world).len();
+    app.press("p<tab>");
+    app.press(JO_MOBILE_READ_OUT);
+    // A colleague hides Jo's mobile while the form is open.
+    world.run(NAS, in_hours(), &SetMobileHidden { address: "jo.bloggs@nhs.net".into(), hidden: true, ticket: None });
+    app.press("<enter><enter>");
+    let text = screen(&mut app, 160, 40);
+    assert!(text.contains("nina changed jo.bloggs@nhs.net first"), "{text}");
+    assert!(text.contains("mobile now hidden from the directory"), "{text}");
+    assert!(text.contains("Your input is kept"), "{text}");
+    assert!(app.accounts().has_task());
+    assert_eq!(outbox(&world).len(), sent_before, "nothing was sent on the refused save");
+    // The number is still there, and the next confirm is on the new revision.
+    app.press("<enter><enter>");
+    assert_eq!(outbox(&world).len(), sent_before + 1, "{}", message(&app));
+    assert!(account(&world, "jo.bloggs@nhs.net").account.must_change_password);
+}
+
+#[test]
+fn a_reset_after_a_colleague_marked_the_account_a_leaver_says_it_cannot_be_done() {
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), "lee");
+    app.press("p<right><enter>");
+    assert!(app.accounts().unsaved(), "at the confirmation: {}", message(&app));
+    world.run(NAS, in_hours(), &MarkLeaver { address: "pat.lee@nhs.net".into(), new_owner: None, ticket: None });
+    app.press("<enter>");
+    let text = screen(&mut app, 160, 40);
+    assert!(text.contains("status pending activation → leaver"), "{text}");
+    assert!(text.contains("nina changed pat.lee@nhs.net first"), "{text}");
+    assert!(text.contains("so this cannot be done"), "{text}");
+}
+
 /// The form's error, or the message line when the form has none.
 fn message_or_form(app: &mut App) -> String {
     let text = screen(app, 100, 30);

@@ -127,6 +127,25 @@ fn pat_is_added_as_a_member_by_searching_accounts() {
 }
 
 #[test]
+fn an_add_refused_because_a_colleague_changed_the_mailbox_first_succeeds_on_the_next_enter() {
+    let world = World::new();
+    let mut app = showing_team(NAS, in_hours(), &world);
+    app.press("+pat");
+    // A colleague removes Sam while the picker is open.
+    world.run(NAS, in_hours(), &RemoveMember { mailbox: TEAM.into(), account: "sam.smith@nhs.net".into() });
+    app.press("<enter>");
+    assert!(app.mailboxes().dialog_open(), "the picker stays, with the search kept");
+    assert_eq!(app.mailboxes().picker_query(), Some("pat"));
+    let text = screen(&mut app, 160, 48);
+    assert!(text.contains("members 3 → 2"), "{text}");
+    assert!(text.contains("adds on top of their change"), "{text}");
+    assert!(!members(&world).contains(&"pat.lee@nhs.net".to_owned()));
+    app.press("<enter>");
+    assert!(!app.mailboxes().dialog_open(), "{}", message(&app));
+    assert!(members(&world).contains(&"pat.lee@nhs.net".to_owned()));
+}
+
+#[test]
 fn adding_an_existing_member_shows_the_refusal_and_stays_in_the_picker() {
     let world = World::new();
     let mut app = showing_team(NAS, in_hours(), &world);

@@ -37,6 +37,11 @@ pub(super) struct LeaverTask {
 }
 
 impl LeaverTask {
+    /// The account as it now is, after a colleague changed it.
+    pub(super) fn rebase(&mut self, account: &Account) {
+        self.account = account.clone();
+    }
+
     pub(super) fn open(view: &AccountView, cx: &mut Cx<'_>) -> Task {
         let account = view.account.clone();
         let (candidates, members) = if view.owns.is_empty() { Default::default() } else { Self::candidates(view, cx) };

@@ -40,6 +40,11 @@ pub(super) struct ResetTask {
 }
 
 impl ResetTask {
+    /// The account as it now is, after a colleague changed it.
+    pub(super) fn rebase(&mut self, account: &Account) {
+        self.account = account.clone();
+    }
+
     pub(super) fn open(view: &AccountView, cx: &mut Cx<'_>) -> Task {
         let account = view.account.clone();
         let owners = match cx.desk.call(MailboxOwners { ods: account.ods.as_str().to_owned() }) {

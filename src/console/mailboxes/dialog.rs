@@ -27,7 +27,7 @@ use crate::domain::mailbox::{Mailbox, check_member, check_owner};
 use crate::domain::refusal::Refusal;
 use crate::service::AccountMatch;
 use crate::service::ops::{AddMember, ChangeOwner, FindAccounts, RemoveMember};
-use crate::service::{MailboxView, Request};
+use crate::service::{MailboxView, Request, ServiceError};
 
 /// How many accounts the picker lists.
 const PICK_LIMIT: usize = 30;
@@ -227,13 +227,17 @@ impl MailboxPane {
             Purpose::AddMember => {
                 // Based on the mailbox as it was when the picker opened.
                 let based_on = picker.mailbox.as_ref().map(|m| m.meta.rev);
-                let done = cx.submit(AddMember { mailbox, account: account.clone(), reason: None }, based_on).is_some();
+                let result = cx.try_submit(AddMember { mailbox, account: account.clone(), reason: None }, based_on);
+                let (done, conflict) = (result.is_ok(), result.as_ref().is_err_and(ServiceError::is_conflict));
                 let refusal = cx.message.as_ref().map(|m| m.text.clone());
                 self.reload(cx, Some(&account));
                 if done {
                     self.focus = Focus::Members;
                 } else {
                     picker.error = refusal;
+                    if conflict {
+                        self.rebase_picker(&mut picker, cx);
+                    }
                     self.dialog = Some(Dialog::Pick(picker));
                 }
             }
@@ -243,6 +247,36 @@ impl MailboxPane {
                 self.dialog = Some(Dialog::Confirm(question));
             }
         }
+    }
+
+    /// After a conflict (a colleague changed the mailbox since the picker
+    /// read it): the picker takes the mailbox as it now is, so the next
+    /// Enter is based on their change, and says what they changed; the
+    /// service still refuses what their change made wrong.
+    fn rebase_picker(&self, picker: &mut Picker, cx: &Cx<'_>) {
+        let (Some(old), Some(view)) = (&picker.mailbox, &self.shown) else { return };
+        let fresh = &view.mailbox;
+        if fresh.meta.rev == old.meta.rev {
+            return;
+        }
+        let mut changes = Vec::new();
+        if fresh.owner != old.owner {
+            changes.push("the owner changed".to_owned());
+        }
+        if fresh.member_count != old.member_count {
+            changes.push(format!("members {} → {}", old.member_count, fresh.member_count));
+        }
+        if fresh.display_name != old.display_name {
+            changes.push(format!("now named {}", clean(&fresh.display_name)));
+        }
+        let changes = if changes.is_empty() { String::new() } else { format!(" ({})", changes.join("; ")) };
+        // In place of the general conflict message, which does not fit.
+        picker.error = Some(format!(
+            "{} changed the mailbox first{changes}, so nothing was saved: {} adds on top of their change.",
+            clean(&fresh.meta.changed_by),
+            cx.keymap.key_label(Act::Save)
+        ));
+        picker.mailbox = Some(fresh.clone());
     }
 
     pub(super) fn confirm_key(&mut self, confirm: Confirm, key: KeyEvent, cx: &mut Cx<'_>) {
