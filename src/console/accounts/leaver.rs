@@ -81,7 +81,7 @@ impl LeaverTask {
             );
         }
         form = form.text("Ticket", TICKET_HINT, "");
-        form.notes = fit(task.notes(cx.now()));
+        task.edited(&mut form, cx.now());
         Task::new(TaskKind::Leaver(task), form)
     }
 
@@ -161,37 +161,45 @@ impl LeaverTask {
         lines
     }
 
-    pub(super) fn submit(&self, form: &Form, now: DateTime<Utc>) -> Result<Next, String> {
-        let ticket = ticket_field(form)?;
-        let new_owner = if self.owns.is_empty() {
-            None
-        } else {
-            let typed = form.optional("Or address");
-            let picked = chosen(form, "New owner", &self.candidates);
-            if typed.is_none()
-                && let Some(i) = picked.and_then(|p| self.candidates.iter().position(|a| a.id == p.id))
-                && let Some(why) = &self.unfit[i]
-            {
-                return Err(format!("{} cannot own the mailbox: {why}; choose another", self.candidates[i].address));
-            }
-            let picked = picked.map(|a| a.address.to_string());
-            Some(typed.or(picked).ok_or_else(|| {
-                format!("type the address of the account of {} that will own the mailbox", self.account.ods)
-            })?)
-        };
-        let mut lines = vec![Line::from(format!(
-            "Mark {} <{}> as a leaver.",
-            clean(&self.account.display_name()),
-            self.account.address
-        ))];
-        if let Some(owner) = &new_owner {
+    /// Who the form names as the new owner: an address typed, else the
+    /// account chosen, refused if the rules will not take it.
+    fn new_owner(&self, form: &Form) -> Result<Option<String>, String> {
+        if self.owns.is_empty() {
+            return Ok(None);
+        }
+        let typed = form.optional("Or address");
+        let picked = chosen(form, "New owner", &self.candidates);
+        if typed.is_none()
+            && let Some(i) = picked.and_then(|p| self.candidates.iter().position(|a| a.id == p.id))
+            && let Some(why) = &self.unfit[i]
+        {
+            return Err(format!("{} cannot own the mailbox: {why}; choose another", self.candidates[i].address));
+        }
+        let picked = picked.map(|a| a.address.to_string());
+        Some(typed.or(picked))
+            .flatten()
+            .map(Some)
+            .ok_or_else(|| format!("type the address of the account of {} that will own the mailbox", self.account.ods))
+    }
+
+    /// The form says all that saving it does, as the choice changes, so
+    /// Enter marks the leaver with no second question.
+    pub(super) fn edited(&self, form: &mut Form, now: DateTime<Utc>) {
+        let mut lines = Vec::new();
+        if let Ok(Some(owner)) = self.new_owner(form) {
             for mailbox in &self.owns {
-                lines.push(Line::from(format!("{mailbox} passes to {}.", clean(owner))));
+                lines.push(Line::from(format!("{mailbox} passes to {}.", clean(&owner))));
             }
         }
-        lines.extend(self.leaving_lines(now));
-        lines.extend(recorded_on(ticket.as_ref()));
+        lines.extend(self.notes(now));
+        lines.extend(recorded_on(ticket_field(form).ok().flatten().as_ref()));
+        form.notes = fit(lines);
+    }
+
+    pub(super) fn submit(&self, form: &Form, _now: DateTime<Utc>) -> Result<Next, String> {
+        let ticket = ticket_field(form)?;
+        let new_owner = self.new_owner(form)?;
         let command = MarkLeaver { address: self.account.address.to_string(), new_owner, ticket };
-        Ok(Next::Confirm(command.into(), lines))
+        Ok(Next::Run(command.into()))
     }
 }

@@ -279,7 +279,7 @@ impl TaskKind {
             TaskKind::Reset(task) => task.edited(form, field, cx),
             TaskKind::Joiner(task) => task.edited(form, field, cx),
             TaskKind::NewAccount(task) => task.edited(form, field, cx),
-            TaskKind::Leaver(_) => {}
+            TaskKind::Leaver(task) => task.edited(form, cx.now()),
         }
     }
 
