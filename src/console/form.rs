@@ -166,6 +166,9 @@ pub enum FieldKind {
     },
 }
 
+/// How a choice's option that the rules refuse begins; it is drawn dimmed.
+pub const UNAVAILABLE: &str = "✗ ";
+
 /// The longest filter a choice takes: no option needs more to be told apart.
 pub const FILTER_LIMIT: usize = 64;
 
@@ -556,7 +559,12 @@ impl Form {
                 FieldKind::Text(t) => t.draw(frame, value_area, Style::new(), focused),
                 FieldKind::Choice { options, chosen, filter } => {
                     let text = options.get(*chosen).map_or("", String::as_str);
-                    let style = if focused { theme.selected() } else { Style::new() };
+                    // An option marked ✗ is one the rules refuse: dimmed.
+                    let style = match (focused, text.starts_with(UNAVAILABLE)) {
+                        (_, true) => theme.dim(),
+                        (true, false) => theme.selected(),
+                        (false, false) => Style::new(),
+                    };
                     let mut spans = vec![Span::styled(format!("‹ {} ›", clean(text)), style)];
                     if !filter.is_empty() {
                         // What was typed, then the other options it matches.

@@ -6,7 +6,9 @@
 use ratatui::text::Line;
 
 use super::details::when;
-use super::task::{Next, TICKET_HINT, Task, TaskKind, chosen, fit, person, recorded_on, ticket_field};
+use super::task::{
+    Next, TICKET_HINT, Task, TaskKind, chosen, fit, person, person_with_state, recorded_on, ticket_field,
+};
 use crate::console::desk::DeskExt;
 use crate::console::form::{Field, Form};
 use crate::console::pane::Cx;
@@ -57,7 +59,7 @@ impl ResetTask {
         let options = if owners.is_empty() {
             vec!["(nobody else owns one of its shared mailboxes)".to_owned()]
         } else {
-            owners.iter().map(person).collect()
+            owners.iter().map(|o| person_with_state(o, Some("owner"), None)).collect()
         };
         let owner_fields = Form::new("")
             .choice("Owner", options, 0)

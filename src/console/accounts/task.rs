@@ -16,7 +16,7 @@ use super::joiner::JoinerTask;
 use super::leaver::LeaverTask;
 use super::new_account::NewAccountTask;
 use super::reset::ResetTask;
-use crate::console::form::{Form, FormEvent};
+use crate::console::form::{Form, FormEvent, UNAVAILABLE};
 use crate::console::keymap::{Act, KeyMap, Scope};
 use crate::console::pane::{Cx, Hint, centred};
 use crate::console::text::clean;
@@ -337,7 +337,7 @@ pub(super) fn person(account: &Account) -> String {
 pub(super) fn person_with_state(account: &Account, role: Option<&str>, unfit: Option<&str>) -> String {
     let role = role.map(|r| format!(" · {r}")).unwrap_or_default();
     match unfit {
-        Some(why) => format!("✗ {} · {}{role}: {why}", person(account), status_word(account)),
+        Some(why) => format!("{UNAVAILABLE}{} · {}{role}: {why}", person(account), status_word(account)),
         None => format!("{} · {}{role}", person(account), status_word(account)),
     }
 }
@@ -346,7 +346,7 @@ pub(super) fn person_with_state(account: &Account, role: Option<&str>, unfit: Op
 /// chosen in the field `label`.
 pub(super) fn chosen<'a>(form: &Form, label: &str, accounts: &'a [Account]) -> Option<&'a Account> {
     let value = form.value(label);
-    let value = value.strip_prefix("✗ ").unwrap_or(value);
+    let value = value.strip_prefix(UNAVAILABLE).unwrap_or(value);
     accounts.iter().find(|a| {
         let person = person(a);
         value == person || value.strip_prefix(person.as_str()).is_some_and(|rest| rest.starts_with(" · "))
