@@ -487,6 +487,23 @@ fn an_account_the_domain_will_not_take_is_marked_in_the_picker_and_refused_there
 }
 
 #[test]
+fn the_new_owner_picker_lists_those_the_rules_allow_first_each_with_their_status() {
+    let world = World::new();
+    // Ann is made inactive-looking by a leaver mark: no owner.
+    world.run(SUP, in_hours(), &MarkLeaver { address: "ann.jones@nhs.net".into(), new_owner: None, ticket: None });
+    let mut app = showing_team(NAS, in_hours(), &world);
+    app.press("ov1a2b");
+    let text = screen(&mut app, 160, 48);
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains("@nhs.net  V1A2B")).collect();
+    let at = |who: &str| rows.iter().position(|r| r.contains(who)).unwrap_or_else(|| panic!("{who}:\n{text}"));
+    // Sam is active and may own it; Pat (pending) and Ann (leaver) may not.
+    assert!(at("sam.smith") < at("pat.lee") && at("sam.smith") < at("ann.jones"), "{text}");
+    assert!(rows[at("sam.smith")].contains("active"), "{text}");
+    assert!(rows[at("pat.lee")].contains("✗") && rows[at("pat.lee")].contains("pending activation"), "{text}");
+    assert!(rows[at("ann.jones")].contains("✗") && rows[at("ann.jones")].contains("leaver"), "{text}");
+}
+
+#[test]
 fn a_jump_keeps_a_picker_on_the_same_mailbox_and_closes_one_on_another() {
     use ratatui::crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
     let world = World::new();

@@ -13,7 +13,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::details::{member_text, row};
+use super::details::row;
 use super::ticket::Attempt;
 use super::{Focus, MailboxPane, type_into};
 use crate::console::desk::DeskExt;
@@ -415,8 +415,10 @@ fn picker_note(picker: &Picker) -> String {
 
 fn candidate_text(account: &Account, picker: &Picker, width: usize) -> String {
     let mark = if picker.unsuitable(account).is_some() { '✗' } else { ' ' };
-    let name_and_address = member_text(account, false, (width / 3).clamp(8, 22));
-    format!("{mark} {name_and_address}  {}  {}", account.ods, account.status.label())
+    let name_width = (width / 3).clamp(8, 22);
+    let name: String = clean(&account.display_name()).chars().take(name_width - 1).collect();
+    let status = if account.locked_at.is_some() { "locked" } else { account.status.label() };
+    format!("{mark} {name:<name_width$}{}  {}  {status}", account.address, account.ods)
 }
 
 /// The question wraps above a key line that is always on screen, however
