@@ -141,7 +141,7 @@ fn unique_caller(db: &Path, mailboxes: &[Value], not: &[&str]) -> (Value, String
 /// An active owner of exactly one mailbox, found by a name that finds only
 /// them, whose mailbox has another active member of the same organisation.
 fn owner_with_successor(db: &Path, mailboxes: &[Value]) -> (String, String, String) {
-    for mailbox in mailboxes {
+    for mailbox in mailboxes.iter().filter(|m| m["sponsorship"] == "national") {
         let view = caredesk_json(db, &["mailbox", "show", text(mailbox, "address")]);
         let owner = &view["owner"];
         if owner["status"] != "active" || owner["administered_by"] != "nas" {
@@ -171,7 +171,8 @@ fn owner_with_successor(db: &Path, mailboxes: &[Value]) -> (String, String, Stri
 /// An organisation whose ODS code finds exactly one mailbox, the mailbox,
 /// and an active account of it that is not a member.
 fn single_mailbox_organisation(db: &Path, mailboxes: &[Value]) -> (String, String, String) {
-    for mailbox in mailboxes {
+    // A legacy mailbox is its sponsor's to change, not the NAS's.
+    for mailbox in mailboxes.iter().filter(|m| m["sponsorship"] == "national") {
         let ods = text(mailbox, "ods");
         let found = caredesk_json(db, &["mailbox", "find", ods]);
         if found.as_array().map(Vec::len) != Some(1) {
