@@ -29,6 +29,7 @@ use self::details::status_word;
 use self::joiner::JoinerTask;
 use self::leaver::LeaverTask;
 use self::new_account::NewAccountTask;
+pub(crate) use self::request::{redraft, topic};
 use self::request::{request_ticket, requested};
 use self::reset::ResetTask;
 use self::task::{Flow, Task};
@@ -51,6 +52,9 @@ const SEARCH_LIMIT: usize = 200;
 
 /// Earlier searches kept for recalling with up or ctrl-p.
 const SEARCH_HISTORY: usize = 20;
+/// The most a result row gives the organisation: its code and the start of
+/// its name.
+const ORGANISATION_WIDTH: usize = 24;
 /// At this inner width and wider the results and the details stand side by side.
 const SIDE_BY_SIDE: u16 = 100;
 /// Narrower than this, each result takes two lines: name and status over
@@ -76,6 +80,8 @@ pub struct AccountPane {
     recalled: Option<usize>,
     focus: Focus,
     found: Vec<Account>,
+    /// The organisation name of each account found, where the desk knows it.
+    found_orgs: Vec<Option<String>>,
     cursor: Cursor,
     /// The selected account as the service sees it now.
     view: Option<AccountView>,
@@ -112,17 +118,15 @@ impl AccountPane {
     /// Runs the search again, selecting `keep` if it is still found and the
     /// first match otherwise.
     fn search(&mut self, keep: Option<String>, cx: &mut Cx<'_>) {
-        self.found = match cx
-            .desk
-            .call(FindAccounts { text: self.search.value().to_owned(), limit: SEARCH_LIMIT })
-            .map(AccountMatch::accounts)
-        {
+        let found = match cx.desk.call(FindAccounts { text: self.search.value().to_owned(), limit: SEARCH_LIMIT }) {
             Ok(found) => found,
             Err(e) => {
                 cx.fail(&e);
                 Vec::new()
             }
         };
+        self.found_orgs = found.iter().map(|m| m.organisation.clone()).collect();
+        self.found = AccountMatch::accounts(found);
         self.cursor.selected =
             keep.and_then(|k| self.found.iter().position(|a| a.address.as_str().eq_ignore_ascii_case(&k))).unwrap_or(0);
         self.load(cx);
@@ -324,9 +328,9 @@ impl AccountPane {
         // Every change here is based on the account as shown.
         let rev = Some(view.account.meta.rev);
         match act {
-            Act::ResetPassword => self.task = Some(ResetTask::open(view, cx).based_on(rev)),
-            Act::Leaver => self.task = Some(LeaverTask::open(view, cx).based_on(rev)),
-            Act::Joiner => self.task = Some(JoinerTask::open(view).based_on(rev)),
+            Act::ResetPassword => self.task = Some(ResetTask::open(view, cx).based_on(&view.account)),
+            Act::Leaver => self.task = Some(LeaverTask::open(view, cx).based_on(&view.account)),
+            Act::Joiner => self.task = Some(JoinerTask::open(view).based_on(&view.account)),
             Act::Directory => {
                 let hidden = !view.account.mobile_hidden;
                 cx.submit(SetMobileHidden { address, hidden, ticket: None }, rev);
@@ -340,14 +344,15 @@ impl AccountPane {
 
     /// Opens the queue pane's new-ticket form with the request the operator
     /// last tried on this account, so what they may not do now reaches
-    /// someone who may. With nothing tried on it, the ticket is a general
-    /// enquiry for the operator to name in the form.
+    /// someone who may. With nothing tried on it, the ticket is for what
+    /// the account's state makes likely (see [`Account::likely_request`]),
+    /// for the operator to change in the form if the caller wants another.
     fn log_ticket(&mut self, cx: &mut Cx<'_>) {
         let account = self.view.as_ref().map(|v| &v.account);
         let category = match &self.attempted {
             Some((category, None)) => *category,
             Some((category, Some(tried_on))) if account.is_some_and(|a| a.address.as_str() == tried_on) => *category,
-            _ => Category::General,
+            _ => account.map_or(Category::General, Account::likely_request),
         };
         if account.is_none() && category != Category::NewAccount {
             cx.warn("select the account the request is about first, or log it from the ticket queue");
@@ -418,22 +423,27 @@ impl AccountPane {
         let shown = usize::from(self.rows_area.height / self.row_height.max(1));
         let range = self.cursor.window(self.found.len(), shown);
         let status_width = self.found.iter().map(|a| status_word(a).len()).max().unwrap_or(0);
-        let ods_width = self.found.iter().map(|a| a.ods.as_str().len()).max().unwrap_or(0).max(3);
+        // The code, and the organisation's name as far as it fits.
+        let organisation = |i: usize, a: &Account| match self.found_orgs.get(i).cloned().flatten() {
+            Some(name) => format!("{} {}", a.ods, clean(&name)),
+            None => a.ods.to_string(),
+        };
+        let ods_width = (0..self.found.len())
+            .map(|i| organisation(i, &self.found[i]).chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(3, ORGANISATION_WIDTH);
         let rows = self.found[range.clone()].iter().zip(range).map(|(a, i)| {
             let style = if i == self.cursor.selected { theme.selected() } else { Style::new() };
             let name = clean(&a.display_name()).into_owned();
+            let org = organisation(i, a);
             let cells = if two_lines {
                 vec![
                     Cell::from(Text::from(vec![Line::from(name), Line::from(a.address.to_string())])),
-                    Cell::from(Text::from(vec![Line::from(status_word(a)), Line::from(a.ods.to_string())])),
+                    Cell::from(Text::from(vec![Line::from(status_word(a)), Line::from(org)])),
                 ]
             } else {
-                vec![
-                    Cell::from(name),
-                    Cell::from(a.address.to_string()),
-                    Cell::from(status_word(a)),
-                    Cell::from(a.ods.to_string()),
-                ]
+                vec![Cell::from(name), Cell::from(a.address.to_string()), Cell::from(status_word(a)), Cell::from(org)]
             };
             Row::new(cells).height(self.row_height).style(style)
         });
@@ -447,7 +457,8 @@ impl AccountPane {
                 Constraint::Length(status_width as u16),
                 Constraint::Length(ods_width as u16),
             ];
-            Table::new(rows, widths).header(Row::new(["Name", "Address", "Status", "ODS"]).style(theme.title()))
+            Table::new(rows, widths)
+                .header(Row::new(["Name", "Address", "Status", "Organisation"]).style(theme.title()))
         };
         frame.render_widget(table.column_spacing(1), area);
     }

@@ -2,7 +2,8 @@
 //!
 //! A [`Form`] is a list of labelled fields drawn in a box over the screen:
 //! Tab and the arrow keys move between fields, left and right pick a
-//! choice, Enter saves and Esc cancels (twice, when something was typed).
+//! choice, typing in a choice narrows it to the options that match, Enter
+//! saves and Esc cancels (twice, when something was typed).
 //! The pane that opened the form decides what the values mean, and can
 //! show a preview (routing, duplicates) under the fields as they change.
 
@@ -21,6 +22,11 @@ use super::keymap::{Act, KeyMap, Scope};
 use super::pane::centred;
 use super::text::clean;
 use super::theme::Theme;
+
+mod choice;
+
+use self::choice::filter_key;
+pub use self::choice::{FILTER_LIMIT, UNAVAILABLE, choice_matches};
 
 /// The most text one paste brings in; a longer one is refused whole, so
 /// nothing is cut off without the operator seeing where.
@@ -154,10 +160,13 @@ impl TextField {
 #[derive(Debug, Clone)]
 pub enum FieldKind {
     Text(TextField),
-    /// One of several options, chosen with left and right.
+    /// One of several options, chosen with left and right among those that
+    /// match what was typed.
     Choice {
         options: Vec<String>,
         chosen: usize,
+        /// What was typed to narrow the options; empty shows them all.
+        filter: String,
     },
 }
 
@@ -174,7 +183,16 @@ impl Field {
     pub fn value(&self) -> &str {
         match &self.kind {
             FieldKind::Text(t) => t.value(),
-            FieldKind::Choice { options, chosen } => options.get(*chosen).map_or("", String::as_str),
+            FieldKind::Choice { options, chosen, .. } => options.get(*chosen).map_or("", String::as_str),
+        }
+    }
+
+    /// The options of a choice that match what was typed in it, best first
+    /// (all of them, in order, when nothing was typed).
+    pub fn matches(&self) -> Vec<usize> {
+        match &self.kind {
+            FieldKind::Text(_) => Vec::new(),
+            FieldKind::Choice { options, filter, .. } => choice_matches(options, filter),
         }
     }
 }
@@ -201,11 +219,31 @@ pub struct Form {
     pub error: Option<String>,
     /// Esc was pressed once on a form with input.
     discarding: bool,
+    /// Text fields whose value follows a choice until the operator edits them.
+    follows: Vec<Follow>,
+}
+
+/// A text field that says what a choice's option implies (a ticket's
+/// subject follows its category), until the operator types in it.
+#[derive(Debug, Clone)]
+struct Follow {
+    choice: usize,
+    field: usize,
+    /// The field's text for each of the choice's options, in their order.
+    texts: Vec<String>,
 }
 
 impl Form {
     pub fn new(title: impl Into<String>) -> Form {
-        Form { title: title.into(), fields: Vec::new(), focus: 0, notes: Vec::new(), error: None, discarding: false }
+        Form {
+            title: title.into(),
+            fields: Vec::new(),
+            focus: 0,
+            notes: Vec::new(),
+            error: None,
+            discarding: false,
+            follows: Vec::new(),
+        }
     }
 
     pub fn text(mut self, label: &str, hint: &str, initial: &str) -> Form {
@@ -231,8 +269,8 @@ impl Form {
         let initial = options.get(chosen).cloned().unwrap_or_default();
         self.fields.push(Field {
             label: label.to_owned(),
-            kind: FieldKind::Choice { options, chosen },
-            hint: "←/→ to choose".to_owned(),
+            kind: FieldKind::Choice { options, chosen, filter: String::new() },
+            hint: "←/→ to choose, or type to narrow".to_owned(),
             initial,
         });
         self
@@ -253,10 +291,50 @@ impl Form {
         if let Some(field) = self.fields.iter_mut().find(|f| f.label == label) {
             match &mut field.kind {
                 FieldKind::Text(t) => t.set(value),
-                FieldKind::Choice { options, chosen } => {
+                FieldKind::Choice { options, chosen, filter } => {
                     if let Some(i) = options.iter().position(|o| o == value) {
                         *chosen = i;
+                        filter.clear();
                     }
+                }
+            }
+        }
+    }
+
+    /// Makes the text field `field` follow the choice `choice`: `texts` is
+    /// its text for each option. While the field holds the text of the
+    /// option chosen, choosing another one changes it to match; once the
+    /// operator edits it, it is theirs.
+    pub fn follow(&mut self, choice: &str, field: &str, texts: Vec<String>) {
+        let at = |label: &str| self.fields.iter().position(|f| f.label == label);
+        if let (Some(choice), Some(field)) = (at(choice), at(field)) {
+            self.follows.push(Follow { choice, field, texts });
+        }
+    }
+
+    /// Takes the values now in the form as its starting point: a form
+    /// filled in for the operator is untouched until they change it, so
+    /// one Esc closes it.
+    pub fn settle(&mut self) {
+        for field in &mut self.fields {
+            field.initial = field.value().to_owned();
+        }
+    }
+
+    /// After the choice `choice` moved from option `from`: the fields that
+    /// still say what `from` implied now say what the new option implies.
+    fn follow_choice(&mut self, choice: usize, from: usize) {
+        let Some(FieldKind::Choice { chosen, .. }) = self.fields.get(choice).map(|f| &f.kind) else { return };
+        let to = *chosen;
+        for follow in self.follows.iter().filter(|f| f.choice == choice) {
+            let (Some(old), Some(new)) = (follow.texts.get(from), follow.texts.get(to)) else { continue };
+            if let Some(Field { kind: FieldKind::Text(text), initial, .. }) = self.fields.get_mut(follow.field)
+                && text.value() == old
+            {
+                text.set(new);
+                // What follows the choice is not the operator's edit.
+                if initial == old {
+                    initial.clone_from(new);
                 }
             }
         }
@@ -265,6 +343,14 @@ impl Form {
     /// Something was typed or chosen that has not been saved.
     pub fn dirty(&self) -> bool {
         self.fields.iter().any(|f| f.value() != f.initial)
+    }
+
+    /// Forgets what was typed to narrow the focused choice, which keeps
+    /// the option it narrowed to.
+    fn leave_field(&mut self) {
+        if let Some(Field { kind: FieldKind::Choice { filter, .. }, .. }) = self.fields.get_mut(self.focus) {
+            filter.clear();
+        }
     }
 
     /// Handles a key, read through `keymap`'s form keys: save, cancel and
@@ -283,12 +369,27 @@ impl Form {
                 }
                 return FormEvent::Cancel;
             }
-            Some(Act::Save) => return FormEvent::Submit,
+            Some(Act::Save) => {
+                // A choice narrowed to nothing has no option to save.
+                if let Some(field @ Field { kind: FieldKind::Choice { filter, .. }, .. }) = self.fields.get(self.focus)
+                    && field.matches().is_empty()
+                {
+                    self.error = Some(format!(
+                        "no {} matches \"{}\": backspace widens the choice",
+                        field.label.to_lowercase(),
+                        clean(filter)
+                    ));
+                    return FormEvent::Idle;
+                }
+                return FormEvent::Submit;
+            }
             Some(Act::NextField) => {
+                self.leave_field();
                 self.focus = (self.focus + 1) % fields;
                 return FormEvent::Idle;
             }
             Some(Act::PrevField) => {
+                self.leave_field();
                 self.focus = (self.focus + fields - 1) % fields;
                 return FormEvent::Idle;
             }
@@ -299,25 +400,58 @@ impl Form {
         }
         let focus = self.focus;
         let Some(field) = self.fields.get_mut(focus) else { return FormEvent::Idle };
+        let from = match &field.kind {
+            FieldKind::Choice { chosen, .. } => Some(*chosen),
+            FieldKind::Text(_) => None,
+        };
         let changed = match &mut field.kind {
             FieldKind::Text(t) => {
                 let before = t.value().to_owned();
                 t.key(key) && t.value() != before
             }
-            FieldKind::Choice { options, chosen } => match keymap.action(&key, Scope::Form) {
-                Some(Act::PrevChoice) => {
-                    *chosen = (*chosen + options.len().max(1) - 1) % options.len().max(1);
-                    true
+            FieldKind::Choice { options, chosen, filter } => {
+                let before = *chosen;
+                if filter_key(filter, &key).is_some() {
+                    // The best match is chosen, so Enter takes it; with
+                    // no match the choice stays where it was.
+                    if let Some(first) = choice_matches(options, filter).first() {
+                        *chosen = *first;
+                    }
+                } else {
+                    let matches = choice_matches(options, filter);
+                    let at = matches.iter().position(|i| i == chosen);
+                    let step = |forward: bool| -> Option<usize> {
+                        let n = matches.len();
+                        if n == 0 {
+                            return None;
+                        }
+                        let next = match (at, forward) {
+                            (None, _) => 0,
+                            (Some(a), true) => (a + 1) % n,
+                            (Some(a), false) => (a + n - 1) % n,
+                        };
+                        matches.get(next).copied()
+                    };
+                    match keymap.action(&key, Scope::Form) {
+                        Some(Act::PrevChoice) => *chosen = step(false).unwrap_or(*chosen),
+                        Some(Act::NextChoice) => *chosen = step(true).unwrap_or(*chosen),
+                        _ => return FormEvent::Idle,
+                    }
                 }
-                Some(Act::NextChoice) => {
-                    *chosen = (*chosen + 1) % options.len().max(1);
+                if *chosen != before {
                     true
+                } else {
+                    // A narrowed filter is news to draw, not a new value.
+                    self.error = None;
+                    return FormEvent::Idle;
                 }
-                _ => false,
-            },
+            }
         };
         if changed {
             self.error = None;
+            if let Some(from) = from {
+                self.follow_choice(focus, from);
+            }
             FormEvent::Edited(focus)
         } else {
             FormEvent::Idle
@@ -371,10 +505,35 @@ impl Form {
                     frame.render_widget(Paragraph::new(field.hint.clone()).style(theme.dim()), value_area);
                 }
                 FieldKind::Text(t) => t.draw(frame, value_area, Style::new(), focused),
-                FieldKind::Choice { options, chosen } => {
+                FieldKind::Choice { options, chosen, filter } => {
                     let text = options.get(*chosen).map_or("", String::as_str);
-                    let style = if focused { theme.selected() } else { Style::new() };
-                    frame.render_widget(Paragraph::new(format!("‹ {} ›", clean(text))).style(style), value_area);
+                    // An option marked ✗ is one the rules refuse: dimmed.
+                    let style = match (focused, text.starts_with(UNAVAILABLE)) {
+                        (_, true) => theme.dim(),
+                        (true, false) => theme.selected(),
+                        (false, false) => Style::new(),
+                    };
+                    let mut spans = vec![Span::styled(format!("‹ {} ›", clean(text)), style)];
+                    if !filter.is_empty() {
+                        // What was typed, then the other options it matches.
+                        let matches = field.matches();
+                        let others: Vec<String> = matches
+                            .iter()
+                            .filter(|i| *i != chosen)
+                            .filter_map(|i| options.get(*i))
+                            .map(|o| clean(o).into_owned())
+                            .collect();
+                        let count = match matches.len() {
+                            0 => "no match".to_owned(),
+                            1 => "1 match".to_owned(),
+                            n => format!("{n} matches"),
+                        };
+                        spans.push(Span::styled(format!(" «{}» {count}", clean(filter)), theme.key()));
+                        if !others.is_empty() {
+                            spans.push(Span::styled(format!(": {}", others.join(" · ")), theme.dim()));
+                        }
+                    }
+                    frame.render_widget(Paragraph::new(Line::from(spans)), value_area);
                 }
             }
         }
@@ -422,5 +581,67 @@ mod tests {
         // Typing after the first Esc takes the warning back.
         press(&mut form, "<esc>y");
         assert_eq!(press(&mut form, "<esc>"), [FormEvent::Idle]);
+    }
+
+    fn categories() -> Form {
+        let options = ["general", "password-reset", "mailbox-access", "unlock", "leaver"];
+        Form::new("t").choice("Category", options.map(str::to_owned).to_vec(), 0).text("Subject", "", "")
+    }
+
+    #[test]
+    fn typing_in_a_choice_narrows_it_and_enter_takes_the_match() {
+        let mut form = categories();
+        assert_eq!(press(&mut form, "mail"), [FormEvent::Edited(0), FormEvent::Idle, FormEvent::Idle, FormEvent::Idle]);
+        assert_eq!(form.value("Category"), "mailbox-access");
+        assert_eq!(form.fields[0].matches(), [2]);
+        assert_eq!(press(&mut form, "<enter>"), [FormEvent::Submit]);
+    }
+
+    #[test]
+    fn backspace_widens_a_narrowed_choice_and_arrows_move_among_the_matches() {
+        let mut form = categories();
+        press(&mut form, "acc");
+        assert_eq!(form.value("Category"), "mailbox-access");
+        assert_eq!(form.fields[0].matches(), [2]);
+        press(&mut form, "<backspace><backspace>");
+        // "a" starts a word of mailbox-access and is inside three others;
+        // the arrows stay among them, best first.
+        assert_eq!(form.fields[0].matches(), [2, 0, 1, 4]);
+        press(&mut form, "<right>");
+        assert_eq!(form.value("Category"), "general");
+        press(&mut form, "<left><left>");
+        assert_eq!(form.value("Category"), "leaver");
+        press(&mut form, "<backspace>");
+        assert_eq!(form.fields[0].matches().len(), 5);
+    }
+
+    #[test]
+    fn a_choice_narrowed_to_nothing_is_not_saved() {
+        let mut form = categories();
+        press(&mut form, "zzz");
+        assert_eq!(press(&mut form, "<enter>"), [FormEvent::Idle]);
+        assert!(form.error.as_deref().unwrap_or("").contains("backspace"), "{:?}", form.error);
+        press(&mut form, "<backspace><backspace><backspace>");
+        assert_eq!(press(&mut form, "<enter>"), [FormEvent::Submit]);
+    }
+
+    #[test]
+    fn leaving_a_narrowed_choice_keeps_its_option_and_forgets_the_filter() {
+        let mut form = categories();
+        press(&mut form, "leav<tab>");
+        assert_eq!(form.value("Category"), "leaver");
+        assert_eq!(form.fields[0].matches().len(), 5);
+        // Space still picks the next option when nothing was typed.
+        press(&mut form, "<backtab><space>");
+        assert_eq!(form.value("Category"), "general");
+    }
+
+    #[test]
+    fn typing_chooses_the_best_match_even_when_the_current_option_also_matches() {
+        // "in-progress" has an r in it, but "r" means resolved.
+        let statuses = ["new", "in-progress", "waiting-on-requester", "resolved"].map(str::to_owned).to_vec();
+        let mut form = Form::new("t").choice("Status", statuses, 1);
+        assert_eq!(press(&mut form, "r"), [FormEvent::Edited(0)]);
+        assert_eq!(form.value("Status"), "resolved");
     }
 }

@@ -130,8 +130,8 @@ actions! {
     Cancel, "cancel", Form, "close without saving (twice when something was typed); stop waiting for the daemon", ["esc"];
     NextField, "next-field", Form, "move to the next field", ["tab", "down"];
     PrevField, "prev-field", Form, "move to the previous field", ["backtab", "up"];
-    NextChoice, "next-choice", Form, "pick the next option of a choice", ["right", "l", "space"];
-    PrevChoice, "prev-choice", Form, "pick the previous option of a choice", ["left", "h"];
+    NextChoice, "next-choice", Form, "pick the next option of a choice (typing narrows the options)", ["right", "space"];
+    PrevChoice, "prev-choice", Form, "pick the previous option of a choice", ["left"];
     EarlierSearch, "earlier-search", Form, "in a search line: bring back the search before (up too)", ["ctrl-p"];
     LaterSearch, "later-search", Form, "in a search line: go forward to a later search", ["ctrl-n"];
     Yes, "yes", Form, "answer yes to a question", ["y", "Y"];

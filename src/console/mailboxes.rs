@@ -49,6 +49,8 @@ pub struct MailboxPane {
     search: TextField,
     focus: Focus,
     results: Vec<Mailbox>,
+    /// The organisation name of each result, where the desk knows it.
+    result_orgs: Vec<Option<String>>,
     result: Cursor,
     shown: Option<MailboxView>,
     member: Cursor,
@@ -113,14 +115,14 @@ impl MailboxPane {
 
     /// Runs the search again for what is typed, keeping the selection.
     fn search_again(&mut self, cx: &mut Cx<'_>) {
-        match cx
-            .desk
-            .call(FindMailboxes { text: self.search.value().to_owned(), limit: SEARCH_LIMIT })
-            .map(MailboxMatch::mailboxes)
-        {
-            Ok(found) => self.results = found,
+        match cx.desk.call(FindMailboxes { text: self.search.value().to_owned(), limit: SEARCH_LIMIT }) {
+            Ok(found) => {
+                self.result_orgs = found.iter().map(|m| m.organisation.clone()).collect();
+                self.results = MailboxMatch::mailboxes(found);
+            }
             Err(e) => {
                 self.results.clear();
+                self.result_orgs.clear();
                 cx.fail(&e);
             }
         }
@@ -181,6 +183,13 @@ impl MailboxPane {
             KeyCode::Enter | KeyCode::Down => {
                 self.focus = Focus::Results;
                 self.result = Cursor::default();
+                // A search that found one mailbox has found the one wanted.
+                if key.code == KeyCode::Enter
+                    && let [only] = self.results.as_slice()
+                {
+                    let address = only.address.to_string();
+                    self.open(&address, cx);
+                }
                 true
             }
             KeyCode::Esc => {

@@ -12,6 +12,7 @@ use super::address::NhsMailAddress;
 use super::organisation::Administration;
 use super::record::RecordMeta;
 use super::refusal::Refusal;
+use super::routing::Category;
 use super::validate::{Email, Mobile, OdsCode};
 
 pub type AccountId = u64;
@@ -132,6 +133,30 @@ impl Account {
 
     pub fn display_name(&self) -> String {
         self.personal.as_ref().map_or_else(|| "(erased)".to_owned(), PersonalData::full_name)
+    }
+
+    /// What a call about this account is most likely to ask for, from the
+    /// state it is in: a leaver's call is about leaving, a locked account's
+    /// about unlocking, one waiting for its first login about activating;
+    /// an account in good order most often needs its password reset.
+    pub fn likely_request(&self) -> Category {
+        match self.status {
+            AccountStatus::Deleted => Category::MissingPersonalAccount,
+            AccountStatus::Leaver => Category::Leaver,
+            _ if self.locked_at.is_some() => Category::Unlock,
+            AccountStatus::PendingActivation => Category::ActivationHelp,
+            AccountStatus::Active if self.must_change_password => Category::ActivationHelp,
+            AccountStatus::Active | AccountStatus::Inactive => Category::PasswordReset,
+        }
+    }
+
+    /// Whether the number a caller read out is this account's registered
+    /// mobile, however it was written ("+44 7700 900123", "07700 900123"):
+    /// the caller proves they hold the mobile without anyone reading the
+    /// registered number to them. An account with no mobile matches none.
+    pub fn mobile_read_out_matches(&self, read_out: &str) -> Result<bool, super::validate::ValidationError> {
+        let read_out = Mobile::parse(read_out)?;
+        Ok(self.mobile() == Some(&read_out))
     }
 
     fn next(&self, by: &str, at: DateTime<Utc>) -> Account {
@@ -272,5 +297,73 @@ impl Account {
         let mut next = self.next(by, at);
         next.administered_by = to;
         Ok(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::address::NhsMailAddress;
+
+    fn account(status: AccountStatus, locked: bool, must_change: bool) -> Account {
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let mut account = Account::register(
+            NewAccount {
+                id: 1,
+                address: NhsMailAddress::parse("jo.bloggs@nhs.net").expect("address"),
+                personal: PersonalData {
+                    first_name: "Jo".into(),
+                    last_name: "Bloggs".into(),
+                    email: Email::parse("jo@example.org").expect("email"),
+                    mobile: Mobile::parse("07700900123").expect("mobile"),
+                },
+                ods: OdsCode::parse("VBDDU").expect("ods"),
+                administered_by: Administration::Nas,
+            },
+            "nas1",
+            at,
+        );
+        account.status = status;
+        account.locked_at = locked.then_some(at);
+        account.must_change_password = must_change;
+        account
+    }
+
+    #[test]
+    fn the_likely_request_follows_the_accounts_state() {
+        use AccountStatus::*;
+        let cases = [
+            (Active, false, false, Category::PasswordReset),
+            (Active, false, true, Category::ActivationHelp),
+            (Active, true, false, Category::Unlock),
+            (Inactive, false, false, Category::PasswordReset),
+            (Inactive, true, false, Category::Unlock),
+            (PendingActivation, false, true, Category::ActivationHelp),
+            (Leaver, true, false, Category::Leaver),
+            (Deleted, false, false, Category::MissingPersonalAccount),
+        ];
+        for (status, locked, must_change, expected) in cases {
+            assert_eq!(account(status, locked, must_change).likely_request(), expected, "{status:?} locked {locked}");
+        }
+    }
+
+    #[test]
+    fn a_mobile_read_out_matches_in_any_way_it_is_written() {
+        let jo = account(AccountStatus::Active, false, false);
+        let cases = [
+            ("07700900123", Some(true)),
+            ("07700 900 123", Some(true)),
+            ("+44 7700 900123", Some(true)),
+            ("+44 (0)7700-900123", Some(true)),
+            ("07700900124", Some(false)),
+            ("07700 900", None),
+            ("01632 960000", None),
+        ];
+        for (read_out, expected) in cases {
+            assert_eq!(jo.mobile_read_out_matches(read_out).ok(), expected, "{read_out}");
+        }
+        let mut erased = jo.clone();
+        erased.personal = None;
+        assert_eq!(erased.mobile_read_out_matches("07700900123").ok(), Some(false));
     }
 }

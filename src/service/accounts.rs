@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::gateway::{SmsGateway, kept_reason, temporary_password};
 use super::membership::MailboxEdits;
-use super::{Ctx, Done, Operation, Prepared, Service, ServiceError, audit_json, not_found};
+use super::{Ctx, Done, Operation, Prepared, Request, Service, ServiceError, audit_json, not_found};
 use crate::domain::account::{Account, AccountStatus, NewAccount, PersonalData};
 use crate::domain::address::{NhsMailAddress, address_stem, first_free_address};
 use crate::domain::mailbox::check_owner;
@@ -24,6 +24,12 @@ use crate::store::Change;
 pub enum Verification {
     SecurityQuestions,
     RegisteredMobile,
+    /// The caller read out a number and it is their registered mobile. The
+    /// number is checked here, and kept out of the audit entry, which says
+    /// only that it matched.
+    MobileReadOut {
+        number: String,
+    },
     /// The owner of the organisation's shared mailbox contacted the helpdesk,
     /// confirmed they checked the person locally, and confirmed the mobile
     /// the temporary password goes to.
@@ -199,7 +205,39 @@ impl Operation for ResetPassword {
     const ACTS_ON: Option<&'static str> = Some("account");
     fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<ResetReceipt>, ServiceError> {
         service.authorise(ctx, Action::SimpleAccountTask)?;
+        if let Verification::MobileReadOut { .. } = self.verified_by {
+            // The audit entry records that a number was read out and
+            // matched, never the number itself.
+            let unread = Verification::MobileReadOut { number: String::new() };
+            let shown: Request = ResetPassword { verified_by: unread, ..self.clone() }.into();
+            let ctx = ctx.audited_as(serde_json::to_string(&shown).unwrap_or_default());
+            return service.reset_password(&ctx, &self.address, &self.verified_by, self.ticket);
+        }
         service.reset_password(ctx, &self.address, &self.verified_by, self.ticket)
+    }
+}
+
+/// Whether the number a caller reads out is the account's registered
+/// mobile: match or no match, never the registered number.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckMobileReadOut {
+    pub address: String,
+    pub number: String,
+}
+
+impl std::fmt::Debug for CheckMobileReadOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckMobileReadOut").field("address", &self.address).finish_non_exhaustive()
+    }
+}
+
+impl Operation for CheckMobileReadOut {
+    type Answer = bool;
+    const NAME: &'static str = "account.check-mobile";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<bool, ServiceError> {
+        service.authorise(ctx, Action::SimpleAccountTask)?;
+        let account = service.load_account(&self.address)?;
+        Ok(account.mobile_read_out_matches(&self.number)?)
     }
 }
 
@@ -473,6 +511,18 @@ impl Service {
                 }
                 Verification::RegisteredMobile => {
                     steps.push(format!("caller verified by their registered mobile {}", registered.masked()));
+                    (old.issue_temporary_password(&ctx.operator, ctx.now)?, registered)
+                }
+                Verification::MobileReadOut { number } => {
+                    if !old.mobile_read_out_matches(number)? {
+                        return Err(Refusal::VerificationFailed {
+                            why: "the number the caller read out is not their registered mobile: verify them by \
+                                  security questions or a shared mailbox owner instead"
+                                .to_owned(),
+                        }
+                        .into());
+                    }
+                    steps.push("caller verified by reading out their registered mobile, which matched".to_owned());
                     (old.issue_temporary_password(&ctx.operator, ctx.now)?, registered)
                 }
                 Verification::Owner { owner, mobile } => {

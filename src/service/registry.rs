@@ -97,5 +97,6 @@ operations! {
         ShowDashboard in report,
         Backup in backup,
         ShowSlaEdges in queue_sla,
+        CheckMobileReadOut in accounts,
     }
 }

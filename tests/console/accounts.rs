@@ -12,7 +12,7 @@ use caredesk::domain::routing::{Category, Queue};
 use caredesk::domain::sms::PASSWORD_MASK;
 use caredesk::service::ops::*;
 use caredesk::service::{
-    AccountView, Answer, Ctx, MailboxView, QueueView, Request, ServiceError, StatusFilter, TicketRow,
+    AccountView, Answer, Ctx, MailboxView, QueueView, Request, ServiceError, StatusFilter, TicketRow, Verification,
 };
 
 fn account(world: &World, address: &str) -> AccountView {
@@ -157,6 +157,125 @@ fn an_owner_verified_reset_shows_the_outbox_entry_and_never_the_password() {
 }
 
 #[test]
+fn a_name_is_found_in_any_order_and_the_result_names_the_organisation() {
+    let world = World::new();
+    for typed in ["bloggs jo", "jo bloggs", "Bloggs, Jo", "BLOGGS"] {
+        let mut app = searched(&world, HELPDESK, out_of_hours(), typed);
+        let text = screen(&mut app, 80, 24);
+        assert!(text.contains("jo.bloggs@nhs.net"), "{typed}: {text}");
+        assert!(text.contains("V1A2B Oak Lodge"), "{typed}: {text}");
+        assert!(text.contains("1 found"), "{typed}: {text}");
+    }
+}
+
+/// Jo Bloggs' registered mobile in the test world, as a caller reads it.
+const JO_MOBILE_READ_OUT: &str = "+44 7700 900 100";
+
+#[test]
+fn a_reset_is_verified_by_the_number_the_caller_reads_out_without_showing_the_mobile() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "bloggs");
+    let registered = account(&world, "jo.bloggs@nhs.net").account.mobile().expect("a mobile").clone();
+    let sent_before = outbox(&world).len();
+    app.press("p<tab>");
+    // A wrong number says so, and cannot be saved.
+    app.press("07700 900999");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("No match"), "{text}");
+    app.press("<enter>");
+    assert!(message_or_form(&mut app).contains("not the registered mobile"));
+    assert_eq!(outbox(&world).len(), sent_before);
+    // The right number, written another way, matches.
+    for _ in 0..12 {
+        app.press("<backspace>");
+    }
+    app.press(JO_MOBILE_READ_OUT);
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("✓ Match"), "{text}");
+    // Nothing but the (masked) details behind the form shows the mobile.
+    assert!(!text.contains(registered.as_str()), "the registered mobile is on screen:\n{text}");
+    assert!(!text.contains("Verified by the registered mobile 07"), "{text}");
+    app.press("<enter><enter>");
+    let sent = outbox(&world);
+    assert_eq!(sent.first().map(|m| m.to.as_str()), Some(registered.as_str()), "{}", message(&app));
+    // The audit says the number matched, never what was typed.
+    let audit = world.run(SUP, in_hours(), &ListAudit { before: None, limit: 5 });
+    let entry = audit.iter().find(|e| e.draft.action == "account.reset-password").expect("an audit entry");
+    let command = &entry.draft.command;
+    assert!(command.contains(r#""mobile-read-out":{"number":""}"#), "{command}");
+    for typed in ["07700900100", "7700 900 100", "07700900999"] {
+        assert!(!command.contains(typed), "{typed} in the audit: {command}");
+    }
+}
+
+#[test]
+fn the_service_refuses_a_reset_whose_read_out_number_is_not_the_registered_mobile() {
+    let world = World::new();
+    let sent_before = outbox(&world).len();
+    let reset = |number: &str| ResetPassword {
+        address: "jo.bloggs@nhs.net".into(),
+        verified_by: Verification::MobileReadOut { number: number.into() },
+        ticket: None,
+    };
+    let refused = world.service.execute(&Ctx::new(HELPDESK, out_of_hours()), &reset("07700 900101"));
+    assert!(matches!(refused, Err(ServiceError::Refused(Refusal::VerificationFailed { .. }))), "{refused:?}");
+    assert_eq!(outbox(&world).len(), sent_before);
+    let check = |number: &str| {
+        world.service.execute(
+            &Ctx::new(HELPDESK, out_of_hours()),
+            &CheckMobileReadOut { address: "jo.bloggs@nhs.net".into(), number: number.into() },
+        )
+    };
+    assert!(matches!(check("07700 900101"), Ok(false)));
+    assert!(matches!(check("0044 7700 900100"), Ok(true)));
+    assert!(check("12345").is_err(), "a number that is no mobile says so");
+    assert!(world.service.execute(&Ctx::new(HELPDESK, out_of_hours()), &reset("07700900100")).is_ok());
+    assert_eq!(outbox(&world).len(), sent_before + 1);
+}
+
+#[test]
+fn a_reset_refused_because_a_colleague_hid_the_mobile_first_keeps_the_input_and_saves_on_the_next_confirm() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "bloggs");
+    let sent_before = outbox(&world).len();
+    app.press("p<tab>");
+    app.press(JO_MOBILE_READ_OUT);
+    // A colleague hides Jo's mobile while the form is open.
+    world.run(NAS, in_hours(), &SetMobileHidden { address: "jo.bloggs@nhs.net".into(), hidden: true, ticket: None });
+    app.press("<enter><enter>");
+    let text = screen(&mut app, 160, 40);
+    assert!(text.contains("nina changed jo.bloggs@nhs.net first"), "{text}");
+    assert!(text.contains("mobile now hidden from the directory"), "{text}");
+    assert!(text.contains("Your input is kept"), "{text}");
+    assert!(app.accounts().has_task());
+    assert_eq!(outbox(&world).len(), sent_before, "nothing was sent on the refused save");
+    // The number is still there, and the next confirm is on the new revision.
+    app.press("<enter><enter>");
+    assert_eq!(outbox(&world).len(), sent_before + 1, "{}", message(&app));
+    assert!(account(&world, "jo.bloggs@nhs.net").account.must_change_password);
+}
+
+#[test]
+fn a_reset_after_a_colleague_marked_the_account_a_leaver_says_it_cannot_be_done() {
+    let world = World::new();
+    let mut app = searched(&world, NAS, in_hours(), "lee");
+    app.press("p<right><enter>");
+    assert!(app.accounts().unsaved(), "at the confirmation: {}", message(&app));
+    world.run(NAS, in_hours(), &MarkLeaver { address: "pat.lee@nhs.net".into(), new_owner: None, ticket: None });
+    app.press("<enter>");
+    let text = screen(&mut app, 160, 40);
+    assert!(text.contains("status pending activation → leaver"), "{text}");
+    assert!(text.contains("nina changed pat.lee@nhs.net first"), "{text}");
+    assert!(text.contains("so this cannot be done"), "{text}");
+}
+
+/// The form's error, or the message line when the form has none.
+fn message_or_form(app: &mut App) -> String {
+    let text = screen(app, 100, 30);
+    format!("{text}\n{}", message(app))
+}
+
+#[test]
 fn an_owner_cannot_be_offered_to_vouch_for_themselves() {
     let world = World::new();
     let mut app = searched(&world, NAS, in_hours(), "bloggs");
@@ -176,12 +295,11 @@ fn a_leaver_who_owns_a_mailbox_names_a_new_owner_first() {
     let text = screen(&mut app, 100, 30);
     assert!(text.contains("New owner"), "{text}");
     assert!(text.contains("owns oaklodge.team@nhs.net"), "{text}");
-    // Members of the mailbox are offered first.
-    assert!(text.contains("‹ Sam Smith <sam.smith@nhs.net> ›"), "{text}");
-    app.press("<enter>");
-    let text = screen(&mut app, 100, 30);
+    // Members of the mailbox are offered first, each with their status.
+    assert!(text.contains("‹ Sam Smith <sam.smith@nhs.net> · active · member ›"), "{text}");
+    // The form says what Enter does, so Enter marks the leaver.
     assert!(text.contains("oaklodge.team@nhs.net passes to sam.smith@nhs.net"), "{text}");
-    assert_ne!(account(&world, "jo.bloggs@nhs.net").account.status, AccountStatus::Leaver, "not before confirming");
+    assert_ne!(account(&world, "jo.bloggs@nhs.net").account.status, AccountStatus::Leaver, "not before Enter");
     app.press("<enter>");
     assert!(!app.accounts().has_task(), "{}", message(&app));
     assert!(message(&app).contains("marked as a leaver"), "{}", message(&app));
@@ -189,6 +307,27 @@ fn a_leaver_who_owns_a_mailbox_names_a_new_owner_first() {
     let team = mailbox(&world, TEAM);
     assert_eq!(team.owner.map(|o| o.address.to_string()).as_deref(), Some("sam.smith@nhs.net"));
     assert!(screen(&mut app, 80, 24).contains("unless taken as a joiner"));
+}
+
+#[test]
+fn the_new_owner_list_puts_fit_members_first_and_shows_an_unfit_member_with_the_reason() {
+    let world = World::new();
+    // Pat Lee, pending activation, is made a member: a member, but no owner.
+    world.run(NAS, in_hours(), &AddMember { mailbox: TEAM.into(), account: "pat.lee@nhs.net".into(), reason: None });
+    let mut app = searched(&world, NAS, in_hours(), "bloggs");
+    app.press("x");
+    assert!(screen(&mut app, 100, 30).contains("‹ Sam Smith <sam.smith@nhs.net> · active · member ›"));
+    // Narrowed to Pat: offered last, marked, and refused with the reason.
+    app.press("pat");
+    let text = screen(&mut app, 160, 40);
+    assert!(
+        text.contains("‹ ✗ Pat Lee <pat.lee@nhs.net> · pending · member: the account has not been activated"),
+        "{text}"
+    );
+    app.press("<enter>");
+    let text = screen(&mut app, 160, 40);
+    assert!(text.contains("pat.lee@nhs.net cannot own the mailbox"), "{text}");
+    assert_ne!(account(&world, "jo.bloggs@nhs.net").account.status, AccountStatus::Leaver);
 }
 
 #[test]
@@ -428,12 +567,69 @@ fn a_shared_registration_email_is_shown_before_saving_anyway() {
 }
 
 #[test]
-fn a_ticket_logged_with_nothing_tried_is_a_general_enquiry() {
+fn a_ticket_logged_with_nothing_tried_proposes_what_the_accounts_state_makes_likely() {
     let world = World::new();
+    // Pat Lee has never logged in: the call is about activating.
     let mut app = searched(&world, HELPDESK, out_of_hours(), "lee");
     app.press("t");
     assert_eq!(app.focus(), PaneId::Queue, "{}", message(&app));
-    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::General.slug()));
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::ActivationHelp.slug()));
+    assert_eq!(app.queue().form_value("Subject").as_deref(), Some("Activation help: pat.lee@nhs.net"));
+}
+
+#[test]
+fn t_on_a_leaver_proposes_leaver_and_on_a_locked_account_unlock() {
+    let world = World::new();
+    world.run(NAS, in_hours(), &RecordLock { address: "ann.jones@nhs.net".into() });
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "jones");
+    app.press("t");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::Unlock.slug()), "{}", message(&app));
+    world.run(NAS, in_hours(), &MarkLeaver { address: "sam.smith@nhs.net".into(), new_owner: None, ticket: None });
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "smith");
+    app.press("t");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::Leaver.slug()), "{}", message(&app));
+}
+
+#[test]
+fn the_subject_and_details_follow_the_category_until_edited() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "bloggs");
+    app.press("t");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::PasswordReset.slug()));
+    // The category has the keys: narrow it to mailbox access.
+    app.press("access");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::MailboxAccess.slug()));
+    assert_eq!(app.queue().form_value("Subject").as_deref(), Some("Mailbox access: jo.bloggs@nhs.net"));
+    let details = app.queue().form_value("Details").unwrap_or_default();
+    assert!(details.contains("shared mailbox access for jo.bloggs@nhs.net"), "{details}");
+    assert!(!details.contains("password reset"), "{details}");
+    // Once the operator writes their own subject, it stays theirs.
+    for _ in 0..9 {
+        app.press("<tab>");
+    }
+    app.press(" (Oak team)");
+    for _ in 0..9 {
+        app.press("<backtab>");
+    }
+    app.press("<backspace><backspace><backspace><backspace><backspace><backspace>leaver");
+    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::Leaver.slug()));
+    assert_eq!(app.queue().form_value("Subject").as_deref(), Some("Mailbox access: jo.bloggs@nhs.net (Oak team)"));
+    assert!(app.queue().form_value("Details").unwrap_or_default().contains("leaver for jo.bloggs"));
+}
+
+#[test]
+fn esc_closes_an_untouched_prefilled_ticket_form_at_once_and_asks_once_edited() {
+    let world = World::new();
+    let mut app = searched(&world, HELPDESK, out_of_hours(), "bloggs");
+    app.press("t");
+    assert!(app.queue().has_form());
+    app.press("<esc>");
+    assert!(!app.queue().has_form(), "{}", message(&app));
+    app.press("2t");
+    app.press("x<esc>");
+    assert!(app.queue().has_form(), "an edited form asks first");
+    app.press("<esc>");
+    assert!(!app.queue().has_form());
 }
 
 #[test]
@@ -442,8 +638,8 @@ fn a_ticket_logged_follows_the_action_tried_on_that_account_only() {
     let mut app = searched(&world, HELPDESK, out_of_hours(), "v1a2b");
     // Leaver refused out of hours on Jo Bloggs, then another account chosen.
     app.press("x<down>t");
-    assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::General.slug()));
-    app.press("<esc><esc>2<up>t");
+    assert_ne!(app.queue().form_value("Category").as_deref(), Some(Category::Leaver.slug()));
+    app.press("<esc>2<up>t");
     assert_eq!(app.queue().form_value("Category").as_deref(), Some(Category::Leaver.slug()));
 }
 
@@ -504,7 +700,7 @@ fn the_pane_and_its_tasks_draw_at_every_size() {
         for (keys, shows) in [
             ("<enter>", "open mailbox"),
             ("<esc>x", "Mark leaver"),
-            ("<enter>", "enter confirm"),
+            ("<esc>p<right><enter>", "enter confirm"),
             ("<esc><esc><esc>p<right><right>", "Reset password"),
             ("<esc><esc>m", "Joiner or move"),
             ("<esc>n", "New account"),

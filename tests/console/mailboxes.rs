@@ -27,7 +27,7 @@ fn owner(world: &World) -> String {
 /// A console on the mailbox pane with the team mailbox open.
 fn showing_team(operator: &str, at: chrono::DateTime<chrono::Utc>, world: &World) -> App {
     let mut app = world.app(operator, at);
-    app.press(&format!("3/{TEAM}<enter><enter>"));
+    app.press(&format!("3/{TEAM}<enter>"));
     assert_eq!(app.mailboxes().shown().map(|v| v.mailbox.address.to_string()), Some(TEAM.to_owned()));
     app
 }
@@ -49,9 +49,21 @@ fn a_mailbox_is_found_by_name_fragment_address_and_ods_code() {
         assert!(app.mailboxes().typing(), "{search}");
         let found: Vec<String> = app.mailboxes().results().iter().map(|m| m.address.to_string()).collect();
         assert_eq!(found, [TEAM], "{search}");
-        app.press("<enter><enter>");
+        // One match: the one Enter that ends the search opens it.
+        app.press("<enter>");
         assert_eq!(app.mailboxes().shown().map(|v| v.mailbox.display_name.clone()), Some("Oak Lodge Team".into()));
     }
+}
+
+#[test]
+fn a_search_with_one_match_opens_it_on_enter_and_results_name_the_organisation() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("3/v1a2b");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("V1A2B Oak Lodge"), "{text}");
+    app.press("<enter>");
+    assert_eq!(app.mailboxes().shown().map(|v| v.mailbox.address.to_string()), Some(TEAM.to_owned()));
 }
 
 #[test]
@@ -112,6 +124,25 @@ fn pat_is_added_as_a_member_by_searching_accounts() {
     assert!(members(&world).contains(&"pat.lee@nhs.net".to_owned()));
     assert_eq!(message(&app), format!("added pat.lee@nhs.net to {TEAM}"));
     assert!(screen(&mut app, 160, 48).contains("pat.lee@nhs.net"));
+}
+
+#[test]
+fn an_add_refused_because_a_colleague_changed_the_mailbox_first_succeeds_on_the_next_enter() {
+    let world = World::new();
+    let mut app = showing_team(NAS, in_hours(), &world);
+    app.press("+pat");
+    // A colleague removes Sam while the picker is open.
+    world.run(NAS, in_hours(), &RemoveMember { mailbox: TEAM.into(), account: "sam.smith@nhs.net".into() });
+    app.press("<enter>");
+    assert!(app.mailboxes().dialog_open(), "the picker stays, with the search kept");
+    assert_eq!(app.mailboxes().picker_query(), Some("pat"));
+    let text = screen(&mut app, 160, 48);
+    assert!(text.contains("members 3 → 2"), "{text}");
+    assert!(text.contains("adds on top of their change"), "{text}");
+    assert!(!members(&world).contains(&"pat.lee@nhs.net".to_owned()));
+    app.press("<enter>");
+    assert!(!app.mailboxes().dialog_open(), "{}", message(&app));
+    assert!(members(&world).contains(&"pat.lee@nhs.net".to_owned()));
 }
 
 #[test]
@@ -300,7 +331,7 @@ fn a_sponsored_legacy_mailbox_is_flagged_and_left_to_its_sponsor() {
         },
     );
     let mut app = world.app(NAS, in_hours());
-    app.press(&format!("3/{legacy}<enter><enter>"));
+    app.press(&format!("3/{legacy}<enter>"));
     assert!(screen(&mut app, 160, 48).contains(&format!("sponsored legacy ({ELM})")));
     app.press("+");
     assert!(!app.mailboxes().dialog_open());
@@ -312,7 +343,8 @@ fn a_sponsored_legacy_mailbox_is_flagged_and_left_to_its_sponsor() {
 fn mailboxes_search_results_80x24() {
     let world = World::new();
     let mut app = world.app(NAS, in_hours());
-    app.press("3/oak<enter>");
+    // Down leaves the search for the results without opening the one match.
+    app.press("3/oak<down>");
     insta::assert_snapshot!("mailboxes_search_results_80x24", screen(&mut app, 80, 24));
 }
 
@@ -427,7 +459,7 @@ fn a_change_asked_for_on_one_mailbox_is_not_logged_against_another() {
     let mut app = showing_team(HELPDESK, out_of_hours(), &world);
     app.press("o");
     assert_eq!(app.mailboxes().ticket().map(|t| t.category), Some(Category::OwnerChange));
-    app.press(&format!("/{}{OFFICE}<enter><enter>", "<backspace>".repeat(TEAM.len())));
+    app.press(&format!("/{}{OFFICE}<enter>", "<backspace>".repeat(TEAM.len())));
     let ticket = app.mailboxes().ticket().expect("a mailbox on screen");
     assert_eq!(ticket.mailbox.as_deref(), Some(OFFICE));
     assert_eq!(ticket.category, Category::MailboxAccess);
@@ -452,6 +484,23 @@ fn an_account_the_domain_will_not_take_is_marked_in_the_picker_and_refused_there
     }
     assert_eq!(members(&world), before);
     assert_eq!(owner(&world), "jo.bloggs@nhs.net");
+}
+
+#[test]
+fn the_new_owner_picker_lists_those_the_rules_allow_first_each_with_their_status() {
+    let world = World::new();
+    // Ann is made inactive-looking by a leaver mark: no owner.
+    world.run(SUP, in_hours(), &MarkLeaver { address: "ann.jones@nhs.net".into(), new_owner: None, ticket: None });
+    let mut app = showing_team(NAS, in_hours(), &world);
+    app.press("ov1a2b");
+    let text = screen(&mut app, 160, 48);
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains("@nhs.net  V1A2B")).collect();
+    let at = |who: &str| rows.iter().position(|r| r.contains(who)).unwrap_or_else(|| panic!("{who}:\n{text}"));
+    // Sam is active and may own it; Pat (pending) and Ann (leaver) may not.
+    assert!(at("sam.smith") < at("pat.lee") && at("sam.smith") < at("ann.jones"), "{text}");
+    assert!(rows[at("sam.smith")].contains("active"), "{text}");
+    assert!(rows[at("pat.lee")].contains("✗") && rows[at("pat.lee")].contains("pending activation"), "{text}");
+    assert!(rows[at("ann.jones")].contains("✗") && rows[at("ann.jones")].contains("leaver"), "{text}");
 }
 
 #[test]
@@ -531,7 +580,7 @@ fn shaped_app(world: &World, shape: fn(&mut MailboxView)) -> App {
     let inner = LocalDesk::new(world.service.clone(), NAS, Clock::Fixed(in_hours()));
     let mut app =
         App::new(Box::new(ShapedDesk { inner, shape }), KeyMap::default(), Theme::plain()).expect("a console");
-    app.press(&format!("3/{TEAM}<enter><enter>"));
+    app.press(&format!("3/{TEAM}<enter>"));
     assert!(app.mailboxes().shown().is_some());
     app
 }

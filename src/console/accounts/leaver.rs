@@ -7,13 +7,14 @@ use chrono::{DateTime, Utc};
 use ratatui::text::Line;
 
 use super::details::day;
-use super::task::{Next, TICKET_HINT, Task, TaskKind, chosen, fit, person, recorded_on, ticket_field};
+use super::task::{Next, TICKET_HINT, Task, TaskKind, chosen, fit, person_with_state, recorded_on, ticket_field};
 use crate::console::desk::DeskExt;
 use crate::console::form::Form;
 use crate::console::pane::Cx;
 use crate::console::text::clean;
 use crate::domain::account::Account;
 use crate::domain::mailbox::check_owner;
+use crate::domain::refusal::Refusal;
 use crate::service::AccountMatch;
 use crate::service::AccountView;
 use crate::service::ops::{FindAccounts, MarkLeaver, ShowMailbox};
@@ -26,21 +27,52 @@ pub(super) struct LeaverTask {
     owns: Vec<String>,
     member_of: Vec<String>,
     /// Who may take over the account's mailboxes: their members first,
-    /// then the rest of the organisation.
+    /// then the rest of the organisation; then the members the rules will
+    /// not take, each with the reason.
     candidates: Vec<Account>,
+    /// Why each candidate cannot own the mailboxes, if it cannot.
+    unfit: Vec<Option<String>>,
+    /// Which candidates are members of the mailboxes.
+    members: Vec<bool>,
 }
 
 impl LeaverTask {
+    /// The account as it now is, after a colleague changed it.
+    pub(super) fn rebase(&mut self, account: &Account) {
+        self.account = account.clone();
+    }
+
     pub(super) fn open(view: &AccountView, cx: &mut Cx<'_>) -> Task {
         let account = view.account.clone();
-        let candidates = if view.owns.is_empty() { Vec::new() } else { Self::candidates(view, cx) };
-        let task = LeaverTask { account, owns: view.owns.clone(), member_of: view.member_of.clone(), candidates };
+        let (candidates, members) = if view.owns.is_empty() { Default::default() } else { Self::candidates(view, cx) };
+        let unfit = candidates
+            .iter()
+            .map(|a| {
+                check_owner(a).err().map(|refusal| match refusal {
+                    Refusal::UnsuitableOwner { why, .. } => why,
+                    other => other.to_string(),
+                })
+            })
+            .collect();
+        let task = LeaverTask {
+            account,
+            owns: view.owns.clone(),
+            member_of: view.member_of.clone(),
+            candidates,
+            unfit,
+            members,
+        };
         let mut form = Form::new(format!("Mark leaver: {}", task.account.address));
         if !task.owns.is_empty() {
             let options = if task.candidates.is_empty() {
                 vec!["(nobody suitable: type an address below)".to_owned()]
             } else {
-                task.candidates.iter().map(person).collect()
+                (0..task.candidates.len())
+                    .map(|i| {
+                        let role = task.members[i].then_some("member");
+                        person_with_state(&task.candidates[i], role, task.unfit[i].as_deref())
+                    })
+                    .collect()
             };
             form = form.choice("New owner", options, 0).text(
                 "Or address",
@@ -49,19 +81,24 @@ impl LeaverTask {
             );
         }
         form = form.text("Ticket", TICKET_HINT, "");
-        form.notes = fit(task.notes(cx.now()));
+        task.edited(&mut form, cx.now());
         Task::new(TaskKind::Leaver(task), form)
     }
 
     /// A successor must belong to the organisation of every mailbox it
-    /// takes over and be fit to own one.
-    fn candidates(view: &AccountView, cx: &mut Cx<'_>) -> Vec<Account> {
+    /// takes over and be fit to own one. Those who are fit come first,
+    /// members before the rest; members who are not fit follow, so the
+    /// operator sees why the person they expected is not offered. Each
+    /// with whether it is a member.
+    fn candidates(view: &AccountView, cx: &mut Cx<'_>) -> (Vec<Account>, Vec<bool>) {
         let mut found: Vec<Account> = Vec::new();
+        let mut member_ids = std::collections::HashSet::new();
         let mut organisations = Vec::new();
         for mailbox in &view.owns {
             match cx.desk.call(ShowMailbox { address: mailbox.to_owned() }) {
                 Ok(m) => {
                     organisations.push(m.mailbox.ods.clone());
+                    member_ids.extend(m.members.iter().map(|a| a.id));
                     found.extend(m.members);
                 }
                 Err(e) => cx.fail(&e),
@@ -82,10 +119,13 @@ impl LeaverTask {
         found.retain(|a| {
             a.id != view.account.id
                 && organisations.iter().all(|ods| *ods == a.ods)
-                && check_owner(a).is_ok()
+                && (check_owner(a).is_ok() || member_ids.contains(&a.id))
                 && seen.insert(a.id)
         });
-        found
+        // Stable: within each group the order above stays.
+        found.sort_by_key(|a| check_owner(a).is_err());
+        let members = found.iter().map(|a| member_ids.contains(&a.id)).collect();
+        (found, members)
     }
 
     /// When the account would be deleted if marked now, as the lifecycle
@@ -121,30 +161,45 @@ impl LeaverTask {
         lines
     }
 
-    pub(super) fn submit(&self, form: &Form, now: DateTime<Utc>) -> Result<Next, String> {
-        let ticket = ticket_field(form)?;
-        let new_owner = if self.owns.is_empty() {
-            None
-        } else {
-            let typed = form.optional("Or address");
-            let picked = chosen(form, "New owner", &self.candidates).map(|a| a.address.to_string());
-            Some(typed.or(picked).ok_or_else(|| {
-                format!("type the address of the account of {} that will own the mailbox", self.account.ods)
-            })?)
-        };
-        let mut lines = vec![Line::from(format!(
-            "Mark {} <{}> as a leaver.",
-            clean(&self.account.display_name()),
-            self.account.address
-        ))];
-        if let Some(owner) = &new_owner {
+    /// Who the form names as the new owner: an address typed, else the
+    /// account chosen, refused if the rules will not take it.
+    fn new_owner(&self, form: &Form) -> Result<Option<String>, String> {
+        if self.owns.is_empty() {
+            return Ok(None);
+        }
+        let typed = form.optional("Or address");
+        let picked = chosen(form, "New owner", &self.candidates);
+        if typed.is_none()
+            && let Some(i) = picked.and_then(|p| self.candidates.iter().position(|a| a.id == p.id))
+            && let Some(why) = &self.unfit[i]
+        {
+            return Err(format!("{} cannot own the mailbox: {why}; choose another", self.candidates[i].address));
+        }
+        let picked = picked.map(|a| a.address.to_string());
+        Some(typed.or(picked))
+            .flatten()
+            .map(Some)
+            .ok_or_else(|| format!("type the address of the account of {} that will own the mailbox", self.account.ods))
+    }
+
+    /// The form says all that saving it does, as the choice changes, so
+    /// Enter marks the leaver with no second question.
+    pub(super) fn edited(&self, form: &mut Form, now: DateTime<Utc>) {
+        let mut lines = Vec::new();
+        if let Ok(Some(owner)) = self.new_owner(form) {
             for mailbox in &self.owns {
-                lines.push(Line::from(format!("{mailbox} passes to {}.", clean(owner))));
+                lines.push(Line::from(format!("{mailbox} passes to {}.", clean(&owner))));
             }
         }
-        lines.extend(self.leaving_lines(now));
-        lines.extend(recorded_on(ticket.as_ref()));
+        lines.extend(self.notes(now));
+        lines.extend(recorded_on(ticket_field(form).ok().flatten().as_ref()));
+        form.notes = fit(lines);
+    }
+
+    pub(super) fn submit(&self, form: &Form, _now: DateTime<Utc>) -> Result<Next, String> {
+        let ticket = ticket_field(form)?;
+        let new_owner = self.new_owner(form)?;
         let command = MarkLeaver { address: self.account.address.to_string(), new_owner, ticket };
-        Ok(Next::Confirm(command.into(), lines))
+        Ok(Next::Run(command.into()))
     }
 }

@@ -23,18 +23,30 @@ pub(super) fn requested(act: Act) -> Option<Category> {
     })
 }
 
+/// The words a ticket's subject starts with for a category: short, as an
+/// operator would write them.
+pub(crate) fn topic(category: Category) -> String {
+    match category {
+        Category::PasswordReset => "Password reset".to_owned(),
+        Category::Leaver => "Leaver".to_owned(),
+        Category::Move => "Move".to_owned(),
+        Category::NewAccount => "New account".to_owned(),
+        Category::Unlock => "Unlock".to_owned(),
+        Category::MailboxAccess => "Mailbox access".to_owned(),
+        Category::OwnerChange => "Owner change".to_owned(),
+        Category::General => "Enquiry".to_owned(),
+        other => {
+            let label = other.label();
+            let mut chars = label.chars();
+            chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+        }
+    }
+}
+
 /// A ticket for a request about `account` (a new account is about someone
 /// who has none yet, so it names only the organisation).
 pub(super) fn request_ticket(category: Category, account: Option<&Account>, in_hours: bool) -> CreateTicket {
-    let what = match category {
-        Category::PasswordReset => "Password reset",
-        Category::Leaver => "Leaver",
-        Category::Move => "Move",
-        Category::NewAccount => "New account",
-        Category::DirectoryVisibility => "Directory visibility",
-        Category::Unlock => "Unlock",
-        _ => "Enquiry",
-    };
+    let what = topic(category);
     let when = if in_hours { "" } else { " out of hours" };
     let person = account.filter(|_| category != Category::NewAccount);
     let (subject, about) = match (person, account) {
@@ -43,7 +55,7 @@ pub(super) fn request_ticket(category: Category, account: Option<&Account>, in_h
             format!("{} for {} ({}, {})", category.label(), a.address, a.display_name(), a.ods),
         ),
         (None, Some(a)) => (format!("{what} at {}", a.ods), format!("{} at {}", category.label(), a.ods)),
-        (None, None) => (what.to_owned(), category.label().to_owned()),
+        (None, None) => (what, category.label().to_owned()),
     };
     CreateTicket {
         category,
@@ -62,6 +74,19 @@ pub(super) fn request_ticket(category: Category, account: Option<&Account>, in_h
     }
 }
 
+/// The subject and details `ticket`, drafted for its own category, would
+/// have for `category` instead: the topic at the head of the subject and
+/// the category named in the details follow it, the rest stays.
+pub(crate) fn redraft(ticket: &CreateTicket, category: Category) -> (String, String) {
+    let (old, new) = (topic(ticket.category), topic(category));
+    let subject = match ticket.subject.strip_prefix(&old) {
+        Some(rest) => format!("{new}{rest}"),
+        None => ticket.subject.clone(),
+    };
+    let body = ticket.body.replacen(ticket.category.label(), category.label(), 1);
+    (subject, body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +99,17 @@ mod tests {
         assert!(ticket.body.starts_with("Logged out of hours from the account pane"), "{}", ticket.body);
         assert_eq!(requested(Act::Joiner), Some(Category::Move));
         assert_eq!(requested(Act::Reveal), None);
+    }
+
+    #[test]
+    fn a_redrafted_ticket_names_the_new_category_in_subject_and_details() {
+        let ticket = request_ticket(Category::PasswordReset, None, true);
+        assert_eq!(ticket.subject, "Password reset");
+        let (subject, body) = redraft(&ticket, Category::MailboxAccess);
+        assert_eq!(subject, "Mailbox access");
+        assert_eq!(body, "Logged from the account pane: shared mailbox access.");
+        // Its own category gives the ticket back as it was.
+        assert_eq!(redraft(&ticket, Category::PasswordReset), (ticket.subject.clone(), ticket.body.clone()));
+        assert_eq!(topic(Category::IgRejection), "Information-governance rejection");
     }
 }

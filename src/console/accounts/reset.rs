@@ -6,7 +6,9 @@
 use ratatui::text::Line;
 
 use super::details::when;
-use super::task::{Next, TICKET_HINT, Task, TaskKind, chosen, fit, person, recorded_on, ticket_field};
+use super::task::{
+    Next, TICKET_HINT, Task, TaskKind, chosen, fit, person, person_with_state, recorded_on, ticket_field,
+};
 use crate::console::desk::DeskExt;
 use crate::console::form::{Field, Form};
 use crate::console::pane::Cx;
@@ -14,12 +16,15 @@ use crate::console::text::clean;
 use crate::domain::account::Account;
 use crate::domain::sms::Delivery;
 use crate::domain::validate::Mobile;
-use crate::service::ops::{ListOutbox, MailboxOwners, ResetPassword};
+use crate::service::ops::{CheckMobileReadOut, ListOutbox, MailboxOwners, ResetPassword};
 use crate::service::{AccountView, ResetReceipt, Verification};
 
 /// How far back in the outbox a reset's message is looked for.
 const OUTBOX_LOOKBACK: usize = 50;
-const VERIFY: [&str; 3] = ["security questions", "registered mobile", "shared mailbox owner"];
+/// The ways of verifying a caller, the commonest first.
+const VERIFY: [&str; 3] = ["registered mobile", "security questions", "shared mailbox owner"];
+/// Where the operator types the number the caller reads out.
+const READ_OUT: &str = "Caller reads";
 
 pub(super) struct ResetTask {
     account: Account,
@@ -29,9 +34,19 @@ pub(super) struct ResetTask {
     /// The owner and mobile fields while another way of verifying is
     /// chosen, so what was typed in them comes back.
     owner_fields: Vec<Field>,
+    /// The read-out field, likewise.
+    read_out_field: Vec<Field>,
+    /// Whether the number read out is the registered mobile, as the
+    /// service last said; `None` until a whole number is typed.
+    read_out: Option<Result<bool, String>>,
 }
 
 impl ResetTask {
+    /// The account as it now is, after a colleague changed it.
+    pub(super) fn rebase(&mut self, account: &Account) {
+        self.account = account.clone();
+    }
+
     pub(super) fn open(view: &AccountView, cx: &mut Cx<'_>) -> Task {
         let account = view.account.clone();
         let owners = match cx.desk.call(MailboxOwners { ods: account.ods.as_str().to_owned() }) {
@@ -44,18 +59,22 @@ impl ResetTask {
         let options = if owners.is_empty() {
             vec!["(nobody else owns one of its shared mailboxes)".to_owned()]
         } else {
-            owners.iter().map(person).collect()
+            owners.iter().map(|o| person_with_state(o, Some("owner"), None)).collect()
         };
         let owner_fields = Form::new("")
             .choice("Owner", options, 0)
             .text("Mobile", "the mobile the owner confirmed for the password", "")
             .fields;
         let organisation = view.organisation.as_ref().map_or_else(|| account.ods.to_string(), |o| o.name.clone());
-        let mut task = ResetTask { account, organisation, owners, owner_fields };
+        let read_out_field = Form::new("").text(READ_OUT, "the number the caller reads out", "").fields;
+        let mut task =
+            ResetTask { account, organisation, owners, owner_fields, read_out_field: Vec::new(), read_out: None };
         let mut form = Form::new(format!("Reset password: {}", task.account.address))
             .choice("Verified by", VERIFY.map(str::to_owned).to_vec(), 0)
             .text("Ticket", TICKET_HINT, "");
-        task.edited(&mut form, 0);
+        // The commonest way first, its field next, a Tab away.
+        form.fields.splice(1..1, read_out_field);
+        task.edited(&mut form, 0, cx);
         Task::new(TaskKind::Reset(task), form)
     }
 
@@ -63,16 +82,39 @@ impl ResetTask {
         form.value("Verified by") == VERIFY[2]
     }
 
-    /// Shows the owner's fields only when the owner vouches for the caller.
-    pub(super) fn edited(&mut self, form: &mut Form, field: usize) {
+    fn by_mobile(form: &Form) -> bool {
+        form.value("Verified by") == VERIFY[0]
+    }
+
+    /// Shows the read-out field only when the caller reads out their
+    /// mobile, and the owner's fields only when the owner vouches for them;
+    /// says whether a number read out matches as it is typed.
+    pub(super) fn edited(&mut self, form: &mut Form, field: usize, cx: &mut Cx<'_>) {
         if field == 0 {
-            let shown = form.fields.iter().any(|f| f.label == "Owner");
-            if Self::by_owner(form) && !shown {
+            let has = |form: &Form, label: &str| form.fields.iter().position(|f| f.label == label);
+            if let Some(at) = has(form, READ_OUT).filter(|_| !Self::by_mobile(form)) {
+                self.read_out_field = form.fields.drain(at..=at).collect();
+            }
+            if let Some(at) = has(form, "Owner").filter(|_| !Self::by_owner(form)) {
+                self.owner_fields = form.fields.drain(at..at + 2).collect();
+            }
+            if Self::by_mobile(form) && has(form, READ_OUT).is_none() {
+                form.fields.splice(1..1, std::mem::take(&mut self.read_out_field));
+            }
+            if Self::by_owner(form) && has(form, "Owner").is_none() {
                 form.fields.splice(1..1, std::mem::take(&mut self.owner_fields));
-            } else if !Self::by_owner(form) && shown {
-                self.owner_fields = form.fields.drain(1..3).collect();
             }
         }
+        self.read_out = match Mobile::parse(form.value(READ_OUT)) {
+            Ok(number) if Self::by_mobile(form) => {
+                let check = CheckMobileReadOut {
+                    address: self.account.address.to_string(),
+                    number: number.as_str().to_owned(),
+                };
+                Some(cx.desk.call(check).map_err(|e| e.to_string()))
+            }
+            _ => None,
+        };
         form.notes = fit(self.notes(form));
     }
 
@@ -82,8 +124,17 @@ impl ResetTask {
 
     fn notes(&self, form: &Form) -> Vec<Line<'static>> {
         let how = match form.value("Verified by") {
-            v if v == VERIFY[0] => "The caller answered the security questions on record.".to_owned(),
-            v if v == VERIFY[1] => format!("The caller proved they hold the registered mobile {}.", self.registered()),
+            v if v == VERIFY[1] => "The caller answered the security questions on record.".to_owned(),
+            v if v == VERIFY[0] => match &self.read_out {
+                None => "Ask the caller to read out their mobile number, and type it: it is checked against \
+                         the registered mobile, which is not shown."
+                    .to_owned(),
+                Some(Ok(true)) => "✓ Match: the number read out is the registered mobile.".to_owned(),
+                Some(Ok(false)) => "✗ No match: the number read out is not the registered mobile. Check it \
+                                    with the caller, or verify them another way."
+                    .to_owned(),
+                Some(Err(e)) => format!("The number could not be checked: {e}"),
+            },
             _ if self.owners.is_empty() => format!(
                 "Nobody else owns a shared mailbox of {}: verify the caller another way, or log a ticket (t).",
                 clean(&self.organisation)
@@ -94,7 +145,11 @@ impl ResetTask {
                 clean(&self.organisation)
             ),
         };
-        let to = if Self::by_owner(form) { "the mobile the owner confirms" } else { &self.registered() };
+        let to = match form.value("Verified by") {
+            v if v == VERIFY[2] => "the mobile the owner confirms".to_owned(),
+            v if v == VERIFY[0] => "the registered mobile".to_owned(),
+            _ => self.registered(),
+        };
         vec![
             Line::from(how),
             Line::from(format!(
@@ -109,13 +164,28 @@ impl ResetTask {
         let name = clean(&self.account.display_name()).into_owned();
         let mut lines = vec![Line::from(format!("Reset the password of {name} <{}>.", self.account.address))];
         let (verified_by, to) = match form.value("Verified by") {
-            v if v == VERIFY[0] => {
+            v if v == VERIFY[1] => {
                 lines.push(Line::from("Verified by the security questions."));
                 (Verification::SecurityQuestions, self.registered())
             }
-            v if v == VERIFY[1] => {
-                lines.push(Line::from(format!("Verified by the registered mobile {}.", self.registered())));
-                (Verification::RegisteredMobile, self.registered())
+            v if v == VERIFY[0] => {
+                let typed = form.value(READ_OUT);
+                if typed.trim().is_empty() {
+                    return Err("type the number the caller reads out, or choose another way to verify them".into());
+                }
+                let number = Mobile::parse(typed).map_err(|e| format!("{e}: type it as the caller reads it"))?;
+                match &self.read_out {
+                    Some(Ok(true)) => {}
+                    Some(Ok(false)) => {
+                        return Err("the number read out is not the registered mobile: check it with the caller, \
+                                    or verify them another way"
+                            .into());
+                    }
+                    Some(Err(e)) => return Err(format!("the number could not be checked: {e}")),
+                    None => return Err("the number has not been checked yet: type it again".into()),
+                }
+                lines.push(Line::from("Verified by the caller reading out their registered mobile: it matched."));
+                (Verification::MobileReadOut { number: number.as_str().to_owned() }, "the registered mobile".to_owned())
             }
             _ => {
                 let owner = chosen(form, "Owner", &self.owners).ok_or_else(|| {

@@ -11,12 +11,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::details::wrap_words;
+use super::details::{status_word, wrap_words};
 use super::joiner::JoinerTask;
 use super::leaver::LeaverTask;
 use super::new_account::NewAccountTask;
 use super::reset::ResetTask;
-use crate::console::form::{Form, FormEvent};
+use crate::console::form::{Form, FormEvent, UNAVAILABLE};
 use crate::console::keymap::{Act, KeyMap, Scope};
 use crate::console::pane::{Cx, Hint, centred};
 use crate::console::text::clean;
@@ -25,7 +25,7 @@ use crate::desk::DeskExt;
 use crate::domain::account::Account;
 use crate::domain::ticket::TicketRef;
 use crate::domain::validate::OdsCode;
-use crate::service::ops::ShowOrganisation;
+use crate::service::ops::{ShowAccount, ShowOrganisation};
 use crate::service::{Answer, Request};
 
 /// The widest a form's note line is made, so it fits an 80-column screen.
@@ -40,6 +40,9 @@ pub(super) struct Task {
     stage: Stage,
     /// The revision of the account the task was opened on.
     based_on: Option<u64>,
+    /// The account as the task last saw it, to say what a colleague
+    /// changed when saving is refused because they changed it first.
+    account: Option<Account>,
 }
 
 enum Stage {
@@ -82,12 +85,13 @@ pub(super) enum Next {
 
 impl Task {
     pub(super) fn new(kind: TaskKind, form: Form) -> Task {
-        Task { kind, form, stage: Stage::Filling, based_on: None }
+        Task { kind, form, stage: Stage::Filling, based_on: None, account: None }
     }
 
-    /// Saving is refused if the account changed after `rev`.
-    pub(super) fn based_on(mut self, rev: Option<u64>) -> Task {
-        self.based_on = rev;
+    /// Saving is refused if `account` changed after the task was opened.
+    pub(super) fn based_on(mut self, account: &Account) -> Task {
+        self.based_on = Some(account.meta.rev);
+        self.account = Some(account.clone());
         self
     }
 
@@ -130,9 +134,45 @@ impl Task {
                 if let TaskKind::NewAccount(task) = &mut self.kind {
                     task.refused(&mut self.form, &e);
                 }
+                // A refusal may come of a colleague's change: a conflict,
+                // or a rule their change now breaks.
+                if !e.is_unavailable() {
+                    self.rebase(cx);
+                }
                 Flow::Stay
             }
         }
+    }
+
+    /// After a refusal: if a colleague changed the account since the task
+    /// last read it, says what they changed and bases the next save on
+    /// their revision with the operator's input kept; unless their change
+    /// means the task can no longer be done, which is said instead.
+    fn rebase(&mut self, cx: &mut Cx<'_>) {
+        let Some(old) = self.account.take() else { return };
+        let fresh = match cx.desk.call(ShowAccount { address: old.address.to_string() }) {
+            Ok(view) if view.account.meta.rev != old.meta.rev => view.account,
+            // Unchanged, or unreadable: the refusal already says why.
+            _ => {
+                self.account = Some(old);
+                return;
+            }
+        };
+        let changed_by = fresh.meta.changed_by.clone();
+        let changes = account_changes(&old, &fresh);
+        let changes = if changes.is_empty() { "nothing the form shows".to_owned() } else { changes.join("; ") };
+        let who = clean(&changed_by).into_owned();
+        self.form.error = Some(match self.kind.still_possible(&fresh, cx.now()) {
+            Ok(()) => format!(
+                "{who} changed {} first ({changes}). Your input is kept: {} saves it on top of their change.",
+                fresh.address,
+                cx.keymap.key_label(Act::Save)
+            ),
+            Err(why) => format!("{who} changed {} first ({changes}), so this cannot be done now: {why}", fresh.address),
+        });
+        self.based_on = Some(fresh.meta.rev);
+        self.kind.rebase(&fresh);
+        self.account = Some(fresh);
     }
 
     fn finished(&mut self, answer: Answer, cx: &mut Cx<'_>) -> Flow {
@@ -178,13 +218,68 @@ impl Task {
     }
 }
 
+/// What changed between two revisions of an account, in the operator's
+/// words; a changed mobile is said to have changed, never shown.
+pub(super) fn account_changes(old: &Account, new: &Account) -> Vec<String> {
+    let mut out = Vec::new();
+    if old.status != new.status {
+        out.push(format!("status {} → {}", old.status.label(), new.status.label()));
+    }
+    match (old.locked_at.is_some(), new.locked_at.is_some()) {
+        (false, true) => out.push("now locked".to_owned()),
+        (true, false) => out.push("unlocked".to_owned()),
+        _ => {}
+    }
+    if old.mobile_hidden != new.mobile_hidden {
+        let now = if new.mobile_hidden { "hidden from" } else { "shown in" };
+        out.push(format!("mobile now {now} the directory"));
+    }
+    if old.mobile() != new.mobile() {
+        out.push("registered mobile changed".to_owned());
+    }
+    if old.ods != new.ods {
+        out.push(format!("organisation {} → {}", old.ods, new.ods));
+    }
+    if old.administered_by != new.administered_by {
+        out.push(format!("now administered by {}", new.administered_by.describe()));
+    }
+    if old.temp_password_issued_at != new.temp_password_issued_at {
+        out.push("a temporary password was issued".to_owned());
+    }
+    if old.display_name() != new.display_name() {
+        out.push(format!("name now {}", clean(&new.display_name())));
+    }
+    out
+}
+
 impl TaskKind {
+    /// Whether the account as it now is still allows the task.
+    fn still_possible(&self, account: &Account, now: chrono::DateTime<chrono::Utc>) -> Result<(), String> {
+        let nas = || account.administered_by.require_nas(account.address.as_str());
+        let check = match self {
+            TaskKind::Reset(_) => nas().and_then(|()| account.issue_temporary_password("", now).map(drop)),
+            TaskKind::Leaver(_) => nas().and_then(|()| account.mark_leaver("", now).map(drop)),
+            TaskKind::Joiner(_) => account.refuse_if_gone(),
+            TaskKind::NewAccount(_) => Ok(()),
+        };
+        check.map_err(|refusal| clean(&refusal.to_string()).into_owned())
+    }
+
+    /// Carries the account as it now is into the task.
+    fn rebase(&mut self, account: &Account) {
+        match self {
+            TaskKind::Reset(task) => task.rebase(account),
+            TaskKind::Leaver(task) => task.rebase(account),
+            TaskKind::Joiner(_) | TaskKind::NewAccount(_) => {}
+        }
+    }
+
     fn edited(&mut self, form: &mut Form, field: usize, cx: &mut Cx<'_>) {
         match self {
-            TaskKind::Reset(task) => task.edited(form, field),
+            TaskKind::Reset(task) => task.edited(form, field, cx),
             TaskKind::Joiner(task) => task.edited(form, field, cx),
             TaskKind::NewAccount(task) => task.edited(form, field, cx),
-            TaskKind::Leaver(_) => {}
+            TaskKind::Leaver(task) => task.edited(form, cx.now()),
         }
     }
 
@@ -236,10 +331,26 @@ pub(super) fn person(account: &Account) -> String {
     format!("{} <{}>", account.display_name(), account.address)
 }
 
-/// The account whose [`person`] label is chosen in the field `label`.
+/// How an account is offered in a list to choose a person from: name and
+/// address, its status, and why the rules will not take it, if they will
+/// not (marked ✗, so it reads as unavailable before it is chosen).
+pub(super) fn person_with_state(account: &Account, role: Option<&str>, unfit: Option<&str>) -> String {
+    let role = role.map(|r| format!(" · {r}")).unwrap_or_default();
+    match unfit {
+        Some(why) => format!("{UNAVAILABLE}{} · {}{role}: {why}", person(account), status_word(account)),
+        None => format!("{} · {}{role}", person(account), status_word(account)),
+    }
+}
+
+/// The account whose [`person`] label (or [`person_with_state`] label) is
+/// chosen in the field `label`.
 pub(super) fn chosen<'a>(form: &Form, label: &str, accounts: &'a [Account]) -> Option<&'a Account> {
     let value = form.value(label);
-    accounts.iter().find(|a| person(a) == value)
+    let value = value.strip_prefix(UNAVAILABLE).unwrap_or(value);
+    accounts.iter().find(|a| {
+        let person = person(a);
+        value == person || value.strip_prefix(person.as_str()).is_some_and(|rest| rest.starts_with(" · "))
+    })
 }
 
 /// The ticket typed in a form's Ticket field, if any.

@@ -50,7 +50,10 @@ impl MailboxPane {
         let lines: Vec<Line<'static>> = rows
             .map(|i| {
                 let m = &self.results[i];
-                let text = format!("{}  {}  {}", clean(&m.display_name), m.address, m.ods);
+                let text = match self.result_orgs.get(i).cloned().flatten() {
+                    Some(org) => format!("{}  {}  {} {}", clean(&m.display_name), m.address, m.ods, clean(&org)),
+                    None => format!("{}  {}  {}", clean(&m.display_name), m.address, m.ods),
+                };
                 row(text, width, focused && i == self.result.selected, theme)
             })
             .collect();

@@ -13,7 +13,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::details::{member_text, row};
+use super::details::row;
 use super::ticket::Attempt;
 use super::{Focus, MailboxPane, type_into};
 use crate::console::desk::DeskExt;
@@ -27,7 +27,7 @@ use crate::domain::mailbox::{Mailbox, check_member, check_owner};
 use crate::domain::refusal::Refusal;
 use crate::service::AccountMatch;
 use crate::service::ops::{AddMember, ChangeOwner, FindAccounts, RemoveMember};
-use crate::service::{MailboxView, Request};
+use crate::service::{MailboxView, Request, ServiceError};
 
 /// How many accounts the picker lists.
 const PICK_LIMIT: usize = 30;
@@ -190,7 +190,12 @@ impl MailboxPane {
             return;
         }
         match cx.desk.call(FindAccounts { text: query.to_owned(), limit: PICK_LIMIT }).map(AccountMatch::accounts) {
-            Ok(found) => picker.found = found,
+            Ok(found) => {
+                // Those the rules allow first, each group in the search's order.
+                let (fit, unfit): (Vec<Account>, Vec<Account>) =
+                    found.into_iter().partition(|a| picker.unsuitable(a).is_none());
+                picker.found = fit.into_iter().chain(unfit).collect();
+            }
             Err(e) => {
                 picker.found.clear();
                 picker.error = Some(e.to_string());
@@ -222,13 +227,17 @@ impl MailboxPane {
             Purpose::AddMember => {
                 // Based on the mailbox as it was when the picker opened.
                 let based_on = picker.mailbox.as_ref().map(|m| m.meta.rev);
-                let done = cx.submit(AddMember { mailbox, account: account.clone(), reason: None }, based_on).is_some();
+                let result = cx.try_submit(AddMember { mailbox, account: account.clone(), reason: None }, based_on);
+                let (done, conflict) = (result.is_ok(), result.as_ref().is_err_and(ServiceError::is_conflict));
                 let refusal = cx.message.as_ref().map(|m| m.text.clone());
                 self.reload(cx, Some(&account));
                 if done {
                     self.focus = Focus::Members;
                 } else {
                     picker.error = refusal;
+                    if conflict {
+                        self.rebase_picker(&mut picker, cx);
+                    }
                     self.dialog = Some(Dialog::Pick(picker));
                 }
             }
@@ -238,6 +247,36 @@ impl MailboxPane {
                 self.dialog = Some(Dialog::Confirm(question));
             }
         }
+    }
+
+    /// After a conflict (a colleague changed the mailbox since the picker
+    /// read it): the picker takes the mailbox as it now is, so the next
+    /// Enter is based on their change, and says what they changed; the
+    /// service still refuses what their change made wrong.
+    fn rebase_picker(&self, picker: &mut Picker, cx: &Cx<'_>) {
+        let (Some(old), Some(view)) = (&picker.mailbox, &self.shown) else { return };
+        let fresh = &view.mailbox;
+        if fresh.meta.rev == old.meta.rev {
+            return;
+        }
+        let mut changes = Vec::new();
+        if fresh.owner != old.owner {
+            changes.push("the owner changed".to_owned());
+        }
+        if fresh.member_count != old.member_count {
+            changes.push(format!("members {} → {}", old.member_count, fresh.member_count));
+        }
+        if fresh.display_name != old.display_name {
+            changes.push(format!("now named {}", clean(&fresh.display_name)));
+        }
+        let changes = if changes.is_empty() { String::new() } else { format!(" ({})", changes.join("; ")) };
+        // In place of the general conflict message, which does not fit.
+        picker.error = Some(format!(
+            "{} changed the mailbox first{changes}, so nothing was saved: {} adds on top of their change.",
+            clean(&fresh.meta.changed_by),
+            cx.keymap.key_label(Act::Save)
+        ));
+        picker.mailbox = Some(fresh.clone());
     }
 
     pub(super) fn confirm_key(&mut self, confirm: Confirm, key: KeyEvent, cx: &mut Cx<'_>) {
@@ -376,8 +415,10 @@ fn picker_note(picker: &Picker) -> String {
 
 fn candidate_text(account: &Account, picker: &Picker, width: usize) -> String {
     let mark = if picker.unsuitable(account).is_some() { '✗' } else { ' ' };
-    let name_and_address = member_text(account, false, (width / 3).clamp(8, 22));
-    format!("{mark} {name_and_address}  {}", account.ods)
+    let name_width = (width / 3).clamp(8, 22);
+    let name: String = clean(&account.display_name()).chars().take(name_width - 1).collect();
+    let status = if account.locked_at.is_some() { "locked" } else { account.status.label() };
+    format!("{mark} {name:<name_width$}{}  {}  {status}", account.address, account.ods)
 }
 
 /// The question wraps above a key line that is always on screen, however

@@ -6,6 +6,7 @@
 //! operator before anything is logged.
 
 use super::MailboxPane;
+use crate::console::accounts::topic;
 use crate::console::keymap::Act;
 use crate::console::pane::{Cx, Jump, Pane};
 use crate::domain::account::Account;
@@ -70,9 +71,13 @@ pub(super) fn ticket_about(view: &MailboxView, attempt: Option<&Attempt>) -> Cre
     let mailbox = &view.mailbox;
     let address = mailbox.address.to_string();
     let category = attempt.map_or(Category::MailboxAccess, Attempt::category);
-    let topic = if category == Category::OwnerChange { "Owner change" } else { "Mailbox access" };
-    let mut body =
-        format!("Logged from the shared mailbox pane for {address} ({}, {}).", mailbox.display_name, mailbox.ods);
+    let topic = topic(category);
+    let mut body = format!(
+        "Logged from the shared mailbox pane: {} for {address} ({}, {}).",
+        category.label(),
+        mailbox.display_name,
+        mailbox.ods
+    );
     if let Some(attempt) = attempt {
         body.push_str(&format!("\nAsked to {}.", attempt.describe()));
     }

@@ -4,6 +4,7 @@
 use ratatui::text::Line;
 
 use super::rows::local;
+use crate::console::accounts::redraft;
 use crate::console::desk::DeskExt;
 use crate::console::form::Form;
 use crate::console::pane::Cx;
@@ -84,7 +85,14 @@ pub(super) fn new_ticket(cx: &Cx<'_>, prefill: Option<&CreateTicket>) -> Form {
         form.set("Mailbox name", t.mailbox_name.as_deref().unwrap_or(""));
         form.set("Subject", &t.subject);
         form.set("Details", &t.body);
-        form.focus = 2;
+        // The rest was filled in from where the request came; the category
+        // is the guess the operator most often corrects, by typing.
+        form.focus = 0;
+        // The subject and details say what the category is, until edited.
+        let drafts: Vec<(String, String)> = Category::ALL.iter().map(|c| redraft(t, *c)).collect();
+        form.follow("Category", "Subject", drafts.iter().map(|d| d.0.clone()).collect());
+        form.follow("Category", "Details", drafts.into_iter().map(|d| d.1).collect());
+        form.settle();
     }
     preview(&mut form, cx);
     form
