@@ -22,7 +22,7 @@ use self::dialog::{Dialog, Purpose, draw_confirm, draw_picker, remove_question};
 use self::ticket::{Attempt, ticket_about};
 use super::desk::DeskExt;
 use super::form::TextField;
-use super::keymap::Act;
+use super::keymap::{Act, Scope};
 use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, news};
 use crate::domain::account::Account;
 use crate::domain::mailbox::Mailbox;
@@ -179,12 +179,15 @@ impl MailboxPane {
     }
 
     fn search_key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> bool {
-        match key.code {
-            KeyCode::Enter | KeyCode::Down => {
+        // The search line reads the form keys, as the accounts pane's does;
+        // Tab and backtab still move between panes.
+        let pane_key = matches!(key.code, KeyCode::Tab | KeyCode::BackTab);
+        match cx.keymap.action(&key, Scope::Form).filter(|_| !pane_key) {
+            Some(act @ (Act::Save | Act::NextField)) => {
                 self.focus = Focus::Results;
                 self.result = Cursor::default();
                 // A search that found one mailbox has found the one wanted.
-                if key.code == KeyCode::Enter
+                if act == Act::Save
                     && let [only] = self.results.as_slice()
                 {
                     let address = only.address.to_string();
@@ -192,11 +195,11 @@ impl MailboxPane {
                 }
                 true
             }
-            KeyCode::Esc => {
+            Some(Act::Cancel) => {
                 self.focus = if self.shown.is_some() { Focus::Members } else { Focus::Results };
                 true
             }
-            KeyCode::Up => true,
+            Some(Act::PrevField) => true,
             _ => {
                 let (used, edited) = type_into(&mut self.search, key);
                 if edited {
