@@ -101,7 +101,7 @@ actions! {
     NewTicket, "new-ticket", Queue, "log a new ticket", ["n"];
     Claim, "claim", Queue, "claim the ticket for yourself", ["c"];
     Assign, "assign", Queue, "assign the ticket to an operator (or nobody)", ["a"];
-    SetStatus, "status", Queue, "change the ticket's status", ["s"];
+    SetStatus, "status", Queue, "change the ticket's status (just after a note it starts at resolved)", ["s"];
     Note, "note", Queue, "add an internal note", ["i"];
     Reply, "reply", Queue, "reply to the requester", ["r"];
     Link, "link", Queue, "link the ticket to an account or mailbox", ["l"];
