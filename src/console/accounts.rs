@@ -100,6 +100,11 @@ pub struct AccountPane {
 }
 
 impl AccountPane {
+    /// The selected account, if one is selected.
+    pub fn selected_account(&self) -> Option<&Account> {
+        self.found.get(self.cursor.selected)
+    }
+
     /// The address of the selected account, if one is selected.
     pub fn selected_address(&self) -> Option<&str> {
         self.found.get(self.cursor.selected).map(|a| a.address.as_str())

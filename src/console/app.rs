@@ -212,6 +212,7 @@ impl App {
     fn with_pane<R>(&mut self, id: PaneId, f: impl FnOnce(&mut dyn Pane, &mut Cx<'_>) -> R) -> R {
         let desk = self.desk.as_ref();
         let mut cx = Cx::new(desk, &self.shift, &self.keymap);
+        cx.caller = self.panes.accounts.selected_account().cloned();
         let pane = self.panes.get_mut(id);
         let result = f(pane, &mut cx);
         let Cx { message, jump, changed, .. } = cx;

@@ -101,7 +101,7 @@ actions! {
     NewTicket, "new-ticket", Queue, "log a new ticket", ["n"];
     Claim, "claim", Queue, "claim the ticket for yourself", ["c"];
     Assign, "assign", Queue, "assign the ticket to an operator (or nobody)", ["a"];
-    SetStatus, "status", Queue, "change the ticket's status", ["s"];
+    SetStatus, "status", Queue, "change the ticket's status (just after a note it starts at resolved)", ["s"];
     Note, "note", Queue, "add an internal note", ["i"];
     Reply, "reply", Queue, "reply to the requester", ["r"];
     Link, "link", Queue, "link the ticket to an account or mailbox", ["l"];
@@ -124,7 +124,7 @@ actions! {
     RemoveMember, "remove-member", Mailboxes, "remove the selected member", ["-", "delete"];
     ChangeOwner, "change-owner", Mailboxes, "give the mailbox a new owner", ["o"];
     RevealOwner, "reveal-owner", Mailboxes, "show or mask the owner's mobile", ["v"];
-    LogMailboxTicket, "log-mailbox-ticket", Mailboxes, "log the request as a ticket (out of hours: for the resolver group)", ["t"];
+    LogMailboxTicket, "log-mailbox-ticket", Mailboxes, "log the request as a ticket: access for the account selected in the account pane, unless a change was asked here (out of hours: for the resolver group)", ["t"];
 
     Save, "save", Form, "save the form, or run the command typed", ["enter", "ctrl-s"];
     Cancel, "cancel", Form, "close without saving (twice when something was typed); stop waiting for the daemon", ["esc"];

@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 use super::desk::Desk;
 use super::keymap::{Act, KeyMap};
 use super::theme::Theme;
+use crate::domain::account::Account;
 use crate::domain::permission::{Action, authorise};
 use crate::domain::ticket::TicketRef;
 use crate::service::ops::CreateTicket;
@@ -87,11 +88,14 @@ pub struct Cx<'a> {
     pub jump: Option<Jump>,
     /// Set when a command changed something, so every pane reloads.
     pub changed: bool,
+    /// The account selected in the account pane: the caller, for a ticket
+    /// logged from another pane on their behalf.
+    pub caller: Option<Account>,
 }
 
 impl<'a> Cx<'a> {
     pub fn new(desk: &'a dyn Desk, shift: &'a ShiftView, keymap: &'a KeyMap) -> Cx<'a> {
-        Cx { desk, shift, keymap, message: None, jump: None, changed: false }
+        Cx { desk, shift, keymap, message: None, jump: None, changed: false, caller: None }
     }
 
     pub fn now(&self) -> DateTime<Utc> {

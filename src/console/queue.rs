@@ -80,6 +80,9 @@ pub struct QueuePane {
     /// Scroll the ticket view to the end when it is next read: the operator
     /// just added to its timeline and should see what they added.
     follow_timeline: bool,
+    /// The ticket a note was just added to: its status form then starts at
+    /// "resolved", the usual next step.
+    resolve_after_note: Option<TicketRef>,
     form: Option<(FormKind, Form)>,
     /// The revision of the ticket the open form works on.
     form_based_on: Option<u64>,
@@ -136,6 +139,7 @@ impl QueuePane {
             detail: None,
             detail_scroll: 0,
             follow_timeline: false,
+            resolve_after_note: None,
             form: None,
             form_based_on: None,
             form_seen: None,
@@ -289,6 +293,16 @@ impl QueuePane {
     /// Rows read from the service so far (bounded by what has been on screen).
     pub fn rows_read(&self) -> usize {
         self.rows.len()
+    }
+
+    /// Whether the status form would start at "resolved": a note was just
+    /// added to the selected ticket and it is still open.
+    fn resolve_proposed(&self) -> bool {
+        let open = match &self.detail {
+            Some(d) => d.ticket.status.is_open(),
+            None => self.selected_row().is_some_and(|r| r.status.is_open()),
+        };
+        open && self.resolve_after_note.is_some() && self.resolve_after_note == self.selected()
     }
 
     fn selected_row(&self) -> Option<&TicketRow> {
@@ -461,7 +475,7 @@ impl Pane for QueuePane {
         for (act, label) in [
             (Act::Claim, "claim"),
             (Act::Assign, "assign"),
-            (Act::SetStatus, "status"),
+            (Act::SetStatus, if self.resolve_proposed() { "resolve" } else { "status" }),
             (Act::Note, "note"),
             (Act::Reply, "reply"),
             (Act::Link, "link"),

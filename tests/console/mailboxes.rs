@@ -6,7 +6,7 @@ use caredesk::console::App;
 use caredesk::console::pane::{Pane, PaneId};
 use caredesk::domain::routing::Category;
 use caredesk::service::ops::*;
-use caredesk::service::{Answer, Ctx, MailboxView, Request};
+use caredesk::service::{Answer, Ctx, MailboxView, QueueView, Request, StatusFilter};
 
 /// The team mailbox as the service has it now.
 fn team(world: &World) -> MailboxView {
@@ -687,4 +687,28 @@ fn outside_text_reaches_the_terminal_cleaned() {
     let text = screen(&mut app, 200, 50);
     assert!(text.contains("Remove Team"), "{text}");
     assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
+}
+
+#[test]
+fn t_on_a_mailbox_proposes_access_for_the_caller_selected_in_the_account_pane() {
+    let world = World::new();
+    let mut app = world.app(HELPDESK, out_of_hours());
+    app.press("2/lee pat<enter>");
+    assert!(app.accounts().selected_address().is_some(), "Pat Lee selected");
+    app.press(&format!("3/{TEAM}<enter>"));
+    app.press("t");
+    assert_eq!(app.focus(), PaneId::Queue);
+    assert!(app.queue().has_form());
+    app.press("<enter>");
+    let query = ListTickets { view: QueueView::All, status: StatusFilter::Open, limit: 100 };
+    let rows = match world.service.execute(&Ctx::new(NAS, in_hours()), &query) {
+        Ok(rows) => rows,
+        other => panic!("tickets: {other:?}"),
+    };
+    let logged = rows
+        .into_iter()
+        .find(|t| t.subject == format!("Mailbox access: {TEAM}"))
+        .expect("a mailbox access ticket logged");
+    assert_eq!(logged.category, Category::MailboxAccess);
+    assert_eq!(logged.requester, "Pat Lee");
 }

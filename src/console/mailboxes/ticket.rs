@@ -58,7 +58,13 @@ impl MailboxPane {
         if cx.refuse_if_disabled(&hints, Act::LogMailboxTicket) {
             return;
         }
-        match self.ticket() {
+        // With nothing asked for here, the request is the caller's: the
+        // account selected in the account pane wants access to this mailbox.
+        let ticket = match (&self.shown, &self.attempt, &cx.caller) {
+            (Some(view), None, Some(caller)) => Some(access_for(view, caller)),
+            _ => self.ticket(),
+        };
+        match ticket {
             Some(ticket) => cx.jump = Some(Jump::NewTicket(Box::new(ticket))),
             None => cx.warn("open a mailbox first: the ticket is about the mailbox on screen"),
         }
@@ -96,4 +102,16 @@ pub(super) fn ticket_about(view: &MailboxView, attempt: Option<&Attempt>) -> Cre
         body,
         incomplete: false,
     }
+}
+
+/// A mailbox-access ticket for `caller`, who asked by phone for access to
+/// the mailbox on screen.
+fn access_for(view: &MailboxView, caller: &Account) -> CreateTicket {
+    let mut ticket = ticket_about(view, Some(&Attempt::Add(Some(caller.address.to_string()))));
+    ticket.requester_name = caller.display_name();
+    ticket.body = format!(
+        "Logged from the shared mailbox pane: {} asks for access to {} ({}, {}).",
+        caller.address, view.mailbox.address, view.mailbox.display_name, view.mailbox.ods
+    );
+    ticket
 }

@@ -102,7 +102,13 @@ impl QueuePane {
                         Err(e) => return cx.fail(&e),
                     },
                 };
-                let chosen = TicketStatus::ALL.iter().position(|s| *s == current).unwrap_or(0);
+                // Right after a note on an open ticket, resolving is the usual next step.
+                let proposed = if self.resolve_after_note.take() == Some(reference) && current.is_open() {
+                    TicketStatus::Resolved
+                } else {
+                    current
+                };
+                let chosen = TicketStatus::ALL.iter().position(|s| *s == proposed).unwrap_or(0);
                 (
                     FormKind::Status(reference),
                     Form::new(format!("Status of {reference}")).choice("Status", options, chosen),
@@ -246,6 +252,10 @@ impl QueuePane {
                             // Follow what was just added: the timeline ends with it.
                             self.follow_timeline = true;
                         }
+                        self.resolve_after_note = match kind {
+                            FormKind::Note(reference) => Some(reference),
+                            _ => None,
+                        };
                         if let Answer::CreateTicket(Done { record: t, .. }) = answer {
                             if kind == FormKind::New {
                                 // Show the new ticket where it went.
