@@ -10,6 +10,7 @@
 
 mod forms;
 mod list;
+mod mail_view;
 mod marked;
 mod retry;
 mod rows;
@@ -114,6 +115,8 @@ pub struct QueuePane {
     /// The SLA state of each ticket the operator is told about, as last
     /// seen, so a notice comes once, when a ticket crosses a threshold.
     sla_watch: sla::Watch,
+    /// The ticket's mail, when open over the ticket view.
+    mail_view: Option<mail_view::MailView>,
 }
 
 impl QueuePane {
@@ -151,6 +154,7 @@ impl QueuePane {
             reply_warned: None,
             views: Vec::new(),
             sla_watch: sla::Watch::default(),
+            mail_view: None,
         }
     }
 
@@ -280,6 +284,11 @@ impl QueuePane {
     /// How far the ticket view is scrolled, for tests.
     pub fn detail_scroll(&self) -> u16 {
         self.detail_scroll
+    }
+
+    /// The ticket's mail, when open, for tests.
+    pub fn mail_view(&self) -> Option<&mail_view::MailView> {
+        self.mail_view.as_ref()
     }
 
     pub fn detail(&self) -> Option<&TicketDetail> {
@@ -439,6 +448,16 @@ impl Pane for QueuePane {
         if self.filter_field.is_some() {
             return !quit && self.filter_key(key, cx);
         }
+        if let (Some(mail), Some(act)) = (self.mail_view.as_mut(), act) {
+            // Global keys (quit, help, panes, the command line) still work;
+            // the queue's own do nothing behind the mail.
+            if mail_view::handles(act) || act.scope() == super::keymap::Scope::Queue {
+                if !mail.act(act, cx) {
+                    self.mail_view = None;
+                }
+                return true;
+            }
+        }
         match act {
             Some(act) => self.act(act, cx),
             None => false,
@@ -448,6 +467,9 @@ impl Pane for QueuePane {
     fn hints(&self, cx: &Cx<'_>) -> Vec<Hint> {
         if self.form.is_some() || self.filter_field.is_some() {
             return Vec::new();
+        }
+        if self.mail_view.is_some() {
+            return mail_view::hints();
         }
         let mut hints = Vec::new();
         if self.detail.is_some() {
@@ -477,6 +499,7 @@ impl Pane for QueuePane {
                 hint
             });
         }
+        hints.push(self.mail_hint());
         hints
     }
 
@@ -498,6 +521,9 @@ impl Pane for QueuePane {
     }
 
     fn draw_popup(&mut self, frame: &mut Frame<'_>, full: Rect, view: &View<'_>) {
+        if let Some(mail) = &self.mail_view {
+            mail.draw(frame, full, view);
+        }
         if let Some((_, form)) = &self.form {
             form.draw(frame, full, view.theme, view.keymap);
         }
