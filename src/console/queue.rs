@@ -544,7 +544,7 @@ impl Pane for QueuePane {
     }
 
     fn click(&mut self, column: u16, row: u16, cx: &mut Cx<'_>) -> bool {
-        if self.form.is_some() || self.detail.is_some() {
+        if self.form.is_some() || self.detail.is_some() || self.mail_view.is_some() {
             return false;
         }
         if let Some(i) = self.tab_areas.iter().position(|r| r.contains((column, row).into())) {

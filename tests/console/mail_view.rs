@@ -149,6 +149,17 @@ fn esc_closes_the_mail_and_leaves_the_ticket_open() {
 }
 
 #[test]
+fn queue_keys_do_nothing_behind_the_open_mail() {
+    let world = World::new();
+    let reference = deliver(&world, request("Password reset please", "a1"));
+    let mut app = mail_open(&world, reference);
+    app.press("c");
+    assert!(app.queue().mail_view().is_some(), "the mail should stay open");
+    let ticket = world.run(SUP, in_hours(), &ShowTicket { reference });
+    assert_eq!(ticket.assignee, None, "c behind the mail must not claim the ticket");
+}
+
+#[test]
 fn a_ticket_with_no_mail_says_so_instead_of_opening() {
     let world = World::new();
     let mut app = world.app(NAS, in_hours());
