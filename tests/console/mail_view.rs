@@ -160,6 +160,21 @@ fn queue_keys_do_nothing_behind_the_open_mail() {
 }
 
 #[test]
+fn a_message_that_could_not_be_read_is_marked_unparsed_and_shown_as_it_came() {
+    let world = World::new();
+    let raw = include_bytes!("../mail/corpus/not-mail.eml");
+    let intake = world.run(
+        SUP,
+        in_hours(),
+        &DeliverMail { channel: Some(Channel::EmailNas), delivered_at: in_hours(), raw: RawMail(raw.to_vec()) },
+    );
+    let mut app = mail_open(&world, intake.ticket);
+    let shown = screen(&mut app, 200, 50);
+    assert!(shown.contains("UNPARSED"), "{shown}");
+    assert!(shown.contains("the original is shown as it came"), "{shown}");
+}
+
+#[test]
 fn a_ticket_with_no_mail_says_so_instead_of_opening() {
     let world = World::new();
     let mut app = world.app(NAS, in_hours());
