@@ -110,6 +110,7 @@ actions! {
     UndoBulk, "undo", Queue, "undo the bulk action just done, ticket by ticket", ["u"];
     FollowLink, "follow", Queue, "show the linked account or mailbox", ["o"];
     CloseTicket, "close", Queue, "close the ticket, or every marked one (u straight after undoes it)", ["X"];
+    ReadMail, "read-mail", Queue, "read the ticket's mail as it arrived, headers and attachments too", ["m"];
 
     ResetPassword, "reset-password", Accounts, "reset the password (guided)", ["p"];
     Leaver, "leaver", Accounts, "mark the account as a leaver", ["x"];

@@ -10,6 +10,7 @@
 
 mod forms;
 mod list;
+mod mail_view;
 mod marked;
 mod retry;
 mod rows;
@@ -117,6 +118,8 @@ pub struct QueuePane {
     /// The SLA state of each ticket the operator is told about, as last
     /// seen, so a notice comes once, when a ticket crosses a threshold.
     sla_watch: sla::Watch,
+    /// The ticket's mail, when open over the ticket view.
+    mail_view: Option<mail_view::MailView>,
 }
 
 impl QueuePane {
@@ -155,6 +158,7 @@ impl QueuePane {
             reply_warned: None,
             views: Vec::new(),
             sla_watch: sla::Watch::default(),
+            mail_view: None,
         }
     }
 
@@ -284,6 +288,11 @@ impl QueuePane {
     /// How far the ticket view is scrolled, for tests.
     pub fn detail_scroll(&self) -> u16 {
         self.detail_scroll
+    }
+
+    /// The ticket's mail, when open, for tests.
+    pub fn mail_view(&self) -> Option<&mail_view::MailView> {
+        self.mail_view.as_ref()
     }
 
     pub fn detail(&self) -> Option<&TicketDetail> {
@@ -453,6 +462,16 @@ impl Pane for QueuePane {
         if self.filter_field.is_some() {
             return !quit && self.filter_key(key, cx);
         }
+        if let (Some(mail), Some(act)) = (self.mail_view.as_mut(), act) {
+            // Global keys (quit, help, panes, the command line) still work;
+            // the queue's own do nothing behind the mail.
+            if mail_view::handles(act) || act.scope() == super::keymap::Scope::Queue {
+                if !mail.act(act, cx) {
+                    self.mail_view = None;
+                }
+                return true;
+            }
+        }
         match act {
             Some(act) => self.act(act, cx),
             None => false,
@@ -462,6 +481,9 @@ impl Pane for QueuePane {
     fn hints(&self, cx: &Cx<'_>) -> Vec<Hint> {
         if self.form.is_some() || self.filter_field.is_some() {
             return Vec::new();
+        }
+        if self.mail_view.is_some() {
+            return mail_view::hints();
         }
         let mut hints = Vec::new();
         if self.detail.is_some() {
@@ -491,6 +513,7 @@ impl Pane for QueuePane {
                 hint
             });
         }
+        hints.push(self.mail_hint());
         hints
     }
 
@@ -512,6 +535,9 @@ impl Pane for QueuePane {
     }
 
     fn draw_popup(&mut self, frame: &mut Frame<'_>, full: Rect, view: &View<'_>) {
+        if let Some(mail) = &self.mail_view {
+            mail.draw(frame, full, view);
+        }
         if let Some((_, form)) = &self.form {
             form.draw(frame, full, view.theme, view.keymap);
         }
@@ -532,7 +558,7 @@ impl Pane for QueuePane {
     }
 
     fn click(&mut self, column: u16, row: u16, cx: &mut Cx<'_>) -> bool {
-        if self.form.is_some() || self.detail.is_some() {
+        if self.form.is_some() || self.detail.is_some() || self.mail_view.is_some() {
             return false;
         }
         if let Some(i) = self.tab_areas.iter().position(|r| r.contains((column, row).into())) {

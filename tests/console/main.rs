@@ -7,6 +7,7 @@ mod accounts;
 mod dashboard;
 mod frame;
 mod keys;
+mod mail_view;
 mod mailboxes;
 mod marks;
 mod paste;

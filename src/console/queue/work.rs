@@ -421,8 +421,20 @@ impl QueuePane {
                 },
                 None => cx.warn("open a ticket first (enter)"),
             },
+            Act::ReadMail => match self.selected() {
+                Some(reference) => self.mail_view = super::mail_view::MailView::open(cx, reference),
+                None => cx.warn("select a ticket first"),
+            },
             _ => return false,
         }
         true
+    }
+
+    pub(super) fn mail_hint(&self) -> Hint {
+        let hint = Hint::new(Act::ReadMail, "mail");
+        if self.selected().is_none() {
+            return hint.disabled_because("no ticket is selected");
+        }
+        hint
     }
 }
