@@ -24,10 +24,17 @@ use crate::store::OpenMode;
 pub fn run(command: MailCmd, db: &Path, socket: &Path, clock: Clock, json: bool, config: &Config) -> Result<()> {
     let backend = Backend::reach(db, socket, OpenMode::Existing, config)?;
     match command {
-        MailCmd::Import { path, channel } => match &backend {
-            Backend::Local(service) => import(service, &ctx(clock)?, &path, channel, json),
-            Backend::Daemon(..) => import_through(backend.desk(clock)?.as_ref(), &path, channel, json),
-        },
+        MailCmd::Import { path, channel } => {
+            if let Some(c) = channel.filter(|c| !matches!(c, Channel::EmailNas | Channel::EmailHelpdesk)) {
+                bail!(
+                    "mail arrives by email-nas or email-helpdesk, not {c}: give --channel email-nas or email-helpdesk"
+                );
+            }
+            match &backend {
+                Backend::Local(service) => import(service, &ctx(clock)?, &path, channel, json),
+                Backend::Daemon(..) => import_through(backend.desk(clock)?.as_ref(), &path, channel, json),
+            }
+        }
         MailCmd::Settings(args) => {
             let desk = backend.desk(clock)?;
             let current = desk.call(ShowMailSettings {})?;
@@ -206,9 +213,6 @@ fn import(
     channel: Option<Channel>,
     json: bool,
 ) -> Result<()> {
-    if let Some(c) = channel.filter(|c| !matches!(c, Channel::EmailNas | Channel::EmailHelpdesk)) {
-        bail!("mail arrives by email-nas or email-helpdesk, not {c}: give --channel email-nas or email-helpdesk");
-    }
     let addresses = service.store().mail_settings()?.addresses;
     let report =
         intake::import(service, ctx, path, &|mail| channel.unwrap_or_else(|| addresses.channel_for(&mail.to)))?;
@@ -228,9 +232,6 @@ fn import_through(
     channel: Option<Channel>,
     json: bool,
 ) -> Result<()> {
-    if let Some(c) = channel.filter(|c| !matches!(c, Channel::EmailNas | Channel::EmailHelpdesk)) {
-        bail!("mail arrives by email-nas or email-helpdesk, not {c}: give --channel email-nas or email-helpdesk");
-    }
     let mut report = IntakeReport::default();
     for file in maildir::pending(path)? {
         let raw = match file.read() {
