@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 use caredesk::mail::maildir;
 
+mod served;
+
 fn caredesk(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_caredesk"))
         .arg("--db")
@@ -149,35 +151,6 @@ fn policy_show_includes_the_mail_settings_and_no_secret() {
     }
 }
 
-/// A daemon serving the database for as long as it lives.
-struct Daemon(std::process::Child);
-
-impl Daemon {
-    fn serve(db: &Path) -> Daemon {
-        let child = Command::new(env!("CARGO_BIN_EXE_caredesk"))
-            .arg("--db")
-            .arg(db)
-            .args(["serve", "--sweep-every", "0"])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("caredesk serve starts");
-        let socket = caredesk::daemon::default_socket(db);
-        let started = std::time::Instant::now();
-        while !matches!(caredesk::daemon::Client::connect(&socket), Ok(caredesk::daemon::Connection::Served(_))) {
-            assert!(started.elapsed() < std::time::Duration::from_secs(10), "no daemon answers after 10 s");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        Daemon(child)
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
-        let _ = self.0.wait();
-    }
-}
-
 fn served(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_caredesk"))
         .arg("--db")
@@ -193,7 +166,7 @@ fn mail_import_was_refused_while_a_daemon_owned_the_database_and_now_goes_throug
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     ok(caredesk(&db, &["init"]));
-    let _daemon = Daemon::serve(&db);
+    let _daemon = served::Served::start(&db, 0o077);
     let mail = dir.path().join("Maildir");
     for n in 1..=3 {
         maildir::deliver(&mail, &format!("17000000{n}.x.host"), &request(n)).unwrap();
