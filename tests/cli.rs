@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod tmux;
+
 const WEDNESDAY_10AM: &str = "2026-01-07T10:00:00Z";
 const CHRISTMAS_EVE_EVENING: &str = "2026-12-24T18:00:00Z";
 
@@ -543,4 +545,96 @@ fn one_operator_can_be_shown_through_the_daemon_and_directly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("no operator nobody") && err.contains("`caredesk operator list`"), "{err}");
+}
+
+/// `caredesk` with `input` on its standard input, as a pipe.
+fn caredesk_fed(db: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_caredesk"))
+        .arg("--db")
+        .arg(db)
+        .args(["--now", WEDNESDAY_10AM])
+        .args(args)
+        .env_remove("CAREDESK_DB")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the caredesk binary runs");
+    child.stdin.take().expect("a pipe").write_all(input.as_bytes()).expect("the number is written");
+    child.wait_with_output().expect("caredesk ends")
+}
+
+/// The check of a number read out, directly and through a daemon: 0 and
+/// "matches" for the registered mobile in any spacing, 5 and "does NOT
+/// match" for another, and neither answer shows the registered number.
+#[test]
+fn a_number_read_out_could_only_be_checked_by_revealing_the_mobile_and_now_the_command_line_checks_it() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    let check = |input: &str| caredesk_fed(&db, &["account", "verify-mobile", "zoe.oneil@nhs.net"], input);
+    for round in ["directly", "through the daemon"] {
+        let _daemon = (round == "through the daemon").then(|| Daemon::serve(&db));
+        let out = check("07700 900 123\n");
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{round}: {said}");
+        assert!(said.contains("matches the registered mobile of zoe.oneil@nhs.net"), "{round}: {said}");
+        let out = check("07700900999\n");
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(5), "{round}: a mismatch has its own exit status: {said}");
+        assert!(said.contains("does NOT match"), "{round}: {said}");
+        assert!(!said.contains("900123") && !said.contains("900 123"), "{round}: the registered number stays hidden");
+        assert!(!said.contains("900999"), "{round}: what was read out is not repeated: {said}");
+        let out = check("\n");
+        assert_eq!(out.status.code(), Some(1), "{round}: nothing read out is bad input");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("type the digits the caller reads out"));
+    }
+}
+
+/// A reset verified by the number read out: a wrong number is refused with
+/// nothing sent or written, the right one issues the password, and the
+/// audit log says a number matched without holding it.
+#[test]
+fn a_reset_verified_by_the_number_read_out_is_refused_for_another_number_and_done_for_the_registered_one() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    let reset = ["account", "reset-password", "zoe.oneil@nhs.net", "--verified-by", "read-out"];
+    let before = audit_count(&db);
+    let sent = ok(&db, WEDNESDAY_10AM, &["outbox"]);
+    let out = caredesk_fed(&db, &reset, "07700900999\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(audit_count(&db), before, "a refused reset writes nothing");
+    assert_eq!(ok(&db, WEDNESDAY_10AM, &["outbox"]), sent, "and sends nothing");
+    let out = caredesk_fed(&db, &reset, "07700 900123\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let audit = json(&db, WEDNESDAY_10AM, &["audit", "--limit", "1"]);
+    let entry = &audit["audit"][0]["draft"];
+    assert_eq!(entry["action"], "account.reset-password");
+    let command = entry["command"].as_str().expect("the command");
+    assert!(command.contains("mobile-read-out"), "{command}");
+    assert!(!command.contains("900"), "the command audited does not hold the number read out: {command}");
+}
+
+/// At a terminal the digits are typed with the echo off: the screen never
+/// shows them, and the terminal echoes again afterwards.
+#[test]
+fn the_number_typed_at_the_terminal_is_not_echoed() {
+    let dir = ready();
+    let db = dir.path().join("db");
+    let command = format!(
+        "{} --db {} --now {WEDNESDAY_10AM} account verify-mobile zoe.oneil@nhs.net; echo EXIT=$?; stty -a | grep -o -- '-\\?echo '; sleep 60",
+        env!("CARGO_BIN_EXE_caredesk"),
+        db.display()
+    );
+    let tmux = tmux::Tmux::start("verify-mobile", &command);
+    tmux.wait_for("(not shown):");
+    tmux.keys("07700 900123");
+    let screen = tmux.screen();
+    assert!(!screen.contains("900123"), "the digits are not echoed:\n{screen}");
+    tmux.keys("<Enter>");
+    let screen = tmux.wait_for("EXIT=");
+    assert!(screen.contains("matches the registered mobile") && screen.contains("EXIT=0"), "{screen}");
+    assert!(!screen.contains("900123"), "{screen}");
+    assert!(screen.contains("\necho ") || screen.lines().any(|l| l.trim() == "echo"), "echo is back on:\n{screen}");
 }

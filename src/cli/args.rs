@@ -256,7 +256,9 @@ pub enum AccountCmd {
     /// Issue a temporary password by text message, after verifying the caller.
     ResetPassword {
         address: String,
-        /// security-questions, mobile, or owner:ADDRESS (the organisation's shared mailbox owner).
+        /// security-questions, mobile, read-out (the caller reads out their registered mobile: typed
+        /// without echo, never on the command line), or owner:ADDRESS (the organisation's shared
+        /// mailbox owner).
         #[arg(long)]
         verified_by: String,
         /// With owner verification: the mobile number the owner confirmed.
@@ -265,6 +267,11 @@ pub enum AccountCmd {
         #[arg(long)]
         ticket: Option<TicketRef>,
     },
+    /// Check the number a caller reads out against the registered mobile, without showing it.
+    ///
+    /// The number is typed at the prompt with echo off (or given on standard input). Exit
+    /// status 0 when it matches, 5 when it does not.
+    VerifyMobile { address: String },
     /// Mark as leaving: deleted in 30 days unless taken as a joiner.
     Leaver {
         address: String,

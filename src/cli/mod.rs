@@ -13,6 +13,7 @@ mod mail;
 mod mail_read;
 mod manual;
 mod print;
+mod read_out;
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -56,10 +57,14 @@ fn not_sent(outbox: u64, delivery: &crate::domain::sms::Delivery) -> Result<()> 
 
 /// How the process ends, for scripts: 0 done, 1 refused or invalid input,
 /// 2 usage (clap), 3 the database could not be used, 4 done but the text
-/// message with the temporary password was not sent.
+/// message with the temporary password was not sent, 5 checked but the
+/// number a caller read out is not their registered mobile.
 pub fn exit_code(error: &anyhow::Error) -> i32 {
     if error.downcast_ref::<NotSent>().is_some() {
         return 4;
+    }
+    if error.downcast_ref::<read_out::NoMatch>().is_some() {
+        return 5;
     }
     let unavailable = match error.downcast_ref::<ServiceError>() {
         Some(e) => e.is_unavailable(),
@@ -517,10 +522,17 @@ impl Entry {
             AccountCmd::PasswordChanged { address } => Entry::of(RecordPasswordChange { address }),
             AccountCmd::Locked { address } => Entry::of(RecordLock { address }),
             AccountCmd::Unlock { address, ticket } => Entry::of(Unlock { address, ticket }),
+            AccountCmd::VerifyMobile { address } => read_out::verify(address),
             AccountCmd::ResetPassword { address, verified_by, mobile, ticket } => {
-                let op = ResetPassword { address, verified_by: verification(&verified_by, mobile)?, ticket };
+                let verified_by = verification(&verified_by, mobile)?;
                 Entry(Box::new(move |desk, json| {
-                    let done = desk.call(op)?;
+                    let verified_by = match verified_by {
+                        Verification::MobileReadOut { .. } => {
+                            Verification::MobileReadOut { number: read_out::read_number(&address)? }
+                        }
+                        other => other,
+                    };
+                    let done = desk.call(ResetPassword { address, verified_by, ticket })?;
                     print::print(&done, json)?;
                     not_sent(done.record.outbox, &done.record.delivery)
                 }))
@@ -653,6 +665,8 @@ fn verification(text: &str, mobile: Option<String>) -> Result<Verification> {
     match text.trim() {
         "security-questions" => Ok(Verification::SecurityQuestions),
         "mobile" => Ok(Verification::RegisteredMobile),
+        // The number is read at the prompt when the command runs.
+        "read-out" => Ok(Verification::MobileReadOut { number: String::new() }),
         other => match other.strip_prefix("owner:") {
             Some(owner) => {
                 let mobile = mobile.ok_or_else(|| {
@@ -660,7 +674,7 @@ fn verification(text: &str, mobile: Option<String>) -> Result<Verification> {
                 })?;
                 Ok(Verification::Owner { owner: owner.to_owned(), mobile })
             }
-            None => bail!("--verified-by {other:?}: use security-questions, mobile, or owner:ADDRESS"),
+            None => bail!("--verified-by {other:?}: use security-questions, mobile, read-out, or owner:ADDRESS"),
         },
     }
 }
