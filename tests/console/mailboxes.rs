@@ -187,6 +187,67 @@ fn a_member_is_removed_only_after_yes() {
 }
 
 #[test]
+fn a_removal_refused_because_a_colleague_changed_the_mailbox_first_is_asked_again_saying_what_changed() {
+    let world = World::new();
+    let mut app = showing_team(NAS, in_hours(), &world);
+    select_member(&mut app, "ann.jones@nhs.net");
+    app.press("-");
+    // A colleague adds Pat while the question is open.
+    world.run(NAS, in_hours(), &AddMember { mailbox: TEAM.into(), account: "pat.lee@nhs.net".into(), reason: None });
+    app.press("y");
+    assert!(members(&world).contains(&"ann.jones@nhs.net".to_owned()), "nothing was saved");
+    let text = screen(&mut app, 160, 48);
+    assert!(text.contains("Are you sure?") && text.contains("members 3 → 4"), "{text}");
+    assert!(text.contains("Remove Ann Jones"), "the same question, asked again: {text}");
+    app.press("y");
+    assert!(!app.mailboxes().dialog_open(), "{}", message(&app));
+    assert!(!members(&world).contains(&"ann.jones@nhs.net".to_owned()), "{}", message(&app));
+    assert!(members(&world).contains(&"pat.lee@nhs.net".to_owned()), "the colleague's change is kept");
+}
+
+#[test]
+fn a_removal_the_colleague_already_made_says_who_made_it() {
+    let world = World::new();
+    let mut app = showing_team(NAS, in_hours(), &world);
+    select_member(&mut app, "ann.jones@nhs.net");
+    app.press("-");
+    world.run(NAS, in_hours(), &RemoveMember { mailbox: TEAM.into(), account: "ann.jones@nhs.net".into() });
+    app.press("y");
+    assert!(!app.mailboxes().dialog_open());
+    let said = message(&app);
+    assert!(said.contains("changed the mailbox first (members 3 → 2)"), "who changed what: {said}");
+    assert!(said.contains("ann.jones@nhs.net is not a member"), "{said}");
+}
+
+#[test]
+fn an_owner_change_refused_because_a_colleague_changed_the_mailbox_first_is_asked_again_and_done_on_yes() {
+    let world = World::new();
+    let mut app = showing_team(NAS, in_hours(), &world);
+    app.press("osam<enter>");
+    world.run(NAS, in_hours(), &AddMember { mailbox: TEAM.into(), account: "pat.lee@nhs.net".into(), reason: None });
+    app.press("y");
+    assert_eq!(owner(&world), "jo.bloggs@nhs.net", "nothing was saved");
+    let text = screen(&mut app, 160, 48);
+    assert!(text.contains("members 3 → 4") && text.contains("Make Sam Smith"), "{text}");
+    app.press("y");
+    assert_eq!(owner(&world), "sam.smith@nhs.net", "{}", message(&app));
+}
+
+#[test]
+fn an_owner_change_the_colleague_already_made_says_who_made_it() {
+    let world = World::new();
+    let mut app = showing_team(NAS, in_hours(), &world);
+    app.press("osam<enter>");
+    world.run(NAS, in_hours(), &ChangeOwner { mailbox: TEAM.into(), owner: "sam.smith@nhs.net".into() });
+    app.press("y");
+    // The picker comes back, saying who named the owner first.
+    assert_eq!(app.mailboxes().picker_query(), Some("sam"));
+    let said = message(&app);
+    assert!(said.contains("changed the mailbox first (the owner changed)") && said.contains("already owns"), "{said}");
+    assert!(screen(&mut app, 160, 48).contains("the owner changed"));
+}
+
+#[test]
 fn the_owner_cannot_be_removed_and_the_key_says_why() {
     let world = World::new();
     let mut app = showing_team(NAS, in_hours(), &world);

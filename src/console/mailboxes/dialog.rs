@@ -60,8 +60,12 @@ pub(super) struct Picker {
 pub(super) struct Confirm {
     question: String,
     change: Request,
-    /// The revision of the mailbox the question was asked about.
-    based_on: u64,
+    /// The mailbox as it was when the question was asked: the change is
+    /// based on its revision, and after a conflict it says what changed.
+    mailbox: Box<Mailbox>,
+    /// The account the question is about: the member to remove, or the
+    /// new owner.
+    account: Box<Account>,
     /// What answering no reports.
     kept: String,
     /// The picker the question came from, reopened if the service refuses
@@ -259,30 +263,38 @@ impl MailboxPane {
         if fresh.meta.rev == old.meta.rev {
             return;
         }
-        let mut changes = Vec::new();
-        if fresh.owner != old.owner {
-            changes.push("the owner changed".to_owned());
-        }
-        if fresh.member_count != old.member_count {
-            changes.push(format!("members {} → {}", old.member_count, fresh.member_count));
-        }
-        if fresh.display_name != old.display_name {
-            changes.push(format!("now named {}", clean(&fresh.display_name)));
-        }
-        let changes = if changes.is_empty() { String::new() } else { format!(" ({})", changes.join("; ")) };
         // In place of the general conflict message, which does not fit.
         picker.error = Some(format!(
-            "{} changed the mailbox first{changes}, so nothing was saved: {} adds on top of their change.",
-            clean(&fresh.meta.changed_by),
+            "{}, so nothing was saved: {} adds on top of their change.",
+            changed_first(old, fresh),
             cx.keymap.key_label(Act::Save)
         ));
         picker.mailbox = Some(fresh.clone());
     }
 
+    /// After a conflict on a question: the same question about the mailbox
+    /// as it now is, saying what the colleague changed, so that the next
+    /// yes is based on their change and the operator's choice is kept. A
+    /// change of theirs that leaves nothing to do (the member already gone,
+    /// the owner already named) is refused by the service, not guessed here.
+    fn rebase_confirm(&self, confirm: Confirm) -> Option<Confirm> {
+        let view = self.shown.as_ref()?;
+        let mut again = match &confirm.change {
+            Request::RemoveMember(_) => remove_question(view, &confirm.account),
+            Request::ChangeOwner(_) => owner_question(view, &confirm.account),
+            _ => return None,
+        };
+        let first = changed_first(&confirm.mailbox, &view.mailbox);
+        again.question = format!("{first}, so nothing was saved. Asked again: {}", again.question);
+        again.from = confirm.from;
+        Some(again)
+    }
+
     pub(super) fn confirm_key(&mut self, confirm: Confirm, key: KeyEvent, cx: &mut Cx<'_>) {
         match cx.keymap.action(&key, Scope::Form) {
             Some(Act::Yes) => {
-                let done = cx.submit(confirm.change.clone(), Some(confirm.based_on)).is_some();
+                let result = cx.try_submit(confirm.change.clone(), Some(confirm.mailbox.meta.rev));
+                let (done, conflict) = (result.is_ok(), result.as_ref().is_err_and(ServiceError::is_conflict));
                 let refusal = cx.message.as_ref().map(|m| m.text.clone());
                 // A new owner is the member the operator wants to see next.
                 let select = match &confirm.change {
@@ -290,6 +302,23 @@ impl MailboxPane {
                     _ => None,
                 };
                 self.reload(cx, select);
+                if conflict {
+                    self.dialog = self.rebase_confirm(confirm).map(Dialog::Confirm);
+                    return;
+                }
+                // A refusal that a colleague's change brought about (the
+                // member already removed, the owner already named) says who.
+                let moved = self.shown.as_ref().map(|v| &v.mailbox).filter(|m| m.meta.rev != confirm.mailbox.meta.rev);
+                let refusal = match (refusal, moved) {
+                    (Some(refusal), Some(fresh)) if !done => {
+                        let said = format!("{}: {refusal}", changed_first(&confirm.mailbox, fresh));
+                        if let Some(message) = cx.message.as_mut() {
+                            message.text.clone_from(&said);
+                        }
+                        Some(said)
+                    }
+                    (refusal, _) => refusal,
+                };
                 if let (false, Some(mut picker)) = (done, confirm.from) {
                     picker.error = refusal;
                     self.dialog = Some(Dialog::Pick(*picker));
@@ -311,7 +340,8 @@ pub(super) fn remove_question(view: &MailboxView, member: &Account) -> Confirm {
     Confirm {
         question: format!("Remove {who} from {mailbox}? They lose access to its mail."),
         change: RemoveMember { mailbox, account: member.address.to_string() }.into(),
-        based_on: view.mailbox.meta.rev,
+        mailbox: Box::new(view.mailbox.clone()),
+        account: Box::new(member.clone()),
         kept: format!("{who} is still a member"),
         from: None,
     }
@@ -332,10 +362,28 @@ fn owner_question(view: &MailboxView, owner: &Account) -> Confirm {
             "Make {chosen} the owner of {mailbox}{instead}? The owner is the helpdesk's contact for the organisation."
         ),
         change: ChangeOwner { mailbox, owner: owner.address.to_string() }.into(),
-        based_on: view.mailbox.meta.rev,
+        mailbox: Box::new(view.mailbox.clone()),
+        account: Box::new(owner.clone()),
         kept,
         from: None,
     }
+}
+
+/// "nina changed the mailbox first (the owner changed; members 4 → 5)":
+/// who changed it since `old` was read, and what they changed.
+fn changed_first(old: &Mailbox, fresh: &Mailbox) -> String {
+    let mut changes = Vec::new();
+    if fresh.owner != old.owner {
+        changes.push("the owner changed".to_owned());
+    }
+    if fresh.member_count != old.member_count {
+        changes.push(format!("members {} → {}", old.member_count, fresh.member_count));
+    }
+    if fresh.display_name != old.display_name {
+        changes.push(format!("now named {}", clean(&fresh.display_name)));
+    }
+    let changes = if changes.is_empty() { String::new() } else { format!(" ({})", changes.join("; ")) };
+    format!("{} changed the mailbox first{changes}", clean(&fresh.meta.changed_by))
 }
 
 fn popup(frame: &mut Frame<'_>, area: Rect, title: String, theme: Theme) -> Rect {
