@@ -15,46 +15,35 @@ mod leaver;
 mod new_account;
 mod request;
 mod reset;
+mod results;
+mod search;
 mod task;
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
-use ratatui::style::Style;
-use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders};
 
-use self::details::status_word;
 use self::joiner::JoinerTask;
 use self::leaver::LeaverTask;
 use self::new_account::NewAccountTask;
 pub(crate) use self::request::{redraft, topic};
 use self::request::{request_ticket, requested};
 use self::reset::ResetTask;
+use self::search::SEARCH_LIMIT;
 use self::task::{Flow, Task};
 use super::desk::DeskExt;
 use super::form::TextField;
-use super::keymap::{Act, Scope};
+use super::keymap::Act;
 use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, news};
-use super::text::clean;
-use super::theme::Theme;
 use crate::domain::account::Account;
 use crate::domain::permission::Action;
 use crate::domain::routing::Category;
-use crate::service::AccountMatch;
-use crate::service::ops::{FindAccounts, SetMobileHidden, ShowAccount, Unlock};
+use crate::service::ops::{SetMobileHidden, ShowAccount, Unlock};
 use crate::service::{AccountView, ChangeEvent, Touched};
 
-/// The most matches a search shows: the list narrows as the operator types,
-/// so a longer one is a sign to type more, not to scroll.
-const SEARCH_LIMIT: usize = 200;
-
-/// Earlier searches kept for recalling with up or ctrl-p.
-const SEARCH_HISTORY: usize = 20;
-/// The most a result row gives the organisation: its code and the start of
-/// its name.
-const ORGANISATION_WIDTH: usize = 24;
 /// At this inner width and wider the results and the details stand side by side.
 const SIDE_BY_SIDE: u16 = 100;
 /// Narrower than this, each result takes two lines: name and status over
@@ -74,7 +63,7 @@ enum Focus {
 #[derive(Default)]
 pub struct AccountPane {
     search: TextField,
-    /// Earlier searches, newest last, at most [`SEARCH_HISTORY`].
+    /// Earlier searches, newest last, at most [`search::SEARCH_HISTORY`].
     history: Vec<String>,
     /// Which earlier search the search line shows, counted back from the newest.
     recalled: Option<usize>,
@@ -120,23 +109,6 @@ impl AccountPane {
         self.task.is_some()
     }
 
-    /// Runs the search again, selecting `keep` if it is still found and the
-    /// first match otherwise.
-    fn search(&mut self, keep: Option<String>, cx: &mut Cx<'_>) {
-        let found = match cx.desk.call(FindAccounts { text: self.search.value().to_owned(), limit: SEARCH_LIMIT }) {
-            Ok(found) => found,
-            Err(e) => {
-                cx.fail(&e);
-                Vec::new()
-            }
-        };
-        self.found_orgs = found.iter().map(|m| m.organisation.clone()).collect();
-        self.found = AccountMatch::accounts(found);
-        self.cursor.selected =
-            keep.and_then(|k| self.found.iter().position(|a| a.address.as_str().eq_ignore_ascii_case(&k))).unwrap_or(0);
-        self.load(cx);
-    }
-
     /// Reads the selected account's details. The mailbox selection stays
     /// only on the same account, and only while it still points at one.
     fn load(&mut self, cx: &mut Cx<'_>) {
@@ -159,92 +131,6 @@ impl AccountPane {
         self.mailbox = self.mailbox.min(mailboxes.saturating_sub(1));
         if self.focus == Focus::Mailboxes && (!same || mailboxes == 0) {
             self.focus = Focus::Results;
-        }
-    }
-
-    /// Shows one account, as if its address had been searched for.
-    fn show(&mut self, address: &str, cx: &mut Cx<'_>) {
-        let address = address.trim();
-        self.search.set(address);
-        self.focus = Focus::Results;
-        self.search(Some(address.to_owned()), cx);
-        if self.found.is_empty() {
-            cx.warn(format!("no account {address}: check the address, or search by name"));
-        }
-    }
-
-    /// `/` starts a new search: the last one goes into the history, where
-    /// up or ctrl-p brings it back, and the line starts empty. The results
-    /// stay until the first letter is typed.
-    fn fresh_search(&mut self) {
-        let last = self.search.value().trim().to_owned();
-        if !last.is_empty() {
-            self.history.retain(|h| *h != last);
-            self.history.push(last);
-            if self.history.len() > SEARCH_HISTORY {
-                self.history.remove(0);
-            }
-        }
-        self.search.clear();
-        self.recalled = None;
-        self.focus = Focus::Search;
-    }
-
-    /// Shows the next older search (`older`) or the next newer one, and
-    /// searches for it.
-    fn recall(&mut self, older: bool, cx: &mut Cx<'_>) {
-        if self.history.is_empty() {
-            return;
-        }
-        let last = self.history.len() - 1;
-        let at = match (self.recalled, older) {
-            (None, true) => 0,
-            (None, false) => return,
-            (Some(n), true) => (n + 1).min(last),
-            (Some(0), false) => {
-                self.recalled = None;
-                self.search.clear();
-                return;
-            }
-            (Some(n), false) => n - 1,
-        };
-        self.recalled = Some(at);
-        let text = self.history[last - at].clone();
-        self.search.set(&text);
-        self.cursor = Cursor::default();
-        self.search(None, cx);
-    }
-
-    fn search_key(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> bool {
-        // The search line reads the form keys: up (previous field) and
-        // earlier-search step back through earlier searches.
-        // Tab and backtab still move between panes.
-        let pane_key = matches!(key.code, KeyCode::Tab | KeyCode::BackTab);
-        match cx.keymap.action(&key, Scope::Form).filter(|_| !pane_key) {
-            Some(Act::PrevField | Act::EarlierSearch) => {
-                self.recall(true, cx);
-                true
-            }
-            Some(Act::LaterSearch) => {
-                self.recall(false, cx);
-                true
-            }
-            Some(Act::Save | Act::NextField | Act::Cancel) => {
-                self.focus = Focus::Results;
-                true
-            }
-            _ => {
-                let before = self.search.value().to_owned();
-                if !self.search.key(key) {
-                    return false;
-                }
-                if self.search.value() != before {
-                    // New words mean a new list: start from its best match.
-                    self.cursor = Cursor::default();
-                    self.search(None, cx);
-                }
-                true
-            }
         }
     }
 
@@ -392,80 +278,6 @@ impl AccountPane {
             (None, Some(reason)) => hint.disabled_because(reason),
             _ => hint,
         }
-    }
-
-    fn draw_search(&mut self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
-        self.search_area = area;
-        let label = "Search ";
-        let [label_area, field] =
-            Layout::horizontal([Constraint::Length(label.len() as u16), Constraint::Min(1)]).areas(area);
-        let focused = self.focus == Focus::Search;
-        frame.render_widget(
-            Paragraph::new(label).style(if focused { view.theme.key() } else { Style::new() }),
-            label_area,
-        );
-        if self.search.value().is_empty() && !focused {
-            let hint = "/ name, address, mobile or ODS code";
-            frame.render_widget(Paragraph::new(hint).style(view.theme.dim()), field);
-        } else {
-            self.search.draw(frame, field, Style::new(), focused && view.focused && self.task.is_none());
-        }
-    }
-
-    fn draw_results(&mut self, frame: &mut Frame<'_>, area: Rect, theme: Theme) {
-        if self.found.is_empty() {
-            self.rows_area = Rect::default();
-            let text = if self.search.value().trim().is_empty() {
-                "type / and a name, address, mobile or ODS code".to_owned()
-            } else {
-                format!("no account matches {:?}", clean(self.search.value().trim()))
-            };
-            frame.render_widget(Paragraph::new(text).style(theme.dim()).wrap(Wrap { trim: true }), area);
-            return;
-        }
-        self.rows_area = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
-        let two_lines = self.row_height > 1;
-        let shown = usize::from(self.rows_area.height / self.row_height.max(1));
-        let range = self.cursor.window(self.found.len(), shown);
-        let status_width = self.found.iter().map(|a| status_word(a).len()).max().unwrap_or(0);
-        // The code, and the organisation's name as far as it fits.
-        let organisation = |i: usize, a: &Account| match self.found_orgs.get(i).cloned().flatten() {
-            Some(name) => format!("{} {}", a.ods, clean(&name)),
-            None => a.ods.to_string(),
-        };
-        let ods_width = (0..self.found.len())
-            .map(|i| organisation(i, &self.found[i]).chars().count())
-            .max()
-            .unwrap_or(0)
-            .clamp(3, ORGANISATION_WIDTH);
-        let rows = self.found[range.clone()].iter().zip(range).map(|(a, i)| {
-            let style = if i == self.cursor.selected { theme.selected() } else { Style::new() };
-            let name = clean(&a.display_name()).into_owned();
-            let org = organisation(i, a);
-            let cells = if two_lines {
-                vec![
-                    Cell::from(Text::from(vec![Line::from(name), Line::from(a.address.to_string())])),
-                    Cell::from(Text::from(vec![Line::from(status_word(a)), Line::from(org)])),
-                ]
-            } else {
-                vec![Cell::from(name), Cell::from(a.address.to_string()), Cell::from(status_word(a)), Cell::from(org)]
-            };
-            Row::new(cells).height(self.row_height).style(style)
-        });
-        let table = if two_lines {
-            let widths = [Constraint::Fill(1), Constraint::Length(status_width.max(ods_width) as u16)];
-            Table::new(rows, widths).header(Row::new(["Name, address", "Status"]).style(theme.title()))
-        } else {
-            let widths = [
-                Constraint::Fill(2),
-                Constraint::Fill(3),
-                Constraint::Length(status_width as u16),
-                Constraint::Length(ods_width as u16),
-            ];
-            Table::new(rows, widths)
-                .header(Row::new(["Name", "Address", "Status", "Organisation"]).style(theme.title()))
-        };
-        frame.render_widget(table.column_spacing(1), area);
     }
 }
 
