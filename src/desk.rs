@@ -167,6 +167,9 @@ pub enum Activity {
     Noting,
     /// Typing a reply to the requester.
     Replying,
+    /// Filling in a form or answering a question about an account or a
+    /// mailbox: a change is on its way.
+    Editing,
 }
 
 impl Activity {
@@ -175,6 +178,7 @@ impl Activity {
             Activity::Viewing => "viewing",
             Activity::Noting => "writing a note",
             Activity::Replying => "replying",
+            Activity::Editing => "making a change",
         }
     }
 }

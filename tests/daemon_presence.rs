@@ -12,7 +12,7 @@ use caredesk::desk::DeskExt;
 use caredesk::desk::{Activity, Clock, Desk, DeskEvent, PRESENCE_EXPIRES, Presence, Seen, Subject};
 use caredesk::domain::ticket::TicketRef;
 use caredesk::service::ops::ShowShift;
-use world::{NAS, SUP, World, in_hours};
+use world::{NAS, SUP, TEAM, World, in_hours};
 
 /// A console of `operator` that the daemon serves: one answered request
 /// shows its connection is taken in, so it hears what others say next.
@@ -148,4 +148,54 @@ fn two_consoles_show_who_is_on_a_ticket_ask_before_a_crossing_reply_and_let_it_l
         .unwrap_or_else(|s| panic!("nina's presence lapses:\n{s}"));
     assert!(started.elapsed() >= PRESENCE_EXPIRES / 2, "not at once: it lapses, it was not withdrawn");
     drop(nina);
+}
+
+/// The account and mailbox details name who else has them open, and that
+/// a change is on its way while a form or question is open there; it
+/// lapses like a ticket's once the other console goes.
+#[test]
+fn two_consoles_show_who_else_has_an_account_or_a_mailbox_open_and_who_is_changing_it() {
+    use caredesk::console::{App, KeyMap, Theme};
+    let world = World::new();
+    let daemon = Daemon::without_socket(world.service.clone()).with_clock(Clock::Fixed(in_hours()));
+    daemon.start_relay().expect("the relay starts");
+    let console = |operator: &str| {
+        App::new(Box::new(desk(&daemon, operator)), KeyMap::default(), Theme::plain()).expect("a console")
+    };
+    let (mut nina, mut sup) = (console(NAS), console(SUP));
+    let here_line = |screen: &str, wanted: &str| screen.lines().any(|l| l.contains("Here too") && l.contains(wanted));
+
+    // An account: open, then a task on it.
+    nina.press("2/jo.bloggs@nhs.net<enter>");
+    sup.press("2/jo.bloggs@nhs.net<enter>");
+    nina.publish();
+    shows(&mut sup, Duration::from_secs(5), |s| here_line(s, "nina viewing"))
+        .unwrap_or_else(|s| panic!("sup's account details show nina viewing:\n{s}"));
+    nina.press("x");
+    assert!(nina.accounts().has_task(), "the leaver form is open");
+    nina.publish();
+    shows(&mut sup, Duration::from_secs(5), |s| here_line(s, "nina making a change"))
+        .unwrap_or_else(|s| panic!("sup sees nina changing the account:\n{s}"));
+    nina.press("<esc><esc>");
+
+    // A mailbox: open, then a question on it.
+    nina.press(&format!("3/{TEAM}<enter>"));
+    sup.press(&format!("3/{TEAM}<enter>"));
+    nina.publish();
+    shows(&mut sup, Duration::from_secs(5), |s| here_line(s, "nina viewing"))
+        .unwrap_or_else(|s| panic!("sup's mailbox details show nina viewing:\n{s}"));
+    nina.press("o");
+    nina.publish();
+    shows(&mut sup, Duration::from_secs(5), |s| here_line(s, "nina making a change"))
+        .unwrap_or_else(|s| panic!("sup sees nina changing the mailbox:\n{s}"));
+    // And the other way: nina sees sup, never herself.
+    sup.publish();
+    let own = shows(&mut nina, Duration::from_secs(5), |s| here_line(s, "sup viewing"))
+        .unwrap_or_else(|s| panic!("nina sees sup on the mailbox:\n{s}"));
+    assert!(!own.lines().any(|l| l.contains("Here too") && l.contains("nina")), "not herself:\n{own}");
+
+    // Nina's console goes: the line goes with it.
+    drop(nina);
+    shows(&mut sup, PRESENCE_EXPIRES * 3, |s| !s.contains("Here too"))
+        .unwrap_or_else(|s| panic!("nina's presence goes:\n{s}"));
 }

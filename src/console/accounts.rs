@@ -19,6 +19,8 @@ mod results;
 mod search;
 mod task;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
@@ -34,10 +36,12 @@ use self::request::{request_ticket, requested};
 use self::reset::ResetTask;
 use self::search::SEARCH_LIMIT;
 use self::task::{Flow, Task};
+use super::app::Here;
 use super::desk::DeskExt;
 use super::form::TextField;
 use super::keymap::Act;
 use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, news};
+use crate::desk::{Activity, Presence, Subject};
 use crate::domain::account::Account;
 use crate::domain::permission::Action;
 use crate::domain::routing::Category;
@@ -86,6 +90,8 @@ pub struct AccountPane {
     rows_area: Rect,
     /// Screen lines per result, as last drawn.
     row_height: u16,
+    /// Who else has which account open, by address.
+    here: HashMap<String, Here>,
 }
 
 impl AccountPane {
@@ -107,6 +113,11 @@ impl AccountPane {
 
     pub fn has_task(&self) -> bool {
         self.task.is_some()
+    }
+
+    /// Who else has which account open, as the daemon last said.
+    pub fn set_here(&mut self, here: HashMap<String, Here>) {
+        self.here = here;
     }
 
     /// Reads the selected account's details. The mailbox selection stays
@@ -399,6 +410,15 @@ impl Pane for AccountPane {
 
     fn unsaved(&self) -> bool {
         self.task.as_ref().is_some_and(Task::unsaved)
+    }
+
+    /// The account in view, or the one a task is changing.
+    fn presence(&self) -> Option<Presence> {
+        let (address, activity) = match &self.task {
+            Some(task) => (task.on_account()?, Activity::Editing),
+            None => (self.view.as_ref()?.account.address.to_string(), Activity::Viewing),
+        };
+        Some(Presence { subject: Some(Subject::Account(address)), activity })
     }
 
     fn click(&mut self, column: u16, row: u16, cx: &mut Cx<'_>) -> bool {

@@ -29,7 +29,7 @@ use crate::service::ops::ShowShift;
 use crate::service::{ServiceError, ShiftView, Touched};
 pub use help::{help_lines, key_table};
 pub use messages::{ERROR_STALE, HISTORY, Messages, NOTICE_STALE};
-pub use presence::{PRESENCE_REPEAT, PresenceBoard};
+pub use presence::{Here, PRESENCE_REPEAT, PresenceBoard, in_words};
 pub use screen::status_line;
 
 /// At this width and wider the three panes stand side by side.
@@ -309,7 +309,7 @@ impl App {
                 }
                 DeskEvent::Presence(seen) => {
                     self.presence.heard(seen, std::time::Instant::now());
-                    self.panes.queue.set_here(self.presence.on_tickets());
+                    self.show_presence();
                 }
             }
         }
@@ -344,9 +344,16 @@ impl App {
             }
         }
         if changed {
-            self.panes.queue.set_here(self.presence.on_tickets());
+            self.show_presence();
         }
         changed
+    }
+
+    /// Hands each pane who else has its records open.
+    fn show_presence(&mut self) {
+        self.panes.queue.set_here(self.presence.on_tickets());
+        self.panes.accounts.set_here(self.presence.on_addresses(true));
+        self.panes.mailboxes.set_here(self.presence.on_addresses(false));
     }
 
     /// Time passed without input: follow the shift changing and re-read

@@ -12,6 +12,8 @@ mod details;
 mod dialog;
 mod ticket;
 
+use std::collections::HashMap;
+
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -20,10 +22,12 @@ use ratatui::widgets::Block;
 
 use self::dialog::{Dialog, Purpose, draw_confirm, draw_picker, remove_question};
 use self::ticket::{Attempt, ticket_about};
+use super::app::Here;
 use super::desk::DeskExt;
 use super::form::TextField;
 use super::keymap::{Act, Scope};
 use super::pane::{Cursor, Cx, Hint, Jump, Pane, PaneId, View, news};
+use crate::desk::{Activity, Presence, Subject};
 use crate::domain::account::Account;
 use crate::domain::mailbox::Mailbox;
 use crate::domain::permission::Action;
@@ -62,9 +66,16 @@ pub struct MailboxPane {
     search_area: Rect,
     results_area: Rect,
     members_area: Rect,
+    /// Who else has which mailbox open, by address.
+    here: HashMap<String, Here>,
 }
 
 impl MailboxPane {
+    /// Who else has which mailbox open, as the daemon last said.
+    pub fn set_here(&mut self, here: HashMap<String, Here>) {
+        self.here = here;
+    }
+
     /// The mailbox on screen.
     pub fn shown(&self) -> Option<&MailboxView> {
         self.shown.as_ref()
@@ -458,6 +469,13 @@ impl Pane for MailboxPane {
             Some(Dialog::Confirm(confirm)) => draw_confirm(frame, full, confirm, view.theme, view.keymap),
             None => {}
         }
+    }
+
+    /// The mailbox on screen; a dialog open on it is a change on its way.
+    fn presence(&self) -> Option<Presence> {
+        let address = self.shown.as_ref()?.mailbox.address.to_string();
+        let activity = if self.dialog.is_some() { Activity::Editing } else { Activity::Viewing };
+        Some(Presence { subject: Some(Subject::Mailbox(address)), activity })
     }
 
     fn unsaved(&self) -> bool {

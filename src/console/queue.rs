@@ -226,10 +226,7 @@ impl QueuePane {
 
     /// "nas2 viewing, helpdesk1 replying" for a ticket others have open.
     pub fn others_on(&self, reference: TicketRef) -> Option<String> {
-        let here = self.here.get(&reference)?;
-        let said: Vec<String> =
-            here.iter().map(|(who, what)| format!("{} {}", crate::console::text::clean(who), what.label())).collect();
-        (!said.is_empty()).then(|| said.join(", "))
+        crate::console::app::in_words(self.here.get(&reference))
     }
 
     /// The tab's tickets and the filter line's words, for saving as a view.

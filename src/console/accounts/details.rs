@@ -13,6 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{AccountPane, Focus};
+use crate::console::app::in_words;
 use crate::console::pane::View;
 use crate::console::text::clean;
 use crate::console::theme::Theme;
@@ -29,7 +30,15 @@ impl AccountPane {
         let mailboxes = self.mailboxes();
         let selected = (self.focus == Focus::Mailboxes).then_some(self.mailbox);
         let how = DetailStyle { theme: view.theme, now: view.now, reveal: self.reveal, width: usize::from(area.width) };
-        let lines = details(account, &mailboxes, selected, &how);
+        let here = in_words(self.here.get(account.account.address.as_str()));
+        let mut lines = details(account, &mailboxes, selected, &how);
+        if let Some(here) = here {
+            // Under the name and address, where it is seen before anything is changed.
+            let mut sheet = Sheet { lines: Vec::new(), width: how.width };
+            sheet.row("Here too", here, view.theme.amber());
+            let at = lines.len().min(2);
+            lines.splice(at..at, sheet.lines);
+        }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
     }
 }

@@ -84,6 +84,11 @@ pub(super) enum Next {
 }
 
 impl Task {
+    /// The address of the account the task changes; `None` for a new one.
+    pub(super) fn on_account(&self) -> Option<String> {
+        self.account.as_ref().map(|a| a.address.to_string())
+    }
+
     pub(super) fn new(kind: TaskKind, form: Form) -> Task {
         Task { kind, form, stage: Stage::Filling, based_on: None, account: None }
     }

@@ -65,18 +65,17 @@ impl PresenceBoard {
         self.others.len() != before
     }
 
-    /// Who else has each ticket open, and what they are doing, by operator.
-    pub fn on_tickets(&self) -> HashMap<TicketRef, Vec<(String, Activity)>> {
-        let mut out: HashMap<TicketRef, Vec<(String, Activity)>> = HashMap::new();
+    /// Who else has each record open, and what they are doing there, one
+    /// entry per operator (the busiest of their consoles), by name.
+    pub fn here(&self) -> HashMap<Subject, Here> {
+        let mut out: HashMap<Subject, Here> = HashMap::new();
         for (operator, p, _) in self.others.values() {
-            if let Some(Subject::Ticket(r)) = &p.subject {
-                let here = out.entry(*r).or_default();
-                // One line per operator: the busiest of their consoles.
-                match here.iter_mut().find(|(o, _)| o == operator) {
-                    Some((_, a)) if *a == Activity::Viewing => *a = p.activity,
-                    Some(_) => {}
-                    None => here.push((operator.clone(), p.activity)),
-                }
+            let Some(subject) = &p.subject else { continue };
+            let here = out.entry(subject.clone()).or_default();
+            match here.iter_mut().find(|(o, _)| o == operator) {
+                Some((_, a)) if *a == Activity::Viewing => *a = p.activity,
+                Some(_) => {}
+                None => here.push((operator.clone(), p.activity)),
             }
         }
         for here in out.values_mut() {
@@ -84,6 +83,39 @@ impl PresenceBoard {
         }
         out
     }
+
+    /// Who else has each ticket open, and what they are doing there.
+    pub fn on_tickets(&self) -> HashMap<TicketRef, Here> {
+        self.here()
+            .into_iter()
+            .filter_map(|(subject, here)| match subject {
+                Subject::Ticket(r) => Some((r, here)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Who else has each account (`accounts`) or each mailbox open, by address.
+    pub fn on_addresses(&self, accounts: bool) -> HashMap<String, Here> {
+        self.here()
+            .into_iter()
+            .filter_map(|(subject, here)| match subject {
+                Subject::Account(a) if accounts => Some((a, here)),
+                Subject::Mailbox(m) if !accounts => Some((m, here)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Who else is on one record, and what each is doing there.
+pub type Here = Vec<(String, Activity)>;
+
+/// "nas2 viewing, helpdesk1 replying"; `None` when nobody else is there.
+pub fn in_words(here: Option<&Here>) -> Option<String> {
+    let said: Vec<String> =
+        here?.iter().map(|(who, what)| format!("{} {}", crate::console::text::clean(who), what.label())).collect();
+    (!said.is_empty()).then(|| said.join(", "))
 }
 
 #[cfg(test)]
@@ -115,6 +147,27 @@ mod tests {
         assert_eq!(board.on_tickets()[&TicketRef(5)].len(), 1);
         assert!(board.expire(t0 + PRESENCE_EXPIRES * 2));
         assert!(board.on_tickets().is_empty());
+    }
+
+    #[test]
+    fn accounts_and_mailboxes_are_told_apart_from_tickets_and_from_each_other() {
+        let t0 = Instant::now();
+        let mut board = PresenceBoard::default();
+        let on = |console, operator: &str, subject: Subject, activity| Seen {
+            operator: operator.into(),
+            console,
+            presence: Some(Presence { subject: Some(subject), activity }),
+        };
+        board.heard(on(1, "nas2", Subject::Account("jo@nhs.net".into()), Activity::Viewing), t0);
+        board.heard(on(2, "nas2", Subject::Account("jo@nhs.net".into()), Activity::Editing), t0);
+        board.heard(on(3, "sup", Subject::Mailbox("jo@nhs.net".into()), Activity::Viewing), t0);
+        board.heard(seen(4, "rita", 7, Activity::Viewing), t0);
+        let accounts = board.on_addresses(true);
+        assert_eq!(accounts["jo@nhs.net"], vec![("nas2".to_owned(), Activity::Editing)], "the busiest console");
+        assert_eq!(board.on_addresses(false)["jo@nhs.net"], vec![("sup".to_owned(), Activity::Viewing)]);
+        assert_eq!(board.on_tickets().len(), 1);
+        assert_eq!(in_words(accounts.get("jo@nhs.net")).as_deref(), Some("nas2 making a change"));
+        assert_eq!(in_words(None), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Focus, MailboxPane};
+use crate::console::app::in_words;
 use crate::console::keymap::Act;
 use crate::console::pane::View;
 use crate::console::text::clean;
@@ -62,7 +63,11 @@ impl MailboxPane {
 
     pub(super) fn draw_details(&mut self, frame: &mut Frame<'_>, area: Rect, theme: Theme) {
         let Some(view) = &self.shown else { return };
-        let header = detail_lines(view, self.reveal, theme);
+        let mut header = detail_lines(view, self.reveal, theme);
+        if let Some(here) = in_words(self.here.get(view.mailbox.address.as_str())) {
+            // Under the name and address, where it is seen before anything is changed.
+            header.insert(2, labelled("Here too", Span::styled(here, theme.amber())));
+        }
         let height = (header.len() as u16).min(area.height);
         let [top, members] = Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
         frame.render_widget(Paragraph::new(header), top);
