@@ -152,6 +152,9 @@ pub enum Command {
     Quit,
     Messages,
     SaveView,
+    ShareView,
+    RemoveView,
+    RemoveSharedView,
 }
 
 /// One `:` command: its words (the first is its name), what follows it,
@@ -194,6 +197,24 @@ pub const COMMANDS: &[CommandWord] = &[
         words: &["view"],
         argument: "NAME",
         about: "save the queue's tab and filter as a view of your own, shown as a tab",
+    },
+    CommandWord {
+        command: Command::ShareView,
+        words: &["share"],
+        argument: "NAME",
+        about: "save the queue's tab and filter as a view for everyone (supervisors)",
+    },
+    CommandWord {
+        command: Command::RemoveView,
+        words: &["unview"],
+        argument: "NAME",
+        about: "remove a view of your own",
+    },
+    CommandWord {
+        command: Command::RemoveSharedView,
+        words: &["unshare"],
+        argument: "NAME",
+        about: "remove a view shared with everyone (supervisors)",
     },
     CommandWord { command: Command::Help, words: &["help", "h"], argument: "", about: "list the keys and commands" },
     CommandWord { command: Command::Quit, words: &["quit", "q"], argument: "", about: "leave caredesk" },

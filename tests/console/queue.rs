@@ -570,3 +570,38 @@ fn the_view_command_saves_the_tab_and_filter_as_a_new_tab() {
     app.press(":view<enter>");
     assert!(message(&app).contains("view needs NAME"), "{}", message(&app));
 }
+
+#[test]
+fn a_supervisor_shares_a_view_from_the_console_and_everyone_gets_its_tab() {
+    let world = World::new();
+    let mut sup = world.app(SUP, in_hours());
+    sup.press("/cat:leaver<enter>:share leavers today<enter>");
+    assert!(message(&sup).contains("leavers today"), "{}", message(&sup));
+    // Another operator's console has the shared tab, with its count.
+    let mut nina = world.app(NAS, in_hours());
+    let tabs = screen(&mut nina, 160, 40);
+    assert!(tabs.lines().any(|l| l.contains("leavers today 1")), "{tabs}");
+    // Only a supervisor shares or removes a shared view.
+    nina.press(":share mine too<enter>");
+    assert!(message(&nina).contains("only a supervisor shares views"), "{}", message(&nina));
+    nina.press(":unshare leavers today<enter>");
+    assert!(message(&nina).contains("only a supervisor removes a shared view"), "{}", message(&nina));
+    sup.press(":unshare leavers today<enter>");
+    assert_eq!(message(&sup), "view leavers today removed");
+    let mut nina = world.app(NAS, in_hours());
+    assert!(!screen(&mut nina, 160, 40).contains("leavers today"), "the shared tab is gone");
+}
+
+#[test]
+fn an_operator_removes_their_own_view_from_the_console() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    app.press("/cat:leaver<enter>:view my leavers<enter>");
+    assert!(screen(&mut app, 160, 40).contains("my leavers 1"));
+    app.press(":unview my leavers<enter>");
+    assert_eq!(message(&app), "view my leavers removed");
+    let tabs = screen(&mut app, 160, 40);
+    assert!(!tabs.contains("my leavers 1"), "the tab is gone:\n{tabs}");
+    app.press(":unview my leavers<enter>");
+    assert!(message(&app).contains("no view"), "{}", message(&app));
+}

@@ -210,9 +210,19 @@ impl App {
                 return;
             }
             Command::Refresh => return self.global(Act::Refresh),
-            Command::SaveView => {
+            Command::SaveView | Command::ShareView => {
                 let (queue, filter) = self.panes.queue.current_view();
-                let view = crate::service::ops::SaveView { name: rest.to_owned(), queue, filter, shared: false };
+                let shared = found.command == Command::ShareView;
+                let view = crate::service::ops::SaveView { name: rest.to_owned(), queue, filter, shared };
+                self.focus = PaneId::Queue;
+                self.with_pane(PaneId::Queue, |_, cx| {
+                    cx.submit(view, None);
+                });
+                return;
+            }
+            Command::RemoveView | Command::RemoveSharedView => {
+                let shared = found.command == Command::RemoveSharedView;
+                let view = crate::service::ops::RemoveView { name: rest.to_owned(), shared };
                 self.focus = PaneId::Queue;
                 self.with_pane(PaneId::Queue, |_, cx| {
                     cx.submit(view, None);
