@@ -605,3 +605,25 @@ fn an_operator_removes_their_own_view_from_the_console() {
     app.press(":unview my leavers<enter>");
     assert!(message(&app).contains("no view"), "{}", message(&app));
 }
+
+#[test]
+fn at_80_columns_the_selected_tab_is_on_screen_however_many_views_there_are() {
+    let world = World::new();
+    let mut app = world.app(NAS, in_hours());
+    let names = ["leavers", "passwords", "mailboxes", "joiners", "dormant", "sharers", "urgent work", "last view"];
+    for name in names {
+        app.press(&format!("/cat:leaver<enter>:view {name}<enter>"));
+    }
+    // Going back past the first tab lands on the last, the views being in
+    // name order: "urgent work".
+    app.press("<left>");
+    let shown = screen(&mut app, 80, 24);
+    let tabs = shown.lines().find(|l| l.contains("urgent work 1")).unwrap_or_else(|| panic!("no tab line:\n{shown}"));
+    assert!(tabs.contains('‹'), "the tabs left off before it are counted: {tabs}");
+    assert!(tabs.chars().count() <= 80, "{tabs}");
+    // Back at the first tab, the ones left off are counted after it.
+    app.press("<right>");
+    let shown = screen(&mut app, 80, 24);
+    let tabs = shown.lines().find(|l| l.contains("all open")).unwrap_or_else(|| panic!("no tab line:\n{shown}"));
+    assert!(tabs.contains('›') && !tabs.contains("urgent work"), "{tabs}");
+}

@@ -91,22 +91,101 @@ impl QueuePane {
 
     pub(super) fn draw_tabs(&mut self, frame: &mut Frame<'_>, area: Rect, theme: Theme) {
         self.tab_areas.clear();
-        let mut spans = Vec::new();
-        let mut x = area.x;
         let saved = self.views.iter().map(|v| {
             let count = v.count.map_or("?".to_owned(), |n| n.to_string());
             // A shared view is marked, so the operator knows a supervisor keeps it.
             let shared = if v.view.owner.is_none() { "+" } else { "" };
-            format!("{shared}{} {count}", crate::console::text::clean(&v.view.name))
+            let name: String = crate::console::text::clean(&v.view.name).chars().take(TAB_NAME).collect();
+            format!("{shared}{name} {count}")
         });
-        let labels: Vec<String> = TABS.iter().map(|(label, _)| (*label).to_owned()).chain(saved).collect();
-        for (i, label) in labels.iter().enumerate() {
-            let text = format!(" {label} ");
-            let width = text.chars().count() as u16;
+        let labels: Vec<String> =
+            TABS.iter().map(|(label, _)| (*label).to_owned()).chain(saved).map(|l| format!(" {l} ")).collect();
+        let widths: Vec<u16> = labels.iter().map(|l| l.chars().count() as u16).collect();
+        let shown = visible_tabs(&widths, self.tab, area.width);
+        let mut spans = Vec::new();
+        let mut x = area.x;
+        if shown.start > 0 {
+            let marker = format!("‹{} ", shown.start);
+            x += marker.chars().count() as u16;
+            spans.push(Span::styled(marker, theme.dim()));
+        }
+        for (i, label) in labels.into_iter().enumerate() {
+            if !shown.contains(&i) {
+                // Off screen: a click finds nothing there.
+                self.tab_areas.push(Rect::default());
+                continue;
+            }
+            let width = widths[i];
             self.tab_areas.push(Rect { x, y: area.y, width, height: 1 });
             x += width;
-            spans.push(Span::styled(text, if i == self.tab { theme.selected() } else { theme.dim() }));
+            spans.push(Span::styled(label, if i == self.tab { theme.selected() } else { theme.dim() }));
+        }
+        if shown.end < widths.len() {
+            spans.push(Span::styled(format!(" {}›", widths.len() - shown.end), theme.dim()));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+}
+
+/// The most of a view's name a tab shows.
+const TAB_NAME: usize = 20;
+
+/// Which tabs fit in `room` columns: always the current one, then its
+/// neighbours as they fit, the next one before the one before it, leaving
+/// room for "‹3 " and " 4›" where tabs are left off on either side.
+fn visible_tabs(widths: &[u16], current: usize, room: u16) -> std::ops::Range<usize> {
+    let n = widths.len();
+    if n == 0 {
+        return 0..0;
+    }
+    let current = current.min(n - 1);
+    // A marker's width with the longest count it could show.
+    let marker = 2 + n.to_string().len() as u32;
+    let cost = |r: &std::ops::Range<usize>| {
+        let tabs: u32 = widths[r.clone()].iter().map(|w| u32::from(*w)).sum();
+        tabs + if r.start > 0 { marker } else { 0 } + if r.end < n { marker } else { 0 }
+    };
+    let mut shown = current..current + 1;
+    loop {
+        let mut grew = false;
+        let wider = [
+            (shown.end < n).then(|| shown.start..shown.end + 1),
+            (shown.start > 0).then(|| shown.start - 1..shown.end),
+        ];
+        for candidate in wider.into_iter().flatten() {
+            if cost(&candidate) <= u32::from(room) {
+                shown = candidate;
+                grew = true;
+                break;
+            }
+        }
+        if !grew {
+            return shown;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tab_tests {
+    use super::visible_tabs;
+
+    #[test]
+    fn the_current_tab_is_always_shown_with_as_many_neighbours_as_fit() {
+        let widths = [5, 10, 10, 6, 10, 8, 8, 8, 8];
+        // Room for everything: everything.
+        assert_eq!(visible_tabs(&widths, 0, 200), 0..9);
+        // 80 columns hold the first six from the start.
+        let first = visible_tabs(&widths, 0, 60);
+        assert_eq!(first.start, 0);
+        assert!(first.end < 9);
+        // The last tab selected: it is shown, with the ones before it.
+        let last = visible_tabs(&widths, 8, 40);
+        assert_eq!(last.end, 9);
+        assert!(last.start > 0);
+        let used: u16 = widths[last.clone()].iter().sum::<u16>() + 3;
+        assert!(used <= 40, "{last:?} takes {used}");
+        // Too narrow for even the current tab: it is still the one shown.
+        assert_eq!(visible_tabs(&widths, 4, 3), 4..5);
+        assert_eq!(visible_tabs(&[], 0, 80), 0..0);
     }
 }
