@@ -273,7 +273,7 @@ fn verify_reports_every_break_not_only_the_first() {
         plant(&second);
         let mut fifth = entries[4].clone();
         fifth.draft.after = Some("forged".into());
-        plant(&AuditEntry::chain(5, fifth.draft, &entries[3].hash));
+        plant(&AuditEntry::chain(5, fifth.draft, &entries[3].hash, fifth.state));
         store.flush().unwrap();
     }
     let out = caredesk(&db, WEDNESDAY_10AM, &["audit", "--verify"]);

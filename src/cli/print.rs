@@ -556,7 +556,17 @@ impl Printed for TicketDetail {
 
 impl Printed for AuditVerified {
     fn text(&self) -> String {
-        format!("audit log intact: {} entries verified", self.entries)
+        let mut text = format!(
+            "audit log intact: {} entries verified, and {} records and index entries hold what they left",
+            self.entries, self.keys
+        );
+        if self.keys_unchecked > 0 {
+            text.push_str(&format!(
+                "\n{} keys were last written before entries recorded what they left, and are not checked",
+                self.keys_unchecked
+            ));
+        }
+        text
     }
     fn json(&self) -> Value {
         keyed("audit-verified", self)

@@ -53,10 +53,14 @@ struct Hashed<'a> {
     after: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     batch: Option<u64>,
+    /// The state digest, as hex, only when the entry has one (entries
+    /// written before they existed hash as they always did).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<String>,
 }
 
-impl<'a> From<&'a AuditDraft> for Hashed<'a> {
-    fn from(d: &'a AuditDraft) -> Hashed<'a> {
+impl<'a> Hashed<'a> {
+    fn of(d: &'a AuditDraft, state: Option<&StateDigest>) -> Hashed<'a> {
         Hashed {
             at: d.at,
             recorded_at: d.recorded_at,
@@ -67,6 +71,7 @@ impl<'a> From<&'a AuditDraft> for Hashed<'a> {
             before: d.before.as_deref(),
             after: d.after.as_deref(),
             batch: d.batch,
+            state: state.map(StateDigest::to_hex),
         }
     }
 }
@@ -77,27 +82,130 @@ pub struct AuditEntry {
     pub draft: AuditDraft,
     pub prev_hash: String,
     pub hash: String,
+    /// What the change left in the store, so that a record edited behind
+    /// the service's back is caught; `None` on entries written before
+    /// entries carried it.
+    #[serde(default)]
+    pub state: Option<StateDigest>,
 }
 
 impl AuditEntry {
-    pub fn chain(seq: u64, draft: AuditDraft, prev_hash: &str) -> AuditEntry {
-        let hash = entry_hash(seq, &draft, prev_hash);
-        AuditEntry { seq, draft, prev_hash: prev_hash.to_owned(), hash }
+    pub fn chain(seq: u64, draft: AuditDraft, prev_hash: &str, state: Option<StateDigest>) -> AuditEntry {
+        let hash = entry_hash(seq, &draft, prev_hash, state.as_ref());
+        AuditEntry { seq, draft, prev_hash: prev_hash.to_owned(), hash, state }
     }
 
     /// Whether the stored hash still matches the content.
     pub fn is_intact(&self) -> bool {
-        entry_hash(self.seq, &self.draft, &self.prev_hash) == self.hash
+        entry_hash(self.seq, &self.draft, &self.prev_hash, self.state.as_ref()) == self.hash
     }
 }
 
-fn entry_hash(seq: u64, draft: &AuditDraft, prev_hash: &str) -> String {
+fn entry_hash(seq: u64, draft: &AuditDraft, prev_hash: &str, state: Option<&StateDigest>) -> String {
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(seq.to_be_bytes());
     // JSON of a struct is written in field order, so it is a stable encoding.
-    h.update(serde_json::to_vec(&Hashed::from(draft)).unwrap_or_default());
+    h.update(serde_json::to_vec(&Hashed::of(draft, state)).unwrap_or_default());
     hex(&h.finalize())
+}
+
+/// What one change wrote, key by key: for each key, eight bytes of the
+/// SHA-256 of its tree and key, then eight of the SHA-256 of the value it
+/// was left holding (all zero when the change removed it). The chain's
+/// hash covers it, so `audit --verify` can hold every record and index
+/// entry in the store to the last entry that wrote it, and say which were
+/// changed, removed or added behind the service's back.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StateDigest(Vec<[u8; 16]>);
+
+/// The value half of a removal in a [`StateDigest`].
+pub const REMOVED: [u8; 8] = [0; 8];
+
+impl StateDigest {
+    /// Eight bytes that stand for `key` of the tree named `tree`.
+    pub fn key_hash(tree: &str, key: &[u8]) -> [u8; 8] {
+        let mut h = Sha256::new();
+        h.update(tree.as_bytes());
+        h.update([0]);
+        h.update(key);
+        first8(&h.finalize())
+    }
+
+    /// Eight bytes that stand for a stored value; never [`REMOVED`].
+    pub fn value_hash(value: &[u8]) -> [u8; 8] {
+        let hash = first8(&Sha256::digest(value));
+        if hash == REMOVED { [0, 0, 0, 0, 0, 0, 0, 1] } else { hash }
+    }
+
+    /// Notes that `key` of `tree` now holds `value` (`None`: removed). A
+    /// later write of the same key in one change replaces the earlier.
+    pub fn wrote(&mut self, tree: &str, key: &[u8], value: Option<&[u8]>) {
+        let key = Self::key_hash(tree, key);
+        let value = value.map_or(REMOVED, Self::value_hash);
+        let mut pair = [0u8; 16];
+        pair[..8].copy_from_slice(&key);
+        pair[8..].copy_from_slice(&value);
+        match self.0.iter_mut().find(|p| p[..8] == key) {
+            Some(p) => *p = pair,
+            None => self.0.push(pair),
+        }
+    }
+
+    /// Each key written, as (key hash, value hash).
+    pub fn writes(&self) -> impl Iterator<Item = ([u8; 8], [u8; 8])> + '_ {
+        self.0.iter().map(|p| (first8(&p[..8]), first8(&p[8..])))
+    }
+
+    /// The digest as kept on disk: sixteen bytes a key.
+    pub fn as_bytes(&self) -> Vec<u8> {
+        self.0.concat()
+    }
+
+    /// Reads [`StateDigest::as_bytes`]; `None` unless it is whole pairs.
+    pub fn from_bytes(bytes: &[u8]) -> Option<StateDigest> {
+        if bytes.len() % 16 != 0 {
+            return None;
+        }
+        Some(StateDigest(bytes.chunks_exact(16).map(|c| c.try_into().unwrap_or([0; 16])).collect()))
+    }
+
+    fn to_hex(&self) -> String {
+        hex(&self.as_bytes())
+    }
+}
+
+fn first8(bytes: &[u8]) -> [u8; 8] {
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&bytes[..8]);
+    out
+}
+
+/// In JSON (`audit --json`, the daemon's answers) the digest is hex, as it
+/// is hashed.
+impl Serialize for StateDigest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for StateDigest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<StateDigest, D::Error> {
+        let text = String::deserialize(d)?;
+        let digit = |c: u8| char::from(c).to_digit(16).map(|v| v as u8);
+        let bytes: Option<Vec<u8>> = text
+            .as_bytes()
+            .chunks(2)
+            .map(|pair| match pair {
+                [hi, lo] => Some(digit(*hi)? << 4 | digit(*lo)?),
+                _ => None,
+            })
+            .collect();
+        bytes
+            .as_deref()
+            .and_then(StateDigest::from_bytes)
+            .ok_or_else(|| serde::de::Error::custom("a state digest is hex, 32 digits a key"))
+    }
 }
 
 /// Lowercase hex, two digits a byte, as every hash of the chain is written.
@@ -226,7 +334,7 @@ mod tests {
         let mut prev = GENESIS_HASH.to_owned();
         (1..=n)
             .map(|i| {
-                let e = AuditEntry::chain(u64::from(i), draft(i), &prev);
+                let e = AuditEntry::chain(u64::from(i), draft(i), &prev, None);
                 prev = e.hash.clone();
                 e
             })
@@ -253,7 +361,7 @@ mod tests {
         log.remove(4);
         let mut forged = log[5].draft.clone();
         forged.after = Some("forged".into());
-        log[5] = AuditEntry::chain(7, forged, &log[4].hash);
+        log[5] = AuditEntry::chain(7, forged, &log[4].hash, None);
         // Entry 2 altered, 5 removed, 7 rewritten with a fresh hash, and the
         // store's head says there was a 9.
         assert_eq!(
@@ -293,7 +401,7 @@ mod tests {
         let mut d = draft(1);
         d.at = leap;
         d.recorded_at = leap;
-        let entry = AuditEntry::chain(1, d, GENESIS_HASH);
+        let entry = AuditEntry::chain(1, d, GENESIS_HASH, None);
         let mut read_back = entry.clone();
         read_back.draft.at = DateTime::from_timestamp_millis(leap.timestamp_millis()).unwrap();
         read_back.draft.recorded_at = read_back.draft.at;
@@ -333,9 +441,9 @@ mod tests {
         h.update(1u64.to_be_bytes());
         h.update(serde_json::to_vec(&old).unwrap());
         let old_hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(AuditEntry::chain(1, d.clone(), GENESIS_HASH).hash, old_hash);
+        assert_eq!(AuditEntry::chain(1, d.clone(), GENESIS_HASH, None).hash, old_hash);
         // A batch is covered by the hash: changing it breaks the entry.
-        let mut batched = AuditEntry::chain(1, AuditDraft { batch: Some(7), ..d }, GENESIS_HASH);
+        let mut batched = AuditEntry::chain(1, AuditDraft { batch: Some(7), ..d }, GENESIS_HASH, None);
         assert_ne!(batched.hash, old_hash);
         batched.draft.batch = Some(8);
         assert!(!batched.is_intact());
@@ -360,7 +468,7 @@ mod tests {
         let mut rewritten = chain(5);
         let mut d = rewritten[1].draft.clone();
         d.after = Some("forged".into());
-        rewritten[1] = AuditEntry::chain(2, d, &rewritten[0].hash);
+        rewritten[1] = AuditEntry::chain(2, d, &rewritten[0].hash, None);
         assert_eq!(check(&rewritten), Err(ChainBreak::Unlinked { seq: 3 }));
     }
 }

@@ -172,6 +172,11 @@ read!(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditVerified {
     pub entries: u64,
+    /// Records and index entries found holding what the chain says.
+    pub keys: u64,
+    /// Keys last written by entries from before entries carried a state
+    /// digest (a database made by an earlier release): not held to it.
+    pub keys_unchecked: u64,
     /// The newest entry's hash (the genesis hash for an empty log): what
     /// an operator keeps elsewhere as the anchor for the next verify.
     pub head_hash: String,
@@ -237,13 +242,16 @@ impl Service {
     /// Walks the whole audit chain and checks it against `anchor`, an
     /// entry recorded earlier outside the database. Without one, a log cut
     /// back with its head rewritten to match still verifies: the anchor is
-    /// what catches that.
+    /// what catches that. Then holds every record and index entry to the
+    /// last entry that wrote it.
     pub fn verify_audit_from(&self, anchor: Option<&AuditAnchor>) -> Result<AuditVerified, ServiceError> {
         let mut check = ChainCheck::default();
         let mut last_hash = crate::domain::audit::GENESIS_HASH.to_owned();
         let mut anchored = None;
+        let mut chain = crate::store::ChainState::default();
         self.store.audit_walk(|entry| {
             check.record(&entry);
+            chain.record(&entry);
             if anchor.is_some_and(|a| a.seq == entry.seq) {
                 anchored = Some(entry.hash.clone());
             }
@@ -263,8 +271,15 @@ impl Service {
                 Some(_) => {}
             }
         }
+        let state = self.store.check_state(chain)?;
+        findings.extend(state.findings());
         if findings.is_empty() {
-            Ok(AuditVerified { entries: check.checked, head_hash: last_hash })
+            Ok(AuditVerified {
+                entries: check.checked,
+                keys: state.checked,
+                keys_unchecked: state.unchecked,
+                head_hash: last_hash,
+            })
         } else {
             Err(ServiceError::BadInput(format!("the audit log is NOT intact: {}", findings.join("; "))))
         }

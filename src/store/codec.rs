@@ -10,7 +10,8 @@
 //!
 //! Audit entries have a compact body of their own ([`encode_audit`]): the
 //! hashes as bytes, and the texts packed (`pack.rs`), the record after a
-//! change as its difference from the record before.
+//! change as its difference from the record before. From schema 4 the
+//! entry's state digest follows that body.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -144,7 +145,8 @@ impl StoredHash {
 
 const AUDIT: &str = "audit entry";
 
-/// An audit entry's compact body, after the schema `version` byte.
+/// An audit entry's compact body, after the schema `version` byte: the
+/// entry without its state digest, then the digest (schema 4 on).
 pub fn encode_audit(version: u8, entry: &AuditEntry) -> Result<Vec<u8>, CodecError> {
     use super::pack::{Delta, pack};
     let d = &entry.draft;
@@ -170,13 +172,37 @@ pub fn encode_audit(version: u8, entry: &AuditEntry) -> Result<Vec<u8>, CodecErr
         prev_hash: StoredHash::of(&entry.prev_hash),
         hash: StoredHash::of(&entry.hash),
     };
-    encode(AUDIT, version, &stored)
+    let mut out = encode(AUDIT, version, &stored)?;
+    if version < 4 {
+        return Ok(out);
+    }
+    let state = entry.state.as_ref().map(crate::domain::audit::StateDigest::as_bytes);
+    bincode::serde::encode_into_std_write(&state, &mut out, config())
+        .map_err(|e| CodecError::Encode { what: AUDIT, detail: e.to_string() })?;
+    Ok(out)
 }
 
-/// Reads the body [`encode_audit`] wrote.
-pub fn decode_audit(body: &[u8]) -> Result<AuditEntry, CodecError> {
+/// Reads the body [`encode_audit`] wrote as schema `version`: 3 has no
+/// state digest, 4 does. (Schema 3 is still written by tests, to plant
+/// entries as an earlier release left them.)
+pub fn decode_audit(version: u8, body: &[u8]) -> Result<AuditEntry, CodecError> {
     use super::pack::{Delta, unpack};
-    let s: StoredAudit = decode_body(AUDIT, body)?;
+    let bad = |detail: String| CodecError::Corrupt { what: AUDIT, detail };
+    let (s, read): (StoredAudit, usize) =
+        bincode::serde::decode_from_slice(body, config()).map_err(|e| bad(e.to_string()))?;
+    let state = if version >= 4 {
+        let digest: Option<Vec<u8>> = decode_body(AUDIT, &body[read..])?;
+        digest
+            .map(|bytes| {
+                crate::domain::audit::StateDigest::from_bytes(&bytes)
+                    .ok_or_else(|| bad(format!("a state digest of {} bytes is not whole pairs", bytes.len())))
+            })
+            .transpose()?
+    } else if read != body.len() {
+        return Err(bad(format!("{} trailing bytes after the record", body.len() - read)));
+    } else {
+        None
+    };
     let corrupt = |e: super::pack::PackError| CodecError::Corrupt { what: AUDIT, detail: e.to_string() };
     let instant = |millis: i64| {
         chrono::DateTime::from_timestamp_millis(millis).ok_or_else(|| CodecError::Corrupt {
@@ -208,6 +234,7 @@ pub fn decode_audit(body: &[u8]) -> Result<AuditEntry, CodecError> {
         },
         prev_hash: s.prev_hash.into_text(),
         hash: s.hash.into_text(),
+        state,
     })
 }
 
@@ -267,28 +294,41 @@ mod tests {
             subject: "joao.ali@nhs.net".into(),
             command: r#"{"record-login":{"address":"joao.ali@nhs.net"}}"#.into(),
             before: Some(before.into()),
-            after: Some(after),
+            after: Some(after.clone()),
             batch: None,
         };
-        AuditEntry::chain(14_999, draft, "b8bd00b56ffa209311ef2346ee1742f0a049daa378d6e35c78c582dd06726b1e")
+        // The record and its four covering index values, as a login writes them.
+        let mut state = crate::domain::audit::StateDigest::default();
+        for (tree, key) in [("accounts", "2886"), ("accounts.by_address", "joao.ali@nhs.net")] {
+            state.wrote(tree, key.as_bytes(), Some(after.as_bytes()));
+        }
+        for tree in ["accounts.by_mobile", "accounts.by_name", "accounts.by_org"] {
+            state.wrote(tree, b"key", Some(b"value"));
+        }
+        let prev = "b8bd00b56ffa209311ef2346ee1742f0a049daa378d6e35c78c582dd06726b1e";
+        AuditEntry::chain(14_999, draft, prev, Some(state))
     }
 
     #[test]
     fn a_compact_audit_entry_is_at_most_half_the_bytes_of_schema_2_and_reads_back_whole() {
         let entry = login_entry();
-        let old = encode(AUDIT, 2, &entry).unwrap();
-        let new = encode_audit(3, &entry).unwrap();
+        // Schema 2 was the entry's serde form, which had no state digest.
+        let old = encode(AUDIT, 2, &AuditEntry { state: None, ..entry.clone() }).unwrap();
+        let new = encode_audit(4, &entry).unwrap();
         assert!(new.len() * 2 <= old.len(), "{} bytes against {}", new.len(), old.len());
-        let read = decode_audit(&new[1..]).unwrap();
+        let read = decode_audit(4, &new[1..]).unwrap();
         assert_eq!(read, entry);
         assert!(read.is_intact());
         // A creation (no record before) and an entry with no record after.
         let mut created = entry.clone();
         created.draft.before = None;
-        assert_eq!(decode_audit(&encode_audit(3, &created).unwrap()[1..]).unwrap(), created);
+        assert_eq!(decode_audit(4, &encode_audit(4, &created).unwrap()[1..]).unwrap(), created);
         created.draft.after = None;
         created.draft.batch = Some(7);
-        assert_eq!(decode_audit(&encode_audit(3, &created).unwrap()[1..]).unwrap(), created);
+        created.state = None;
+        assert_eq!(decode_audit(4, &encode_audit(4, &created).unwrap()[1..]).unwrap(), created);
+        // Schema 3, as an earlier release wrote it: no digest.
+        assert_eq!(decode_audit(3, &encode_audit(3, &created).unwrap()[1..]).unwrap(), created);
     }
 
     #[test]
@@ -296,16 +336,16 @@ mod tests {
         let mut entry = login_entry();
         entry.hash = "not a hash".into();
         entry.prev_hash = "ABCDEF".repeat(10) + "0123";
-        let read = decode_audit(&encode_audit(3, &entry).unwrap()[1..]).unwrap();
+        let read = decode_audit(4, &encode_audit(4, &entry).unwrap()[1..]).unwrap();
         assert_eq!((read.hash.as_str(), read.prev_hash.as_str()), (entry.hash.as_str(), entry.prev_hash.as_str()));
         assert!(!read.is_intact());
     }
 
     #[test]
     fn a_damaged_compact_entry_is_an_error_not_a_panic() {
-        let bytes = encode_audit(3, &login_entry()).unwrap();
+        let bytes = encode_audit(4, &login_entry()).unwrap();
         for cut in 1..bytes.len() {
-            assert!(decode_audit(&bytes[1..cut]).is_err(), "cut at {cut}");
+            assert!(decode_audit(4, &bytes[1..cut]).is_err(), "cut at {cut}");
         }
     }
 

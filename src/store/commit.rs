@@ -10,6 +10,10 @@
 //! same transaction, so two operators cannot both take one mobile number.
 //! sled may run the closure more than once; it only reads and writes through
 //! the transaction, so a rerun is harmless.
+//!
+//! The audit entry commits to what the change left: a digest of every key
+//! it wrote in the trees whose state is audited, and of the value it left
+//! there (see [`StateDigest`]), so `audit --verify` can hold the store to it.
 
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
@@ -20,7 +24,7 @@ use super::batch::{InTransaction, Writes};
 use super::codec::CodecError;
 use super::keys::u64_key;
 use super::records::{self, IndexEntry, Record, TreeId};
-use crate::domain::audit::{AuditDraft, AuditEntry, GENESIS_HASH};
+use crate::domain::audit::{AuditDraft, AuditEntry, GENESIS_HASH, StateDigest};
 
 const AUDIT_HEAD: &[u8] = b"audit.head";
 
@@ -247,6 +251,13 @@ fn decode_head(bytes: &[u8]) -> Result<(u64, String), CodecError> {
 /// command of a batch. sled may run it more than once; it only reads and
 /// writes through `w`, so a rerun is harmless.
 fn apply(w: &impl Writes<Abort>, change: &Change, audit: &AuditDraft) -> TxResult<AuditEntry> {
+    // What the change leaves in the store, for the entry to commit to.
+    let mut state = StateDigest::default();
+    let mut wrote = |tree: TreeId, key: &[u8], value: Option<&[u8]>| {
+        if tree.state_is_audited() {
+            state.wrote(tree.name(), key, value);
+        }
+    };
     for op in &change.ops {
         match op {
             Op::Put { tree, key, value, what, label, based_on, current_rev, remove, add, tallies, .. } => {
@@ -270,6 +281,7 @@ fn apply(w: &impl Writes<Abort>, change: &Change, audit: &AuditDraft) -> TxResul
                 }
                 for (index, key) in remove {
                     w.remove(*index, key)?;
+                    wrote(*index, key, None);
                 }
                 for entry in add {
                     if let Some(unique) = entry.unique {
@@ -286,17 +298,26 @@ fn apply(w: &impl Writes<Abort>, change: &Change, audit: &AuditDraft) -> TxResul
                         }
                     }
                     w.insert(entry.tree, &entry.key, &entry.value)?;
+                    wrote(entry.tree, &entry.key, Some(&entry.value));
                 }
                 w.insert(*tree, key, value)?;
+                wrote(*tree, key, Some(value));
                 for (tally, delta) in tallies {
                     let at = super::shift::tally_key(tally, audit.at);
                     let was = w.get(TreeId::TicketTallies, &at)?;
                     let now = super::shift::read_tally(was.as_deref()) + delta;
                     w.insert(TreeId::TicketTallies, &at, &now.to_be_bytes())?;
+                    wrote(TreeId::TicketTallies, &at, Some(&now.to_be_bytes()));
                 }
             }
-            Op::Raw { tree, key, value: Some(v) } => w.insert(*tree, key, v)?,
-            Op::Raw { tree, key, value: None } => w.remove(*tree, key)?,
+            Op::Raw { tree, key, value: Some(v) } => {
+                w.insert(*tree, key, v)?;
+                wrote(*tree, key, Some(v));
+            }
+            Op::Raw { tree, key, value: None } => {
+                w.remove(*tree, key)?;
+                wrote(*tree, key, None);
+            }
             Op::Mention { .. } => {}
         }
     }
@@ -304,7 +325,7 @@ fn apply(w: &impl Writes<Abort>, change: &Change, audit: &AuditDraft) -> TxResul
         Some(bytes) => decode_head(&bytes).or_else(|e| abort(Abort::Codec(e)))?,
         None => (0, GENESIS_HASH.to_owned()),
     };
-    let entry = AuditEntry::chain(seq + 1, audit.clone(), &prev);
+    let entry = AuditEntry::chain(seq + 1, audit.clone(), &prev, Some(state));
     let bytes = records::encode(&entry).or_else(|e| abort(Abort::Codec(e)))?;
     w.insert(TreeId::Audit, &u64_key(entry.seq), &bytes)?;
     if let Some(batch) = entry.draft.batch {

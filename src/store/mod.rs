@@ -23,6 +23,7 @@ mod records;
 mod salvage;
 mod shift;
 mod snapshot;
+mod state;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,7 @@ pub use shift::{HourlyDepth, MAX_BATCH_ENTRIES, hour_of};
 pub use snapshot::{
     BACKUP_FORMAT, BackupError, BackupMade, Header as BackupHeader, Restored, Snapshot, WriteTurn, read_backup,
 };
+pub use state::{ChainState, StateFault, StateReport};
 
 /// The database layout this build writes. A database with a newer layout is
 /// refused; an older one is upgraded record by record as it is read, and

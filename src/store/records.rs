@@ -90,6 +90,25 @@ trees! {
     TicketsRows = "tickets.rows",
 }
 
+impl TreeId {
+    /// Whether every write to the tree goes through a commit, so that its
+    /// keys and values are held to the audit entries' state digests. The
+    /// audit log and its head are the chain itself; the outboxes' delivery
+    /// bookkeeping is written without an entry, as it is no operator's
+    /// change.
+    pub fn state_is_audited(self) -> bool {
+        !matches!(
+            self,
+            TreeId::Meta
+                | TreeId::Audit
+                | TreeId::AuditByBatch
+                | TreeId::Outbox
+                | TreeId::MailOutbox
+                | TreeId::MailOutboxDue
+        )
+    }
+}
+
 /// One entry a record places in an index tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexEntry {
@@ -226,6 +245,23 @@ pub mod v1 {
         pub hash: String,
     }
 
+    /// Schema 2 of an audit entry: the entry's serde form before it held
+    /// a state digest.
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct AuditEntryV2 {
+        pub seq: u64,
+        pub draft: crate::domain::audit::AuditDraft,
+        pub prev_hash: String,
+        pub hash: String,
+    }
+
+    impl From<AuditEntryV2> for crate::domain::audit::AuditEntry {
+        fn from(old: AuditEntryV2) -> Self {
+            let AuditEntryV2 { seq, draft, prev_hash, hash } = old;
+            crate::domain::audit::AuditEntry { seq, draft, prev_hash, hash, state: None }
+        }
+    }
+
     #[derive(Debug, Clone, Serialize, Deserialize)]
     pub struct AuditDraft {
         #[serde(with = "crate::domain::time::ts")]
@@ -258,6 +294,7 @@ pub mod v1 {
                 },
                 prev_hash: old.prev_hash,
                 hash: old.hash,
+                state: None,
             }
         }
     }
@@ -544,13 +581,14 @@ impl Record for AuditEntry {
     const TREE: TreeId = TreeId::Audit;
     /// 2: an entry may belong to a batch (a bulk action or its undo).
     /// 3: compact (hashes as bytes, texts packed; `codec::encode_audit`).
-    const VERSION: u8 = 3;
+    /// 4: with the digest of the state the change left.
+    const VERSION: u8 = 4;
     const WHAT: &'static str = "audit entry";
     fn encode_stored(&self) -> Result<Vec<u8>, CodecError> {
         codec::encode_audit(Self::VERSION, self)
     }
     fn decode_current(body: &[u8]) -> Result<Self, CodecError> {
-        codec::decode_audit(body)
+        codec::decode_audit(Self::VERSION, body)
     }
     fn key(&self) -> Vec<u8> {
         u64_key(self.seq)
@@ -561,7 +599,8 @@ impl Record for AuditEntry {
     fn upgrade(version: u8, body: &[u8]) -> Result<Self, CodecError> {
         match version {
             1 => Ok(codec::decode_body::<v1::AuditEntry>(Self::WHAT, body)?.into()),
-            2 => codec::decode_body(Self::WHAT, body),
+            2 => Ok(codec::decode_body::<v1::AuditEntryV2>(Self::WHAT, body)?.into()),
+            3 => codec::decode_audit(3, body),
             found => Err(CodecError::Unknown { what: Self::WHAT, found }),
         }
     }

@@ -137,6 +137,27 @@ impl Desk {
         self.service.store().audit_head().expect("audit head")
     }
 
+    /// Rewrites the whole log as a release from before entries carried a
+    /// state digest would have written it (the same entries, chained
+    /// without one) and points the head at its end. Returns the entries,
+    /// for a test to rewrite again in an older schema.
+    pub fn audit_as_earlier_release(&self) -> Vec<AuditEntry> {
+        use caredesk::store::{Store, TreeId};
+        let store = self.service.store();
+        let mut prev = caredesk::domain::audit::GENESIS_HASH.to_owned();
+        let mut entries = self.audit();
+        for e in &mut entries {
+            *e = AuditEntry::chain(e.seq, e.draft.clone(), &prev, None);
+            prev.clone_from(&e.hash);
+            store.raw_put(TreeId::Audit, &e.seq.to_be_bytes(), &Store::encode_record(e)).expect("entry rewritten");
+        }
+        if let Some(last) = entries.last() {
+            let head = Store::encode_versioned("audit head", 1, &(last.seq, &last.hash));
+            store.raw_put(TreeId::Meta, b"audit.head", &head).expect("head rewritten");
+        }
+        entries
+    }
+
     /// Every audit entry, oldest first.
     pub fn audit(&self) -> Vec<AuditEntry> {
         let mut entries = self.service.store().audit_newest(None, usize::MAX).expect("audit entries");

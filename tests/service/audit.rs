@@ -199,15 +199,15 @@ fn the_audit_chain_verifies_until_an_entry_is_altered() {
     let entries = desk.audit();
     let mut forged = entries[2].draft.clone();
     forged.after = Some("forged".into());
-    let rewritten = caredesk::domain::audit::AuditEntry::chain(3, forged, &entries[1].hash);
+    let rewritten = caredesk::domain::audit::AuditEntry::chain(3, forged, &entries[1].hash, entries[2].state.clone());
     store.raw_put(TreeId::Audit, &key, &Store::encode_record(&rewritten)).unwrap();
     let message = desk.service.verify_audit().unwrap_err().to_string();
     assert!(message.contains("audit entry 4 does not link"), "{message}");
 }
 
 /// Cutting entries from the end and rewriting the head to match leaves a
-/// chain that proves itself; only an anchor kept outside the database
-/// catches it.
+/// chain that proves itself: the records the cut entries wrote give it
+/// away, and an anchor kept outside the database names the cut.
 #[test]
 fn a_log_cut_back_with_its_head_rewritten_is_caught_by_the_anchor() {
     use caredesk::service::AuditAnchor;
@@ -236,7 +236,12 @@ fn a_log_cut_back_with_its_head_rewritten_is_caught_by_the_anchor() {
     store
         .raw_put(TreeId::Meta, b"audit.head", &Store::encode_versioned("audit head", 1, &(last.seq, &last.hash)))
         .unwrap();
-    assert_eq!(desk.service.verify_audit().unwrap(), head - 2, "without the anchor the cut goes unseen");
+    // Without the anchor the chain itself holds together; what the cut
+    // entries wrote is what gives it away: the ticket they logged is
+    // accounted for by no entry left.
+    let message = desk.service.verify_audit().unwrap_err().to_string();
+    assert!(message.contains("tickets #1") && message.contains("written by no audit entry"), "{message}");
+    assert!(!message.contains("does not link") && !message.contains("altered"), "{message}");
     let message = desk.service.execute(&ctx, &VerifyAudit { anchor: Some(anchor.clone()) }).unwrap_err().to_string();
     assert!(
         message.contains(&format!("the anchor names entry {} but the log has no such entry", anchor.seq)),
@@ -432,7 +437,10 @@ mod tampered {
             db.open_tree("meta").unwrap().insert(b"audit.head", head).unwrap();
         });
         let service = reopened(&path);
-        assert_eq!(service.verify_audit().unwrap(), 6, "the chain alone cannot see the cut");
+        // The chain alone holds together; the records the cut entries last
+        // wrote do not hold what the entries left say.
+        let message = verify_fails(&service);
+        assert!(message.contains("do not hold what audit entry"), "{message}");
         let message = service.verify_audit_from(Some(&anchor)).unwrap_err().to_string();
         assert!(message.contains("the anchor names entry 8 but the log has no such entry"), "{message}");
         let found = service.store().check_anchor(anchor.seq, &anchor.hash).unwrap().expect("check sees the cut");
@@ -443,7 +451,7 @@ mod tampered {
     }
 
     #[test]
-    fn a_note_changed_in_its_ticket_is_reported_by_check() {
+    fn a_note_changed_in_its_ticket_is_reported_by_verify_and_check() {
         let (_dir, path, _) = closed();
         through_sled(&path, |db| {
             let tickets = db.open_tree("tickets").unwrap();
@@ -453,6 +461,8 @@ mod tampered {
             tickets.insert(key(1), value).unwrap();
         });
         let service = reopened(&path);
+        let message = verify_fails(&service);
+        assert!(message.contains("tickets #1 does not hold what audit entry 7 left there"), "{message}");
         let found = checked(&service);
         assert!(
             found.iter().any(|f| f.contains("ticket CD-000001") && f.contains("note 2") && f.contains("changed")),
@@ -461,7 +471,7 @@ mod tampered {
     }
 
     #[test]
-    fn a_mobile_changed_in_its_account_and_a_deleted_index_entry_are_reported_by_check() {
+    fn a_mobile_changed_in_its_account_and_a_deleted_index_entry_are_reported_by_verify_and_check() {
         let (_dir, path, _) = closed();
         let old = mobile(1).replace(' ', "");
         through_sled(&path, |db| {
@@ -476,12 +486,33 @@ mod tampered {
             by_org.remove(k).unwrap();
         });
         let service = reopened(&path);
+        let message = verify_fails(&service);
+        assert!(message.contains("accounts #1 does not hold what audit entry 8 left there"), "{message}");
+        assert!(
+            message.contains("a key audit entry 8 (account.login jo.smith@nhs.net) wrote is gone"),
+            "the removed index entry: {message}"
+        );
         let found = checked(&service);
         assert!(
             found.iter().any(|f| f.starts_with("accounts.by_mobile") && f.contains(&old) && f.contains("no record")),
             "{found:#?}"
         );
         assert!(found.iter().any(|f| f.starts_with("accounts.by_org") && f.contains("missing")), "{found:#?}");
+    }
+
+    #[test]
+    fn a_record_added_behind_the_services_back_is_reported_by_verify() {
+        let (_dir, path, _) = closed();
+        through_sled(&path, |db| {
+            // A copy of the account under another number: readable, and
+            // consistent enough for a quick look, but written by no entry.
+            let accounts = db.open_tree("accounts").unwrap();
+            let (_, v) = accounts.iter().next().unwrap().unwrap();
+            accounts.insert(key(99), v).unwrap();
+        });
+        let service = reopened(&path);
+        let message = verify_fails(&service);
+        assert!(message.contains("accounts #99 was written by no audit entry"), "{message}");
     }
 }
 
@@ -496,12 +527,22 @@ fn audit_entries_written_before_the_compact_form_read_verify_and_chain_on() {
     desk.add_operator("nas1", Role::Nas);
     let jo = desk.new_account("Jo", "Robinson", "07700900101", "V1111");
     let store = desk.service.store();
-    let old = desk.audit();
+    // The log as an earlier release left it: entries without a state
+    // digest, in serde's own form.
+    for e in &desk.audit() {
+        assert_eq!(store.raw_get(TreeId::Audit, &e.seq.to_be_bytes()).unwrap().unwrap()[0], 4, "written compact");
+    }
+    let old = desk.audit_as_earlier_release();
     assert!(old.len() >= 4, "{} entries", old.len());
     for e in &old {
         let key = e.seq.to_be_bytes();
-        assert_eq!(store.raw_get(TreeId::Audit, &key).unwrap().unwrap()[0], 3, "written compact");
-        store.raw_put(TreeId::Audit, &key, &Store::encode_versioned("audit entry", 2, e)).unwrap();
+        let v2 = caredesk::store::v1::AuditEntryV2 {
+            seq: e.seq,
+            draft: e.draft.clone(),
+            prev_hash: e.prev_hash.clone(),
+            hash: e.hash.clone(),
+        };
+        store.raw_put(TreeId::Audit, &key, &Store::encode_versioned("audit entry", 2, &v2)).unwrap();
         assert_eq!(store.raw_get(TreeId::Audit, &key).unwrap().unwrap()[0], 2);
     }
     assert_eq!(desk.audit(), old, "old entries read back as they were written");
@@ -511,15 +552,19 @@ fn audit_entries_written_before_the_compact_form_read_verify_and_chain_on() {
     let head = desk.audit_head();
     assert_eq!(head, old.len() as u64 + 2);
     let newest = store.raw_get(TreeId::Audit, &head.to_be_bytes()).unwrap().unwrap();
-    assert_eq!(newest[0], 3, "new entries are compact");
+    assert_eq!(newest[0], 4, "new entries are compact");
     assert_eq!(desk.audit()[old.len()].prev_hash, old.last().unwrap().hash, "the chain runs on");
     assert_eq!(desk.service.verify_audit().unwrap(), head);
 
     let mut altered = old[1].clone();
     altered.draft.operator = "someone-else".into();
-    store
-        .raw_put(TreeId::Audit, &altered.seq.to_be_bytes(), &Store::encode_versioned("audit entry", 2, &altered))
-        .unwrap();
+    let v2 = caredesk::store::v1::AuditEntryV2 {
+        seq: altered.seq,
+        draft: altered.draft.clone(),
+        prev_hash: altered.prev_hash.clone(),
+        hash: altered.hash.clone(),
+    };
+    store.raw_put(TreeId::Audit, &altered.seq.to_be_bytes(), &Store::encode_versioned("audit entry", 2, &v2)).unwrap();
     let message = desk.service.verify_audit().unwrap_err().to_string();
     assert!(message.contains(&format!("audit entry {} has been altered", altered.seq)), "{message}");
 }

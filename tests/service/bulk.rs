@@ -172,7 +172,7 @@ fn audit_entries_written_before_batches_still_read_and_verify() {
     bulk(&desk, SUPERVISOR, BulkAction::Claim, &refs);
     // Rewrite every entry without a batch in the shape the release before
     // batches stored, as a database made by it holds them.
-    for e in desk.audit().into_iter().filter(|e| e.draft.batch.is_none()) {
+    for e in desk.audit_as_earlier_release().into_iter().filter(|e| e.draft.batch.is_none()) {
         let d = e.draft.clone();
         let old = v1::AuditEntry {
             seq: e.seq,

@@ -1,0 +1,249 @@
+//! Holding the store to the audit log: every key of the trees whose state
+//! is audited must hold what the last entry that wrote it says it left
+//! there, and every key an entry wrote must still be there unless a later
+//! one removed it. A record or index entry changed, removed or added with
+//! sled alone (someone with the files) breaks that, even where the change
+//! leaves the record readable and consistent with its indexes.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use super::records::TreeId;
+use super::{Store, StoreError};
+use crate::domain::audit::{AuditEntry, REMOVED, StateDigest};
+
+/// The most faults one check keeps to tell; the rest are counted. One
+/// record changed behind the service's back is often five keys (the record
+/// and its index entries), so this is more than the chain's own cap.
+pub const REPORTED_FAULTS: usize = 200;
+
+/// What the chain says the store holds, gathered entry by entry in order.
+#[derive(Debug, Default)]
+pub struct ChainState {
+    /// Key hash → the value hash the last entry to write it left, and that
+    /// entry's number.
+    last: HashMap<[u8; 8], ([u8; 8], u64)>,
+    /// The newest entry without a digest (one an earlier release wrote):
+    /// keys it wrote are not known, so keys no entry accounts for are only
+    /// reported when there is none.
+    newest_without: u64,
+}
+
+impl ChainState {
+    /// Takes in the next entry of the chain.
+    pub fn record(&mut self, entry: &AuditEntry) {
+        match &entry.state {
+            Some(state) => {
+                for (key, value) in state.writes() {
+                    self.last.insert(key, (value, entry.seq));
+                }
+            }
+            None => self.newest_without = entry.seq,
+        }
+    }
+}
+
+/// One way the store differs from what the chain says it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateFault {
+    /// The key holds a value the last entry to write it did not leave.
+    Changed { tree: TreeId, key: String, by: u64 },
+    /// An entry removed the key, and it is there again.
+    Restored { tree: TreeId, key: String, by: u64 },
+    /// No entry wrote the key.
+    Unaccounted { tree: TreeId, key: String },
+    /// A key the entry wrote is gone, and no later entry removed it.
+    Missing { by: u64, what: String },
+}
+
+impl fmt::Display for StateFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateFault::Changed { tree, key, by } => write!(
+                f,
+                "{} {key} does not hold what audit entry {by} left there: it was changed outside caredesk",
+                tree.name()
+            ),
+            StateFault::Restored { tree, key, by } => write!(
+                f,
+                "{} {key} was removed by audit entry {by} and is there again: it was put back outside caredesk",
+                tree.name()
+            ),
+            StateFault::Unaccounted { tree, key } => {
+                write!(f, "{} {key} was written by no audit entry: it was added outside caredesk", tree.name())
+            }
+            StateFault::Missing { by, what } => write!(
+                f,
+                "a key audit entry {by} ({what}) wrote is gone, and no later entry removed it: \
+                 it was removed outside caredesk"
+            ),
+        }
+    }
+}
+
+/// What holding the store to the chain found.
+#[derive(Debug, Default)]
+pub struct StateReport {
+    /// Keys held to an entry.
+    pub checked: u64,
+    /// Keys last written by entries without a digest, which cannot be held.
+    pub unchecked: u64,
+    pub faults: Vec<StateFault>,
+    /// Faults past [`REPORTED_FAULTS`], counted only.
+    pub unreported: u64,
+}
+
+impl StateReport {
+    fn keep(&mut self, fault: StateFault) {
+        if self.faults.len() < REPORTED_FAULTS {
+            self.faults.push(fault);
+        } else {
+            self.unreported += 1;
+        }
+    }
+}
+
+impl Store {
+    /// Holds every key of the audited trees to `chain`. Reads the whole
+    /// database once; the memory it takes is about 40 bytes a key the
+    /// chain wrote.
+    pub fn check_state(&self, mut chain: ChainState) -> Result<StateReport, StoreError> {
+        let mut report = StateReport::default();
+        for tree in TreeId::ALL.iter().copied().filter(|t| t.state_is_audited()) {
+            for item in self.tree(tree).iter() {
+                let (key, value) = item.map_err(|e| self.io_error(e))?;
+                let hash = StateDigest::key_hash(tree.name(), &key);
+                match chain.last.remove(&hash) {
+                    Some((left, _)) if left == StateDigest::value_hash(&value) => report.checked += 1,
+                    Some((left, by)) if left == REMOVED => {
+                        report.keep(StateFault::Restored { tree, key: shown_key(&key), by });
+                    }
+                    Some((_, by)) => report.keep(StateFault::Changed { tree, key: shown_key(&key), by }),
+                    None if chain.newest_without == 0 => {
+                        report.keep(StateFault::Unaccounted { tree, key: shown_key(&key) });
+                    }
+                    None => report.unchecked += 1,
+                }
+            }
+        }
+        // What is left was written and not found: fine for a removal.
+        let mut missing: Vec<u64> =
+            chain.last.into_values().filter(|(value, _)| *value != REMOVED).map(|(_, by)| by).collect();
+        missing.sort_unstable();
+        for by in missing {
+            let what = match self.audit_newest(Some(by + 1), 1)?.into_iter().next() {
+                Some(e) if e.seq == by => format!("{} {}", e.draft.action, e.draft.subject),
+                _ => "an entry that cannot be read".to_owned(),
+            };
+            report.keep(StateFault::Missing { by, what });
+        }
+        Ok(report)
+    }
+}
+
+/// A key as a finding names it: its text parts, with any other byte
+/// escaped, and the record number most keys end with.
+fn shown_key(key: &[u8]) -> String {
+    let printable = |b: &u8| b.is_ascii_graphic() || *b == b' ';
+    let (head, number) = match key.len().checked_sub(8) {
+        // A number after a text's terminating zero, or alone.
+        Some(cut) if (cut == 0 || key[cut - 1] == 0) && !key[cut..].iter().all(printable) => {
+            let mut n = [0u8; 8];
+            n.copy_from_slice(&key[cut..]);
+            (&key[..cut], Some(u64::from_be_bytes(n)))
+        }
+        _ => (key, None),
+    };
+    let mut out = String::new();
+    for part in head.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for b in part {
+            if printable(b) { out.push(char::from(*b)) } else { out.push_str(&format!("\\x{b:02x}")) }
+        }
+    }
+    if let Some(n) = number {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&format!("#{n}"));
+    }
+    out.chars().take(120).collect()
+}
+
+/// How faults are told together: one line per kind and entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Told {
+    Changed(u64),
+    Restored(u64),
+    Unaccounted,
+}
+
+impl Told {
+    fn line(self, keys: &[String]) -> String {
+        let (one, many) = match self {
+            Told::Changed(by) => (
+                format!("does not hold what audit entry {by} left there: it was changed outside caredesk"),
+                format!("do not hold what audit entry {by} left there: they were changed outside caredesk"),
+            ),
+            Told::Restored(by) => (
+                format!("was removed by audit entry {by} and is there again: it was put back outside caredesk"),
+                format!("were removed by audit entry {by} and are there again: they were put back outside caredesk"),
+            ),
+            Told::Unaccounted => (
+                "was written by no audit entry: it was added outside caredesk".to_owned(),
+                "were written by no audit entry: they were added outside caredesk".to_owned(),
+            ),
+        };
+        match keys {
+            [key] => format!("{key} {one}"),
+            _ => format!("{} keys ({}) {many}", keys.len(), keys.join(", ")),
+        }
+    }
+}
+
+impl StateReport {
+    /// The faults in words, the keys of one entry told together.
+    pub fn findings(&self) -> Vec<String> {
+        let mut told: Vec<(Told, Vec<String>)> = Vec::new();
+        let mut missing = Vec::new();
+        for fault in &self.faults {
+            let (how, tree, key) = match fault {
+                StateFault::Changed { tree, key, by } => (Told::Changed(*by), tree, key),
+                StateFault::Restored { tree, key, by } => (Told::Restored(*by), tree, key),
+                StateFault::Unaccounted { tree, key } => (Told::Unaccounted, tree, key),
+                StateFault::Missing { .. } => {
+                    missing.push(fault.to_string());
+                    continue;
+                }
+            };
+            let key = format!("{} {key}", tree.name());
+            match told.iter_mut().find(|(t, _)| *t == how) {
+                Some((_, keys)) => keys.push(key),
+                None => told.push((how, vec![key])),
+            }
+        }
+        let mut lines: Vec<String> = told.iter().map(|(how, keys)| how.line(keys)).collect();
+        lines.append(&mut missing);
+        if self.unreported > 0 {
+            lines.push(format!("and {} more keys that differ from the log", self.unreported));
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_key;
+
+    #[test]
+    fn keys_are_named_by_number_or_escaped_text() {
+        assert_eq!(shown_key(&7u64.to_be_bytes()), "#7");
+        assert_eq!(shown_key(b"jo.smith@nhs.net"), "jo.smith@nhs.net");
+        let mut by_name = b"smith\x00jo\x00".to_vec();
+        by_name.extend(1u64.to_be_bytes());
+        assert_eq!(shown_key(&by_name), "smith jo #1");
+        assert_eq!(shown_key(b"smith\x00jo\x1b[2J"), "smith jo\\x1b[2J");
+    }
+}
