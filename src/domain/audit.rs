@@ -228,6 +228,8 @@ pub enum ChainBreak {
     Gap { seq: u64, prev: u64 },
     #[error("audit entry {seq} does not link to the entry before it: the log was rewritten")]
     Unlinked { seq: u64 },
+    #[error("audit entry {seq} cannot be read ({why}): the entries around it are still checked")]
+    Unreadable { seq: u64, why: String },
     #[error("the audit log should end at entry {head} but ends at entry {last}: entries are missing at the end")]
     Short { head: u64, last: u64 },
 }
@@ -244,6 +246,9 @@ pub const REPORTED_BREAKS: usize = 20;
 #[derive(Debug, Default)]
 pub struct ChainCheck {
     last: Option<(u64, String)>,
+    /// The entry before could not be read, so the next one's link to it
+    /// cannot be checked.
+    after_unreadable: bool,
     pub checked: u64,
     breaks: Vec<ChainBreak>,
     unreported: u64,
@@ -255,10 +260,11 @@ impl ChainCheck {
         let (prev_seq, prev_hash) = self.last.clone().unwrap_or((0, GENESIS_HASH.to_owned()));
         self.last = Some((entry.seq, entry.hash.clone()));
         self.checked += 1;
+        let unlinked = std::mem::take(&mut self.after_unreadable);
         if entry.seq != prev_seq + 1 {
             return Err(ChainBreak::Gap { seq: entry.seq, prev: prev_seq });
         }
-        if entry.prev_hash != prev_hash {
+        if !unlinked && entry.prev_hash != prev_hash {
             return Err(ChainBreak::Unlinked { seq: entry.seq });
         }
         if !entry.is_intact() {
@@ -272,6 +278,19 @@ impl ChainCheck {
         if let Err(e) = self.next(entry) {
             self.keep(e);
         }
+    }
+
+    /// An entry stored under `seq` that cannot be read: a break, and the
+    /// walk carries on with the entry after it.
+    pub fn unreadable(&mut self, seq: u64, why: String) {
+        let prev = self.last.as_ref().map_or(0, |(s, _)| *s);
+        if seq != prev + 1 {
+            self.keep(ChainBreak::Gap { seq, prev });
+        }
+        self.keep(ChainBreak::Unreadable { seq, why });
+        self.last = Some((seq, String::new()));
+        self.after_unreadable = true;
+        self.checked += 1;
     }
 
     /// After the walk: the log must reach `head`, the last entry number

@@ -249,7 +249,15 @@ impl Service {
         let mut last_hash = crate::domain::audit::GENESIS_HASH.to_owned();
         let mut anchored = None;
         let mut chain = crate::store::ChainState::default();
-        self.store.audit_walk(|entry| {
+        self.store.audit_walk_all(|read| {
+            let entry = match read {
+                Ok(entry) => entry,
+                Err((seq, why)) => {
+                    check.unreadable(seq, why.to_string());
+                    chain.unreadable(seq);
+                    return true;
+                }
+            };
             check.record(&entry);
             chain.record(&entry);
             if anchor.is_some_and(|a| a.seq == entry.seq) {

@@ -450,6 +450,23 @@ impl Store {
         Ok(())
     }
 
+    /// Every audit entry in order, those that cannot be read given as
+    /// their number (from the key) and why, so a walk can carry on past
+    /// them.
+    pub fn audit_walk_all(
+        &self,
+        mut visit: impl FnMut(Result<AuditEntry, (u64, super::CodecError)>) -> bool,
+    ) -> Result<(), StoreError> {
+        for r in self.tree(TreeId::Audit).iter() {
+            let (k, v) = r.map_err(|e| self.io_error(e))?;
+            let read = records::decode(&v).map_err(|e| (read_u64(&k, 0).unwrap_or(0), e));
+            if !visit(read) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Records in a tree, for the summary after a demo build. Costs a scan.
     pub fn count(&self, tree: TreeId) -> usize {
         self.tree(tree).len()

@@ -41,6 +41,11 @@ impl ChainState {
             None => self.newest_without = entry.seq,
         }
     }
+
+    /// An entry that cannot be read: what it wrote is not known.
+    pub fn unreadable(&mut self, seq: u64) {
+        self.newest_without = seq;
+    }
 }
 
 /// One way the store differs from what the chain says it holds.

@@ -402,7 +402,7 @@ mod tampered {
     }
 
     #[test]
-    fn an_entry_damaged_past_reading_stops_verify_with_a_clear_error_and_check_lists_the_rest() {
+    fn an_entry_damaged_past_reading_is_reported_and_verify_and_check_list_the_breaks_after_it() {
         let (_dir, path, _) = closed();
         through_sled(&path, |db| {
             let audit = db.open_tree("audit").unwrap();
@@ -413,7 +413,9 @@ mod tampered {
         });
         let service = reopened(&path);
         let message = verify_fails(&service);
-        assert!(message.contains("audit entry"), "verify names what it could not read: {message}");
+        assert!(message.contains("audit entry 3 cannot be read"), "verify names what it could not read: {message}");
+        assert!(message.contains("audit entry 7 does not follow entry 5"), "and carries on past it: {message}");
+        assert!(!message.contains("audit entry 4 does not link"), "the entry after it is not blamed: {message}");
         let found = checked(&service);
         assert!(found.iter().any(|f| f.starts_with("audit #3: cannot be read")), "{found:#?}");
         assert!(
