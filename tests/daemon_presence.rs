@@ -1,5 +1,6 @@
 //! Two consoles through one daemon: what one has open reaches the other,
-//! and lapses within seconds once it stops saying so or goes.
+//! and lapses within seconds once it stops saying so or goes; and what
+//! arrives meanwhile reaches what a console has open.
 
 #[path = "console/world.rs"]
 mod world;
@@ -198,4 +199,39 @@ fn two_consoles_show_who_else_has_an_account_or_a_mailbox_open_and_who_is_changi
     drop(nina);
     shows(&mut sup, PRESENCE_EXPIRES * 3, |s| !s.contains("Here too"))
         .unwrap_or_else(|s| panic!("nina's presence goes:\n{s}"));
+}
+
+/// A request by mail to the NAS address, or a reply to `thread` on it.
+fn mail(id: &str, thread: Option<TicketRef>) -> caredesk::service::ops::DeliverMail {
+    let subject = thread.map_or("Password reset please".to_owned(), |r| format!("Re: [{r}] and another thing"));
+    let raw = format!(
+        "From: Priya Shah <priya.shah@sunrise-care.co.uk>\r\nTo: careadmin@nhs.net\r\nSubject: {subject}\r\n\
+         Message-ID: <{id}@sunrise-care.co.uk>\r\nDate: Wed, 25 Nov 2026 10:14:00 +0000\r\n\r\n\
+         Please reset the password for Sam Smith, ODS V1A2B.\r\n"
+    );
+    caredesk::service::ops::DeliverMail {
+        channel: Some(caredesk::domain::routing::Channel::EmailNas),
+        delivered_at: in_hours(),
+        raw: caredesk::service::RawMail(raw.into_bytes()),
+    }
+}
+
+#[test]
+fn a_reply_threaded_on_while_a_console_reads_the_mail_is_listed_and_announced() {
+    use caredesk::console::{App, KeyMap, Theme};
+    let world = World::new();
+    let reference = world.run(SUP, in_hours(), &mail("c1", None)).ticket;
+    let daemon = Daemon::without_socket(world.service.clone()).with_clock(Clock::Fixed(in_hours()));
+    daemon.start_relay().expect("the relay starts");
+    let mut nina = App::new(Box::new(desk(&daemon, NAS)), KeyMap::default(), Theme::plain()).expect("a console");
+    nina.press(&format!(":ticket {reference}<enter>m"));
+    assert!(world::screen(&mut nina, 200, 50).contains("message 1 of 1"));
+    // The requester answers while nina reads the first message.
+    let other = desk(&daemon, SUP);
+    assert_eq!(other.call(mail("c2", Some(reference))).expect("the reply is taken in").ticket, reference);
+    let shown = shows(&mut nina, Duration::from_secs(5), |s| s.contains("message 1 of 2"))
+        .unwrap_or_else(|s| panic!("nina's mail view lists the reply, still on the first message:\n{s}"));
+    assert!(shown.contains("a new message arrived"), "{shown}");
+    nina.press("]");
+    assert!(world::screen(&mut nina, 200, 50).contains("Message-ID: <c2@sunrise-care.co.uk>"));
 }

@@ -192,7 +192,7 @@ fn a_message_is_read_only_through_the_ticket_it_belongs_to() {
     // The other ticket's reference does not open this one's message.
     let refused = desk.refused(SUPERVISOR, at, &ReadMailPiece { ticket: second.ticket, mail: mails[0].id, piece });
     assert!(refused.contains("message") && refused.contains("list the ticket's messages"), "{refused}");
-    let no_attachment = MailPiece::Attachment { index: 0 };
+    let no_attachment = MailPiece::Attachment { index: 0, at_most: None };
     let refused =
         desk.refused(SUPERVISOR, at, &ReadMailPiece { ticket: first.ticket, mail: mails[0].id, piece: no_attachment });
     assert!(refused.contains("attachment 1"), "{refused}");

@@ -110,7 +110,8 @@ pub fn attachment(desk: &dyn Desk, ticket: TicketRef, position: usize, number: u
         bail!("message {position} on {ticket} has {count} attachment(s): give 1 to {count}");
     }
     let index = u32::try_from(number - 1).context("no message has that many attachments")?;
-    let piece = desk.call(ReadMailPiece { ticket, mail: mail.id, piece: MailPiece::Attachment { index } })?;
+    let piece =
+        desk.call(ReadMailPiece { ticket, mail: mail.id, piece: MailPiece::Attachment { index, at_most: None } })?;
     let name = piece.attachment.map(|a| a.name).unwrap_or_default();
     sink.write(&piece.bytes, &format!("attachment {number} ({}) of message {position} on {ticket}", safe(&name)))
 }

@@ -580,6 +580,13 @@ impl Pane for QueuePane {
             cx.fail(&e);
             return;
         }
+        // The open mail lists the ticket's messages again.
+        if let Some(mail) = self.mail_view.as_mut().filter(|m| touched.contains(&m.ticket())) {
+            if let Some(news) = mail.reload(cx) {
+                cx.info(news);
+                return;
+            }
+        }
         // Say so when it is the ticket the operator is on.
         if let Some(w) = watched {
             if let Some(event) = events.iter().rev().find(|e| e.touches_ticket(w)) {

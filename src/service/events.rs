@@ -25,6 +25,10 @@ pub enum Touched {
     /// By ODS code.
     Organisation(String),
     Operator(String),
+    /// A mail or text message, an attachment or a queued reply: kept beside
+    /// the ticket or account that the same change names, so no console
+    /// needs to read anything again for it alone.
+    Message,
     /// Policy, calendar or anything else that is not one of the above.
     Setting,
 }
@@ -38,6 +42,7 @@ impl Touched {
             "shared mailbox" => Touched::Mailbox(label.to_owned()),
             "organisation" => Touched::Organisation(label.to_owned()),
             "operator" => Touched::Operator(label.to_owned()),
+            "mail" | "raw mail" | "attachment" | "outgoing mail" | "outbox message" => Touched::Message,
             _ => Touched::Setting,
         }
     }

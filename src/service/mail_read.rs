@@ -17,11 +17,13 @@ use crate::domain::permission::Action;
 use crate::domain::ticket::TicketRef;
 
 /// Which bytes of a message: one stored piece of the original, or one
-/// kept attachment (both numbered from 0).
+/// kept attachment (both numbered from 0), whole or only its first
+/// `at_most` bytes (what a screen shows of a 20 MB attachment need not
+/// cross the socket).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MailPiece {
     Original { chunk: u32 },
-    Attachment { index: u32 },
+    Attachment { index: u32, at_most: Option<u32> },
 }
 
 /// Bytes of a message, with what is needed to ask for the rest.
@@ -89,7 +91,7 @@ impl Operation for ReadMailPiece {
                     .ok_or_else(|| missing(format!("piece {chunk} of the original")))?;
                 Ok(MailBytes { bytes, pieces: record.raw_chunks, attachment: None })
             }
-            MailPiece::Attachment { index } => {
+            MailPiece::Attachment { index, at_most } => {
                 let info = record.attachments.get(index as usize).cloned();
                 let kept = service.store.mail_attachment(record.id, index)?.ok_or_else(|| match &info {
                     Some(info) if !info.kept => missing(format!(
@@ -99,7 +101,11 @@ impl Operation for ReadMailPiece {
                     )),
                     _ => missing(format!("attachment {}", index + 1)),
                 })?;
-                Ok(MailBytes { bytes: kept.content, pieces: 1, attachment: Some(kept.info) })
+                let mut bytes = kept.content;
+                if let Some(n) = at_most {
+                    bytes.truncate(n as usize);
+                }
+                Ok(MailBytes { bytes, pieces: 1, attachment: Some(kept.info) })
             }
         }
     }

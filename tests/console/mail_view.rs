@@ -242,3 +242,23 @@ fn mail_view_snapshots() {
     insta::assert_snapshot!("mail_view_80x24", screen(&mut app, 80, 24));
     insta::assert_snapshot!("mail_view_200x50", screen(&mut app, 200, 50));
 }
+
+#[test]
+fn a_large_text_attachment_crosses_the_desk_cut_to_what_is_shown() {
+    use caredesk::service::MailPiece;
+    let world = World::new();
+    let big = "name,role\r\n".to_owned() + &"Sam Smith,carer\r\n".repeat(40_000);
+    let raw = request("Staff list", "b3").replace("name,role\r\n         Sam Smith,carer\r\n", &big);
+    let raw = raw.replace("name,role\r\nSam Smith,carer\r\n", &big);
+    let reference = deliver(&world, raw);
+    let mails = world.run(SUP, in_hours(), &ListTicketMail { ticket: reference });
+    let whole = MailPiece::Attachment { index: 0, at_most: None };
+    let cut = MailPiece::Attachment { index: 0, at_most: Some(1000) };
+    let read = |piece| world.run(SUP, in_hours(), &ReadMailPiece { ticket: reference, mail: mails[0].id, piece });
+    assert!(read(whole).bytes.len() > 600_000, "the whole attachment is kept");
+    assert_eq!(read(cut).bytes.len(), 1000);
+    let mut app = mail_open(&world, reference);
+    app.press("<enter>G");
+    let shown = screen(&mut app, 200, 50);
+    assert!(shown.contains("(cut: the first 256 kB are shown"), "{shown}");
+}

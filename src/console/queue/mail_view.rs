@@ -65,6 +65,43 @@ impl MailView {
         Some(view)
     }
 
+    /// The ticket whose mail is open.
+    pub(super) fn ticket(&self) -> TicketRef {
+        self.ticket
+    }
+
+    /// Reads the ticket's messages again after a change to it (a reply
+    /// threaded on while the operator reads), keeping the message and part
+    /// the operator is on. Returns what to tell them, if anything is new.
+    pub(super) fn reload(&mut self, cx: &mut Cx<'_>) -> Option<String> {
+        let mails = match cx.desk.call(ListTicketMail { ticket: self.ticket }) {
+            Ok(mails) if !mails.is_empty() => mails,
+            Ok(_) => return None,
+            Err(e) => {
+                cx.fail(&e);
+                return None;
+            }
+        };
+        let on = self.mail().id;
+        let arrived = mails.len().saturating_sub(self.mails.len());
+        let kept = mails.iter().position(|m| m.id == on);
+        self.mails = mails;
+        match kept {
+            Some(i) => self.selected = i,
+            None => {
+                // The message is gone from the ticket: show the first.
+                (self.selected, self.part) = (0, 0);
+                self.load(cx);
+            }
+        }
+        let next = cx.keymap.key_label(Act::NextQueue);
+        match arrived {
+            0 => None,
+            1 => Some(format!("a new message arrived on {}: {next} shows it", self.ticket)),
+            n => Some(format!("{n} new messages arrived on {}: {next} shows them", self.ticket)),
+        }
+    }
+
     /// Which message is selected (1 = the first), for tests.
     pub fn message(&self) -> usize {
         self.selected + 1
@@ -135,8 +172,13 @@ impl MailView {
         if !text_type && info.size > SMALL_ATTACHMENT {
             return binary(info, &described, &save);
         }
-        let piece =
-            ReadMailPiece { ticket: self.ticket, mail: mail.id, piece: MailPiece::Attachment { index: n as u32 - 1 } };
+        // One byte past what is shown, to know whether it was cut.
+        let at_most = Some(SHOWN_BYTES as u32 + 1);
+        let piece = ReadMailPiece {
+            ticket: self.ticket,
+            mail: mail.id,
+            piece: MailPiece::Attachment { index: n as u32 - 1, at_most },
+        };
         let mut bytes = match cx.desk.call(piece) {
             Ok(piece) => piece.bytes,
             Err(e) => {
@@ -192,7 +234,9 @@ impl MailView {
 
     pub(super) fn draw(&self, frame: &mut Frame<'_>, full: Rect, view: &View<'_>) {
         let theme = view.theme;
-        let area = centred(full, full.width.saturating_sub(4).max(20), full.height.saturating_sub(2).max(6));
+        // Clear of the header and of the message line, where news of the
+        // ticket (a reply threaded on while reading) is told.
+        let area = centred(full, full.width.saturating_sub(4).max(20), full.height.saturating_sub(4).max(6));
         frame.render_widget(Clear, area);
         let keys = |act| view.keymap.key_label(act);
         let block = Block::bordered()
