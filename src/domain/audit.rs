@@ -490,4 +490,38 @@ mod tests {
         rewritten[1] = AuditEntry::chain(2, d, &rewritten[0].hash, None);
         assert_eq!(check(&rewritten), Err(ChainBreak::Unlinked { seq: 3 }));
     }
+
+    #[test]
+    fn a_state_digest_keeps_the_last_write_of_each_key_and_reads_back_from_its_bytes_and_json() {
+        let mut state = StateDigest::default();
+        state.wrote("accounts", b"1", Some(b"old"));
+        state.wrote("accounts.by_mobile", b"07700900001", Some(b"1"));
+        state.wrote("accounts", b"1", Some(b"new"));
+        state.wrote("members", b"2-1", None);
+        let writes: Vec<_> = state.writes().collect();
+        assert_eq!(writes.len(), 3, "one pair a key");
+        assert_eq!(writes[0], (StateDigest::key_hash("accounts", b"1"), StateDigest::value_hash(b"new")));
+        assert_eq!(writes[2].1, REMOVED);
+        // The same key in another tree is another key.
+        assert_ne!(StateDigest::key_hash("accounts", b"1"), StateDigest::key_hash("tickets", b"1"));
+        assert_eq!(StateDigest::from_bytes(&state.as_bytes()), Some(state.clone()));
+        assert_eq!(StateDigest::from_bytes(&[0; 15]), None);
+        let json = serde_json::to_string(&state).unwrap();
+        assert_eq!(serde_json::from_str::<StateDigest>(&json).unwrap(), state);
+        assert!(serde_json::from_str::<StateDigest>("\"abc\"").is_err());
+    }
+
+    #[test]
+    fn the_state_digest_is_part_of_what_the_hash_covers() {
+        let mut state = StateDigest::default();
+        state.wrote("tickets", b"1", Some(b"note"));
+        let entry = AuditEntry::chain(1, draft(1), GENESIS_HASH, Some(state));
+        assert!(entry.is_intact());
+        let mut forged = entry.clone();
+        forged.state.as_mut().unwrap().wrote("tickets", b"1", Some(b"forged note"));
+        assert!(!forged.is_intact(), "a digest changed to match an edited record breaks the hash");
+        let mut dropped = entry.clone();
+        dropped.state = None;
+        assert!(!dropped.is_intact(), "nor can the digest be dropped");
+    }
 }
