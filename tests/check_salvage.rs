@@ -41,13 +41,18 @@ fn a_record_that_no_longer_decodes_is_reported_and_salvage_saves_everything_else
     assert!(found.iter().any(|f| matches!(f, Finding::Orphan { tree: "tickets.rows", .. })), "{found:#?}");
 
     let to = world.dir.path().join("salvaged");
-    let report = store.salvage(&to).expect("the salvage");
+    let report = store.salvage(&to, chrono::Utc::now()).expect("the salvage");
     assert_eq!(report.lost.len(), 1, "exactly the damaged ticket is lost: {:#?}", report.lost);
     assert!(report.lost[0].to_string().contains("tickets #2"), "{}", report.lost[0]);
     assert_eq!(report.copied["tickets"], 3);
     let saved = Store::open(&to, caredesk::store::OpenMode::Existing).expect("the salvaged database opens");
     let left = findings(&saved);
     assert!(left.is_empty(), "the salvaged database checks clean: {left:#?}");
+    // Its log says what the damage took, and it verifies from there on.
+    let recorded = report.recorded.expect("an entry records the lost ticket");
+    let entry = saved.audit_newest(None, 1).unwrap().remove(0);
+    assert_eq!((entry.seq, entry.draft.action.as_str()), (recorded, "database.salvage"));
+    assert!(entry.draft.after.as_deref().unwrap_or("").contains("tickets #2"), "{:?}", entry.draft.after);
     assert_eq!(saved.count(TreeId::Accounts), store.count(TreeId::Accounts));
     assert_eq!(saved.count(TreeId::Members), store.count(TreeId::Members));
 }

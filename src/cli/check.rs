@@ -73,7 +73,7 @@ pub(super) fn check(db: &Path, anchor: Option<&Path>) -> Result<()> {
 /// `caredesk salvage --from DIR --to NEWDIR`.
 pub(super) fn salvage(from: &Path, to: &Path) -> Result<()> {
     let copy = copy_of(from)?;
-    let report = open(&copy, from)?.salvage(to)?;
+    let report = open(&copy, from)?.salvage(to, chrono::Utc::now())?;
     for (tree, n) in &report.copied {
         println!("copied {n} entries of {tree}");
     }
@@ -88,6 +88,9 @@ pub(super) fn salvage(from: &Path, to: &Path) -> Result<()> {
             report.lost.len(),
             to.display()
         );
+    }
+    if let Some(seq) = report.recorded {
+        println!("audit entry {seq} records what the new database holds where it differs from its log");
     }
     println!(
         "prove it with `caredesk check --db {}` and `caredesk audit --verify --db {}`",

@@ -141,8 +141,11 @@ impl StateDigest {
     /// Notes that `key` of `tree` now holds `value` (`None`: removed). A
     /// later write of the same key in one change replaces the earlier.
     pub fn wrote(&mut self, tree: &str, key: &[u8], value: Option<&[u8]>) {
-        let key = Self::key_hash(tree, key);
-        let value = value.map_or(REMOVED, Self::value_hash);
+        self.wrote_hashes(Self::key_hash(tree, key), value.map_or(REMOVED, Self::value_hash));
+    }
+
+    /// [`StateDigest::wrote`], from the hashes.
+    pub fn wrote_hashes(&mut self, key: [u8; 8], value: [u8; 8]) {
         let mut pair = [0u8; 16];
         pair[..8].copy_from_slice(&key);
         pair[8..].copy_from_slice(&value);
@@ -150,6 +153,10 @@ impl StateDigest {
             Some(p) => *p = pair,
             None => self.0.push(pair),
         }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// Each key written, as (key hash, value hash).

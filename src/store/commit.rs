@@ -220,6 +220,27 @@ impl Store {
         Ok(entry)
     }
 
+    /// Appends an entry that changes nothing but says what the store holds
+    /// (`state`, from [`Store::state_as_found`]), and flushes: how a
+    /// salvage records what damage took.
+    pub fn record_state(&self, audit: &AuditDraft, state: StateDigest) -> Result<AuditEntry, StoreError> {
+        use sled::Transactional;
+        let used = [TreeId::Meta, TreeId::Audit, TreeId::AuditByBatch];
+        let trees: Vec<&sled::Tree> = used.iter().map(|t| self.tree(*t)).collect();
+        let entry = trees
+            .as_slice()
+            .transaction(|tx: &Vec<TransactionalTree>| {
+                append(&InTransaction { used: &used, tx: tx.as_slice() }, audit, state.clone())
+            })
+            .map_err(|e| match e {
+                TransactionError::Abort(Abort::Codec(e)) => StoreError::Codec(e),
+                TransactionError::Abort(_) => StoreError::Interrupted,
+                TransactionError::Storage(e) => self.io_error(e),
+            })?;
+        self.flush()?;
+        Ok(entry)
+    }
+
     /// Records the gateway's answer for a message already in the outbox.
     /// This is the outbox's own bookkeeping, not an operator's change, so it
     /// writes no audit entry.
@@ -321,6 +342,11 @@ fn apply(w: &impl Writes<Abort>, change: &Change, audit: &AuditDraft) -> TxResul
             Op::Mention { .. } => {}
         }
     }
+    append(w, audit, state)
+}
+
+/// Appends `audit`, saying the store now holds `state`, to the chain.
+fn append(w: &impl Writes<Abort>, audit: &AuditDraft, state: StateDigest) -> TxResult<AuditEntry> {
     let (seq, prev) = match w.get(TreeId::Meta, AUDIT_HEAD)? {
         Some(bytes) => decode_head(&bytes).or_else(|e| abort(Abort::Codec(e)))?,
         None => (0, GENESIS_HASH.to_owned()),

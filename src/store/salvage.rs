@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use super::records::{self, Record, TreeId};
 use super::{OpenMode, Store, StoreError};
 use crate::domain::account::Account;
-use crate::domain::audit::{AuditEntry, ChainCheck};
+use crate::domain::audit::{AuditDraft, AuditEntry, ChainCheck};
 use crate::domain::mail::{MailChunk, MailRecord, StoredAttachment};
 use crate::domain::mail_reply::OutgoingMail;
 use crate::domain::mailbox::Mailbox;
@@ -53,6 +53,9 @@ pub enum Finding {
     AuditBreak(String),
     /// A record that says what no audit entry recorded.
     Unaudited { record: String, detail: String },
+    /// Keys that do not hold what the audit entries that wrote them left
+    /// (see `state.rs`), told together by entry.
+    Unlogged(String),
 }
 
 impl std::fmt::Display for Finding {
@@ -71,6 +74,7 @@ impl std::fmt::Display for Finding {
             Finding::Unmirrored { tree, key } => write!(f, "{tree} {key}: the membership has no mirror entry"),
             Finding::AuditBreak(text) => write!(f, "audit: {text}"),
             Finding::Unaudited { record, detail } => write!(f, "{record}: {detail}"),
+            Finding::Unlogged(line) => write!(f, "audit state: {line}"),
         }
     }
 }
@@ -89,6 +93,9 @@ pub struct CheckReport {
 pub struct SalvageReport {
     pub copied: BTreeMap<&'static str, u64>,
     pub lost: Vec<Finding>,
+    /// The audit entry that records what the new database holds where it
+    /// differs from its log, if anything does.
+    pub recorded: Option<u64>,
 }
 
 /// The trees whose entries are only ever produced by records' `indexes`.
@@ -224,7 +231,9 @@ impl Store {
             }
         }
         self.check_members(&mut report)?;
-        let notes = self.check_audit(&mut report)?;
+        let (notes, written) = self.check_audit(&mut report)?;
+        let state = self.check_state(written)?;
+        report.findings.extend(state.findings().into_iter().map(Finding::Unlogged));
         self.check_notes(&notes, &mut report)?;
         Ok(report)
     }
@@ -249,9 +258,11 @@ impl Store {
 
     /// Walks the whole chain, reading what it can: every undecodable entry
     /// and every break is listed.
-    fn check_audit(&self, report: &mut CheckReport) -> Result<AuditedNotes, StoreError> {
+    /// Also gathers what the readable entries say they left in the store.
+    fn check_audit(&self, report: &mut CheckReport) -> Result<(AuditedNotes, super::ChainState), StoreError> {
         let mut notes = AuditedNotes::new();
         let mut chain = ChainCheck::default();
+        let mut written = super::ChainState::default();
         for row in self.tree(TreeId::Audit).iter() {
             let (key, value) = row.map_err(|e| self.io_error(e))?;
             report.audit_entries += 1;
@@ -267,20 +278,24 @@ impl Store {
                     if let Err(e) = chain.next(&entry) {
                         report.findings.push(Finding::AuditBreak(e.to_string()));
                     }
+                    written.record(&entry);
                     if entry.draft.action == NOTE_ACTION {
                         notes.entry(entry.draft.subject.clone()).or_default().push(entry.draft.command.clone());
                     }
                 }
-                Err(e) => report.findings.push(Finding::Undecodable {
-                    tree: TreeId::Audit.name(),
-                    key: shown(&key),
-                    detail: e.to_string(),
-                }),
+                Err(e) => {
+                    written.unreadable(read_seq(&key));
+                    report.findings.push(Finding::Undecodable {
+                        tree: TreeId::Audit.name(),
+                        key: shown(&key),
+                        detail: e.to_string(),
+                    });
+                }
             }
         }
         chain.expect_head(self.audit_head()?);
         report.findings.extend(chain.breaks().iter().map(|b| Finding::AuditBreak(b.to_string())));
-        Ok(notes)
+        Ok((notes, written))
     }
 
     /// The log must still hold entry `seq` with `hash`, as an anchor kept
@@ -344,7 +359,7 @@ impl Store {
     /// Copies everything readable of this database into a new one at
     /// `to` (which must not exist, or be empty), rebuilding its indexes,
     /// and says what was lost.
-    pub fn salvage(&self, to: &Path) -> Result<SalvageReport, SalvageError> {
+    pub fn salvage(&self, to: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<SalvageReport, SalvageError> {
         if to.exists() && std::fs::read_dir(to).map_err(|e| SalvageError::Io(to.to_owned(), e))?.next().is_some() {
             return Err(SalvageError::NotEmpty(to.to_owned()));
         }
@@ -392,9 +407,42 @@ impl Store {
                 }),
             }
         }
+        report.recorded = new.record_salvage(now, &lost)?;
         new.flush()?;
         report.lost = lost;
         Ok(report)
+    }
+
+    /// Ends the new database's log with an entry that says what it holds
+    /// where that differs from the log (what damage took), so that it
+    /// verifies from then on and its log says why. `None` when nothing
+    /// differs.
+    fn record_salvage(&self, now: chrono::DateTime<chrono::Utc>, lost: &[Finding]) -> Result<Option<u64>, StoreError> {
+        let mut chain = super::ChainState::default();
+        self.audit_walk_all(|read| {
+            match read {
+                Ok(entry) => chain.record(&entry),
+                Err((seq, _)) => chain.unreadable(seq),
+            }
+            true
+        })?;
+        let found = self.state_as_found(chain)?;
+        if found.is_empty() {
+            return Ok(None);
+        }
+        let lost: Vec<String> = lost.iter().map(ToString::to_string).collect();
+        let draft = AuditDraft {
+            at: now,
+            recorded_at: now,
+            operator: "caredesk salvage".to_owned(),
+            action: "database.salvage".to_owned(),
+            subject: "the database".to_owned(),
+            command: String::new(),
+            before: None,
+            after: Some(if lost.is_empty() { "nothing lost".to_owned() } else { format!("lost: {}", lost.join("; ")) }),
+            batch: None,
+        };
+        Ok(Some(self.record_state(&draft, found)?.seq))
     }
 
     fn copy_records<R: Record>(
@@ -483,4 +531,9 @@ pub fn copy_database(from: &Path, to: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The entry number an audit key holds, 0 for a key of another shape.
+fn read_seq(key: &[u8]) -> u64 {
+    <[u8; 8]>::try_from(key).map_or(0, u64::from_be_bytes)
 }

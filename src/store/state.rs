@@ -108,41 +108,80 @@ impl StateReport {
     }
 }
 
+/// One key that differs from the chain: how, its key hash, and the hash of
+/// what it holds now (`None`: it is gone).
+struct Differs {
+    fault: StateFault,
+    key: [u8; 8],
+    now: Option<[u8; 8]>,
+}
+
 impl Store {
     /// Holds every key of the audited trees to `chain`. Reads the whole
     /// database once; the memory it takes is about 40 bytes a key the
     /// chain wrote.
-    pub fn check_state(&self, mut chain: ChainState) -> Result<StateReport, StoreError> {
+    pub fn check_state(&self, chain: ChainState) -> Result<StateReport, StoreError> {
         let mut report = StateReport::default();
+        let mut faults = Vec::new();
+        (report.checked, report.unchecked) = self.compare_state(chain, |d| faults.push(d.fault))?;
+        for fault in faults {
+            report.keep(fault);
+        }
+        Ok(report)
+    }
+
+    /// What an entry must say the store holds for `chain` to account for
+    /// every key as it is now: each key that differs, with its value, or
+    /// removed. A salvage writes it, so that a database that lost records
+    /// to damage says so in its log and verifies from then on.
+    pub fn state_as_found(&self, chain: ChainState) -> Result<StateDigest, StoreError> {
+        let mut found = StateDigest::default();
+        self.compare_state(chain, |d| found.wrote_hashes(d.key, d.now.unwrap_or(REMOVED)))?;
+        Ok(found)
+    }
+
+    /// Tells `differs` of each key that does not hold what `chain` says;
+    /// returns how many keys were held to it, and how many could not be.
+    fn compare_state(&self, mut chain: ChainState, mut differs: impl FnMut(Differs)) -> Result<(u64, u64), StoreError> {
+        let (mut checked, mut unchecked) = (0, 0);
         for tree in TreeId::ALL.iter().copied().filter(|t| t.state_is_audited()) {
             for item in self.tree(tree).iter() {
                 let (key, value) = item.map_err(|e| self.io_error(e))?;
                 let hash = StateDigest::key_hash(tree.name(), &key);
-                match chain.last.remove(&hash) {
-                    Some((left, _)) if left == StateDigest::value_hash(&value) => report.checked += 1,
-                    Some((left, by)) if left == REMOVED => {
-                        report.keep(StateFault::Restored { tree, key: shown_key(&key), by });
+                let now = StateDigest::value_hash(&value);
+                let fault = match chain.last.remove(&hash) {
+                    Some((left, _)) if left == now => {
+                        checked += 1;
+                        continue;
                     }
-                    Some((_, by)) => report.keep(StateFault::Changed { tree, key: shown_key(&key), by }),
-                    None if chain.newest_without == 0 => {
-                        report.keep(StateFault::Unaccounted { tree, key: shown_key(&key) });
+                    Some((left, by)) if left == REMOVED => StateFault::Restored { tree, key: shown_key(&key), by },
+                    Some((_, by)) => StateFault::Changed { tree, key: shown_key(&key), by },
+                    None if chain.newest_without == 0 => StateFault::Unaccounted { tree, key: shown_key(&key) },
+                    None => {
+                        unchecked += 1;
+                        continue;
                     }
-                    None => report.unchecked += 1,
-                }
+                };
+                differs(Differs { fault, key: hash, now: Some(now) });
             }
         }
         // What is left was written and not found: fine for a removal.
-        let mut missing: Vec<u64> =
-            chain.last.into_values().filter(|(value, _)| *value != REMOVED).map(|(_, by)| by).collect();
-        missing.sort_unstable();
-        for by in missing {
-            let what = match self.audit_newest(Some(by + 1), 1)?.into_iter().next() {
-                Some(e) if e.seq == by => format!("{} {}", e.draft.action, e.draft.subject),
-                _ => "an entry that cannot be read".to_owned(),
-            };
-            report.keep(StateFault::Missing { by, what });
+        let mut missing: Vec<([u8; 8], u64)> =
+            chain.last.into_iter().filter(|(_, (value, _))| *value != REMOVED).map(|(k, (_, by))| (k, by)).collect();
+        missing.sort_unstable_by_key(|(_, by)| *by);
+        let mut named: Option<(u64, String)> = None;
+        for (key, by) in missing {
+            if named.as_ref().is_none_or(|(seq, _)| *seq != by) {
+                let what = match self.audit_newest(Some(by + 1), 1)?.into_iter().next() {
+                    Some(e) if e.seq == by => format!("{} {}", e.draft.action, e.draft.subject),
+                    _ => "an entry that cannot be read".to_owned(),
+                };
+                named = Some((by, what));
+            }
+            let what = named.as_ref().map(|(_, w)| w.clone()).unwrap_or_default();
+            differs(Differs { fault: StateFault::Missing { by, what }, key, now: None });
         }
-        Ok(report)
+        Ok((checked, unchecked))
     }
 }
 
@@ -178,21 +217,22 @@ fn shown_key(key: &[u8]) -> String {
 }
 
 /// How faults are told together: one line per kind and entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Told {
     Changed(u64),
     Restored(u64),
     Unaccounted,
+    Missing(u64, String),
 }
 
 impl Told {
-    fn line(self, keys: &[String]) -> String {
+    fn line(&self, keys: &[String]) -> String {
         let (one, many) = match self {
-            Told::Changed(by) => (
+            &Told::Changed(by) => (
                 format!("does not hold what audit entry {by} left there: it was changed outside caredesk"),
                 format!("do not hold what audit entry {by} left there: they were changed outside caredesk"),
             ),
-            Told::Restored(by) => (
+            &Told::Restored(by) => (
                 format!("was removed by audit entry {by} and is there again: it was put back outside caredesk"),
                 format!("were removed by audit entry {by} and are there again: they were put back outside caredesk"),
             ),
@@ -200,6 +240,16 @@ impl Told {
                 "was written by no audit entry: it was added outside caredesk".to_owned(),
                 "were written by no audit entry: they were added outside caredesk".to_owned(),
             ),
+            // The chain names a gone key by its hash only: it is counted.
+            Told::Missing(by, what) => {
+                let gone = if keys.len() == 1 { "a key".to_owned() } else { format!("{} keys", keys.len()) };
+                return format!(
+                    "{gone} audit entry {by} ({what}) wrote {} gone, and no later entry removed {}: \
+                     removed outside caredesk",
+                    if keys.len() == 1 { "is" } else { "are" },
+                    if keys.len() == 1 { "it" } else { "them" },
+                );
+            }
         };
         match keys {
             [key] => format!("{key} {one}"),
@@ -212,25 +262,19 @@ impl StateReport {
     /// The faults in words, the keys of one entry told together.
     pub fn findings(&self) -> Vec<String> {
         let mut told: Vec<(Told, Vec<String>)> = Vec::new();
-        let mut missing = Vec::new();
         for fault in &self.faults {
-            let (how, tree, key) = match fault {
-                StateFault::Changed { tree, key, by } => (Told::Changed(*by), tree, key),
-                StateFault::Restored { tree, key, by } => (Told::Restored(*by), tree, key),
-                StateFault::Unaccounted { tree, key } => (Told::Unaccounted, tree, key),
-                StateFault::Missing { .. } => {
-                    missing.push(fault.to_string());
-                    continue;
-                }
+            let (how, key) = match fault {
+                StateFault::Changed { tree, key, by } => (Told::Changed(*by), format!("{} {key}", tree.name())),
+                StateFault::Restored { tree, key, by } => (Told::Restored(*by), format!("{} {key}", tree.name())),
+                StateFault::Unaccounted { tree, key } => (Told::Unaccounted, format!("{} {key}", tree.name())),
+                StateFault::Missing { by, what } => (Told::Missing(*by, what.clone()), String::new()),
             };
-            let key = format!("{} {key}", tree.name());
             match told.iter_mut().find(|(t, _)| *t == how) {
                 Some((_, keys)) => keys.push(key),
                 None => told.push((how, vec![key])),
             }
         }
         let mut lines: Vec<String> = told.iter().map(|(how, keys)| how.line(keys)).collect();
-        lines.append(&mut missing);
         if self.unreported > 0 {
             lines.push(format!("and {} more keys that differ from the log", self.unreported));
         }

@@ -503,7 +503,7 @@ mod tampered {
     }
 
     #[test]
-    fn a_record_added_behind_the_services_back_is_reported_by_verify() {
+    fn a_record_added_behind_the_services_back_is_reported_by_verify_and_check() {
         let (_dir, path, _) = closed();
         through_sled(&path, |db| {
             // A copy of the account under another number: readable, and
@@ -515,6 +515,13 @@ mod tampered {
         let service = reopened(&path);
         let message = verify_fails(&service);
         assert!(message.contains("accounts #99 was written by no audit entry"), "{message}");
+        let found = checked(&service);
+        assert!(
+            found
+                .iter()
+                .any(|f| f == "audit state: accounts #99 was written by no audit entry: it was added outside caredesk"),
+            "{found:#?}"
+        );
     }
 }
 
