@@ -284,7 +284,7 @@ impl Store {
                     }
                 }
                 Err(e) => {
-                    written.unreadable(read_seq(&key));
+                    written.unreadable(super::keys::read_u64(&key, 0).unwrap_or(0));
                     report.findings.push(Finding::Undecodable {
                         tree: TreeId::Audit.name(),
                         key: shown(&key),
@@ -531,9 +531,4 @@ pub fn copy_database(from: &Path, to: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The entry number an audit key holds, 0 for a key of another shape.
-fn read_seq(key: &[u8]) -> u64 {
-    <[u8; 8]>::try_from(key).map_or(0, u64::from_be_bytes)
 }
