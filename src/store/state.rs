@@ -6,7 +6,6 @@
 //! leaves the record readable and consistent with its indexes.
 
 use std::collections::HashMap;
-use std::fmt;
 
 use super::records::TreeId;
 use super::{Store, StoreError};
@@ -48,7 +47,8 @@ impl ChainState {
     }
 }
 
-/// One way the store differs from what the chain says it holds.
+/// One way the store differs from what the chain says it holds;
+/// [`StateReport::findings`] tells them in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StateFault {
     /// The key holds a value the last entry to write it did not leave.
@@ -59,31 +59,6 @@ pub enum StateFault {
     Unaccounted { tree: TreeId, key: String },
     /// A key the entry wrote is gone, and no later entry removed it.
     Missing { by: u64, what: String },
-}
-
-impl fmt::Display for StateFault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StateFault::Changed { tree, key, by } => write!(
-                f,
-                "{} {key} does not hold what audit entry {by} left there: it was changed outside caredesk",
-                tree.name()
-            ),
-            StateFault::Restored { tree, key, by } => write!(
-                f,
-                "{} {key} was removed by audit entry {by} and is there again: it was put back outside caredesk",
-                tree.name()
-            ),
-            StateFault::Unaccounted { tree, key } => {
-                write!(f, "{} {key} was written by no audit entry: it was added outside caredesk", tree.name())
-            }
-            StateFault::Missing { by, what } => write!(
-                f,
-                "a key audit entry {by} ({what}) wrote is gone, and no later entry removed it: \
-                 it was removed outside caredesk"
-            ),
-        }
-    }
 }
 
 /// What holding the store to the chain found.
