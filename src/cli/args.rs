@@ -174,6 +174,10 @@ pub enum Cmd {
         #[arg(long, value_name = "FILE")]
         anchor: Option<PathBuf>,
     },
+    /// Rebuild the database from what it holds now, so that data erased by a deletion is gone
+    /// from its files too (stop the daemon first; `serve` also compacts as it starts whenever a
+    /// deletion has erased data since the last compaction).
+    Compact,
     /// Copy every readable record of a damaged database into a new one, rebuilding the
     /// indexes, and say exactly what was lost.
     Salvage {

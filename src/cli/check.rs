@@ -99,3 +99,48 @@ pub(super) fn salvage(from: &Path, to: &Path) -> Result<()> {
     );
     Ok(())
 }
+
+/// `caredesk compact`.
+pub(super) fn compact(db: &Path, json: bool) -> Result<()> {
+    let done = crate::store::compact(db).with_context(|| format!("could not compact {}", db.display()))?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "compacted": done.path,
+                "entries": done.entries,
+                "bytes_before": done.bytes_before,
+                "bytes_after": done.bytes_after,
+            })
+        );
+    } else {
+        println!(
+            "compacted {}: {} entries copied, {} kB on disk before and {} kB after",
+            db.display(),
+            done.entries,
+            done.bytes_before / 1000,
+            done.bytes_after / 1000
+        );
+    }
+    Ok(())
+}
+
+/// Compacts `db` when a deletion has erased data since the last compaction,
+/// so the erased bytes leave its files; a database in use or missing is
+/// left for opening to report.
+pub(super) fn compact_if_erased(db: &Path) -> Result<()> {
+    let pending = match Store::open(db, OpenMode::Existing) {
+        Ok(store) => store.erasure_pending()?,
+        Err(_) => false,
+    };
+    if pending {
+        let done = crate::store::compact(db).with_context(|| {
+            format!("could not compact {} to remove the bytes of erased data from its files", db.display())
+        })?;
+        tracing::info!(
+            entries = done.entries,
+            "compacted the database: data erased by deletions is gone from its files"
+        );
+    }
+    Ok(())
+}

@@ -238,6 +238,7 @@ pub fn run(cli: Cli, config: &Config) -> Result<()> {
         }
         Cmd::Restore { file } => backup::restore(&file, &db, json),
         Cmd::Check { anchor } => check::check(&db, anchor.as_deref()),
+        Cmd::Compact => check::compact(&db, json),
         Cmd::Salvage { from, to } => check::salvage(&from, &to),
         Cmd::Mail(m) => mail::run(m, &db, &socket, clock, json, config),
         Cmd::Config(args::ConfigCmd::Show) => {
@@ -303,6 +304,7 @@ fn serve(
 ) -> Result<()> {
     use crate::daemon::{Daemon, Options, Schedule, notify};
     use signal_hook::consts::{SIGINT, SIGTERM};
+    check::compact_if_erased(db)?;
     let service = match open_service(db, OpenMode::Existing, config) {
         Err(e) if exit_code(&e) == 3 && matches!(Client::connect(&socket), Ok(Connection::Served(_))) => {
             bail!("a caredesk daemon already serves {} on {}", db.display(), socket.display())
@@ -496,6 +498,7 @@ impl Entry {
             | Cmd::Man
             | Cmd::Restore { .. }
             | Cmd::Check { .. }
+            | Cmd::Compact
             | Cmd::Salvage { .. } => {
                 bail!("this command does not name one operation")
             }

@@ -485,7 +485,16 @@ impl Printed for Vec<AuditEntry> {
         let mut out = String::new();
         for e in entries {
             let d = &e.draft;
-            out!(out, "#{:<6} {} {:<12} {:<24} {}", e.seq, rfc3339(d.at), d.operator, d.action, safe(&d.subject));
+            let erased = if e.personal.is_erased() { "  (texts erased with the person)" } else { "" };
+            out!(
+                out,
+                "#{:<6} {} {:<12} {:<24} {}{erased}",
+                e.seq,
+                rfc3339(d.at),
+                d.operator,
+                d.action,
+                safe(&d.subject)
+            );
         }
         out
     }

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::erasure::{Personal, Seal, erase_texts, texts_are_erased};
+
 /// The `prev_hash` of the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -57,21 +59,39 @@ struct Hashed<'a> {
     /// written before they existed hash as they always did).
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<String>,
+    /// The accounts the entry concerns, when it concerns any.
+    #[serde(skip_serializing_if = "<[u64]>::is_empty")]
+    persons: &'a [u64],
+    #[serde(skip_serializing_if = "<[u64]>::is_empty")]
+    tickets: &'a [u64],
+    /// A sealed entry's texts are covered through this digest (hex) and
+    /// hash as empty, so erasing them leaves the hash as it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sealed: Option<String>,
+    /// The entries a deletion erased.
+    #[serde(skip_serializing_if = "<[u64]>::is_empty")]
+    erases: &'a [u64],
 }
 
 impl<'a> Hashed<'a> {
-    fn of(d: &'a AuditDraft, state: Option<&StateDigest>) -> Hashed<'a> {
+    fn of(d: &'a AuditDraft, state: Option<&StateDigest>, personal: &'a Personal) -> Hashed<'a> {
+        let sealed = personal.seal.map(|seal| hex(&seal.digest(d)));
+        let texts = sealed.is_none();
         Hashed {
             at: d.at,
             recorded_at: d.recorded_at,
             operator: &d.operator,
             action: &d.action,
             subject: &d.subject,
-            command: &d.command,
-            before: d.before.as_deref(),
-            after: d.after.as_deref(),
+            command: if texts { &d.command } else { "" },
+            before: d.before.as_deref().filter(|_| texts),
+            after: d.after.as_deref().filter(|_| texts),
             batch: d.batch,
             state: state.map(StateDigest::to_hex),
+            persons: &personal.persons,
+            tickets: &personal.tickets,
+            sealed,
+            erases: &personal.erases,
         }
     }
 }
@@ -87,26 +107,58 @@ pub struct AuditEntry {
     /// entries carried it.
     #[serde(default)]
     pub state: Option<StateDigest>,
+    /// Who the entry concerns, and whether its texts are sealed or erased
+    /// (see [`crate::domain::erasure`]).
+    #[serde(default)]
+    pub personal: Personal,
 }
 
 impl AuditEntry {
+    /// An entry that concerns nobody: its hash covers its texts.
     pub fn chain(seq: u64, draft: AuditDraft, prev_hash: &str, state: Option<StateDigest>) -> AuditEntry {
-        let hash = entry_hash(seq, &draft, prev_hash, state.as_ref());
-        AuditEntry { seq, draft, prev_hash: prev_hash.to_owned(), hash, state }
+        AuditEntry::chain_with(seq, draft, prev_hash, state, Personal::default())
     }
 
-    /// Whether the stored hash still matches the content.
+    pub fn chain_with(
+        seq: u64,
+        draft: AuditDraft,
+        prev_hash: &str,
+        state: Option<StateDigest>,
+        personal: Personal,
+    ) -> AuditEntry {
+        let hash = entry_hash(seq, &draft, prev_hash, state.as_ref(), &personal);
+        AuditEntry { seq, draft, prev_hash: prev_hash.to_owned(), hash, state, personal }
+    }
+
+    /// Whether the stored hash still matches the content. An erased entry's
+    /// hash does not cover texts, so one that has any again is not intact.
     pub fn is_intact(&self) -> bool {
-        entry_hash(self.seq, &self.draft, &self.prev_hash, self.state.as_ref()) == self.hash
+        (!self.personal.is_erased() || texts_are_erased(&self.draft))
+            && entry_hash(self.seq, &self.draft, &self.prev_hash, self.state.as_ref(), &self.personal) == self.hash
+    }
+
+    /// Erases a sealed entry's texts and salt, keeping the digest its hash
+    /// covers; `false` (and nothing changed) when it is not sealed.
+    pub fn erase(&mut self) -> bool {
+        let Some(seal @ Seal::Sealed { .. }) = self.personal.seal else { return false };
+        self.personal.seal = Some(Seal::Erased { digest: seal.digest(&self.draft) });
+        erase_texts(&mut self.draft);
+        true
     }
 }
 
-fn entry_hash(seq: u64, draft: &AuditDraft, prev_hash: &str, state: Option<&StateDigest>) -> String {
+fn entry_hash(
+    seq: u64,
+    draft: &AuditDraft,
+    prev_hash: &str,
+    state: Option<&StateDigest>,
+    personal: &Personal,
+) -> String {
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(seq.to_be_bytes());
     // JSON of a struct is written in field order, so it is a stable encoding.
-    h.update(serde_json::to_vec(&Hashed::of(draft, state)).unwrap_or_default());
+    h.update(serde_json::to_vec(&Hashed::of(draft, state, personal)).unwrap_or_default());
     hex(&h.finalize())
 }
 
@@ -239,6 +291,12 @@ pub enum ChainBreak {
     Unreadable { seq: u64, why: String },
     #[error("the audit log should end at entry {head} but ends at entry {last}: entries are missing at the end")]
     Short { head: u64, last: u64 },
+    #[error(
+        "audit entry {seq} has had its texts erased, but no deletion says it erased them: they were removed behind the service's back"
+    )]
+    Unclaimed { seq: u64 },
+    #[error("audit entry {by} erased entry {seq}, but entry {seq} is not erased: its texts were put back")]
+    Unerased { seq: u64, by: u64 },
 }
 
 /// The most breaks one walk keeps to report; the rest are only counted, so
@@ -257,17 +315,28 @@ pub struct ChainCheck {
     /// cannot be checked.
     after_unreadable: bool,
     pub checked: u64,
+    /// The first entry the walk saw.
+    first: Option<u64>,
+    /// Erased entries that no later entry has yet said it erased.
+    erased: std::collections::HashSet<u64>,
+    /// Entries that could not be read, whose erasure cannot be seen.
+    unread: std::collections::HashSet<u64>,
     breaks: Vec<ChainBreak>,
     unreported: u64,
 }
 
 impl ChainCheck {
     /// Checks the next entry, and carries on from it whatever it held.
+    ///
+    /// The first break found in the entry is returned; a break in what it
+    /// says of erasures is kept for [`ChainCheck::findings`].
     pub fn next(&mut self, entry: &AuditEntry) -> Result<(), ChainBreak> {
         let (prev_seq, prev_hash) = self.last.clone().unwrap_or((0, GENESIS_HASH.to_owned()));
         self.last = Some((entry.seq, entry.hash.clone()));
+        self.first.get_or_insert(entry.seq);
         self.checked += 1;
         let unlinked = std::mem::take(&mut self.after_unreadable);
+        self.follow_erasures(entry);
         if entry.seq != prev_seq + 1 {
             return Err(ChainBreak::Gap { seq: entry.seq, prev: prev_seq });
         }
@@ -278,6 +347,21 @@ impl ChainCheck {
             return Err(ChainBreak::Altered { seq: entry.seq });
         }
         Ok(())
+    }
+
+    /// Holds erased entries to the deletions that say they erased them:
+    /// an erased entry waits until a later entry claims it.
+    fn follow_erasures(&mut self, entry: &AuditEntry) {
+        if entry.personal.is_erased() {
+            self.erased.insert(entry.seq);
+        }
+        let first = self.first.unwrap_or(1);
+        for &seq in &entry.personal.erases {
+            // An entry before where the walk began was not seen.
+            if seq >= first && !self.erased.remove(&seq) && !self.unread.contains(&seq) {
+                self.keep(ChainBreak::Unerased { seq, by: entry.seq });
+            }
+        }
     }
 
     /// Checks the next entry and keeps any break for [`ChainCheck::findings`].
@@ -295,6 +379,8 @@ impl ChainCheck {
             self.keep(ChainBreak::Gap { seq, prev });
         }
         self.keep(ChainBreak::Unreadable { seq, why });
+        self.first.get_or_insert(seq);
+        self.unread.insert(seq);
         self.last = Some((seq, String::new()));
         self.after_unreadable = true;
         self.checked += 1;
@@ -306,6 +392,11 @@ impl ChainCheck {
         let last = self.last.as_ref().map_or(0, |(seq, _)| *seq);
         if last < head {
             self.keep(ChainBreak::Short { head, last });
+        }
+        let mut unclaimed: Vec<u64> = self.erased.drain().collect();
+        unclaimed.sort_unstable();
+        for seq in unclaimed {
+            self.keep(ChainBreak::Unclaimed { seq });
         }
     }
 

@@ -159,7 +159,18 @@ pub struct MailRecord {
     pub automatic: Option<Automatic>,
     pub unparsed: Option<String>,
     pub raw_len: u64,
+    /// How many pieces the original is stored in; 0 once it was erased
+    /// with the person the ticket was about (`raw_len` still says how big
+    /// it was).
     pub raw_chunks: u32,
+}
+
+impl MailRecord {
+    /// Whether the original and attachments were erased with the person
+    /// the ticket was about.
+    pub fn original_erased(&self) -> bool {
+        self.raw_chunks == 0 && self.raw_len > 0
+    }
 }
 
 /// The size of one stored piece of a raw message: well inside the store's

@@ -8,6 +8,7 @@ pub mod account;
 pub mod address;
 pub mod audit;
 pub mod batch;
+pub mod erasure;
 pub mod hours;
 pub mod lifecycle;
 pub mod mail;

@@ -81,7 +81,11 @@ impl Operation for ReadMailPiece {
         let missing = |what: String| ServiceError::NotFound {
             what: "part of the message".into(),
             key: what,
-            hint: "list the ticket's messages to see what each one kept".into(),
+            hint: if record.original_erased() {
+                "the original and its attachments were erased with the person the ticket was about".into()
+            } else {
+                "list the ticket's messages to see what each one kept".into()
+            },
         };
         match self.piece {
             MailPiece::Original { chunk } => {

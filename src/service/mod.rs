@@ -11,6 +11,7 @@ mod accounts;
 mod backup;
 mod batch;
 mod bulk;
+mod erasure;
 mod error;
 mod events;
 mod external;

@@ -5,8 +5,11 @@
 //! its own write with its own audit entry; a second run finds nothing due
 //! and writes nothing.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 
+use super::erasure::OutboxByAccount;
 use super::membership::MailboxEdits;
 use super::{Ctx, Done, Operation, Request, Service, ServiceError, audit_json};
 use crate::domain::account::Account;
@@ -66,8 +69,9 @@ impl Service {
                 if due.is_empty() {
                     break;
                 }
+                let outbox = self.outbox_by_account(&self.deleting(ctx, &due)?)?;
                 for id in due {
-                    match self.apply_one(ctx, id) {
+                    match self.apply_one(ctx, id, &outbox) {
                         Ok(Some((item, seq))) => {
                             report.applied.push(item);
                             last_seq = Some(seq);
@@ -93,7 +97,24 @@ impl Service {
         })
     }
 
-    fn apply_one(&self, ctx: &Ctx, id: u64) -> Result<Option<(SweepItem, u64)>, ServiceError> {
+    /// Which of `due` the sweep deletes now.
+    fn deleting(&self, ctx: &Ctx, due: &[u64]) -> Result<HashSet<u64>, ServiceError> {
+        let mut out = HashSet::new();
+        for &id in due {
+            let Some(account) = self.store.account(id)? else { continue };
+            if account.apply_due(&ctx.operator, ctx.now).is_some_and(|(_, d)| d.transition == Transition::Delete) {
+                out.insert(id);
+            }
+        }
+        Ok(out)
+    }
+
+    fn apply_one(
+        &self,
+        ctx: &Ctx,
+        id: u64,
+        outbox: &OutboxByAccount,
+    ) -> Result<Option<(SweepItem, u64)>, ServiceError> {
         let Some(old) = self.store.account(id)? else { return Ok(None) };
         let Some((new, due)) = old.apply_due(&ctx.operator, ctx.now) else { return Ok(None) };
         let mut change = Change::new();
@@ -107,6 +128,7 @@ impl Service {
                 edits.edit(&mailbox, ctx).owner = None;
             }
             edits.write(&mut change)?;
+            self.erase_person(&mut change, &old, ctx, outbox)?;
         }
         let action = match due.transition {
             Transition::BecomeInactive => "lifecycle.inactive",

@@ -13,10 +13,11 @@
 //! change as its difference from the record before. From schema 4 the
 //! entry's state digest follows that body.
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::audit::{AuditDraft, AuditEntry};
+use crate::domain::erasure::{Personal, Seal};
 
 /// Larger values than this are corrupt, not records; it is also the largest
 /// message the daemon takes or sends.
@@ -145,6 +146,21 @@ impl StoredHash {
 
 const AUDIT: &str = "audit entry";
 
+/// Who an entry concerns and how its texts are sealed (schema 5 on).
+#[derive(Serialize, Deserialize)]
+struct StoredPersonal {
+    persons: Vec<u64>,
+    tickets: Vec<u64>,
+    seal: Option<StoredSeal>,
+    erases: Vec<u64>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum StoredSeal {
+    Sealed([u8; crate::domain::erasure::SALT_LEN]),
+    Erased([u8; 32]),
+}
+
 /// An audit entry's compact body, after the schema `version` byte: the
 /// entry without its state digest, then the digest (schema 4 on).
 pub fn encode_audit(version: u8, entry: &AuditEntry) -> Result<Vec<u8>, CodecError> {
@@ -177,8 +193,22 @@ pub fn encode_audit(version: u8, entry: &AuditEntry) -> Result<Vec<u8>, CodecErr
         return Ok(out);
     }
     let state = entry.state.as_ref().map(crate::domain::audit::StateDigest::as_bytes);
-    bincode::serde::encode_into_std_write(&state, &mut out, config())
-        .map_err(|e| CodecError::Encode { what: AUDIT, detail: e.to_string() })?;
+    let encode_error = |e: bincode::error::EncodeError| CodecError::Encode { what: AUDIT, detail: e.to_string() };
+    bincode::serde::encode_into_std_write(&state, &mut out, config()).map_err(encode_error)?;
+    if version < 5 {
+        return Ok(out);
+    }
+    let p = &entry.personal;
+    let personal = StoredPersonal {
+        persons: p.persons.clone(),
+        tickets: p.tickets.clone(),
+        seal: p.seal.map(|seal| match seal {
+            Seal::Sealed { salt } => StoredSeal::Sealed(salt),
+            Seal::Erased { digest } => StoredSeal::Erased(digest),
+        }),
+        erases: p.erases.clone(),
+    };
+    bincode::serde::encode_into_std_write(&personal, &mut out, config()).map_err(encode_error)?;
     Ok(out)
 }
 
@@ -190,19 +220,29 @@ pub fn decode_audit(version: u8, body: &[u8]) -> Result<AuditEntry, CodecError> 
     let bad = |detail: String| CodecError::Corrupt { what: AUDIT, detail };
     let (s, read): (StoredAudit, usize) =
         bincode::serde::decode_from_slice(body, config()).map_err(|e| bad(e.to_string()))?;
-    let state = if version >= 4 {
-        let digest: Option<Vec<u8>> = decode_body(AUDIT, &body[read..])?;
-        digest
-            .map(|bytes| {
-                crate::domain::audit::StateDigest::from_bytes(&bytes)
-                    .ok_or_else(|| bad(format!("a state digest of {} bytes is not whole pairs", bytes.len())))
-            })
-            .transpose()?
-    } else if read != body.len() {
-        return Err(bad(format!("{} trailing bytes after the record", body.len() - read)));
-    } else {
-        None
+    let (state, personal) = match version {
+        ..=3 if read != body.len() => {
+            return Err(bad(format!("{} trailing bytes after the record", body.len() - read)));
+        }
+        ..=3 => (None, Personal::default()),
+        4 => (decode_body::<Option<Vec<u8>>>(AUDIT, &body[read..])?, Personal::default()),
+        _ => {
+            let (digest, more): (Option<Vec<u8>>, usize) =
+                bincode::serde::decode_from_slice(&body[read..], config()).map_err(|e| bad(e.to_string()))?;
+            let p: StoredPersonal = decode_body(AUDIT, &body[read + more..])?;
+            let seal = p.seal.map(|seal| match seal {
+                StoredSeal::Sealed(salt) => Seal::Sealed { salt },
+                StoredSeal::Erased(digest) => Seal::Erased { digest },
+            });
+            (digest, Personal { persons: p.persons, tickets: p.tickets, seal, erases: p.erases })
+        }
     };
+    let state = state
+        .map(|bytes| {
+            crate::domain::audit::StateDigest::from_bytes(&bytes)
+                .ok_or_else(|| bad(format!("a state digest of {} bytes is not whole pairs", bytes.len())))
+        })
+        .transpose()?;
     let corrupt = |e: super::pack::PackError| CodecError::Corrupt { what: AUDIT, detail: e.to_string() };
     let instant = |millis: i64| {
         chrono::DateTime::from_timestamp_millis(millis).ok_or_else(|| CodecError::Corrupt {
@@ -235,6 +275,7 @@ pub fn decode_audit(version: u8, body: &[u8]) -> Result<AuditEntry, CodecError> 
         prev_hash: s.prev_hash.into_text(),
         hash: s.hash.into_text(),
         state,
+        personal,
     })
 }
 

@@ -25,6 +25,7 @@ use super::codec::CodecError;
 use super::keys::u64_key;
 use super::records::{self, IndexEntry, Record, TreeId};
 use crate::domain::audit::{AuditDraft, AuditEntry, GENESIS_HASH, StateDigest};
+use crate::domain::erasure::{Personal, SALT_LEN, Seal};
 
 const AUDIT_HEAD: &[u8] = b"audit.head";
 
@@ -53,12 +54,19 @@ enum Op {
     /// A record the change affects without rewriting it (the account a
     /// membership is about): named in the change's event, not written.
     Mention { what: &'static str, label: String },
+    /// An audit entry whose texts the change erases.
+    Erase { seq: u64 },
 }
 
 /// Everything one command writes, apart from its audit entry.
 #[derive(Default)]
 pub struct Change {
     ops: Vec<Op>,
+    /// The accounts the change concerns (see [`Record::persons`]): its
+    /// audit entry is sealed and indexed under each.
+    persons: Vec<u64>,
+    /// The tickets whose records it writes: its entry is indexed under each.
+    tickets: Vec<u64>,
 }
 
 fn current_rev<R: Record>(bytes: &[u8]) -> Result<(u64, String), CodecError> {
@@ -83,6 +91,8 @@ impl Change {
             .collect();
         let add = new_entries.into_iter().filter(|n| !old_entries.contains(n)).collect();
         let tallies = super::shift::tally_moves(old.map(Record::tallies).unwrap_or_default(), new.tallies());
+        self.concerns(old.map(Record::persons).unwrap_or_default().into_iter().chain(new.persons()));
+        self.about_ticket(new.ticket());
         self.ops.push(Op::Put {
             tree: R::TREE,
             key: new.key(),
@@ -99,8 +109,57 @@ impl Change {
         Ok(())
     }
 
+    /// Notes accounts whose data the change's audit entry may hold though
+    /// it writes no record of theirs.
+    pub fn concerns(&mut self, persons: impl IntoIterator<Item = u64>) {
+        for person in persons {
+            if !self.persons.contains(&person) {
+                self.persons.push(person);
+            }
+        }
+    }
+
+    fn about_ticket(&mut self, ticket: Option<u64>) {
+        if let Some(t) = ticket.filter(|t| !self.tickets.contains(t)) {
+            self.tickets.push(t);
+        }
+    }
+
+    /// Erases the texts of audit entry `seq` (sealed, and concerning an
+    /// account being deleted), keeping its hash; the change's own entry
+    /// lists it. An entry already erased is left as it is.
+    pub fn erase_entry(&mut self, seq: u64) {
+        self.ops.push(Op::Erase { seq });
+    }
+
+    /// Marks the database for compaction: the change erases personal data
+    /// whose old bytes sled keeps in its files until then.
+    pub fn erases_personal_data(&mut self) {
+        self.ops.push(Op::Raw {
+            tree: TreeId::Meta,
+            key: super::erasure::ERASURE_PENDING.to_vec(),
+            value: Some(Vec::new()),
+        });
+    }
+
+    /// Removes a record and every index entry it has.
+    pub fn delete<R: Record>(&mut self, record: &R) {
+        for entry in record.indexes() {
+            self.ops.push(Op::Raw { tree: entry.tree, key: entry.key, value: None });
+        }
+        self.remove(record);
+    }
+
+    /// Removes a key the service has no record of at hand (a piece of a
+    /// raw message), without naming it in the change's event.
+    pub(super) fn remove_key(&mut self, tree: TreeId, key: Vec<u8>) {
+        self.ops.push(Op::Raw { tree, key, value: None });
+    }
+
     /// Stores an append-only record (an outbox message) or a setting.
     pub fn set<R: Record>(&mut self, record: &R) -> Result<(), CodecError> {
+        self.concerns(record.persons());
+        self.about_ticket(record.ticket());
         self.ops.push(Op::Raw { tree: R::TREE, key: record.key(), value: Some(records::encode(record)?) });
         Ok(())
     }
@@ -133,7 +192,7 @@ impl Change {
     pub fn touched(&self) -> impl Iterator<Item = (&'static str, &str)> {
         self.ops.iter().filter_map(|op| match op {
             Op::Put { what, label, .. } | Op::Mention { what, label } => Some((*what, label.as_str())),
-            Op::Raw { .. } => None,
+            Op::Raw { .. } | Op::Erase { .. } => None,
         })
     }
 
@@ -149,7 +208,8 @@ impl Change {
     }
 
     fn trees(&self) -> Vec<TreeId> {
-        let mut used = vec![TreeId::Meta, TreeId::Audit, TreeId::AuditByBatch];
+        let mut used =
+            vec![TreeId::Meta, TreeId::Audit, TreeId::AuditByBatch, TreeId::AuditByPerson, TreeId::AuditByTicket];
         for op in &self.ops {
             match op {
                 Op::Put { tree, remove, add, tallies, .. } => {
@@ -161,7 +221,7 @@ impl Change {
                     used.extend(add.iter().map(|e| e.tree));
                 }
                 Op::Raw { tree, .. } => used.push(*tree),
-                Op::Mention { .. } => {}
+                Op::Mention { .. } | Op::Erase { .. } => {}
             }
         }
         used.sort();
@@ -196,13 +256,16 @@ impl Store {
     /// Applies `change` and appends `audit` to the chain, atomically, then
     /// flushes. Returns the audit entry as written.
     pub fn commit(&self, change: &Change, audit: &AuditDraft) -> Result<AuditEntry, StoreError> {
+        // Drawn once, outside the transaction, so a rerun seals alike.
+        let sealed = !change.persons.is_empty() || !change.tickets.is_empty();
+        let salt = if sealed { Some(salt(self)?) } else { None };
         let result = if self.in_batch() {
-            self.staged(|staged| apply(staged, change, audit)).map_err(settled)
+            self.staged(|staged| apply(staged, change, audit, salt)).map_err(settled)
         } else {
             let used = change.trees();
             let trees: Vec<&sled::Tree> = used.iter().map(|t| self.tree(*t)).collect();
             trees.as_slice().transaction(|tx: &Vec<TransactionalTree>| {
-                apply(&InTransaction { used: &used, tx: tx.as_slice() }, change, audit)
+                apply(&InTransaction { used: &used, tx: tx.as_slice() }, change, audit, salt)
             })
         };
         let entry = result.map_err(|e| match e {
@@ -225,12 +288,12 @@ impl Store {
     /// salvage records what damage took.
     pub fn record_state(&self, audit: &AuditDraft, state: StateDigest) -> Result<AuditEntry, StoreError> {
         use sled::Transactional;
-        let used = [TreeId::Meta, TreeId::Audit, TreeId::AuditByBatch];
+        let used = [TreeId::Meta, TreeId::Audit, TreeId::AuditByBatch, TreeId::AuditByPerson, TreeId::AuditByTicket];
         let trees: Vec<&sled::Tree> = used.iter().map(|t| self.tree(*t)).collect();
         let entry = trees
             .as_slice()
             .transaction(|tx: &Vec<TransactionalTree>| {
-                append(&InTransaction { used: &used, tx: tx.as_slice() }, audit, state.clone())
+                append(&InTransaction { used: &used, tx: tx.as_slice() }, audit, state.clone(), Personal::default())
             })
             .map_err(|e| match e {
                 TransactionError::Abort(Abort::Codec(e)) => StoreError::Codec(e),
@@ -271,7 +334,13 @@ fn decode_head(bytes: &[u8]) -> Result<(u64, String), CodecError> {
 /// Writes `change` and its audit entry through `w`: a transaction, or a
 /// command of a batch. sled may run it more than once; it only reads and
 /// writes through `w`, so a rerun is harmless.
-fn apply(w: &impl Writes<Abort>, change: &Change, audit: &AuditDraft) -> TxResult<AuditEntry> {
+fn apply(
+    w: &impl Writes<Abort>,
+    change: &Change,
+    audit: &AuditDraft,
+    salt: Option<[u8; SALT_LEN]>,
+) -> TxResult<AuditEntry> {
+    let mut erased = Vec::new();
     // What the change leaves in the store, for the entry to commit to.
     let mut state = StateDigest::default();
     let mut wrote = |tree: TreeId, key: &[u8], value: Option<&[u8]>| {
@@ -340,22 +409,53 @@ fn apply(w: &impl Writes<Abort>, change: &Change, audit: &AuditDraft) -> TxResul
                 wrote(*tree, key, None);
             }
             Op::Mention { .. } => {}
+            Op::Erase { seq } => {
+                let key = u64_key(*seq);
+                let Some(bytes) = w.get(TreeId::Audit, &key)? else { continue };
+                let mut entry: AuditEntry = records::decode(&bytes).or_else(|e| abort(Abort::Codec(e)))?;
+                if entry.erase() {
+                    let bytes = records::encode(&entry).or_else(|e| abort(Abort::Codec(e)))?;
+                    w.insert(TreeId::Audit, &key, &bytes)?;
+                    erased.push(*seq);
+                }
+            }
         }
     }
-    append(w, audit, state)
+    let personal = Personal {
+        persons: change.persons.clone(),
+        tickets: change.tickets.clone(),
+        seal: salt.map(|salt| Seal::Sealed { salt }),
+        erases: erased,
+    };
+    append(w, audit, state, personal)
+}
+
+/// A fresh salt for a sealed entry, from the operating system.
+fn salt(store: &Store) -> Result<[u8; SALT_LEN], StoreError> {
+    let mut salt = [0u8; SALT_LEN];
+    getrandom::fill(&mut salt).map_err(|e| {
+        store.io_error(sled::Error::Io(std::io::Error::other(format!("no random bytes for an audit seal: {e}"))))
+    })?;
+    Ok(salt)
 }
 
 /// Appends `audit`, saying the store now holds `state`, to the chain.
-fn append(w: &impl Writes<Abort>, audit: &AuditDraft, state: StateDigest) -> TxResult<AuditEntry> {
+fn append(w: &impl Writes<Abort>, audit: &AuditDraft, state: StateDigest, personal: Personal) -> TxResult<AuditEntry> {
     let (seq, prev) = match w.get(TreeId::Meta, AUDIT_HEAD)? {
         Some(bytes) => decode_head(&bytes).or_else(|e| abort(Abort::Codec(e)))?,
         None => (0, GENESIS_HASH.to_owned()),
     };
-    let entry = AuditEntry::chain(seq + 1, audit.clone(), &prev, Some(state));
+    let entry = AuditEntry::chain_with(seq + 1, audit.clone(), &prev, Some(state), personal);
     let bytes = records::encode(&entry).or_else(|e| abort(Abort::Codec(e)))?;
     w.insert(TreeId::Audit, &u64_key(entry.seq), &bytes)?;
     if let Some(batch) = entry.draft.batch {
         w.insert(TreeId::AuditByBatch, &super::shift::batch_key(batch, entry.seq), &[])?;
+    }
+    for &person in &entry.personal.persons {
+        w.insert(TreeId::AuditByPerson, &super::shift::batch_key(person, entry.seq), &[])?;
+    }
+    for &ticket in &entry.personal.tickets {
+        w.insert(TreeId::AuditByTicket, &super::shift::batch_key(ticket, entry.seq), &[])?;
     }
     let head = encode_head(entry.seq, &entry.hash).or_else(|e| abort(Abort::Codec(e)))?;
     w.insert(TreeId::Meta, AUDIT_HEAD, &head)?;

@@ -33,6 +33,9 @@ impl Record for MailRecord {
     fn label(&self) -> String {
         self.key.to_string()
     }
+    fn ticket(&self) -> Option<u64> {
+        Some(self.ticket.0)
+    }
     fn indexes(&self) -> Vec<IndexEntry> {
         let mut out = vec![IndexEntry {
             tree: TreeId::MailByTicket,
@@ -68,6 +71,20 @@ impl Record for StoredAttachment {
     }
     fn label(&self) -> String {
         self.info.name.clone()
+    }
+}
+
+impl super::Change {
+    /// Keeps `erased` (from `domain::erasure::redact_mail`) in place of
+    /// `mail`, and removes the original's pieces and the attachments.
+    pub fn erase_mail(&mut self, mail: &MailRecord, erased: &MailRecord) -> Result<(), super::CodecError> {
+        for index in 0..mail.raw_chunks {
+            self.remove_key(TreeId::MailRaw, Key::new().u64(mail.id).u64(u64::from(index)).build());
+        }
+        for index in 0..mail.attachments.len() as u64 {
+            self.remove_key(TreeId::MailAttachments, Key::new().u64(mail.id).u64(index).build());
+        }
+        self.set(erased)
     }
 }
 
@@ -135,6 +152,9 @@ impl Record for OutgoingMail {
     }
     fn label(&self) -> String {
         format!("mail #{}", self.seq)
+    }
+    fn ticket(&self) -> Option<u64> {
+        Some(self.ticket.0)
     }
     fn indexes(&self) -> Vec<IndexEntry> {
         let plain = |tree, key| IndexEntry { tree, key, value: Vec::new(), unique: None };

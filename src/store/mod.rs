@@ -14,6 +14,7 @@
 mod batch;
 mod codec;
 mod commit;
+mod erasure;
 mod keys;
 mod lookup;
 mod mail;
@@ -31,6 +32,7 @@ use std::path::{Path, PathBuf};
 pub use batch::BATCH_RECORDS;
 pub use codec::{CodecError, LIMIT as MAX_VALUE, decode_message, encode_message};
 pub use commit::Change;
+pub use erasure::{Compacted, compact};
 pub use lookup::QueueSlot;
 pub use records::{Record, TicketSummary, TreeId, queue_key, v1};
 pub use salvage::{CheckReport, Finding, SalvageError, SalvageReport, copy_database};

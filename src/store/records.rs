@@ -88,6 +88,12 @@ trees! {
     // by address, mobile, name and organisation covering, and the queue
     // index carry the row: same trees, longer values.)
     TicketsRows = "tickets.rows",
+    // Layout 3 too (a tree that starts empty): the audit entries that
+    // concern each account, by account id then entry number, so deleting
+    // the account can erase them.
+    AuditByPerson = "audit.by_person",
+    // The same for each ticket, by ticket number then entry number.
+    AuditByTicket = "audit.by_ticket",
 }
 
 impl TreeId {
@@ -102,6 +108,8 @@ impl TreeId {
             TreeId::Meta
                 | TreeId::Audit
                 | TreeId::AuditByBatch
+                | TreeId::AuditByPerson
+                | TreeId::AuditByTicket
                 | TreeId::Outbox
                 | TreeId::MailOutbox
                 | TreeId::MailOutboxDue
@@ -139,6 +147,17 @@ pub trait Record: Serialize + DeserializeOwned + Sized {
         Vec::new()
     }
     fn meta(&self) -> Option<&RecordMeta> {
+        None
+    }
+    /// The accounts whose personal data the record (and so the audit
+    /// entry that writes it) may hold, by id: erased when they are deleted.
+    fn persons(&self) -> Vec<u64> {
+        Vec::new()
+    }
+    /// The ticket the record belongs to, by number: the entry that writes
+    /// it is indexed under the ticket, and erased with the person the
+    /// ticket is about.
+    fn ticket(&self) -> Option<u64> {
         None
     }
     /// The counters this record adds one to while it is as it is (an open
@@ -258,7 +277,7 @@ pub mod v1 {
     impl From<AuditEntryV2> for crate::domain::audit::AuditEntry {
         fn from(old: AuditEntryV2) -> Self {
             let AuditEntryV2 { seq, draft, prev_hash, hash } = old;
-            crate::domain::audit::AuditEntry { seq, draft, prev_hash, hash, state: None }
+            crate::domain::audit::AuditEntry { seq, draft, prev_hash, hash, state: None, personal: Default::default() }
         }
     }
 
@@ -293,6 +312,7 @@ pub mod v1 {
                     batch: None,
                 },
                 prev_hash: old.prev_hash,
+                personal: Default::default(),
                 hash: old.hash,
                 state: None,
             }
@@ -329,6 +349,9 @@ impl Record for Account {
     }
     fn label(&self) -> String {
         self.address.to_string()
+    }
+    fn persons(&self) -> Vec<u64> {
+        vec![self.id]
     }
     fn indexes(&self) -> Vec<IndexEntry> {
         // The lists operators read all day (by address, mobile, name and
@@ -527,6 +550,12 @@ impl Record for Ticket {
     fn label(&self) -> String {
         self.reference.to_string()
     }
+    fn persons(&self) -> Vec<u64> {
+        self.account.into_iter().collect()
+    }
+    fn ticket(&self) -> Option<u64> {
+        Some(self.reference.0)
+    }
     fn indexes(&self) -> Vec<IndexEntry> {
         let n = self.reference.0;
         let due = self.routing.due_at;
@@ -582,7 +611,8 @@ impl Record for AuditEntry {
     /// 2: an entry may belong to a batch (a bulk action or its undo).
     /// 3: compact (hashes as bytes, texts packed; `codec::encode_audit`).
     /// 4: with the digest of the state the change left.
-    const VERSION: u8 = 4;
+    /// 5: with who it concerns, and its texts sealed for erasure.
+    const VERSION: u8 = 5;
     const WHAT: &'static str = "audit entry";
     fn encode_stored(&self) -> Result<Vec<u8>, CodecError> {
         codec::encode_audit(Self::VERSION, self)
@@ -600,7 +630,7 @@ impl Record for AuditEntry {
         match version {
             1 => Ok(codec::decode_body::<v1::AuditEntry>(Self::WHAT, body)?.into()),
             2 => Ok(codec::decode_body::<v1::AuditEntryV2>(Self::WHAT, body)?.into()),
-            3 => codec::decode_audit(3, body),
+            3 | 4 => codec::decode_audit(version, body),
             found => Err(CodecError::Unknown { what: Self::WHAT, found }),
         }
     }
@@ -618,6 +648,12 @@ impl Record for SmsMessage {
     }
     fn label(&self) -> String {
         format!("#{}", self.seq)
+    }
+    fn persons(&self) -> Vec<u64> {
+        vec![self.account]
+    }
+    fn ticket(&self) -> Option<u64> {
+        self.ticket.map(|t| t.0)
     }
     fn upgrade(version: u8, body: &[u8]) -> Result<Self, CodecError> {
         use crate::domain::sms::Delivery;

@@ -130,7 +130,8 @@ const INDEX_TREES: &[TreeId] = &[
 
 /// Trees copied as they are by a salvage: counters, sequence numbers and
 /// the pieces that belong to the audit log.
-const RAW_TREES: &[TreeId] = &[TreeId::TicketTallies, TreeId::AuditByBatch];
+const RAW_TREES: &[TreeId] =
+    &[TreeId::TicketTallies, TreeId::AuditByBatch, TreeId::AuditByPerson, TreeId::AuditByTicket];
 
 /// A key as a person can read it: a number, text, or hex.
 fn shown(key: &[u8]) -> String {

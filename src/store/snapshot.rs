@@ -70,7 +70,7 @@ pub enum BackupError {
     Store(#[from] StoreError),
 }
 
-fn io<'a>(doing: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> BackupError + 'a {
+pub(super) fn io<'a>(doing: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> BackupError + 'a {
     move |source| BackupError::Io { doing, path: path.to_owned(), source }
 }
 

@@ -79,6 +79,7 @@ fn sunrise(desk: &Desk) {
 mod accounts;
 mod audit;
 mod bulk;
+mod erasure;
 mod passwords;
 mod permissions;
 mod rules;

@@ -131,6 +131,9 @@ impl MailView {
 
     fn original(&self, cx: &mut Cx<'_>) -> Vec<String> {
         let mail = self.mail();
+        if mail.original_erased() {
+            return vec!["(the original and its attachments were erased with the person this ticket was about)".into()];
+        }
         let mut bytes = Vec::new();
         let mut chunk = 0;
         while bytes.len() < SHOWN_BYTES && chunk < mail.raw_chunks.max(1) {
