@@ -82,6 +82,7 @@ fn a_deleted_leavers_name_and_mobile_are_gone_from_the_database_files_and_the_lo
         ],
     );
     std::fs::remove_file(&body).unwrap();
+    ok(&db, DAY_0, &["ticket", "note", "CD-1", &format!("called {first} back on {MOBILE}")]);
     ok(&db, DAY_0, &["account", "reset-password", address, "--verified-by", "mobile"]);
     ok(&db, DAY_0, &["account", "leaver", address]);
     for needle in [NAME.as_bytes(), last.as_bytes(), MOBILE.as_bytes()] {
@@ -102,6 +103,8 @@ fn a_deleted_leavers_name_and_mobile_are_gone_from_the_database_files_and_the_lo
     }
     let verified = ok(&db, DAY_40, &["audit", "--verify"]);
     assert!(verified.contains("intact"), "{verified}");
+    let checked = ok(&db, DAY_40, &["check"]);
+    assert!(checked.contains("no damage found"), "{checked}");
     // The tombstone is still found by its address.
     let shown = ok(&db, DAY_40, &["account", "show", address]);
     assert!(shown.contains("deleted"), "{shown}");

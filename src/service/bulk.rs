@@ -229,7 +229,12 @@ impl Operation for Undo {
             let Ok(reference) = entry.draft.subject.parse::<TicketRef>() else { continue };
             let states = (read_state(entry.draft.before.as_deref()), read_state(entry.draft.after.as_deref()));
             let (Some(before), Some(after)) = states else {
-                report.refused.push((reference, "its audit entry does not say what it was before".into()));
+                let why = if entry.personal.is_erased() {
+                    "its audit entry was erased with the person the ticket was about"
+                } else {
+                    "its audit entry does not say what it was before"
+                };
+                report.refused.push((reference, why.into()));
                 continue;
             };
             let outcome = match compensation(&entry.draft.action, &before) {

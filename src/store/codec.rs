@@ -373,6 +373,33 @@ mod tests {
     }
 
     #[test]
+    fn a_sealed_entry_reads_back_with_who_it_concerns_and_still_verifies_once_erased() {
+        use crate::domain::erasure::{Personal, Seal};
+        let login = login_entry();
+        let personal = Personal {
+            persons: vec![2886],
+            tickets: vec![41, 7],
+            seal: Some(Seal::Sealed { salt: [9; 16] }),
+            erases: Vec::new(),
+        };
+        let entry = AuditEntry::chain_with(login.seq, login.draft, &login.prev_hash, login.state, personal);
+        let read = decode_audit(5, &encode_audit(5, &entry).unwrap()[1..]).unwrap();
+        assert_eq!(read, entry);
+        assert!(read.is_intact());
+        let mut erased = read.clone();
+        assert!(erased.erase());
+        let bytes = encode_audit(5, &erased).unwrap();
+        let shown = String::from_utf8_lossy(&bytes);
+        assert!(!shown.contains("João") && !shown.contains("900939"), "the texts are gone from the bytes");
+        assert!(bytes.len() < encode_audit(5, &entry).unwrap().len());
+        let read = decode_audit(5, &bytes[1..]).unwrap();
+        assert_eq!((read.hash.as_str(), read.is_intact()), (entry.hash.as_str(), true));
+        for cut in 1..bytes.len() {
+            assert!(decode_audit(5, &bytes[1..cut]).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
     fn a_hash_that_is_not_hex_is_kept_as_written_so_verifying_reports_it() {
         let mut entry = login_entry();
         entry.hash = "not a hash".into();

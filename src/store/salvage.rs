@@ -147,7 +147,10 @@ fn shown(key: &[u8]) -> String {
 }
 
 /// What the audit log's `ticket.note` entries wrote, by ticket.
-type AuditedNotes = BTreeMap<String, Vec<String>>;
+/// By ticket: the commands of its `ticket.note` entries, or `None` once
+/// one of them was erased with the person the ticket was about (its notes
+/// were redacted then, and the deletion's state digest holds them).
+type AuditedNotes = BTreeMap<String, Option<Vec<String>>>;
 
 const NOTE_ACTION: &str = "ticket.note";
 
@@ -281,7 +284,11 @@ impl Store {
                     }
                     written.record(&entry);
                     if entry.draft.action == NOTE_ACTION {
-                        notes.entry(entry.draft.subject.clone()).or_default().push(entry.draft.command.clone());
+                        let kept = notes.entry(entry.draft.subject.clone()).or_insert_with(|| Some(Vec::new()));
+                        match kept {
+                            Some(commands) if !entry.personal.is_erased() => commands.push(entry.draft.command.clone()),
+                            _ => *kept = None,
+                        }
                     }
                 }
                 Err(e) => {
@@ -326,7 +333,11 @@ impl Store {
         let mut unreadable = Vec::new();
         self.each_record::<Ticket>(&mut unreadable, |_, _, ticket| {
             let label = ticket.reference.to_string();
-            let commands = audited.get(&label).map(Vec::as_slice).unwrap_or_default();
+            let commands = match audited.get(&label) {
+                Some(Some(commands)) => commands.as_slice(),
+                Some(None) => return,
+                None => &[],
+            };
             let notes: Vec<&str> = ticket
                 .timeline
                 .iter()

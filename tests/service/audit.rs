@@ -561,7 +561,7 @@ fn audit_entries_written_before_the_compact_form_read_verify_and_chain_on() {
     let head = desk.audit_head();
     assert_eq!(head, old.len() as u64 + 2);
     let newest = store.raw_get(TreeId::Audit, &head.to_be_bytes()).unwrap().unwrap();
-    assert_eq!(newest[0], 4, "new entries are compact");
+    assert_eq!(newest[0], 5, "new entries are compact");
     assert_eq!(desk.audit()[old.len()].prev_hash, old.last().unwrap().hash, "the chain runs on");
     assert_eq!(desk.service.verify_audit().unwrap(), head);
 
