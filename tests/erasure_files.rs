@@ -145,3 +145,57 @@ fn serve_compacts_a_database_a_deletion_has_erased_data_from_as_it_starts() {
         assert!(holding.is_empty(), "{} is still in {holding:?}", String::from_utf8_lossy(needle));
     }
 }
+
+#[test]
+fn a_running_daemon_restarts_itself_at_compact_at_so_erased_data_leaves_the_files_and_serves_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    ok(&db, DAY_0, &["init"]);
+    ok(&db, DAY_0, &["org", "add", "V1234", "--name", "Sunrise Care", "--ig-compliant", "yes"]);
+    let (first, last) = NAME.split_once(' ').unwrap();
+    let new = ["account", "new", "--first", first, "--last", last, "--mobile", MOBILE, "--ods", "V1234"];
+    ok(&db, DAY_0, &[&new[..], &["--email", "pq@example.org"]].concat());
+    ok(&db, DAY_0, &["account", "leaver", "philippa.quennell@nhs.net"]);
+
+    // Any time of day has passed 00:00, so the daemon's first look (ten
+    // seconds in) finds the erasure the sweep below makes through it.
+    let socket = db.with_file_name("db.run").join("caredesk.sock");
+    let mut daemon = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--sweep-every", "0", "--mail-every", "0", "--compact-at", "00:00"])
+        .env_remove("CAREDESK_DB")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the daemon starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !socket.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let swept = ok(&db, DAY_40, &["sweep"]);
+    assert!(swept.contains("deleted 1"), "{swept}");
+    assert!(!files_holding(&db, MOBILE.as_bytes()).is_empty(), "the old bytes are in the files until the compaction");
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let mut holding = files_holding(&db, MOBILE.as_bytes());
+    while !holding.is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        holding = files_holding(&db, MOBILE.as_bytes());
+    }
+    assert!(holding.is_empty(), "the mobile is still in {holding:?}");
+    // The same process serves again, and the log still verifies.
+    let mut verified = caredesk(&db, DAY_40, &["audit", "--verify"]);
+    while !verified.status.success() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        verified = caredesk(&db, DAY_40, &["audit", "--verify"]);
+    }
+    let said = String::from_utf8_lossy(&verified.stdout).into_owned();
+    assert!(said.contains("intact"), "{said}{}", String::from_utf8_lossy(&verified.stderr));
+    assert_eq!(daemon.try_wait().unwrap(), None, "the daemon restarted in place");
+    for needle in [first.as_bytes(), last.as_bytes()] {
+        let holding = files_holding(&db, needle);
+        assert!(holding.is_empty(), "{} is still in {holding:?}", String::from_utf8_lossy(needle));
+    }
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+}

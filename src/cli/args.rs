@@ -145,6 +145,11 @@ pub enum Cmd {
         /// How many scheduled backups to keep; older ones are removed.
         #[arg(long, default_value_t = 7, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         backup_keep: u64,
+        /// The UK time of day (HH:MM) at which, when a deletion has erased data since, the daemon
+        /// restarts itself to compact the database so the erased bytes leave its files (consoles
+        /// reconnect by themselves); "never" leaves it to the next start.
+        #[arg(long, default_value = "03:30", value_name = "HH:MM", value_parser = super::compaction::time_of_day)]
+        compact_at: super::compaction::CompactAt,
     },
     /// The settings in force and where each came from (flag, environment, file, default).
     #[command(subcommand)]

@@ -6,6 +6,7 @@ pub mod args;
 mod backup;
 mod bulk;
 mod check;
+mod compaction;
 mod doctor;
 mod identity;
 mod logfile;
@@ -225,7 +226,17 @@ pub fn run(cli: Cli, config: &Config) -> Result<()> {
                 bulk::import_through(&client, clock.rehearsal_instant(), &kind, &file, skip_bad, json)
             }
         },
-        Cmd::Serve { group, sweep_every, journal, maildir, mail_every, backup_every, backup_dir, backup_keep } => {
+        Cmd::Serve {
+            group,
+            sweep_every,
+            journal,
+            maildir,
+            mail_every,
+            backup_every,
+            backup_dir,
+            backup_keep,
+            compact_at,
+        } => {
             let backups = match (backup_every, backup_dir) {
                 (Some(every), Some(dir)) => Some(crate::daemon::backups::BackupSchedule {
                     every,
@@ -234,11 +245,21 @@ pub fn run(cli: Cli, config: &Config) -> Result<()> {
                 }),
                 _ => None,
             };
-            serve(&db, socket, group, sweep_every, journal, (maildir, mail_every, backups), config)
+            serve(&db, socket, group, sweep_every, journal, (maildir, mail_every, backups, compact_at.0), config)
         }
         Cmd::Restore { file } => backup::restore(&file, &db, json),
         Cmd::Check { anchor } => check::check(&db, anchor.as_deref()),
-        Cmd::Compact => check::compact(&db, json),
+        Cmd::Compact => {
+            if let Connection::Served(_) = Client::connect(&socket)? {
+                bail!(
+                    "a caredesk daemon serves {}: it compacts the database itself at `serve --compact-at` (03:30 \
+                     unless set) when a deletion has erased data, and as it starts; to compact now, restart it \
+                     (`systemctl restart caredesk`)",
+                    db.display()
+                );
+            }
+            check::compact(&db, json)
+        }
         Cmd::Salvage { from, to } => check::salvage(&from, &to),
         Cmd::Mail(m) => mail::run(m, &db, &socket, clock, json, config),
         Cmd::Config(args::ConfigCmd::Show) => {
@@ -299,7 +320,12 @@ fn serve(
     group: Option<String>,
     sweep_every: u64,
     journal: bool,
-    (maildir, mail_every, backups): (Option<PathBuf>, u64, Option<crate::daemon::backups::BackupSchedule>),
+    (maildir, mail_every, backups, compact_at): (
+        Option<PathBuf>,
+        u64,
+        Option<crate::daemon::backups::BackupSchedule>,
+        Option<chrono::NaiveTime>,
+    ),
     config: &Config,
 ) -> Result<()> {
     use crate::daemon::{Daemon, Options, Schedule, notify};
@@ -327,6 +353,7 @@ fn serve(
         )?;
     }
     let status = Arc::new(notify::StatusLine::default());
+    let service_for_compaction = Arc::clone(&service);
     let mut daemon = Daemon::bind(service, &options)?.on_event(move |e| notify::status(&status.apply(&e)));
     if let Some(schedule) = backups {
         std::fs::create_dir_all(&schedule.dir)
@@ -334,6 +361,7 @@ fn serve(
         daemon = daemon.with_backups(schedule);
     }
     let stop = daemon.stop_handle();
+    let restart = compact_at.map(|at| compaction::watch(Arc::clone(&service_for_compaction), at, daemon.stop_handle()));
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT])?;
     std::thread::Builder::new().name("caredesk-signals".into()).spawn(move || {
         if let Some(signal) = signals.forever().next() {
@@ -347,6 +375,9 @@ fn serve(
     eprintln!("caredesk: serving {} on {} as {user} (log: {log}); stop with SIGTERM", db.display(), socket.display());
     notify::ready(&notify::describe(0, None));
     daemon.run()?;
+    if restart.is_some_and(|r| r.is_due()) {
+        return compaction::restart(&service_for_compaction);
+    }
     eprintln!("caredesk: stopped; every change is on disk");
     Ok(())
 }

@@ -141,6 +141,13 @@ impl Store {
         WriteTurn { guard: Some((guard, self.id)) }
     }
 
+    /// Holds every writer back until the guard is dropped: for a process
+    /// about to hand the database over (the daemon restarting to compact
+    /// it), so that no change is left half-written.
+    pub fn hold_writes(&self) -> std::sync::RwLockWriteGuard<'_, ()> {
+        self.gate.0.write().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Every tree as of one instant, holding writers back only while the
     /// trees are copied into memory.
     pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
