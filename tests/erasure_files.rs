@@ -110,8 +110,8 @@ fn a_deleted_leavers_name_and_mobile_are_gone_from_the_database_files_and_the_lo
     assert!(shown.contains("deleted"), "{shown}");
 }
 
-#[test]
-fn serve_compacts_a_database_a_deletion_has_erased_data_from_as_it_starts() {
+/// A database whose one account, the person's, is marked a leaver.
+fn leaver_db() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     ok(&db, DAY_0, &["init"]);
@@ -120,6 +120,13 @@ fn serve_compacts_a_database_a_deletion_has_erased_data_from_as_it_starts() {
     let new = ["account", "new", "--first", first, "--last", last, "--mobile", MOBILE, "--ods", "V1234"];
     ok(&db, DAY_0, &[&new[..], &["--email", "pq@example.org"]].concat());
     ok(&db, DAY_0, &["account", "leaver", "philippa.quennell@nhs.net"]);
+    (dir, db)
+}
+
+#[test]
+fn serve_compacts_a_database_a_deletion_has_erased_data_from_as_it_starts() {
+    let (dir, db) = leaver_db();
+    let last = NAME.split_once(' ').unwrap().1;
     ok(&db, DAY_40, &["sweep"]);
 
     let socket = dir.path().join("sock");
@@ -148,14 +155,8 @@ fn serve_compacts_a_database_a_deletion_has_erased_data_from_as_it_starts() {
 
 #[test]
 fn a_running_daemon_restarts_itself_at_compact_at_so_erased_data_leaves_the_files_and_serves_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
-    ok(&db, DAY_0, &["init"]);
-    ok(&db, DAY_0, &["org", "add", "V1234", "--name", "Sunrise Care", "--ig-compliant", "yes"]);
+    let (_dir, db) = leaver_db();
     let (first, last) = NAME.split_once(' ').unwrap();
-    let new = ["account", "new", "--first", first, "--last", last, "--mobile", MOBILE, "--ods", "V1234"];
-    ok(&db, DAY_0, &[&new[..], &["--email", "pq@example.org"]].concat());
-    ok(&db, DAY_0, &["account", "leaver", "philippa.quennell@nhs.net"]);
 
     // Any time of day has passed 00:00, so the daemon's first look (ten
     // seconds in) finds the erasure the sweep below makes through it.

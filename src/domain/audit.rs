@@ -251,20 +251,24 @@ impl Serialize for StateDigest {
 impl<'de> Deserialize<'de> for StateDigest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<StateDigest, D::Error> {
         let text = String::deserialize(d)?;
-        let digit = |c: u8| char::from(c).to_digit(16).map(|v| v as u8);
-        let bytes: Option<Vec<u8>> = text
-            .as_bytes()
-            .chunks(2)
-            .map(|pair| match pair {
-                [hi, lo] => Some(digit(*hi)? << 4 | digit(*lo)?),
-                _ => None,
-            })
-            .collect();
-        bytes
+        unhex(&text)
             .as_deref()
             .and_then(StateDigest::from_bytes)
             .ok_or_else(|| serde::de::Error::custom("a state digest is hex, 32 digits a key"))
     }
+}
+
+/// The bytes [`hex`] wrote (either case); `None` unless every pair is two
+/// hex digits.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| char::from(c).to_digit(16).map(|v| v as u8);
+    text.as_bytes()
+        .chunks(2)
+        .map(|pair| match pair {
+            [hi, lo] => Some(digit(*hi)? << 4 | digit(*lo)?),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Lowercase hex, two digits a byte, as every hash of the chain is written.

@@ -354,16 +354,7 @@ mod hex_bytes {
 
     pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
         let text = String::deserialize(d)?;
-        let digit = |c: u8| char::from(c).to_digit(16).map(|v| v as u8);
-        let bytes: Option<Vec<u8>> = text
-            .as_bytes()
-            .chunks(2)
-            .map(|pair| match pair {
-                [hi, lo] => Some(digit(*hi)? << 4 | digit(*lo)?),
-                _ => None,
-            })
-            .collect();
-        bytes
+        super::super::audit::unhex(&text)
             .and_then(|b| b.try_into().ok())
             .ok_or_else(|| serde::de::Error::custom(format!("expected {N} bytes as hex")))
     }
