@@ -8,6 +8,12 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use caredesk::cli::{self, Cli, DailyLog, args::Cmd};
 use caredesk::config::{self, Config, Given, Origin, Setting, Sources};
 
+/// sled keeps every key and value it holds as small heap blocks, freed and
+/// made again at a great rate; glibc's malloc spent a third of a bulk
+/// load's time on them (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The database and socket as the command line gave them, and whether from
 /// the flag or its environment variable: clap knows which.
 fn given(cli: &Cli, matches: &ArgMatches) -> Given {
