@@ -180,27 +180,34 @@ pub fn build_demo_plan(
     // Demo mobiles may belong to real people: mark the database so that it
     // can never be given an SMS gateway.
     service.store().mark_demo()?;
-    progress("planning", 0, 1);
-    let history = History::plan(plan, Clock::new(ctx.now, (*service.hours()).clone()), &service.policy().targets);
-    progress("planning", 1, 1);
-    service.store().bulk(|| {
-        // The operators exist from the start of the history they work in.
-        let at_start = Ctx::new(ctx.operator.clone(), history.clock.at(0));
-        for (username, role) in ROSTER {
-            service.execute(&at_start, &AddOperator { username: username.to_owned(), role })?;
-        }
-        service.execute(&at_start, &SeedTexts {})?;
-        Replay::new(service, &ctx.operator, &history).run(progress)?;
-        progress("lifecycle sweep", 0, 1);
-        service.execute(ctx, &Sweep { dry_run: false })?;
-        progress("lifecycle sweep", 1, 1);
-        progress("mail", 0, 1);
-        maildir::build(service, ctx, &maildir::maildir_of(service.store().path())).map_err(|e| match e {
-            crate::mail::intake::IntakeError::Service(e) => e,
-            other => ServiceError::BadInput(other.to_string()),
-        })?;
-        progress("mail", 1, 1);
-        Ok::<_, ServiceError>(())
+    // Nothing else writes to a demo being built, and no one may open it
+    // before it is whole, so its batches are written while the next is made.
+    let store = service.store();
+    store.building(|| {
+        progress("planning", 0, 1);
+        let history = History::plan(plan, Clock::new(ctx.now, (*service.hours()).clone()), &service.policy().targets);
+        progress("planning", 1, 1);
+        store.bulk(|| {
+            // The operators exist from the start of the history they work in.
+            let at_start = Ctx::new(ctx.operator.clone(), history.clock.at(0));
+            for (username, role) in ROSTER {
+                service.execute(&at_start, &AddOperator { username: username.to_owned(), role })?;
+            }
+            service.execute(&at_start, &SeedTexts {})?;
+            Replay::new(service, &ctx.operator, &history).run(progress)?;
+            // The sweep reads indexes straight from disk.
+            store.settle_writes()?;
+            progress("lifecycle sweep", 0, 1);
+            service.execute(ctx, &Sweep { dry_run: false })?;
+            progress("lifecycle sweep", 1, 1);
+            progress("mail", 0, 1);
+            maildir::build(service, ctx, &maildir::maildir_of(service.store().path())).map_err(|e| match e {
+                crate::mail::intake::IntakeError::Service(e) => e,
+                other => ServiceError::BadInput(other.to_string()),
+            })?;
+            progress("mail", 1, 1);
+            Ok::<_, ServiceError>(())
+        })
     })?;
     progress("counting", 0, 1);
     let summary = summarise(service, started)?;

@@ -375,3 +375,43 @@ fn a_demo_database_never_gets_an_sms_gateway_because_its_mobiles_are_invented() 
         .to_string();
     assert!(err.contains("demo database"), "{err}");
 }
+
+/// `caredesk demo` killed part way: what it left refuses to open, says to
+/// build it again, and the same command then builds it whole.
+#[test]
+fn a_demo_killed_part_way_is_refused_until_built_again() {
+    use caredesk::store::{Store, StoreError};
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo");
+    let demo = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_caredesk"));
+        cmd.arg("--db").arg(&db).args(["--now", "2026-01-07T10:00:00Z", "demo"]);
+        cmd.env_remove("CAREDESK_DB").env_remove("CAREDESK_SOCKET");
+        cmd
+    };
+    // Killed while it runs: if a build finished before the kill, the next
+    // one is killed sooner.
+    let mut killed = false;
+    for wait_ms in [1500, 700, 300, 120, 40] {
+        let mut child = demo().stdout(std::process::Stdio::null()).spawn().expect("caredesk demo runs");
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            killed = true;
+            break;
+        }
+        std::fs::remove_dir_all(&db).unwrap();
+    }
+    assert!(killed, "every demo build finished within 40 ms");
+    match Store::open(&db, OpenMode::Existing) {
+        Err(e @ StoreError::Unfinished { .. }) => assert!(e.to_string().contains("caredesk demo"), "{e}"),
+        Err(e) => panic!("a killed build must say it is unfinished, not: {e}"),
+        Ok(_) => panic!("a killed build opened as if whole"),
+    }
+    let rebuilt = demo().output().unwrap();
+    assert!(rebuilt.status.success(), "{}", String::from_utf8_lossy(&rebuilt.stderr));
+    let store = Store::open(&db, OpenMode::Existing).expect("the rebuilt demo opens");
+    assert!(store.last_number("account").unwrap() > 1000, "the whole demo, not what was left");
+}

@@ -262,6 +262,8 @@ impl Store {
         let result = if self.in_batch() {
             self.staged(|staged| apply(staged, change, audit, salt)).map_err(settled)
         } else {
+            // A batch still being written under a build lands first.
+            self.settle_writes()?;
             let used = change.trees();
             let trees: Vec<&sled::Tree> = used.iter().map(|t| self.tree(*t)).collect();
             trees.as_slice().transaction(|tx: &Vec<TransactionalTree>| {

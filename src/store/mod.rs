@@ -51,6 +51,8 @@ pub use state::{ChainState, StateFault, StateReport};
 pub const LAYOUT: u8 = 3;
 const LAYOUT_KEY: &[u8] = b"layout";
 const DEMO_KEY: &[u8] = b"demo";
+/// Present while a database is being built from nothing ([`Store::building`]).
+const UNFINISHED_KEY: &[u8] = b"unfinished";
 
 /// The default page cache: 256 MiB. At a million accounts the hot records
 /// and indexes are about 270 MiB, and measured look-ups are four to seven
@@ -70,6 +72,12 @@ pub enum StoreError {
     Missing { path: PathBuf },
     #[error("the database at {path} uses layout {found}, newer than this caredesk ({LAYOUT}): upgrade caredesk")]
     NewerLayout { path: PathBuf, found: u8 },
+    #[error(
+        "the database at {path} was never finished: it was being built (by `caredesk demo`) and the build \
+         stopped part way, so what it holds is not whole; build it again with `caredesk demo --db {path}`, \
+         which replaces it"
+    )]
+    Unfinished { path: PathBuf },
     #[error("database error at {path}: {source}")]
     Io { path: PathBuf, source: sled::Error },
     #[error(transparent)]
@@ -172,6 +180,9 @@ impl Store {
             .map_err(|e| open_error(path, e))?;
         let id = NEXT_STORE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut store = Store { db, path: path.to_owned(), trees, id, migrated_from: None, gate: Default::default() };
+        if store.tree(TreeId::Meta).contains_key(UNFINISHED_KEY).map_err(|e| store.io_error(e))? {
+            return Err(StoreError::Unfinished { path: path.to_owned() });
+        }
         store.migrated_from = store.check_layout()?;
         Ok(store)
     }
