@@ -9,7 +9,7 @@ use caredesk::domain::routing::{Category, Channel, Queue};
 use caredesk::domain::validate::{Mobile, OdsCode};
 use caredesk::service::ops::*;
 use caredesk::service::{Ctx, QueueView, StatusFilter, TicketFilter, batch_interrupted};
-use caredesk::store::{LAYOUT, OpenMode, Store, TreeId};
+use caredesk::store::{LAYOUT, OpenMode, Store, StoreError, TreeId};
 use common::*;
 
 fn ticket(requester: &str, ods: Option<&str>) -> CreateTicket {
@@ -159,6 +159,89 @@ fn a_batch_that_another_writer_got_into_writes_nothing_and_says_so() {
     assert_eq!(desk.audit_head(), head + 1, "only the other operator's ticket");
     assert!(desk.service.store().account_by_address("jo.smith@nhs.net").unwrap().is_none());
     assert_eq!(desk.service.verify_audit().unwrap(), head + 1);
+}
+
+/// While a database is built, each batch is written by another thread as
+/// the next one runs: the next one must see it all the same, by key and in
+/// a list, and nothing may be lost once the build returns.
+#[test]
+fn a_build_reads_the_batch_being_written_beneath_its_own() {
+    let desk = Desk::new();
+    desk.add_good_org("V1234", "Sunrise Care");
+    desk.add_good_org("V9999", "Hilltop Care");
+    let head = desk.audit_head();
+    let ctx = Ctx::new(SUPERVISOR, in_hours());
+    let store = desk.service.store();
+    let (second, repeated, listed) = store
+        .building(|| {
+            desk.service.batch(|| {
+                for (i, ods) in [(1, "V1234"), (2, "V1234")] {
+                    let mail = format!("jo{i}@x.org");
+                    desk.service.execute(&ctx, &create_account("Jo", "Smith", &mobile(i), ods, &mail, true)).unwrap();
+                }
+            })?;
+            // The first batch may still be on its way to disk here.
+            desk.service.batch(|| {
+                let second = desk
+                    .service
+                    .execute(&ctx, &create_account("Jo", "Smith", &mobile(3), "V9999", "jo3@x.org", false))
+                    .map(|done| done.record.address.to_string());
+                let repeated =
+                    desk.service.execute(&ctx, &create_account("Al", "Jones", &mobile(1), "V9999", "al@x.org", false));
+                let listed: Vec<String> =
+                    store.accounts_by_name("smith", None, 10).unwrap().iter().map(|a| a.address.to_string()).collect();
+                (second, repeated.is_err(), listed)
+            })
+        })
+        .unwrap();
+    assert_eq!(second.unwrap(), "jo.smith2@nhs.net", "the third Jo Smith saw the first two");
+    assert!(repeated, "a mobile given in the batch being written is refused");
+    assert_eq!(listed, ["jo.smith@nhs.net", "jo.smith1@nhs.net", "jo.smith2@nhs.net"]);
+    assert_eq!(desk.service.verify_audit().unwrap(), head + 3);
+    let Desk { dir, service } = desk;
+    drop(service);
+    let store = Store::open(&dir.path().join("db"), OpenMode::Existing).expect("a finished build opens");
+    assert!(store.account_by_address("jo.smith2@nhs.net").unwrap().is_some());
+}
+
+#[test]
+fn a_build_that_stops_part_way_leaves_a_database_that_refuses_to_open_and_says_what_to_do() {
+    let desk = Desk::new();
+    desk.add_good_org("V1234", "Sunrise Care");
+    let ctx = Ctx::new(SUPERVISOR, in_hours());
+    let store = desk.service.store();
+    let stopped: Result<(), StoreError> = store.building(|| {
+        desk.service
+            .batch(|| desk.service.execute(&ctx, &create_account("Jo", "Smith", &mobile(1), "V1234", "a@x.org", false)))
+            .map_err(|_| StoreError::Interrupted)?
+            .unwrap();
+        Err(StoreError::Interrupted)
+    });
+    assert!(stopped.is_err());
+    let Desk { dir, service } = desk;
+    drop(service);
+    let refused =
+        Store::open(&dir.path().join("db"), OpenMode::Existing).err().expect("an unfinished build is refused");
+    assert!(matches!(refused, StoreError::Unfinished { .. }), "{refused}");
+    assert!(refused.to_string().contains("caredesk demo"), "{refused}");
+}
+
+/// A database from before the first free address was noted, or one whose
+/// note was lost, still gives the next free address: the note only saves
+/// time.
+#[test]
+fn the_next_namesake_gets_the_next_address_with_or_without_the_note_of_where_to_start() {
+    let desk = Desk::new();
+    desk.add_good_org("V1234", "Sunrise Care");
+    for i in 1..=2 {
+        desk.sup(&create_account("Jo", "Smith", &mobile(i), "V1234", &format!("jo{i}@x.org"), true));
+    }
+    desk.service.store().raw_remove(TreeId::Meta, b"address.floor.jo.smith").unwrap();
+    let third = desk.sup(&create_account("Jo", "Smith", &mobile(3), "V1234", "jo3@x.org", true));
+    assert_eq!(third.record.address.as_str(), "jo.smith2@nhs.net");
+    let fourth = desk.sup(&create_account("Jo", "Smith", &mobile(4), "V1234", "jo4@x.org", true));
+    assert_eq!(fourth.record.address.as_str(), "jo.smith3@nhs.net");
+    assert!(desk.service.store().raw_get(TreeId::Meta, b"address.floor.jo.smith").unwrap().is_some());
 }
 
 #[test]

@@ -140,8 +140,30 @@ pub fn first_free_address<'a>(stem: &str, taken: impl IntoIterator<Item = &'a st
     let used: std::collections::HashSet<u32> =
         taken.into_iter().filter_map(|address| collision_number(&stem, address)).collect();
     // One of the first used.len() + 1 numbers is always free, so this cannot run out.
-    let n = (0..=u32::MAX).find(|n| !used.contains(n)).expect("fewer than 2^32 addresses are taken");
-    candidate_address(&stem, n)
+    let found: Result<_, std::convert::Infallible> = first_free_from(&stem, 0, |n, _| Ok(used.contains(&n)));
+    found.map_or_else(|never| match never {}, |(address, _)| address)
+}
+
+/// The first candidate from the `from`th on that `taken` (asked with the
+/// candidate's number and address) says is free, and its number. A caller
+/// that knows every candidate below `from` is taken (because addresses are
+/// never reissued) asks about one or two candidates, not every namesake.
+///
+/// # Panics
+/// As `candidate_address`, if `stem` is not a valid local part; or if all
+/// 2^32 candidates are taken.
+pub fn first_free_from<E>(
+    stem: &str,
+    from: u32,
+    mut taken: impl FnMut(u32, &NhsMailAddress) -> Result<bool, E>,
+) -> Result<(NhsMailAddress, u32), E> {
+    for n in from..=u32::MAX {
+        let candidate = candidate_address(stem, n);
+        if !taken(n, &candidate)? {
+            return Ok((candidate, n));
+        }
+    }
+    panic!("every candidate address for {stem} is taken")
 }
 
 /// Which candidate `address` is for `stem`, if it is one: "jo.smith" -> 0, "jo.smith12" -> 12.

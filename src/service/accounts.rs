@@ -8,7 +8,7 @@ use super::gateway::{SmsGateway, kept_reason, temporary_password};
 use super::membership::MailboxEdits;
 use super::{Ctx, Done, Operation, Prepared, Request, Service, ServiceError, audit_json, not_found};
 use crate::domain::account::{Account, AccountStatus, NewAccount, PersonalData};
-use crate::domain::address::{NhsMailAddress, address_stem, first_free_address};
+use crate::domain::address::{NhsMailAddress, address_stem, first_free_from};
 use crate::domain::mailbox::check_owner;
 use crate::domain::permission::Action;
 use crate::domain::refusal::Refusal;
@@ -390,8 +390,10 @@ impl Service {
                     return Err(Refusal::PossibleDuplicates { matches }.into());
                 }
             }
-            let taken = self.store.addresses_starting(&stem)?;
-            let address = first_free_address(&stem, taken.iter().map(String::as_str));
+            // Addresses are never reissued, so every candidate below the
+            // floor is taken: usually the first one asked about is free.
+            let floor = self.store.address_floor(&stem)?;
+            let (address, n) = first_free_from(&stem, floor, |_, a| self.store.address_taken(a.as_str()))?;
             let id = self.store.next_number("account")?;
             let account = Account::register(
                 NewAccount {
@@ -411,6 +413,7 @@ impl Service {
             );
             let mut change = Change::new();
             change.put(None, &account)?;
+            change.address_given(&stem, n.saturating_add(1));
             let message = self.outbox_message(&mut change, &account, &mobile, None, ctx, gateway.as_ref())?;
             Ok(Prepared {
                 change,

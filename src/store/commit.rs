@@ -142,6 +142,18 @@ impl Change {
         });
     }
 
+    /// Notes that the candidate addresses of `stem` below `floor` are all
+    /// given out, so the next account of that name starts looking there
+    /// instead of at every namesake. Only a hint: [`Store::address_taken`]
+    /// still decides, so a lost or old note costs time, never an address.
+    pub fn address_given(&mut self, stem: &str, floor: u32) {
+        self.ops.push(Op::Raw {
+            tree: TreeId::Meta,
+            key: super::lookup::address_floor_key(stem),
+            value: Some(floor.to_be_bytes().to_vec()),
+        });
+    }
+
     /// Removes a record and every index entry it has.
     pub fn delete<R: Record>(&mut self, record: &R) {
         for entry in record.indexes() {

@@ -205,15 +205,24 @@ impl Store {
         self.load_all(&ids)
     }
 
-    /// Addresses (personal and shared) starting with `stem`, to pick a free one.
-    pub fn addresses_starting(&self, stem: &str) -> Result<Vec<String>, StoreError> {
-        let mut out = Vec::new();
+    /// Whether an address is held by an account (deleted ones included: an
+    /// address is never reissued) or a shared mailbox.
+    pub fn address_taken(&self, address: &str) -> Result<bool, StoreError> {
         for tree in [TreeId::AccountsByAddress, TreeId::MailboxesByAddress] {
-            for (key, _) in self.keys_with_prefix(tree, stem.as_bytes(), None, usize::MAX)? {
-                out.push(String::from_utf8_lossy(&key).into_owned());
+            if self.read(tree, address.as_bytes())?.is_some() {
+                return Ok(true);
             }
         }
-        Ok(out)
+        Ok(false)
+    }
+
+    /// The number of the first candidate address for `stem` that may be
+    /// free: every one below it was given out (see
+    /// [`Change::address_given`]). 0 where none was noted, as in a database
+    /// from before the note was kept.
+    pub fn address_floor(&self, stem: &str) -> Result<u32, StoreError> {
+        let noted = self.read(TreeId::Meta, &address_floor_key(stem))?;
+        Ok(noted.and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok()).map_or(0, u32::from_be_bytes))
     }
 
     /// Accounts whose next lifecycle transition falls due by `now`, oldest first.
@@ -483,4 +492,9 @@ fn slot_from(key: &[u8], offset: usize, value: &[u8]) -> Option<QueueSlot> {
     let status = TicketStatus::from_code(*value.first()?)?;
     let category = value.get(1).and_then(|c| Category::from_code(*c));
     Some(QueueSlot { reference, due_at, status, category })
+}
+
+/// Where the first candidate address of a stem that may be free is noted.
+pub(super) fn address_floor_key(stem: &str) -> Vec<u8> {
+    [b"address.floor.".as_slice(), stem.as_bytes()].concat()
 }
