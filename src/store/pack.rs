@@ -159,26 +159,33 @@ pub enum PackError {
 /// A word, the code that stands for it, and how many bytes of the code.
 type Coded = (&'static [u8], [u8; 2], usize);
 
-/// The words of both lists by their first byte, longest first, so the
-/// packer tries only the few that can start where it stands.
+/// The words of both lists by their first two bytes, longest first, so the
+/// packer tries only the one or two that can start where it stands (most
+/// words start with a quote, so the first byte alone left dozens).
 struct Words {
-    by_first: Vec<Vec<Coded>>,
+    /// Indexed by the first byte times 256 plus the second.
+    by_start: Vec<Vec<Coded>>,
+}
+
+fn start(word: &[u8]) -> usize {
+    usize::from(word[0]) << 8 | usize::from(word[1])
 }
 
 fn words() -> &'static Words {
     static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
     WORDS.get_or_init(|| {
-        let mut by_first: Vec<Vec<Coded>> = vec![Vec::new(); 256];
+        let mut by_start: Vec<Vec<Coded>> = vec![Vec::new(); 1 << 16];
         for (i, w) in SHORT.iter().enumerate() {
-            by_first[usize::from(w.as_bytes()[0])].push((w.as_bytes(), [short_code(i), 0], 1));
+            by_start[start(w.as_bytes())].push((w.as_bytes(), [short_code(i), 0], 1));
         }
         for (i, w) in LONG.iter().enumerate() {
-            by_first[usize::from(w.as_bytes()[0])].push((w.as_bytes(), [LONG_WORD, i as u8], 2));
+            by_start[start(w.as_bytes())].push((w.as_bytes(), [LONG_WORD, i as u8], 2));
         }
-        for list in &mut by_first {
+        for list in &mut by_start {
+            // Stable, so words of one length keep the lists' order.
             list.sort_by_key(|(w, _, _)| std::cmp::Reverse(w.len()));
         }
-        Words { by_first }
+        Words { by_start }
     })
 }
 
@@ -199,13 +206,14 @@ pub fn pack(text: &str) -> Vec<u8> {
             }
         }
         let rest = &bytes[i..];
-        for (word, code, n) in &words.by_first[usize::from(b)] {
-            // Every word is at least two bytes: most candidates fail on the
-            // second, without a call to compare the rest.
-            if rest.len() >= word.len() && rest[1] == word[1] && rest.starts_with(word) {
-                out.extend_from_slice(&code[..*n]);
-                i += word.len();
-                continue 'next;
+        // Every word is at least two bytes.
+        if rest.len() >= 2 {
+            for (word, code, n) in &words.by_start[start(rest)] {
+                if rest.starts_with(word) {
+                    out.extend_from_slice(&code[..*n]);
+                    i += word.len();
+                    continue 'next;
+                }
             }
         }
         if b < 0x20 {
@@ -406,7 +414,7 @@ mod tests {
     #[test]
     fn every_word_is_two_bytes_or_more_and_none_is_listed_twice() {
         let all: Vec<&str> = SHORT.iter().chain(LONG.iter()).copied().collect();
-        assert!(all.iter().all(|w| w.len() >= 2), "the packer compares second bytes first");
+        assert!(all.iter().all(|w| w.len() >= 2), "the packer looks words up by their first two bytes");
         let mut unique = all.clone();
         unique.sort();
         unique.dedup();
