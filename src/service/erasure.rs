@@ -30,13 +30,18 @@ use crate::store::Change;
 /// The most tickets one deletion redacts; more are left for the operator.
 const MAX_TICKETS: usize = 10_000;
 
-/// Text messages by account, for a pass of the sweep (the outbox has no
-/// index by account, so it is read once for every deletion in the pass).
-pub(super) struct OutboxByAccount(HashMap<u64, Vec<SmsMessage>>);
+/// Text messages by account, for the deletions of a sweep: the outbox has
+/// no index by account, so it is read once for all the accounts a sweep
+/// expects to delete.
+pub(super) struct OutboxByAccount {
+    accounts: HashSet<u64>,
+    messages: HashMap<u64, Vec<SmsMessage>>,
+}
 
 impl Service {
-    pub(super) fn outbox_by_account(&self, accounts: &HashSet<u64>) -> Result<OutboxByAccount, ServiceError> {
-        Ok(OutboxByAccount(self.store.outbox_for(accounts)?))
+    pub(super) fn outbox_by_account(&self, accounts: HashSet<u64>) -> Result<OutboxByAccount, ServiceError> {
+        let messages = self.store.outbox_for(&accounts)?;
+        Ok(OutboxByAccount { accounts, messages })
     }
 
     /// Adds to `change`, the deletion of `old`, the erasure of everything
@@ -73,7 +78,16 @@ impl Service {
                 }
             }
         }
-        for message in outbox.0.get(&old.id).into_iter().flatten() {
+        // An account the sweep did not expect to delete (changed by someone
+        // meanwhile) has its own pass.
+        let own;
+        let messages = if outbox.accounts.contains(&old.id) {
+            outbox.messages.get(&old.id)
+        } else {
+            own = self.store.outbox_for(&HashSet::from([old.id]))?;
+            own.get(&old.id)
+        };
+        for message in messages.into_iter().flatten() {
             change.remove(message);
         }
         change.erases_personal_data();

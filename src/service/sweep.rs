@@ -64,12 +64,15 @@ impl Service {
                 }
             }
         } else {
+            // One pass over the outbox for every deletion of the sweep, not
+            // one per batch: at national scale the outbox has a million
+            // messages and a sweep thousands of batches.
+            let outbox = self.outbox_by_account(self.deleting(ctx, &self.store.accounts_due(ctx.now, usize::MAX)?)?)?;
             loop {
                 let due = self.store.accounts_due(ctx.now, BATCH)?;
                 if due.is_empty() {
                     break;
                 }
-                let outbox = self.outbox_by_account(&self.deleting(ctx, &due)?)?;
                 for id in due {
                     match self.apply_one(ctx, id, &outbox) {
                         Ok(Some((item, seq))) => {
@@ -97,13 +100,18 @@ impl Service {
         })
     }
 
-    /// Which of `due` the sweep deletes now.
+    /// Which of `due` the sweep will delete, now or after it has made them
+    /// inactive.
     fn deleting(&self, ctx: &Ctx, due: &[u64]) -> Result<HashSet<u64>, ServiceError> {
         let mut out = HashSet::new();
         for &id in due {
-            let Some(account) = self.store.account(id)? else { continue };
-            if account.apply_due(&ctx.operator, ctx.now).is_some_and(|(_, d)| d.transition == Transition::Delete) {
-                out.insert(id);
+            let Some(mut account) = self.store.account(id)? else { continue };
+            while let Some((next, due)) = account.apply_due(&ctx.operator, ctx.now) {
+                if due.transition == Transition::Delete {
+                    out.insert(id);
+                    break;
+                }
+                account = next;
             }
         }
         Ok(out)
