@@ -35,7 +35,7 @@ fn bar(len: u64) -> ProgressBar {
 
 /// Builds the demo database at `db`, replacing an earlier demo there but
 /// never a directory that holds anything else.
-pub fn demo(db: &Path, ctx: &Ctx, scale: &str, json: bool) -> Result<()> {
+pub fn demo(db: &Path, ctx: &Ctx, scale: &str, cache_bytes: u64, json: bool) -> Result<()> {
     let scale: Scale = scale.parse()?;
     if db.exists() && std::fs::read_dir(db).map(|mut d| d.next().is_some()).unwrap_or(false) {
         if !db.join(DEMO_MARKER).exists() {
@@ -53,7 +53,9 @@ pub fn demo(db: &Path, ctx: &Ctx, scale: &str, json: bool) -> Result<()> {
     }
     std::fs::create_dir_all(db).with_context(|| format!("could not create {}", db.display()))?;
     std::fs::write(db.join(DEMO_MARKER), "built by `caredesk demo`; `caredesk demo` may replace this directory\n")?;
-    let service = Service::open(db, OpenMode::CreateIfMissing)?;
+    let store = crate::store::Store::open_with_cache(db, OpenMode::CreateIfMissing, cache_bytes)
+        .map_err(crate::service::ServiceError::from)?;
+    let service = Service::with_store(store)?;
     service.execute(ctx, &Init)?;
     let progress = bar(0);
     let summary = build_demo(&service, ctx, scale, &mut |stage, done, total| {
