@@ -138,7 +138,7 @@ impl Store {
         let answer = work();
         let overlay = OVERLAY.with(|o| std::mem::take(&mut *o.borrow_mut()));
         ACTIVE.with(|a| a.set(0));
-        if BUILDING.with(|b| b.get()) == self.id {
+        if self.is_building() {
             self.hand_over(overlay)?;
             return Ok(answer);
         }
@@ -168,6 +168,11 @@ impl Store {
         meta.remove(super::UNFINISHED_KEY).map_err(|e| self.io_error(e))?;
         self.flush()?;
         Ok(answer)
+    }
+
+    /// Whether this thread is building this database ([`Store::building`]).
+    pub fn is_building(&self) -> bool {
+        BUILDING.with(|b| b.get()) == self.id
     }
 
     /// Waits for the writer thread to finish the batch it was handed, if
