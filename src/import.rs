@@ -174,6 +174,12 @@ pub fn import_csv(
     }
     progress(total, total);
     report.skipped.sort_by_key(|b| b.line);
+    tracing::info!(
+        operator = %ctx.operator,
+        imported = report.imported,
+        skipped = report.skipped.len(),
+        "import done: each record has its audit entry"
+    );
     Ok(report)
 }
 

@@ -68,6 +68,12 @@ pub fn demo(db: &Path, ctx: &Ctx, scale: &str, cache_bytes: u64, json: bool) -> 
         progress.set_position(done);
     })?;
     progress.finish_and_clear();
+    tracing::info!(
+        operator = %ctx.operator,
+        audit_entries = summary.audit_entries,
+        seconds = summary.elapsed.as_secs(),
+        "demo database built"
+    );
     if json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "db": db, "summary": summary.to_string() }))?);
     } else {
