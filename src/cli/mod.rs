@@ -117,10 +117,6 @@ fn clock(cli: &Cli) -> Result<Option<DateTime<Utc>>> {
     }
 }
 
-/// The page cache of a national demo build unless one is configured, in
-/// MiB: the build's own, not the one the database is later served with.
-const NATIONAL_BUILD_CACHE_MB: u64 = 2048;
-
 /// Opens the database with the configured page cache, and the SMS command
 /// the config file names, if it names one, in place of the policy's.
 fn open_service(db: &Path, mode: OpenMode, config: &Config) -> Result<Service> {
@@ -221,15 +217,7 @@ pub fn run(cli: Cli, config: &Config) -> Result<()> {
                     db.display()
                 );
             }
-            // A national build reads back far more than the default cache
-            // holds (a third faster with 2 GiB); a cache set by the user wins.
-            let cache_mb = match config.cache_mb.origin {
-                crate::config::Origin::Default(_) if scale.trim().eq_ignore_ascii_case("national") => {
-                    NATIONAL_BUILD_CACHE_MB
-                }
-                _ => config.cache_mb.value,
-            };
-            bulk::demo(&db, &ctx(clock)?, &scale, cache_mb << 20, json)?;
+            bulk::demo(&db, &ctx(clock)?, &scale, &config.cache_mb, json)?;
             if on_terminal && !json { console(&db, &socket, rehearsal, config) } else { Ok(()) }
         }
         Cmd::Import { kind, file, skip_bad } => match Backend::reach(&db, &socket, OpenMode::Existing, config)? {
