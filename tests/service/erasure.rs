@@ -148,3 +148,24 @@ fn a_sealed_entry_still_proves_its_texts_until_it_is_erased() {
     let message = desk.service.verify_audit().unwrap_err().to_string();
     assert!(message.contains(&format!("audit entry {} has been altered", entry.seq)), "{message}");
 }
+
+/// An account that never logged in goes inactive and is deleted in the same
+/// sweep: the sweep reads the outbox once, before either, and must still
+/// take its text messages out.
+#[test]
+fn an_account_made_inactive_and_deleted_by_one_sweep_leaves_no_text_message() {
+    let desk = Desk::new();
+    sunrise(&desk);
+    let idle = desk.new_account(FIRST, LAST, &mobile(7), "V1234");
+    let other = desk.new_account("Al", "Idle", &mobile(8), "V1234");
+    let to = |id: u64| {
+        desk.service.store().outbox_newest(usize::MAX).unwrap().into_iter().filter(|m| m.account == id).count()
+    };
+    assert!(to(idle.id) > 0, "her temporary password was texted, or this test proves nothing");
+    // Neither ever logged in: inactive on day 90, deleted on day 180.
+    let done = desk.ok(SUPERVISOR, in_hours() + days(200), &Sweep { dry_run: false });
+    let actions: Vec<_> = sweep_report(&done).applied.iter().map(|i| i.transition).collect();
+    assert_eq!(actions.len(), 4, "two transitions each: {actions:?}");
+    assert_eq!((to(idle.id), to(other.id)), (0, 0), "both deleted, both texts gone");
+    assert_eq!(desk.service.verify_audit().unwrap(), desk.audit_head());
+}
