@@ -111,6 +111,18 @@ impl Drop for BatchScope {
     }
 }
 
+/// Puts back the thread's earlier build state when a build ends, even by
+/// a panic, as [`BatchScope`] does for a batch.
+struct BuildScope {
+    was: u64,
+}
+
+impl Drop for BuildScope {
+    fn drop(&mut self) {
+        BUILDING.with(|b| b.set(self.was));
+    }
+}
+
 type Rows = Vec<(IVec, IVec)>;
 
 impl Store {
@@ -158,10 +170,11 @@ impl Store {
         let meta = self.tree(TreeId::Meta);
         meta.insert(super::UNFINISHED_KEY, &[1]).map_err(|e| self.io_error(e))?;
         self.flush()?;
-        let was = BUILDING.with(|b| b.replace(self.id));
-        let answer = work();
+        let answer = {
+            let _scope = BuildScope { was: BUILDING.with(|b| b.replace(self.id)) };
+            work()
+        };
         let written = self.settle_writes();
-        BUILDING.with(|b| b.set(was));
         let answer = answer?;
         written?;
         self.flush()?;
