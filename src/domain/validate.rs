@@ -261,6 +261,12 @@ impl OdsCode {
         }
         Ok(OdsCode(code.to_ascii_uppercase()))
     }
+
+    /// A code read back from the store, taken as it was written (as its
+    /// serde form is: it was checked on the way in).
+    pub(crate) fn stored(code: String) -> OdsCode {
+        OdsCode(code)
+    }
 }
 
 impl fmt::Display for OdsCode {

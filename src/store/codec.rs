@@ -71,6 +71,107 @@ pub fn decode_body<T: DeserializeOwned>(what: &'static str, body: &[u8]) -> Resu
     Ok(value)
 }
 
+/// Reads a body in bincode's standard layout one field at a time, for the
+/// values a page decodes by the fifty (ticket rows): the same bytes serde
+/// reads, without its visitors, and with each string checked and copied
+/// once. The caller names the fields in their declared order, as serde
+/// would; `TicketSummary`'s tests hold the two readers to each other on
+/// every input, well-formed or not.
+pub struct Fields<'a> {
+    what: &'static str,
+    rest: &'a [u8],
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(what: &'static str, body: &'a [u8]) -> Fields<'a> {
+        Fields { what, rest: body }
+    }
+
+    fn corrupt(&self, detail: impl Into<String>) -> CodecError {
+        CodecError::Corrupt { what: self.what, detail: detail.into() }
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], CodecError> {
+        if self.rest.len() < n {
+            return Err(self.corrupt(format!("{n} bytes wanted, {} left", self.rest.len())));
+        }
+        let (taken, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        Ok(taken)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], CodecError> {
+        let bytes = self.take(N)?;
+        Ok(std::array::from_fn(|i| bytes[i]))
+    }
+
+    pub fn u8(&mut self) -> Result<u8, CodecError> {
+        Ok(self.take(1)?[0])
+    }
+
+    /// bincode's variable-length integer: one byte below 251, else a
+    /// marker byte and the integer in 2, 4 or 8 little-endian bytes.
+    pub fn u64(&mut self) -> Result<u64, CodecError> {
+        match self.u8()? {
+            small @ 0..=250 => Ok(u64::from(small)),
+            251 => Ok(u64::from(u16::from_le_bytes(self.array()?))),
+            252 => Ok(u64::from(u32::from_le_bytes(self.array()?))),
+            253 => Ok(u64::from_le_bytes(self.array()?)),
+            marker => Err(self.corrupt(format!("integer marker {marker} where a u64 was expected"))),
+        }
+    }
+
+    /// Zigzag over the variable-length integer.
+    pub fn i64(&mut self) -> Result<i64, CodecError> {
+        let zigzag = self.u64()?;
+        Ok(((zigzag >> 1) as i64) ^ -((zigzag & 1) as i64))
+    }
+
+    pub fn string(&mut self) -> Result<String, CodecError> {
+        let len = self.u64()?;
+        let len = usize::try_from(len).map_err(|_| self.corrupt(format!("a string of {len} bytes")))?;
+        let bytes = self.take(len)?;
+        std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| self.corrupt(e.to_string()))
+    }
+
+    /// An `Option`'s tag: whether a value follows.
+    pub fn some(&mut self) -> Result<bool, CodecError> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            tag => Err(self.corrupt(format!("option tag {tag}"))),
+        }
+    }
+
+    /// A unit-only enum, by its variant's place in the declaration (what
+    /// serde writes), from the declaration-ordered list of variants.
+    pub fn variant<T: Copy>(&mut self, variants: &[T]) -> Result<T, CodecError> {
+        let index = self.u64()?;
+        if index > u64::from(u32::MAX) {
+            return Err(self.corrupt(format!("variant index {index}")));
+        }
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| variants.get(i).copied())
+            .ok_or_else(|| self.corrupt(format!("variant index {index} of {}", variants.len())))
+    }
+
+    /// An instant as its milliseconds, as `domain::time::ts` writes it.
+    pub fn instant(&mut self) -> Result<chrono::DateTime<chrono::Utc>, CodecError> {
+        let millis = self.i64()?;
+        chrono::DateTime::from_timestamp_millis(millis)
+            .ok_or_else(|| self.corrupt(format!("timestamp {millis} ms is out of range")))
+    }
+
+    /// The end of the body: bytes left over mean another shape wrote it.
+    pub fn finish(self) -> Result<(), CodecError> {
+        match self.rest.len() {
+            0 => Ok(()),
+            n => Err(self.corrupt(format!("{n} trailing bytes after the record"))),
+        }
+    }
+}
+
 /// An audit entry as it is kept from schema 3 on: what [`AuditEntry`]
 /// holds, with the hashes as bytes and the texts packed.
 #[derive(Serialize, serde::Deserialize)]
