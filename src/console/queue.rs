@@ -35,9 +35,10 @@ use crate::desk::{Activity, Presence, Subject};
 use crate::domain::permission::{Action, Role};
 use crate::domain::routing::Queue;
 use crate::domain::ticket::TicketRef;
-use crate::service::ops::{ListTicketSlots, ReadTicketRows, ShowTicketDetail};
+use crate::service::ops::{FollowTicketSlots, ReadTicketRows, ShowTicketDetail};
 use crate::service::{
-    ChangeEvent, QueueView, ServiceError, SlaEdges, TicketDetail, TicketFilter, TicketRow, TicketSlot, ViewCount,
+    ChangeEvent, QueueView, ServiceError, SlaEdges, SlotsAt, TicketDetail, TicketFilter, TicketRow, TicketSlot,
+    ViewCount,
 };
 use forms::FormKind;
 
@@ -67,6 +68,9 @@ pub struct QueuePane {
     /// The filter line being edited.
     filter_field: Option<TextField>,
     slots: Vec<TicketSlot>,
+    /// The tab and filter `slots` was listed for, and where in the ticket
+    /// changes it is current: a reload asks for what changed since.
+    following: Option<(QueueView, TicketFilter, SlotsAt)>,
     rows: HashMap<TicketRef, TicketRow>,
     cursor: Cursor,
     /// Rows the list showed last time it was drawn: a page.
@@ -134,6 +138,7 @@ impl QueuePane {
             filter: TicketFilter::default(),
             filter_field: None,
             slots: Vec::new(),
+            following: None,
             rows: HashMap::new(),
             cursor: Cursor::default(),
             page: 10,
@@ -350,8 +355,12 @@ impl QueuePane {
             // The view was removed meanwhile.
             self.tab = TABS.len() - 1;
         }
-        match cx.desk.call(ListTicketSlots { view: self.tab_view(), filter: self.filter.clone() }) {
-            Ok(slots) => self.slots = slots,
+        let view = self.tab_view();
+        let since = self.following.take().filter(|(v, f, _)| *v == view && *f == self.filter).map(|(.., at)| at);
+        match cx.desk.call(FollowTicketSlots { view: view.clone(), filter: self.filter.clone(), since }) {
+            Ok(listing) => {
+                self.following = listing.apply(&mut self.slots).map(|at| (view, self.filter.clone(), at));
+            }
             Err(e) => cx.fail(&e),
         }
         // Flags go unknown rather than wrong when the edges cannot be read.

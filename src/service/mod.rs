@@ -54,10 +54,13 @@ pub use mail::{Intake, IntakeKind, RawMail};
 pub use mail_out::MailTransport;
 pub use mail_read::{MailBytes, MailPiece};
 pub use operation::{Done, Operation, Registered};
-pub use queue::{MAX_SLOTS, QueueView, Sort, SortKey, StatusFilter, Term, TicketFilter, TicketRow, TicketSlot, Within};
+pub use queue::{
+    MAX_SLOTS, QueueView, SlotListing, Sort, SortKey, StatusFilter, Term, TicketFilter, TicketRow, TicketSlot, Within,
+};
 pub use queue_sla::SlaEdges;
 pub use registry::{Answer, Request, ops};
 pub use report::{Breach, Dashboard, QueueFigures, SlaWarning, SlaWarnings};
+pub use slots::SlotsAt;
 pub use sweep::{SweepItem, SweepReport};
 pub use texts::RenderedText;
 pub use views::{AccountView, AuditAnchor, AuditVerified, MailboxView, ShiftView, TicketDetail};

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::slots::SlotsAt;
 use super::{Ctx, Operation, Service, ServiceError};
 use crate::domain::permission::Action;
 use crate::domain::routing::{Category, Queue};
@@ -236,6 +237,59 @@ impl Operation for ListTicketSlots {
     }
 }
 
+/// A tab's list as a console follows it: whole the first time, then what
+/// changed since the listing it holds (`since`, from the last answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowTicketSlots {
+    pub view: QueueView,
+    pub filter: TicketFilter,
+    pub since: Option<SlotsAt>,
+}
+
+impl Operation for FollowTicketSlots {
+    type Answer = SlotListing;
+    const NAME: &'static str = "ticket.slots.follow";
+    fn handle(&self, service: &Service, ctx: &Ctx) -> Result<SlotListing, ServiceError> {
+        service.authorise(ctx, Action::View)?;
+        service.ticket_slots_since(&ctx.operator, &self.view, &self.filter, ctx.now, self.since)
+    }
+}
+
+/// A list, or what changed in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SlotListing {
+    /// The whole list; `at` is `None` when it cannot be followed (cut at
+    /// [`MAX_SLOTS`], or filtered by the clock).
+    All { slots: Vec<TicketSlot>, at: Option<SlotsAt> },
+    /// Each ticket written since the listing asked about, by reference,
+    /// with its slot in the list now, or `None` if it is not in it.
+    Changes { changed: Vec<(TicketRef, Option<TicketSlot>)>, at: SlotsAt },
+}
+
+impl SlotListing {
+    /// Brings `slots` (the list as of the listing asked about) up to this
+    /// answer, and gives what to ask with next time.
+    pub fn apply(self, slots: &mut Vec<TicketSlot>) -> Option<SlotsAt> {
+        match self {
+            SlotListing::All { slots: all, at } => {
+                *slots = all;
+                at
+            }
+            SlotListing::Changes { changed, at } => {
+                if !changed.is_empty() {
+                    let gone: std::collections::HashSet<TicketRef> = changed.iter().map(|(r, _)| *r).collect();
+                    slots.retain(|s| !gone.contains(&s.reference));
+                    for slot in changed.into_iter().filter_map(|(_, slot)| slot) {
+                        let at = slots.binary_search(&slot).unwrap_or_else(|at| at);
+                        slots.insert(at, slot);
+                    }
+                }
+                Some(at)
+            }
+        }
+    }
+}
+
 /// The rows for these tickets (the visible part of a list), in the order asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadTicketRows {
@@ -320,20 +374,63 @@ impl Service {
         view: &QueueView,
         filter: &TicketFilter,
     ) -> Result<Vec<TicketSlot>, ServiceError> {
+        Ok(self.kept_slots(operator, view, filter)?.1.as_ref().clone())
+    }
+
+    /// The kept list and the generation it is current at.
+    fn kept_slots(
+        &self,
+        operator: &str,
+        view: &QueueView,
+        filter: &TicketFilter,
+    ) -> Result<(u64, std::sync::Arc<Vec<TicketSlot>>), ServiceError> {
         let key = (view.clone(), filter.clone(), (*view == QueueView::Mine).then(|| operator.to_owned()));
         let arrived = self.slot_cache.generation();
         if let Some(kept) = self.slot_cache.get(&key, arrived) {
-            return Ok(kept.as_ref().clone());
+            return Ok(kept);
         }
         let turn = self.slot_cache.refill_turn(&key);
         let _turn = turn.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(kept) = self.slot_cache.get(&key, arrived) {
-            return Ok(kept.as_ref().clone());
+            return Ok(kept);
         }
         let generation = self.slot_cache.generation();
-        let list = self.read_ticket_slots(operator, view, filter)?;
-        self.slot_cache.put(key, generation, std::sync::Arc::new(list.clone()));
-        Ok(list)
+        let list = std::sync::Arc::new(self.read_ticket_slots(operator, view, filter)?);
+        self.slot_cache.put(key, generation, std::sync::Arc::clone(&list));
+        Ok((generation, list))
+    }
+
+    /// What changed in a list since the listing current at `since`, or
+    /// the whole list when that cannot be told (see `slots.rs`). A filter
+    /// with time words is always listed whole: the clock moves it.
+    pub fn ticket_slots_since(
+        &self,
+        operator: &str,
+        view: &QueueView,
+        filter: &TicketFilter,
+        now: DateTime<Utc>,
+        since: Option<SlotsAt>,
+    ) -> Result<SlotListing, ServiceError> {
+        if filter.is_timed() {
+            return Ok(SlotListing::All { slots: self.ticket_slots_at(operator, view, filter, now)?, at: None });
+        }
+        if let Some(changes) = since.and_then(|at| self.slot_cache.changes_since(at)) {
+            let mut changed: Vec<(TicketRef, Option<TicketSlot>)> = changes
+                .rows
+                .into_iter()
+                .map(|(reference, row)| {
+                    let slot = row
+                        .filter(|row| view.admits(row, operator) && filter.admits(row))
+                        .map(|row| TicketSlot { due_at: row.due_at, reference });
+                    (reference, slot)
+                })
+                .collect();
+            changed.sort_by_key(|(reference, _)| *reference);
+            return Ok(SlotListing::Changes { changed, at: changes.at });
+        }
+        let (generation, list) = self.kept_slots(operator, view, filter)?;
+        let at = self.slot_cache.at(generation, &list);
+        Ok(SlotListing::All { slots: list.as_ref().clone(), at })
     }
 
     /// [`Service::ticket_slots`] with the filter's time words (`due:`,

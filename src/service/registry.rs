@@ -98,5 +98,6 @@ operations! {
         Backup in backup,
         ShowSlaEdges in queue_sla,
         CheckMobileReadOut in accounts,
+        FollowTicketSlots in queue,
     }
 }

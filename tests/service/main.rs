@@ -16,7 +16,10 @@ use caredesk::domain::routing::{Category, Channel, Queue};
 use caredesk::domain::sms::{Delivery, PASSWORD_MASK};
 use caredesk::domain::ticket::{Ticket, TicketRef, TicketStatus};
 use caredesk::service::ops::*;
-use caredesk::service::{Ctx, Done, QueueView, Request, ResetReceipt, StatusFilter, SweepReport, Verification};
+use caredesk::service::{
+    Ctx, Done, QueueView, Request, ResetReceipt, SlotListing, SlotsAt, StatusFilter, SweepReport, TicketFilter,
+    TicketSlot, Verification,
+};
 use caredesk::store::{Store, TreeId};
 use chrono::{DateTime, Utc};
 use common::*;

@@ -289,3 +289,83 @@ fn a_kept_queue_list_always_shows_every_ticket_written_before_it_was_asked_for()
     };
     assert_eq!(mine.iter().map(|s| s.reference).collect::<Vec<_>>(), vec![first]);
 }
+
+fn follow(desk: &Desk, view: &QueueView, filter: &TicketFilter, since: Option<SlotsAt>) -> SlotListing {
+    let query = FollowTicketSlots { view: view.clone(), filter: filter.clone(), since };
+    desk.service.execute(&Ctx::new(SUPERVISOR, in_hours()), &query).expect("a listing")
+}
+
+/// A console holds its tab's list and, on each refresh, asks only for what
+/// changed since. Whatever the writes in between (new tickets, claims,
+/// hand-overs, closing, reopening), the list it ends with must be the one a
+/// fresh read of the indexes gives.
+#[test]
+fn a_followed_queue_list_brought_up_to_date_by_its_changes_is_the_list_read_afresh() {
+    let desk = Desk::new();
+    sunrise(&desk);
+    desk.add_operator("nas9", Role::Nas);
+    let categories = [Category::PasswordReset, Category::General, Category::NewAccount, Category::Unlock];
+    let mut made: Vec<TicketRef> =
+        (0..8).map(|i| ticket_of(&desk.sup(&ticket_form(categories[i % 4], "Jo Smith", Some("V1234"))))).collect();
+    let views = [QueueView::All, QueueView::Queue(Queue::Nas), QueueView::Queue(Queue::Helpdesk), QueueView::Mine];
+    let filter = TicketFilter::default();
+    let mut followers: Vec<(Vec<TicketSlot>, Option<SlotsAt>)> = views
+        .iter()
+        .map(|view| {
+            let mut slots = Vec::new();
+            let at = follow(&desk, view, &filter, None).apply(&mut slots);
+            assert!(at.is_some(), "a whole list can be followed");
+            (slots, at)
+        })
+        .collect();
+    for step in 0..40usize {
+        let pick = made[(step * 7) % made.len()];
+        match step % 6 {
+            0 => made.push(ticket_of(&desk.sup(&ticket_form(categories[step % 4], "Ann Lee", Some("V1234"))))),
+            1 => {
+                desk.run(SUPERVISOR, in_hours(), &Claim { reference: pick }).ok();
+            }
+            2 => {
+                desk.run(SUPERVISOR, in_hours(), &Assign { reference: pick, to: Some("nas9".into()) }).ok();
+            }
+            3 => {
+                desk.run(SUPERVISOR, in_hours(), &SetStatus { reference: pick, status: TicketStatus::Resolved }).ok();
+            }
+            4 => {
+                desk.run(SUPERVISOR, in_hours(), &SetStatus { reference: pick, status: TicketStatus::InProgress }).ok();
+            }
+            _ => {
+                // Two writes between refreshes.
+                desk.run(SUPERVISOR, in_hours(), &Assign { reference: pick, to: None }).ok();
+                made.push(ticket_of(&desk.sup(&ticket_form(Category::PasswordReset, "Bo Diaz", None))));
+            }
+        }
+        for (view, (slots, at)) in views.iter().zip(followers.iter_mut()) {
+            let answer = follow(&desk, view, &filter, *at);
+            assert!(matches!(answer, SlotListing::Changes { .. }), "step {step}: {view:?} was sent whole");
+            *at = answer.apply(slots);
+            let fresh = rows(&desk, SUPERVISOR, view.clone(), StatusFilter::Open, 1000);
+            assert_eq!(slots.iter().map(|s| s.reference).collect::<Vec<_>>(), fresh, "step {step}, {view:?}");
+        }
+    }
+}
+
+/// When the changes since a listing cannot be told, the whole list is sent.
+#[test]
+fn a_followed_queue_list_is_sent_whole_when_its_changes_cannot_be_told() {
+    let desk = Desk::new();
+    sunrise(&desk);
+    desk.sup(&ticket_form(Category::General, "Jo Smith", None));
+    let all = TicketFilter::default();
+    let at = follow(&desk, &QueueView::All, &all, None).apply(&mut Vec::new());
+    // From another run of the service: its generations mean nothing here.
+    let other = Desk::new();
+    assert!(matches!(follow(&other, &QueueView::All, &all, at), SlotListing::All { .. }));
+    // The kept lists and the log were dropped.
+    desk.service.forget_kept_lists();
+    let whole = follow(&desk, &QueueView::All, &all, at);
+    assert!(matches!(&whole, SlotListing::All { slots, at: Some(_) } if slots.len() == 1), "{whole:?}");
+    // A filter by the clock moves without any write: never followed.
+    let timed = TicketFilter::parse("breached").expect("a filter");
+    assert!(matches!(follow(&desk, &QueueView::All, &timed, None), SlotListing::All { at: None, .. }));
+}
