@@ -266,6 +266,7 @@ fn row(name: &str, ours: (Duration, Duration), sqlite: Option<(Duration, Duratio
 }
 
 fn main() {
+    caredesk::memory::small_pages_only();
     if std::env::args().any(|a| a == "--list") {
         println!("beside_sqlite: bench");
         return;

@@ -5,9 +5,11 @@
 //! knobs). It builds a fresh database in a temporary directory (organisations,
 //! accounts and open tickets, through the service), starts a daemon on it and
 //! connects every client to it. Readers repeat what a console does when an
-//! operator works the queue: list a tab's slots, read a page of 50 rows at
-//! some place in it, sometimes open a ticket, and take in the change events
-//! the daemon pushes. Writers log a ticket and claim it. Each request's
+//! operator works the queue: bring its tab's slots up to date (the changes
+//! since its last listing, or the whole list after a switch to another
+//! tab, one round in `--switch-every`), read a page of 50 rows at some
+//! place in it, sometimes open a ticket, and take in the change events the
+//! daemon pushes. Writers log a ticket and claim it. Each request's
 //! latency is measured at the client, from sending to the answer, so it
 //! includes framing, the socket, the daemon's threads and the service.
 //!
@@ -37,6 +39,10 @@ use caredesk::service::{QueueView, ServiceError, TicketFilter};
 use fixture::{Caller, Population, fixture_now, fixture_ticket, new_database, run};
 use rng::Rng;
 
+/// The allocator the daemon runs on (`src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Knobs {
     readers: usize,
     writers: usize,
@@ -46,12 +52,21 @@ struct Knobs {
     think_ms: u64,
     /// Pause between one writer's tickets.
     writer_think_ms: u64,
+    /// One round in this many a reader switches tab and lists it whole.
+    switch_every: u64,
 }
 
 impl Knobs {
     fn from_args() -> Knobs {
-        let mut knobs =
-            Knobs { readers: 100, writers: 10, seconds: 20, tickets: 5_000, think_ms: 0, writer_think_ms: 0 };
+        let mut knobs = Knobs {
+            readers: 100,
+            writers: 10,
+            seconds: 20,
+            tickets: 5_000,
+            think_ms: 0,
+            writer_think_ms: 0,
+            switch_every: 10,
+        };
         let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
         let mut it = args.iter();
         while let Some(flag) = it.next() {
@@ -65,10 +80,11 @@ impl Knobs {
                 "--tickets" => knobs.tickets = value(),
                 "--think-ms" => knobs.think_ms = value(),
                 "--writer-think-ms" => knobs.writer_think_ms = value(),
+                "--switch-every" => knobs.switch_every = value().max(1),
                 "--help" | "-h" => {
                     println!(
                         "daemon_load [--readers 100] [--writers 10] [--seconds 20] [--tickets 5000] [--think-ms 0] \
-                         [--writer-think-ms 0]"
+                         [--writer-think-ms 0] [--switch-every 10]"
                     );
                     std::process::exit(0);
                 }
@@ -132,7 +148,14 @@ impl Samples {
     }
 }
 
-const KINDS: [&str; 5] = ["queue slots (tab)", "page of 50 rows", "ticket detail", "log a ticket", "claim it"];
+const KINDS: [&str; 6] = [
+    "tab switch (whole list)",
+    "tab refresh (changes since)",
+    "page of 50 rows",
+    "ticket detail",
+    "log a ticket",
+    "claim it",
+];
 
 /// Between half and one and a half times `think`: people do not act in step,
 /// and clients that all wake together would measure a stampede instead.
@@ -140,21 +163,35 @@ fn jittered(think: Duration, rng: &mut Rng) -> Duration {
     think.mul_f64(0.5 + rng.below(1000) as f64 / 1000.0)
 }
 
-fn reader(desk: &RemoteDesk, seed: u64, stop: &AtomicBool, think: Duration) -> Vec<Samples> {
+/// Consoles are not all opened in the same instant: a paced client starts
+/// at a random point of its first pause.
+fn stagger(think: Duration, rng: &mut Rng) {
+    std::thread::sleep(think.mul_f64(rng.below(1000) as f64 / 1000.0));
+}
+
+fn reader(desk: &RemoteDesk, seed: u64, stop: &AtomicBool, think: Duration, switch_every: u64) -> Vec<Samples> {
     let mut out: Vec<Samples> = KINDS.iter().map(|_| Samples::default()).collect();
     let mut rng = Rng(seed);
     let views = [QueueView::Queue(Queue::Nas), QueueView::Queue(Queue::Helpdesk), QueueView::All];
+    // The console's tab, its list and where that list is current.
+    let mut view = &views[rng.below(views.len() as u64) as usize];
+    let (mut slots, mut since) = (Vec::new(), None);
+    stagger(think, &mut rng);
     while !stop.load(Ordering::Relaxed) {
-        let view = &views[rng.below(views.len() as u64) as usize];
-        let slots =
-            out[0].time(|| desk.call(ListTicketSlots { view: view.clone(), filter: TicketFilter::default().clone() }));
+        if since.is_some() && rng.below(switch_every) == 0 {
+            view = &views[rng.below(views.len() as u64) as usize];
+            since = None;
+        }
+        let kind = if since.is_none() { 0 } else { 1 };
+        let follow = FollowTicketSlots { view: view.clone(), filter: TicketFilter::default(), since };
+        since = out[kind].time(|| desk.call(follow)).apply(&mut slots);
         for _ in 0..3 {
             let start = rng.below(slots.len().saturating_sub(PAGE).max(1) as u64) as usize;
             let refs: Vec<_> = slots.iter().skip(start).take(PAGE).map(|s| s.reference).collect();
-            out[1].time(|| desk.call(ReadTicketRows { refs: refs.to_vec() }));
+            out[2].time(|| desk.call(ReadTicketRows { refs: refs.to_vec() }));
         }
         if let Some(slot) = slots.get(rng.below(slots.len().max(1) as u64) as usize) {
-            out[2].time(|| desk.call(ShowTicketDetail { reference: slot.reference }));
+            out[3].time(|| desk.call(ShowTicketDetail { reference: slot.reference }));
         }
         // A console takes in what others changed.
         let _ = desk.events();
@@ -174,10 +211,11 @@ fn writer(
 ) -> Vec<Samples> {
     let mut out: Vec<Samples> = KINDS.iter().map(|_| Samples::default()).collect();
     let mut rng = Rng(seed);
+    stagger(think, &mut rng);
     while !stop.load(Ordering::Relaxed) {
         let new = fixture_ticket(&mut rng, fixture_now(), 1, |r| caller(service, r)).expect("a ticket");
-        let ticket = out[3].time(|| desk.call(new)).record;
-        out[4].time(|| desk.call(Claim { reference: ticket.reference }));
+        let ticket = out[4].time(|| desk.call(new)).record;
+        out[5].time(|| desk.call(Claim { reference: ticket.reference }));
         let _ = desk.events();
         if !think.is_zero() {
             std::thread::sleep(jittered(think, &mut rng));
@@ -199,6 +237,7 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
+    caredesk::memory::small_pages_only();
     let knobs = Knobs::from_args();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let started = Instant::now();
@@ -225,7 +264,8 @@ fn main() {
         let mut handles = Vec::new();
         for (i, desk) in readers.iter().enumerate() {
             let stop = &stop;
-            handles.push(s.spawn(move || reader(desk, 100 + i as u64, stop, think)));
+            let switch_every = knobs.switch_every;
+            handles.push(s.spawn(move || reader(desk, 100 + i as u64, stop, think, switch_every)));
         }
         for (i, desk) in writers.iter().enumerate() {
             let (stop, service) = (&stop, &service);
@@ -237,8 +277,15 @@ fn main() {
     });
     let elapsed = began.elapsed().as_secs_f64();
     println!(
-        "\n{} readers (think {} ms), {} writers (think {} ms), {} s, {} open tickets at the start\n",
-        knobs.readers, knobs.think_ms, knobs.writers, knobs.writer_think_ms, knobs.seconds, knobs.tickets
+        "\n{} readers (think {} ms, a tab switch one round in {}), {} writers (think {} ms), {} s, {} open tickets at \
+         the start\n",
+        knobs.readers,
+        knobs.think_ms,
+        knobs.switch_every,
+        knobs.writers,
+        knobs.writer_think_ms,
+        knobs.seconds,
+        knobs.tickets
     );
     println!("| request | count | per second | p50 | p99 | max |");
     println!("|---|---:|---:|---:|---:|---:|");

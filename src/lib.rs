@@ -18,6 +18,7 @@ pub mod desk;
 pub mod domain;
 pub mod import;
 pub mod mail;
+pub mod memory;
 pub mod service;
 pub mod store;
 pub mod text;

@@ -103,6 +103,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn main() {
+    caredesk::memory::small_pages_only();
     quiet_on_broken_pipe();
     // What caredesk makes (the database, its log) is for its user alone;
     // the socket's directory and the socket are opened to the group
