@@ -773,21 +773,23 @@ mod tests {
             (prop::sample::select(Category::VARIANTS), prop::option::of("[A-Z0-9]{3,10}"), text(), text()),
             (prop::sample::select(TicketStatus::VARIANTS), prop::option::of(text()), any::<u64>()),
         )
-            .prop_map(|((n, received_at, due_at, queue), (category, ods, requester, subject), (status, assignee, rev))| {
-                TicketSummary {
-                    reference: TicketRef(n),
-                    received_at,
-                    due_at,
-                    queue,
-                    category,
-                    ods: ods.map(|o| OdsCode::parse(&o).expect("a good code")),
-                    requester,
-                    subject,
-                    status,
-                    assignee,
-                    rev,
-                }
-            })
+            .prop_map(
+                |((n, received_at, due_at, queue), (category, ods, requester, subject), (status, assignee, rev))| {
+                    TicketSummary {
+                        reference: TicketRef(n),
+                        received_at,
+                        due_at,
+                        queue,
+                        category,
+                        ods: ods.map(|o| OdsCode::parse(&o).expect("a good code")),
+                        requester,
+                        subject,
+                        status,
+                        assignee,
+                        rev,
+                    }
+                },
+            )
     }
 
     proptest! {
