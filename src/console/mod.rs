@@ -98,6 +98,14 @@ fn watch_signals(stop: Arc<AtomicBool>) -> io::Result<()> {
     Ok(())
 }
 
+/// How long the screen side waits for a key when none is being answered.
+const IDLE_POLL: Duration = Duration::from_millis(20);
+/// How often it looks for the session's picture after passing on a key,
+/// and for how long before it goes back to waiting idly (a slow answer
+/// shows a spinner anyway).
+const ANSWER_POLL: Duration = Duration::from_millis(1);
+const ANSWER_WATCH: Duration = Duration::from_millis(100);
+
 /// Runs the console until the operator quits, or until the process is
 /// told to stop (see [`watch_signals`]). `app` runs on its own thread (see
 /// [`session`]); this one only reads the terminal and draws, so it never
@@ -110,8 +118,17 @@ pub fn run(app: App, waiting: Arc<Waiting>) -> anyhow::Result<()> {
     let mut session = session::Session::start(app, terminal.size()?)?;
     let mut dirty = true;
     let mut drawn_at = Instant::now();
+    // When input was last passed on and its picture not yet taken.
+    let mut answer_due: Option<Instant> = None;
     while !session.ended() && !stop.load(Ordering::SeqCst) {
-        if event::poll(session::FRAME.min(Duration::from_millis(20)))? {
+        // The session draws on its own thread and nothing here wakes on its
+        // picture, so after a key look for it often, for a while, instead
+        // of waiting out a whole idle poll: that alone was 20 ms a key.
+        let wait = match answer_due {
+            Some(since) if since.elapsed() < ANSWER_WATCH => ANSWER_POLL,
+            _ => session::FRAME.min(IDLE_POLL),
+        };
+        if event::poll(wait)? {
             // Pass on everything already waiting before drawing again, so a
             // held-down key does not lag.
             loop {
@@ -120,8 +137,12 @@ pub fn run(app: App, waiting: Arc<Waiting>) -> anyhow::Result<()> {
                     break;
                 }
             }
+            answer_due = Some(Instant::now());
         }
-        dirty |= front.take_shot(&session);
+        if front.take_shot(&session) {
+            dirty = true;
+            answer_due = None;
+        }
         dirty |= front.status_changed();
         if dirty && drawn_at.elapsed() >= session::FRAME {
             terminal.draw(|frame| front.draw(frame))?;
