@@ -8,7 +8,9 @@
 //! rows in memory (a tick), a reload (after every change the operator or a
 //! colleague makes), a move down the list (one new row), and a jump to the
 //! other end (a screenful of rows never read). Typing a search letter in
-//! the account pane is the search-as-you-type path.
+//! the account pane is the search-as-you-type path. A colleague's change
+//! (another session assigning a ticket on screen, untimed) is taken in as
+//! a daemon hands it on, as a change event, and drawn.
 //!
 //! Frames are drawn into ratatui's `TestBackend`, so the figures are the
 //! console's own work (reads, layout, widgets, the diff against the last
@@ -17,7 +19,7 @@
 //! The fixture is built once through `Service::execute` and cached under
 //! `target/bench-fixtures/console-v1/`; a `READY` file marks a finished
 //! build and records how long it took. Delete the directory to rebuild. The
-//! benches only read it. The figures and the machine they came from are in
+//! benches only read it; the colleague writes to a copy. The figures and the machine they came from are in
 //! docs/performance.md.
 
 use std::hint::black_box;
@@ -26,10 +28,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use caredesk::console::{App, Clock, KeyMap, LocalDesk, Theme};
+use caredesk::desk::{Desk, DeskEvent};
 use caredesk::domain::organisation::IgStatus;
 use caredesk::domain::routing::Queue;
 use caredesk::service::ops::*;
-use caredesk::service::{QueueView, Service, ServiceError, TicketFilter};
+use caredesk::service::{Answer, ChangeEvent, Ctx, QueueView, Request, Service, ServiceError, TicketFilter};
 use caredesk::store::OpenMode;
 use chrono::{DateTime, Utc};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
@@ -188,6 +191,41 @@ fn console(service: &Arc<Service>) -> App {
     App::new(Box::new(desk), KeyMap::default(), Theme { color: true }).expect("the supervisor's console")
 }
 
+/// A console's desk that hears the service's change events, as a desk
+/// through the daemon does: what other sessions write reaches it.
+struct HearingDesk {
+    local: LocalDesk,
+    heard: std::sync::mpsc::Receiver<ChangeEvent>,
+}
+
+impl Desk for HearingDesk {
+    fn operator(&self) -> &str {
+        self.local.operator()
+    }
+    fn now(&self) -> DateTime<Utc> {
+        self.local.now()
+    }
+    fn dispatch(&self, request: Request, based_on: Option<u64>) -> Result<Answer, ServiceError> {
+        self.local.dispatch(request, based_on)
+    }
+    fn events(&self) -> Vec<DeskEvent> {
+        self.heard.try_iter().map(DeskEvent::Changed).collect()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("a directory for the copy");
+    for entry in std::fs::read_dir(from).expect("the fixture") {
+        let entry = entry.expect("a fixture file");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("its type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("a fixture file copied");
+        }
+    }
+}
+
 fn terminal() -> Terminal<TestBackend> {
     Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal")
 }
@@ -330,6 +368,36 @@ fn console_frames(c: &mut Criterion) {
     group.bench_function("keystroke to frame: search letter", |b| {
         b.iter_custom(|iters| {
             keystrokes(&mut terminal, &mut app, iters, |i| if i % 2 == 0 { "t" } else { "<backspace>" }, |_, _| {})
+        })
+    });
+
+    // A colleague assigns the top ticket on screen and takes it back, turn
+    // about; the console takes in each change and draws.
+    let copy = tempfile::tempdir().expect("a directory for the copy");
+    copy_dir(&fixture_dir(&format!("console-v{FIXTURE_VERSION}")).join("db"), &copy.path().join("db"));
+    let written = Arc::new(Service::open(&copy.path().join("db"), OpenMode::Existing).expect("the copy"));
+    let heard = written.subscribe();
+    let desk = HearingDesk { local: LocalDesk::new(written.clone(), SUPERVISOR, Clock::Fixed(fixture_now())), heard };
+    let mut watching =
+        App::new(Box::new(desk), KeyMap::default(), Theme { color: true }).expect("the supervisor's console");
+    frame(&mut terminal, &mut watching);
+    let top = written.ticket_slots(SUPERVISOR, &QueueView::All, &TicketFilter::default()).expect("all open")[0];
+    let colleague = Ctx::new(SUPERVISOR, fixture_now());
+    let row = written.store().ticket_row(top.reference).expect("the top row").expect("a row");
+    let mut assigned = row.assignee.is_some();
+    group.bench_function("frame 200x50 after a colleague's change", |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                assigned = !assigned;
+                let to = assigned.then(|| SUPERVISOR.to_owned());
+                written.execute(&colleague, &Assign { reference: top.reference, to }).expect("the colleague's change");
+                let started = Instant::now();
+                assert!(watching.take_events(), "the console heard nothing");
+                frame(&mut terminal, &mut watching);
+                spent += started.elapsed();
+            }
+            spent
         })
     });
     group.finish();
