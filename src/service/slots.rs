@@ -68,6 +68,9 @@ pub struct SlotsAt {
     generation: u64,
 }
 
+/// Each ticket one write touched, with its row after it (`None`: gone).
+type Written = Vec<(TicketRef, Option<TicketRow>)>;
+
 /// The changes to a list since a generation: each ticket written since,
 /// with its row as it is now (`None`: no such ticket).
 pub(super) struct Changes {
@@ -81,7 +84,7 @@ pub(super) struct Changes {
 struct Lists {
     kept: HashMap<SlotKey, Kept>,
     /// Each write's generation and the rows it touched, oldest first.
-    log: VecDeque<(u64, Vec<(TicketRef, Option<TicketRow>)>)>,
+    log: VecDeque<(u64, Written)>,
     /// Rows in `log`.
     logged: usize,
     /// The oldest generation whose changes since are all in `log`.
