@@ -10,9 +10,9 @@
 /// 110 paced connections the daemon spent a third of its time zeroing
 /// pages and its p99s went from a few milliseconds to 100–600 ms; with
 /// huge pages off they came back (docs/performance.md, "The daemon under
-/// load"). A national demo build is about 4% slower without them, a price
-/// worth an even daemon. Failing (an old kernel) changes nothing else, so
-/// it is not an error.
+/// load"). A national demo build, whose 5 GB also grows by faults, was a
+/// fifth faster without them. Failing (an old kernel) changes nothing
+/// else, so it is not an error.
 pub fn small_pages_only() {
     #[cfg(target_os = "linux")]
     let _ = nix::sys::prctl::set_thp_disable(true);
