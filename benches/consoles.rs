@@ -25,9 +25,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "common/latency.rs"]
+mod latency;
 #[path = "common/rng.rs"]
 mod rng;
 
+use latency::{ms, percentile};
 use rng::Rng;
 
 const BIN: &str = env!("CARGO_BIN_EXE_caredesk");
@@ -173,18 +176,6 @@ fn drive(console: &Console, seed: u64, think: Duration, stop: &AtomicBool, epoch
         std::thread::sleep(think.mul_f64(0.5 + rng.below(1000) as f64 / 1000.0));
     }
     out
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 const GROUP: &str = caredesk::daemon::DEFAULT_GROUP;

@@ -23,6 +23,8 @@
 
 #[path = "common/fixture.rs"]
 mod fixture;
+#[path = "common/latency.rs"]
+mod latency;
 #[path = "common/rng.rs"]
 mod rng;
 
@@ -37,6 +39,7 @@ use caredesk::domain::routing::Queue;
 use caredesk::service::ops::*;
 use caredesk::service::{QueueView, ServiceError, TicketFilter};
 use fixture::{Caller, Population, fixture_now, fixture_ticket, new_database, run};
+use latency::{ms, percentile};
 use rng::Rng;
 
 /// The allocator the daemon runs on (`src/main.rs`).
@@ -222,18 +225,6 @@ fn writer(
         }
     }
     out
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn main() {
