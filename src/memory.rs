@@ -17,3 +17,12 @@ pub fn small_pages_only() {
     #[cfg(target_os = "linux")]
     let _ = nix::sys::prctl::set_thp_disable(true);
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    fn the_process_takes_no_huge_pages_once_told() {
+        super::small_pages_only();
+        assert_eq!(nix::sys::prctl::get_thp_disable(), Ok(true));
+    }
+}
