@@ -89,7 +89,18 @@ impl Change {
             .filter(|e| !new_entries.iter().any(|n| n.tree == e.tree && n.key == e.key))
             .map(|e| (e.tree, e.key.clone()))
             .collect();
-        let add = new_entries.into_iter().filter(|n| !old_entries.contains(n)).collect();
+        let add = new_entries
+            .into_iter()
+            .filter(|n| !old_entries.contains(n))
+            .map(|mut n| {
+                // A unique key the record already held is its own: only its
+                // covered value changes, and there is no holder to look up.
+                if old_entries.iter().any(|o| o.tree == n.tree && o.key == n.key) {
+                    n.unique = None;
+                }
+                n
+            })
+            .collect();
         let tallies = super::shift::tally_moves(old.map(Record::tallies).unwrap_or_default(), new.tallies());
         self.concerns(old.map(Record::persons).unwrap_or_default().into_iter().chain(new.persons()));
         self.about_ticket(new.ticket());
