@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use crate::domain::account::AccountStatus;
 use crate::domain::permission::Action;
 use crate::domain::routing::{Queue, UnknownName};
-use crate::service::ops::{AddOperator, SeedTexts, Sweep};
+use crate::service::ops::{AddOperator, SeedTexts};
 use crate::service::{Ctx, Service, ServiceError};
 use crate::store::{QueueSlot, TreeId};
 
@@ -195,11 +195,11 @@ pub fn build_demo_plan(
             }
             service.execute(&at_start, &SeedTexts {})?;
             Replay::new(service, &ctx.operator, &history).run(progress)?;
-            // The sweep reads indexes straight from disk.
+            // The sweep's one pass over the text outbox reads it from disk,
+            // and the mail below starts from everything written.
             store.settle_writes()?;
-            progress("lifecycle sweep", 0, 1);
-            service.execute(ctx, &Sweep { dry_run: false })?;
-            progress("lifecycle sweep", 1, 1);
+            service.sweep_showing_progress(ctx, &mut |done, total| progress("lifecycle sweep", done, total))?;
+            store.settle_writes()?;
             progress("mail", 0, 1);
             maildir::build(service, ctx, &maildir::maildir_of(service.store().path())).map_err(|e| match e {
                 crate::mail::intake::IntakeError::Service(e) => e,

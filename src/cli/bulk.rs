@@ -75,8 +75,10 @@ pub fn demo(db: &Path, ctx: &Ctx, scale: &str, cache_mb: &Setting<u64>, json: bo
             progress.reset_eta();
         }
         progress.set_message(stage.to_owned());
-        progress.set_length(total);
+        // Position first: a bar drawn between the two never shows the last
+        // stage's count against this stage's total.
         progress.set_position(done);
+        progress.set_length(total);
     })?;
     progress.finish_and_clear();
     tracing::info!(

@@ -31,7 +31,7 @@ impl Operation for Sweep {
     type Answer = Done<SweepReport>;
     const NAME: &'static str = "lifecycle.sweep";
     fn handle(&self, service: &Service, ctx: &Ctx) -> Result<Done<SweepReport>, ServiceError> {
-        service.sweep(ctx, self.dry_run)
+        service.sweep(ctx, self.dry_run, &mut |_, _| {})
     }
 }
 
@@ -51,7 +51,29 @@ pub struct SweepReport {
 }
 
 impl Service {
-    fn sweep(&self, ctx: &Ctx, dry_run: bool) -> Result<Done<SweepReport>, ServiceError> {
+    /// Runs the sweep as [`Sweep`] does, telling `progress` how many of the
+    /// accounts due at the start it has dealt with, of how many: a sweep
+    /// over a national database takes minutes.
+    pub fn sweep_showing_progress(
+        &self,
+        ctx: &Ctx,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Done<SweepReport>, ServiceError> {
+        let op = Sweep { dry_run: false };
+        let answer = self.sweep(&self.acting_as(ctx, &op), false, progress);
+        match &answer {
+            Ok(done) => tracing::info!(operator = %ctx.operator, action = Sweep::NAME, "{}", done.summary),
+            Err(e) => tracing::info!(operator = %ctx.operator, action = Sweep::NAME, "refused: {e}"),
+        }
+        answer
+    }
+
+    fn sweep(
+        &self,
+        ctx: &Ctx,
+        dry_run: bool,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Done<SweepReport>, ServiceError> {
         self.authorise(ctx, Action::RunSweep)?;
         let mut report = SweepReport { dry_run, applied: Vec::new() };
         let mut last_seq = None;
@@ -67,13 +89,18 @@ impl Service {
             // One pass over the outbox for every deletion of the sweep, not
             // one per batch: at national scale the outbox has a million
             // messages and a sweep thousands of batches.
-            let outbox = self.outbox_by_account(self.deleting(ctx, &self.store.accounts_due(ctx.now, usize::MAX)?)?)?;
-            let mut pass = |due: Vec<u64>| -> Result<(), ServiceError> {
+            let (deleting, total) = self.deleting(ctx, &self.store.accounts_due(ctx.now, usize::MAX)?)?;
+            let outbox = self.outbox_by_account(deleting)?;
+            progress(0, total);
+            let mut applied = 0;
+            let mut pass = |due: Vec<u64>| -> Result<u64, ServiceError> {
+                let mut made = 0;
                 for id in due {
                     match self.apply_one(ctx, id, &outbox) {
                         Ok(Some((item, seq))) => {
                             report.applied.push(item);
                             last_seq = Some(seq);
+                            made += 1;
                         }
                         Ok(None) => {}
                         // Someone changed the account meanwhile; the next
@@ -82,7 +109,7 @@ impl Service {
                         Err(e) => return Err(e),
                     }
                 }
-                Ok(())
+                Ok(made)
             };
             loop {
                 let due = self.store.accounts_due(ctx.now, BATCH)?;
@@ -90,15 +117,13 @@ impl Service {
                     break;
                 }
                 // A database being built has no other writer, so a pass is one
-                // batch there, like the rest of the build. It lands before
-                // the next pass reads: a deletion looks its person up in
-                // indexes read straight from disk.
-                if self.store.is_building() {
-                    self.batch(|| pass(due))??;
-                    self.store.settle_writes()?;
-                } else {
-                    pass(due)?;
-                }
+                // batch there, like the rest of the build, written while the
+                // next pass runs: its reads see the pass before beneath
+                // their own, as the replay's do.
+                applied += if self.store.is_building() { self.batch(|| pass(due))?? } else { pass(due)? };
+                // Someone else's change may have moved an account's dates
+                // since the count was made.
+                progress(applied.min(total), total);
             }
         }
         let (inactive, deleted) = report.applied.iter().fold((0, 0), |(i, d), it| match it.transition {
@@ -114,12 +139,14 @@ impl Service {
     }
 
     /// Which of `due` the sweep will delete, now or after it has made them
-    /// inactive.
-    fn deleting(&self, ctx: &Ctx, due: &[u64]) -> Result<HashSet<u64>, ServiceError> {
+    /// inactive, and how many transitions it will make in all.
+    fn deleting(&self, ctx: &Ctx, due: &[u64]) -> Result<(HashSet<u64>, u64), ServiceError> {
         let mut out = HashSet::new();
+        let mut transitions = 0;
         for &id in due {
             let Some(mut account) = self.store.account(id)? else { continue };
             while let Some((next, due)) = account.apply_due(&ctx.operator, ctx.now) {
+                transitions += 1;
                 if due.transition == Transition::Delete {
                     out.insert(id);
                     break;
@@ -127,7 +154,7 @@ impl Service {
                 account = next;
             }
         }
-        Ok(out)
+        Ok((out, transitions))
     }
 
     fn apply_one(

@@ -35,14 +35,10 @@ impl Store {
     }
 
     fn entries_under(&self, tree: TreeId, id: u64) -> Result<Vec<u64>, StoreError> {
-        self.tree(tree)
-            .scan_prefix(id.to_be_bytes())
-            .map(|r| {
-                let (key, _) = r.map_err(|e| self.io_error(e))?;
-                Ok(read_u64(&key, 8).unwrap_or(0))
-            })
-            .filter(|seq| !matches!(seq, Ok(0)))
-            .collect()
+        // Through the batch, so a sweep's deletion sees the entries of the
+        // batch before it that a build's writer has not yet landed.
+        let rows = self.keys_with_prefix(tree, &id.to_be_bytes(), None, usize::MAX)?;
+        Ok(rows.iter().filter_map(|(key, _)| read_u64(key, 8)).filter(|seq| *seq != 0).collect())
     }
 
     /// The text messages sent to any of `accounts`, by account: one pass

@@ -42,7 +42,7 @@ impl Store {
     }
 
     /// Keys of `tree` starting with `prefix`, after `after` (exclusive), at most `limit`.
-    fn keys_with_prefix(
+    pub(super) fn keys_with_prefix(
         &self,
         tree: TreeId,
         prefix: &[u8],
@@ -228,11 +228,13 @@ impl Store {
     /// Accounts whose next lifecycle transition falls due by `now`, oldest first.
     pub fn accounts_due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<AccountId>, StoreError> {
         let end = Key::new().instant(now).u64(u64::MAX).build();
-        self.tree(TreeId::AccountsByDue)
-            .range(..=end)
-            .take(limit)
-            .map(|r| r.map_err(|e| self.io_error(e)).map(|(k, _)| trailing_u64(&k).unwrap_or(0)))
-            .collect()
+        let rows = self.scan(
+            TreeId::AccountsByDue,
+            (std::ops::Bound::Unbounded, std::ops::Bound::Included(end)),
+            limit,
+            false,
+        )?;
+        Ok(rows.iter().map(|(k, _)| trailing_u64(k).unwrap_or(0)).collect())
     }
 
     // Shared mailboxes

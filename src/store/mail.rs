@@ -104,8 +104,7 @@ impl Store {
     pub fn mails_for_ticket(&self, ticket: TicketRef) -> Result<Vec<MailRecord>, StoreError> {
         let prefix = Key::new().u64(ticket.0).build();
         let mut out = Vec::new();
-        for row in self.tree(TreeId::MailByTicket).scan_prefix(&prefix).take(MAX_MAILS_PER_TICKET) {
-            let (_, store_key) = row.map_err(|e| self.io_error(e))?;
+        for (_, store_key) in self.keys_with_prefix(TreeId::MailByTicket, &prefix, None, MAX_MAILS_PER_TICKET)? {
             if let Some(record) = self.get::<MailRecord>(&store_key)? {
                 out.push(record);
             }
@@ -193,8 +192,7 @@ impl Store {
     pub fn mail_outbox_for_ticket(&self, ticket: TicketRef) -> Result<Vec<OutgoingMail>, StoreError> {
         let prefix = Key::new().u64(ticket.0).build();
         let mut out = Vec::new();
-        for row in self.tree(TreeId::MailOutboxByTicket).scan_prefix(&prefix).take(MAX_MAILS_PER_TICKET) {
-            let (key, _) = row.map_err(|e| self.io_error(e))?;
+        for (key, _) in self.keys_with_prefix(TreeId::MailOutboxByTicket, &prefix, None, MAX_MAILS_PER_TICKET)? {
             if let Some(mail) = trailing_u64(&key).map(|seq| self.get::<OutgoingMail>(&u64_key(seq))).transpose()? {
                 out.extend(mail);
             }
