@@ -331,12 +331,12 @@ impl Service {
             match view {
                 QueueView::Queue(q) => {
                     sources += 1;
-                    rows.extend(self.queue_rows(*q, open, status, limit)?);
+                    self.queue_rows(&mut rows, *q, open, status, limit)?;
                 }
                 QueueView::All => {
                     for &q in Queue::ALL {
                         sources += 1;
-                        rows.extend(self.queue_rows(q, open, status, limit)?);
+                        self.queue_rows(&mut rows, q, open, status, limit)?;
                     }
                 }
                 QueueView::Mine => {
@@ -619,18 +619,23 @@ impl Service {
 
     /// Up to `limit` rows of one queue that pass the status filter, read
     /// from the queue index alone.
+    /// Adds to `rows` the first `limit` rows of one queue's side that
+    /// `status` admits, in due order: straight from the store's page into
+    /// the caller's rows, which a page of one queue is all of.
     fn queue_rows(
         &self,
+        rows: &mut Vec<TicketRow>,
         queue: Queue,
         open: bool,
         status: StatusFilter,
         limit: usize,
-    ) -> Result<Vec<TicketRow>, ServiceError> {
-        let mut out = Vec::new();
+    ) -> Result<(), ServiceError> {
+        let start = rows.len();
         let mut after: Option<QueueSlot> = None;
-        while out.len() < limit {
+        while rows.len() - start < limit {
             // A status of its own may skip rows; otherwise every row read is shown.
-            let want = if matches!(status, StatusFilter::Only(_)) { limit.max(64) } else { limit - out.len() };
+            let taken = rows.len() - start;
+            let want = if matches!(status, StatusFilter::Only(_)) { limit.max(64) } else { limit - taken };
             let page = self.store.queue_rows(queue, open, after.as_ref(), want)?;
             let Some(last) = page.last() else { break };
             after = Some(QueueSlot {
@@ -639,9 +644,9 @@ impl Service {
                 status: last.status,
                 category: Some(last.category),
             });
-            out.extend(page.into_iter().filter(|r| status.admits(r.status)).map(TicketRow::from));
+            rows.reserve(page.len().min(limit - taken));
+            rows.extend(page.into_iter().filter(|r| status.admits(r.status)).take(limit - taken).map(TicketRow::from));
         }
-        out.truncate(limit);
-        Ok(out)
+        Ok(())
     }
 }
