@@ -468,7 +468,10 @@ mod tests {
 
     /// Hands `writes` to a writer held back until told, so that what it
     /// writes is certainly not on disk while a test's reads run.
-    fn held_writer(store: &Store, writes: &[(TreeId, &[u8], Option<&[u8]>)]) -> std::sync::mpsc::Sender<()> {
+    /// A write as a test gives it: the tree, the key, the new value or `None`.
+    type TestWrite<'a> = (TreeId, &'a [u8], Option<&'a [u8]>);
+
+    fn held_writer(store: &Store, writes: &[TestWrite<'_>]) -> std::sync::mpsc::Sender<()> {
         let mut overlay = Overlay::default();
         for (tree, key, now) in writes {
             let slot = Slot { now: now.map(IVec::from), base: None };
