@@ -617,11 +617,10 @@ impl Service {
         Ok(kept.into_iter().map(|(s, _)| s).collect())
     }
 
-    /// Up to `limit` rows of one queue that pass the status filter, read
-    /// from the queue index alone.
     /// Adds to `rows` the first `limit` rows of one queue's side that
-    /// `status` admits, in due order: straight from the store's page into
-    /// the caller's rows, which a page of one queue is all of.
+    /// `status` admits, in due order, read from the queue index alone:
+    /// straight from the store's page into the caller's rows, which a page
+    /// of one queue is all of.
     fn queue_rows(
         &self,
         rows: &mut Vec<TicketRow>,

@@ -51,9 +51,9 @@ pub struct SweepReport {
 }
 
 impl Service {
-    /// Runs the sweep as [`Sweep`] does, telling `progress` how many of the
-    /// accounts due at the start it has dealt with, of how many: a sweep
-    /// over a national database takes minutes.
+    /// Runs the sweep as [`Sweep`] does, telling `progress` after each
+    /// pass how many transitions it has made, of the number due when it
+    /// started: a sweep over a national database takes minutes.
     pub fn sweep_showing_progress(
         &self,
         ctx: &Ctx,

@@ -466,11 +466,11 @@ mod tests {
         rows.iter().map(|(k, _)| String::from_utf8_lossy(k).into_owned()).collect()
     }
 
-    /// Hands `writes` to a writer held back until told, so that what it
-    /// writes is certainly not on disk while a test's reads run.
     /// A write as a test gives it: the tree, the key, the new value or `None`.
     type TestWrite<'a> = (TreeId, &'a [u8], Option<&'a [u8]>);
 
+    /// Hands `writes` to a writer held back until told, so that what it
+    /// writes is certainly not on disk while a test's reads run.
     fn held_writer(store: &Store, writes: &[TestWrite<'_>]) -> std::sync::mpsc::Sender<()> {
         let mut overlay = Overlay::default();
         for (tree, key, now) in writes {
