@@ -469,3 +469,39 @@ fn a_queue_entry_without_its_category_byte_is_still_filtered_by_category() {
     assert_eq!(filtered("cat:unlock"), [unlock]);
     assert_eq!(filtered(""), [leaver, unlock]);
 }
+
+/// An edit that keeps the record's own mobile rewrites its index entry
+/// without asking who holds it; one that takes another person's mobile is
+/// still refused whole, alone and inside a batch.
+#[test]
+fn an_edit_taking_someone_elses_mobile_is_refused_and_one_keeping_its_own_is_not() {
+    let desk = desk_with_people();
+    let store = desk.service.store();
+    let jo = store.account_by_address("jo.smith@nhs.net").unwrap().unwrap();
+    let als = store.account_by_address("al.jones@nhs.net").unwrap().unwrap().personal.unwrap().mobile;
+    let edit = |change_mobile: bool| {
+        let mut edited = jo.clone();
+        edited.meta = jo.meta.next("contract", in_hours());
+        edited.mobile_hidden = true;
+        if change_mobile {
+            edited.personal.as_mut().unwrap().mobile = als.clone();
+        }
+        let mut change = Change::new();
+        change.put(Some(&jo), &edited).unwrap();
+        change
+    };
+    let head = store.audit_head().unwrap();
+    for in_batch in [false, true] {
+        let commit = || store.commit(&edit(true), &draft("account.mobile", "jo.smith@nhs.net"));
+        let err = if in_batch { store.batch(commit).unwrap() } else { commit() }.unwrap_err();
+        assert!(matches!(err, StoreError::Taken { .. }), "in a batch: {in_batch}: {err:?}");
+        assert_eq!(store.audit_head().unwrap(), head, "a refused edit writes nothing");
+    }
+    let holder = store.account_by_mobile(&als).unwrap().unwrap();
+    assert_eq!(holder.address.as_str(), "al.jones@nhs.net");
+
+    store.commit(&edit(false), &draft("account.directory", "jo.smith@nhs.net")).unwrap();
+    let mobile = jo.personal.as_ref().unwrap().mobile.clone();
+    let now = store.account_by_mobile(&mobile).unwrap().expect("her own mobile still finds her");
+    assert!(now.mobile_hidden, "the index holds the account as edited");
+}

@@ -89,13 +89,14 @@ impl Change {
             .filter(|e| !new_entries.iter().any(|n| n.tree == e.tree && n.key == e.key))
             .map(|e| (e.tree, e.key.clone()))
             .collect();
+        let same_record = old.is_some_and(|o| o.key() == new.key());
         let add = new_entries
             .into_iter()
             .filter(|n| !old_entries.contains(n))
             .map(|mut n| {
                 // A unique key the record already held is its own: only its
                 // covered value changes, and there is no holder to look up.
-                if old_entries.iter().any(|o| o.tree == n.tree && o.key == n.key) {
+                if same_record && old_entries.iter().any(|o| o.tree == n.tree && o.key == n.key) {
                     n.unique = None;
                 }
                 n
