@@ -159,8 +159,7 @@ impl<'a> Fields<'a> {
     /// An instant as its milliseconds, as `domain::time::ts` writes it.
     pub fn instant(&mut self) -> Result<chrono::DateTime<chrono::Utc>, CodecError> {
         let millis = self.i64()?;
-        chrono::DateTime::from_timestamp_millis(millis)
-            .ok_or_else(|| self.corrupt(format!("timestamp {millis} ms is out of range")))
+        instant_from_millis(millis).ok_or_else(|| self.corrupt(format!("timestamp {millis} ms is out of range")))
     }
 
     /// The end of the body: bytes left over mean another shape wrote it.
@@ -170,6 +169,42 @@ impl<'a> Fields<'a> {
             n => Err(self.corrupt(format!("{n} trailing bytes after the record"))),
         }
     }
+}
+
+/// What `DateTime::from_timestamp_millis` gives, with the calendar dates
+/// of the last two days it was asked for kept on the thread. A page of
+/// queue rows is in due order, and its rows mostly share their day of
+/// receipt and their due day with the row before, while working out a
+/// date from a day number was half of what reading a row's two instants
+/// cost.
+fn instant_from_millis(millis: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+    use std::cell::Cell;
+
+    use chrono::{NaiveDate, NaiveTime};
+    const DAY: i64 = 86_400_000;
+    type Kept = [Option<(i64, NaiveDate)>; 2];
+    thread_local! {
+        /// The newest first.
+        static KEPT: Cell<Kept> = const { Cell::new([None, None]) };
+    }
+    let (day, into_day) = (millis.div_euclid(DAY), millis.rem_euclid(DAY));
+    let kept = KEPT.get();
+    let date = match kept {
+        [Some((d, date)), _] if d == day => date,
+        [newer, Some((d, date))] if d == day => {
+            KEPT.set([Some((d, date)), newer]);
+            date
+        }
+        [newer, _] => {
+            let date = chrono::DateTime::from_timestamp_millis(day.checked_mul(DAY)?)?.date_naive();
+            KEPT.set([Some((day, date)), newer]);
+            date
+        }
+    };
+    // Both below their bounds: `into_day` is under a day.
+    let time =
+        NaiveTime::from_num_seconds_from_midnight_opt((into_day / 1000) as u32, (into_day % 1000) as u32 * 1_000_000)?;
+    Some(date.and_time(time).and_utc())
 }
 
 /// An audit entry as it is kept from schema 3 on: what [`AuditEntry`]
@@ -397,7 +432,50 @@ pub fn decode_message<T: DeserializeOwned>(protocol: u8, bytes: &[u8]) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde::Deserialize;
+
+    proptest! {
+        /// The kept day gives what chrono gives, for instants anywhere and
+        /// for runs of them close together (the kept day reused, or not).
+        #[test]
+        fn an_instant_read_with_the_kept_day_is_chronos(
+            start in any::<i64>(),
+            steps in proptest::collection::vec(-200_000_000i64..200_000_000, 1..20),
+            near in -300_000_000_000_000i64..300_000_000_000_000,
+        ) {
+            for base in [start, near] {
+                let mut millis = base;
+                for step in &steps {
+                    prop_assert_eq!(instant_from_millis(millis), chrono::DateTime::from_timestamp_millis(millis));
+                    millis = millis.saturating_add(*step);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_instant_at_the_edges_of_a_day_and_of_time_is_chronos() {
+        let day = 86_400_000;
+        let edges = [
+            0,
+            -1,
+            day - 1,
+            day,
+            -day,
+            -day - 1,
+            1_800_000_000_000,
+            chrono::DateTime::<chrono::Utc>::MAX_UTC.timestamp_millis(),
+            chrono::DateTime::<chrono::Utc>::MAX_UTC.timestamp_millis() + 1,
+            chrono::DateTime::<chrono::Utc>::MIN_UTC.timestamp_millis(),
+            chrono::DateTime::<chrono::Utc>::MIN_UTC.timestamp_millis() - 1,
+            i64::MAX,
+            i64::MIN,
+        ];
+        for millis in edges.iter().chain(edges.iter().rev()) {
+            assert_eq!(instant_from_millis(*millis), chrono::DateTime::from_timestamp_millis(*millis), "{millis}");
+        }
+    }
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     struct Thing {
