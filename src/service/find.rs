@@ -70,23 +70,52 @@ impl OrgNames {
     }
 }
 
-/// Ids in the order they were first offered, each once, at most [`CANDIDATES`].
-#[derive(Default)]
-struct Pool {
-    ids: Vec<u64>,
+/// Candidates in the order they were first offered, each once, at most
+/// [`CANDIDATES`]: by id, with the record when the index that offered it
+/// held it already (a covering index, or a list read by id), so ranking
+/// reads again only what came as a bare id.
+struct Pool<T = ()> {
+    offered: Vec<(u64, Option<T>)>,
     seen: std::collections::HashSet<u64>,
 }
 
-impl Pool {
+impl<T> Default for Pool<T> {
+    fn default() -> Self {
+        Pool { offered: Vec::new(), seen: Default::default() }
+    }
+}
+
+impl<T> Pool<T> {
     fn offer(&mut self, ids: impl IntoIterator<Item = u64>) {
-        for id in ids {
-            if self.ids.len() >= CANDIDATES {
+        self.offer_found(ids.into_iter().map(|id| (id, None)));
+    }
+
+    fn offer_records(&mut self, records: Vec<T>, id: impl Fn(&T) -> u64) {
+        self.offer_found(records.into_iter().map(|r| (id(&r), Some(r))));
+    }
+
+    fn offer_found(&mut self, found: impl IntoIterator<Item = (u64, Option<T>)>) {
+        for (id, record) in found {
+            if self.offered.len() >= CANDIDATES {
                 return;
             }
             if self.seen.insert(id) {
-                self.ids.push(id);
+                self.offered.push((id, record));
             }
         }
+    }
+
+    fn ids(self) -> Vec<u64> {
+        self.offered.into_iter().map(|(id, _)| id).collect()
+    }
+
+    /// Each candidate's record: the one offered, or `read` by id (`None`:
+    /// gone since its index entry was read, so left out).
+    fn records<E>(self, mut read: impl FnMut(u64) -> Result<Option<T>, E>) -> impl Iterator<Item = Result<T, E>> {
+        self.offered.into_iter().filter_map(move |(id, record)| match record {
+            Some(r) => Some(Ok(r)),
+            None => read(id).transpose(),
+        })
     }
 }
 
@@ -141,28 +170,28 @@ impl Service {
             return with_names(found, &mut names);
         }
         let terms = terms(text);
-        let mut pool = Pool::default();
+        let mut pool: Pool<Account> = Pool::default();
         // A surname and forename typed whole, in either order: the pair
         // index answers these exactly, however common the surname.
         for (last, first) in name_splits(&terms) {
-            pool.offer(self.store.accounts_by_name(&last, Some(&first), CANDIDATES)?.into_iter().map(|a| a.id));
+            pool.offer_records(self.store.accounts_by_name(&last, Some(&first), CANDIDATES)?, |a| a.id);
         }
         // Then surnames starting with a term, in name order: the order a
         // list of equally good matches is shown in.
         for term in &terms {
-            pool.offer(self.store.accounts_by_name(term, None, CANDIDATES)?.into_iter().map(|a| a.id));
+            pool.offer_records(self.store.accounts_by_name(term, None, CANDIDATES)?, |a| a.id);
         }
         if let Some(source) =
             self.most_selective(&terms, |t, exact, n| self.store.account_ids_with_word(t, exact, n))?
         {
             pool.offer(source.by_word);
             for ods in &source.orgs {
-                pool.offer(self.store.accounts_in_org(ods, CANDIDATES)?.into_iter().map(|a| a.id));
+                pool.offer_records(self.store.accounts_in_org(ods, CANDIDATES)?, |a| a.id);
             }
         }
         let mut ranked: Vec<(Rank, AccountMatch)> = Vec::new();
-        for id in pool.ids {
-            let Some(account) = self.store.account(id)? else { continue };
+        for account in pool.records(|id| self.store.account(id)) {
+            let account = account?;
             let Some(p) = &account.personal else { continue };
             let organisation = names.get(self, &account.ods)?;
             if let Some(rank) =
@@ -208,20 +237,20 @@ impl Service {
             return Ok(found);
         }
         let terms = terms(text);
-        let mut pool = Pool::default();
+        let mut pool: Pool<Mailbox> = Pool::default();
         // Display names starting with the whole text first, in name order.
-        pool.offer(self.store.mailboxes_named(&fold_for_search(text), CANDIDATES)?.into_iter().map(|m| m.id));
+        pool.offer_records(self.store.mailboxes_named(&fold_for_search(text), CANDIDATES)?, |m| m.id);
         if let Some(source) =
             self.most_selective(&terms, |t, exact, n| self.store.mailbox_ids_with_word(t, exact, n))?
         {
             pool.offer(source.by_word);
             for ods in &source.orgs {
-                pool.offer(self.store.mailboxes_in_org(ods, CANDIDATES)?.into_iter().map(|m| m.id));
+                pool.offer_records(self.store.mailboxes_in_org(ods, CANDIDATES)?, |m| m.id);
             }
         }
         let mut ranked: Vec<(Rank, MailboxMatch)> = Vec::new();
-        for id in pool.ids {
-            let Some(mailbox) = self.store.mailbox(id)? else { continue };
+        for mailbox in pool.records(|id| self.store.mailbox(id)) {
+            let mailbox = mailbox?;
             let organisation = names.get(self, &mailbox.ods)?;
             if let Some(rank) =
                 rank_mailbox(&terms, &mailbox.display_name, mailbox.ods.as_str(), organisation.as_deref())
@@ -246,10 +275,10 @@ impl Service {
     ) -> Result<Option<Source>, ServiceError> {
         let mut best: Option<Source> = None;
         for term in terms {
-            let mut words = Pool::default();
+            let mut words: Pool = Pool::default();
             words.offer(with_word(term, true, CANDIDATES)?);
             words.offer(with_word(term, false, CANDIDATES)?);
-            let by_word = words.ids;
+            let by_word = words.ids();
             let code = OdsCode::parse(term).ok().filter(|c| self.store.organisation(c).ok().flatten().is_some());
             let source = match code {
                 Some(code) => Source { by_word, orgs: vec![code], is_code: true },
