@@ -189,20 +189,27 @@ impl Service {
                 pool.offer_records(self.store.accounts_in_org(ods, CANDIDATES)?, |a| a.id);
             }
         }
-        let mut ranked: Vec<(Rank, AccountMatch)> = Vec::new();
+        // An organisation's name is read only for a candidate with a term
+        // its own names and ODS code leave unmatched (the name cannot change
+        // a rank they give), and for the matches returned.
+        let mut ranked: Vec<(Rank, Account)> = Vec::new();
         for account in pool.records(|id| self.store.account(id)) {
             let account = account?;
             let Some(p) = &account.personal else { continue };
-            let organisation = names.get(self, &account.ods)?;
-            if let Some(rank) =
-                rank_person(&terms, &p.first_name, &p.last_name, account.ods.as_str(), organisation.as_deref())
-            {
-                ranked.push((rank, AccountMatch { account, organisation }));
+            let rank_with = |organisation: Option<&str>| {
+                rank_person(&terms, &p.first_name, &p.last_name, account.ods.as_str(), organisation)
+            };
+            let rank = match rank_with(None) {
+                Some(rank) => Some(rank),
+                None => rank_with(names.get(self, &account.ods)?.as_deref()),
+            };
+            if let Some(rank) = rank {
+                ranked.push((rank, account));
             }
         }
         // Stable: equally good matches keep the order the indexes gave.
         ranked.sort_by(|(a, _), (b, _)| a.cmp(b));
-        let mut found: Vec<AccountMatch> = ranked.into_iter().take(limit).map(|(_, m)| m).collect();
+        let mut found = with_names(ranked.into_iter().take(limit).map(|(_, a)| a).collect(), &mut names)?;
         if found.is_empty() && !text.contains(' ') {
             // Maybe the operator typed a full address's local part.
             found = with_names(self.store.accounts_by_address_prefix(&text.to_lowercase(), limit)?, &mut names)?;
@@ -248,18 +255,25 @@ impl Service {
                 pool.offer_records(self.store.mailboxes_in_org(ods, CANDIDATES)?, |m| m.id);
             }
         }
-        let mut ranked: Vec<(Rank, MailboxMatch)> = Vec::new();
+        // As for accounts: the organisation's name only where it decides.
+        let mut ranked: Vec<(Rank, Mailbox)> = Vec::new();
         for mailbox in pool.records(|id| self.store.mailbox(id)) {
             let mailbox = mailbox?;
-            let organisation = names.get(self, &mailbox.ods)?;
-            if let Some(rank) =
-                rank_mailbox(&terms, &mailbox.display_name, mailbox.ods.as_str(), organisation.as_deref())
-            {
-                ranked.push((rank, MailboxMatch { mailbox, organisation }));
+            let rank_with = |organisation: Option<&str>| {
+                rank_mailbox(&terms, &mailbox.display_name, mailbox.ods.as_str(), organisation)
+            };
+            let rank = match rank_with(None) {
+                Some(rank) => Some(rank),
+                None => rank_with(names.get(self, &mailbox.ods)?.as_deref()),
+            };
+            if let Some(rank) = rank {
+                ranked.push((rank, mailbox));
             }
         }
         ranked.sort_by(|(a, _), (b, _)| a.cmp(b));
-        found.extend(ranked.into_iter().take(limit).map(|(_, m)| m));
+        for mailbox in ranked.into_iter().take(limit).map(|(_, m)| m) {
+            found.push(MailboxMatch { organisation: names.get(self, &mailbox.ods)?, mailbox });
+        }
         if found.len() < limit && !text.contains(' ') {
             by_address(&mut found, &mut names)?;
         }

@@ -242,3 +242,33 @@ fn namesakes_created_at_the_same_moment_both_get_an_address() {
         assert_eq!(got, want);
     }
 }
+
+/// A search reads an organisation's name only where it decides (a term
+/// the person's own names leave unmatched) and for what it returns, so
+/// both kinds of term must still find, rank and name alike.
+#[test]
+fn a_search_term_only_the_organisation_name_matches_still_narrows_and_names_it() {
+    let desk = Desk::new();
+    sunrise(&desk);
+    desk.add_good_org("V9999", "Hilltop Care");
+    desk.new_account("Jo", "Smith", &mobile(1), "V1234");
+    desk.new_account("Jo", "Smith", &mobile(2), "V9999");
+    desk.new_account("Al", "Hilton", &mobile(3), "V1234");
+    let find = |text: &str| -> Vec<(String, Option<String>)> {
+        desk.sup(&FindAccounts { text: text.into(), limit: 10 })
+            .into_iter()
+            .map(|m| (format!("{} {}", m.account.address, m.account.ods), m.organisation))
+            .collect()
+    };
+    let hilltop = Some("Hilltop Care".to_owned());
+    let sunrise_care = Some("Sunrise Care".to_owned());
+    assert_eq!(find("smith hilltop"), [("jo.smith1@nhs.net V9999".to_owned(), hilltop.clone())]);
+    assert_eq!(find("hilltop smith"), find("smith hilltop"), "terms in any order");
+    assert_eq!(find("jo sunrise"), [("jo.smith@nhs.net V1234".to_owned(), sunrise_care.clone())]);
+    // A surname beats an organisation's word: Al Hilton by name before the
+    // Hilltop Care staff by their organisation.
+    assert_eq!(
+        find("hil"),
+        [("al.hilton@nhs.net V1234".to_owned(), sunrise_care), ("jo.smith1@nhs.net V9999".to_owned(), hilltop)]
+    );
+}
