@@ -96,13 +96,19 @@ impl<T> Pool<T> {
 
     fn offer_found(&mut self, found: impl IntoIterator<Item = (u64, Option<T>)>) {
         for (id, record) in found {
-            if self.offered.len() >= CANDIDATES {
+            if self.is_full() {
                 return;
             }
             if self.seen.insert(id) {
                 self.offered.push((id, record));
             }
         }
+    }
+
+    /// Whether nothing more can be offered: the reads that would offer it
+    /// are skipped.
+    fn is_full(&self) -> bool {
+        self.offered.len() >= CANDIDATES
     }
 
     fn ids(self) -> Vec<u64> {
@@ -174,18 +180,29 @@ impl Service {
         // A surname and forename typed whole, in either order: the pair
         // index answers these exactly, however common the surname.
         for (last, first) in name_splits(&terms) {
+            if pool.is_full() {
+                break;
+            }
             pool.offer_records(self.store.accounts_by_name(&last, Some(&first), CANDIDATES)?, |a| a.id);
         }
         // Then surnames starting with a term, in name order: the order a
         // list of equally good matches is shown in.
         for term in &terms {
+            if pool.is_full() {
+                break;
+            }
             pool.offer_records(self.store.accounts_by_name(term, None, CANDIDATES)?, |a| a.id);
         }
+        // A full pool takes nothing more, so the word and organisation
+        // indexes are not read for it.
         if let Some(source) =
-            self.most_selective(&terms, |t, exact, n| self.store.account_ids_with_word(t, exact, n))?
+            self.most_selective_unless_full(&pool, &terms, |t, exact, n| self.store.account_ids_with_word(t, exact, n))?
         {
             pool.offer(source.by_word);
             for ods in &source.orgs {
+                if pool.is_full() {
+                    break;
+                }
                 pool.offer_records(self.store.accounts_in_org(ods, CANDIDATES)?, |a| a.id);
             }
         }
@@ -248,10 +265,13 @@ impl Service {
         // Display names starting with the whole text first, in name order.
         pool.offer_records(self.store.mailboxes_named(&fold_for_search(text), CANDIDATES)?, |m| m.id);
         if let Some(source) =
-            self.most_selective(&terms, |t, exact, n| self.store.mailbox_ids_with_word(t, exact, n))?
+            self.most_selective_unless_full(&pool, &terms, |t, exact, n| self.store.mailbox_ids_with_word(t, exact, n))?
         {
             pool.offer(source.by_word);
             for ods in &source.orgs {
+                if pool.is_full() {
+                    break;
+                }
                 pool.offer_records(self.store.mailboxes_in_org(ods, CANDIDATES)?, |m| m.id);
             }
         }
@@ -278,6 +298,17 @@ impl Service {
             by_address(&mut found, &mut names)?;
         }
         Ok(found)
+    }
+
+    /// [`Service::most_selective`], or `None` without reading anything when
+    /// `pool` can take no more.
+    fn most_selective_unless_full<T>(
+        &self,
+        pool: &Pool<T>,
+        terms: &[String],
+        with_word: impl Fn(&str, bool, usize) -> Result<Vec<u64>, crate::store::StoreError>,
+    ) -> Result<Option<Source>, ServiceError> {
+        if pool.is_full() { Ok(None) } else { self.most_selective(terms, with_word) }
     }
 
     /// The term whose candidates are fewest, with those candidates; `None`
