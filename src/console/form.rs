@@ -144,7 +144,10 @@ impl TextField {
     /// terminal cursor in it.
     pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, style: Style, cursor: bool) {
         let width = usize::from(area.width.max(1));
-        let scroll = self.input.visual_scroll(width.saturating_sub(1));
+        // Scrolled to keep the cursor in view while the operator is in the
+        // field; from its start otherwise, so a long prefilled value (a
+        // subject naming a mailbox) reads from its first word.
+        let scroll = if cursor { self.input.visual_scroll(width.saturating_sub(1)) } else { 0 };
         // A kept line break shows as one mark, so the cursor stays in step.
         let value =
             if self.multiline { self.input.value().replace('\n', "↵") } else { self.input.value().to_owned() };
@@ -581,6 +584,25 @@ mod tests {
         // Typing after the first Esc takes the warning back.
         press(&mut form, "<esc>y");
         assert_eq!(press(&mut form, "<esc>"), [FormEvent::Idle]);
+    }
+
+    /// What one text field shows in a line `width` wide.
+    fn shown(field: &TextField, width: u16, focused: bool) -> String {
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, 1)).unwrap();
+        terminal.draw(|frame| field.draw(frame, frame.area(), Style::new(), focused)).unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        buffer.content().iter().map(|c| c.symbol()).collect::<String>().trim_end().to_owned()
+    }
+
+    #[test]
+    fn a_long_value_reads_from_its_start_until_the_operator_is_in_it() {
+        let subject = "Mailbox access: abbeyfield-nursing-home-vx1rl.nursing@nhs.net";
+        // Prefilled with the cursor at its end, as the forms prefill.
+        let field = TextField::new(subject);
+        assert_eq!(shown(&field, 20, false), "Mailbox access: abbe");
+        // In the field, the end where the cursor is stays in view.
+        let focused = shown(&field, 20, true);
+        assert!(focused.ends_with("nhs.net"), "{focused:?}");
     }
 
     fn categories() -> Form {
