@@ -17,6 +17,7 @@ use crate::domain::account::Account;
 use crate::domain::mailbox::Mailbox;
 use crate::domain::search::{Rank, rank_mailbox, rank_person, terms};
 use crate::domain::validate::{Mobile, OdsCode, fold_for_search};
+use crate::store::EncodedAccount;
 
 /// The most records one search reads to rank: enough for every person
 /// sharing a common surname in a large organisation, small enough that a
@@ -176,14 +177,14 @@ impl Service {
             return with_names(found, &mut names);
         }
         let terms = terms(text);
-        let mut pool: Pool<Account> = Pool::default();
+        let mut pool: Pool<EncodedAccount> = Pool::default();
         // A surname and forename typed whole, in either order: the pair
         // index answers these exactly, however common the surname.
         for (last, first) in name_splits(&terms) {
             if pool.is_full() {
                 break;
             }
-            pool.offer_records(self.store.accounts_by_name(&last, Some(&first), CANDIDATES)?, |a| a.id);
+            pool.offer_records(self.store.encoded_accounts_by_name(&last, Some(&first), CANDIDATES)?, |a| a.id());
         }
         // Then surnames starting with a term, in name order: the order a
         // list of equally good matches is shown in.
@@ -191,7 +192,7 @@ impl Service {
             if pool.is_full() {
                 break;
             }
-            pool.offer_records(self.store.accounts_by_name(term, None, CANDIDATES)?, |a| a.id);
+            pool.offer_records(self.store.encoded_accounts_by_name(term, None, CANDIDATES)?, |a| a.id());
         }
         // A full pool takes nothing more, so the word and organisation
         // indexes are not read for it.
@@ -203,30 +204,35 @@ impl Service {
                 if pool.is_full() {
                     break;
                 }
-                pool.offer_records(self.store.accounts_in_org(ods, CANDIDATES)?, |a| a.id);
+                pool.offer_records(self.store.encoded_accounts_in_org(ods, CANDIDATES)?, |a| a.id());
             }
         }
-        // An organisation's name is read only for a candidate with a term
-        // its own names and ODS code leave unmatched (the name cannot change
-        // a rank they give), and for the matches returned.
-        let mut ranked: Vec<(Rank, Account)> = Vec::new();
-        for account in pool.records(|id| self.store.account(id)) {
-            let account = account?;
-            let Some(p) = &account.personal else { continue };
-            let rank_with = |organisation: Option<&str>| {
-                rank_person(&terms, &p.first_name, &p.last_name, account.ods.as_str(), organisation)
-            };
-            let rank = match rank_with(None) {
-                Some(rank) => Some(rank),
-                None => rank_with(names.get(self, &account.ods)?.as_deref()),
-            };
-            if let Some(rank) = rank {
-                ranked.push((rank, account));
+        // Candidates are ranked on the leading fields of their encoding, and
+        // only the matches returned are decoded whole. An organisation's
+        // name is read only for a candidate with a term its own names and
+        // ODS code leave unmatched (the name cannot change a rank they
+        // give), and for the matches returned.
+        let mut ranked: Vec<(Rank, EncodedAccount)> = Vec::new();
+        for candidate in pool.records(|id| self.store.encoded_account(id)) {
+            let candidate = candidate?;
+            let rank = candidate.with_head(|head| -> Result<Option<Rank>, ServiceError> {
+                let Some(p) = &head.personal else { return Ok(None) };
+                let rank_with =
+                    |organisation: Option<&str>| rank_person(&terms, p.first_name, p.last_name, head.ods, organisation);
+                Ok(match (rank_with(None), OdsCode::parse(head.ods)) {
+                    (Some(rank), _) => Some(rank),
+                    (None, Ok(ods)) => rank_with(names.get(self, &ods)?.as_deref()),
+                    (None, Err(_)) => None,
+                })
+            });
+            if let Some(rank) = rank?? {
+                ranked.push((rank, candidate));
             }
         }
         // Stable: equally good matches keep the order the indexes gave.
         ranked.sort_by(|(a, _), (b, _)| a.cmp(b));
-        let mut found = with_names(ranked.into_iter().take(limit).map(|(_, a)| a).collect(), &mut names)?;
+        let shown = ranked.into_iter().take(limit).map(|(_, c)| c.account()).collect::<Result<_, _>>()?;
+        let mut found = with_names(shown, &mut names)?;
         if found.is_empty() && !text.contains(' ') {
             // Maybe the operator typed a full address's local part.
             found = with_names(self.store.accounts_by_address_prefix(&text.to_lowercase(), limit)?, &mut names)?;

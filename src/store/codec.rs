@@ -71,6 +71,16 @@ pub fn decode_body<T: DeserializeOwned>(what: &'static str, body: &[u8]) -> Resu
     Ok(value)
 }
 
+/// Decodes the leading fields of a body as `T`, a struct whose fields are
+/// the first fields of the record in their declared order, borrowing its
+/// strings from `body`. The rest of the body is not read: what it holds is
+/// the whole record's decoder's to check.
+pub fn decode_leading<'de, T: Deserialize<'de>>(what: &'static str, body: &'de [u8]) -> Result<T, CodecError> {
+    bincode::serde::borrow_decode_from_slice(body, config())
+        .map(|(value, _)| value)
+        .map_err(|e| CodecError::Corrupt { what, detail: e.to_string() })
+}
+
 /// Reads a body in bincode's standard layout one field at a time, for the
 /// values a page decodes by the fifty (ticket rows): the same bytes serde
 /// reads, without its visitors, and with each string checked and copied

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::encoded::EncodedAccount;
 use super::keys::{Key, SEP, prefix_end, read_u64, trailing_u64, u64_key};
 use super::records::{self, Record, TicketSummary, TreeId, assignee_key, queue_key};
 use super::{Store, StoreError};
@@ -65,23 +66,30 @@ impl Store {
     }
 
     /// Accounts from covering index entries: each value is the encoded
-    /// account (after `skip` bytes of id), so no record is read. An entry
-    /// without one (never, once the layout is current) falls back to the
-    /// record, by the id in its value or at the end of its key.
+    /// account (after `skip` bytes of id), so no record is read.
     fn covered_accounts(&self, rows: Rows, skip: usize) -> Result<Vec<Account>, StoreError> {
+        self.covered_encoded(rows, skip)?.iter().map(|e| Ok(e.account()?)).collect()
+    }
+
+    /// [`Store::covered_accounts`], left encoded. An entry without an
+    /// account (never, once the layout is current) falls back to the
+    /// record, by the id in its value or at the end of its key.
+    fn covered_encoded(&self, rows: Rows, skip: usize) -> Result<Vec<EncodedAccount>, StoreError> {
         let mut out = Vec::with_capacity(rows.len());
         for (key, value) in rows {
+            let id = if skip == 8 { read_u64(&value, 0) } else { trailing_u64(&key) };
+            let Some(id) = id else { continue };
             match value.get(skip..).filter(|v| !v.is_empty()) {
-                Some(bytes) => out.push(records::decode::<Account>(bytes)?),
-                None => {
-                    let id = if skip == 8 { read_u64(&value, 0) } else { trailing_u64(&key) };
-                    if let Some(account) = id.map(|id| self.account(id)).transpose()?.flatten() {
-                        out.push(account);
-                    }
-                }
+                Some(bytes) => out.push(EncodedAccount::new(id, sled::IVec::from(bytes))),
+                None => out.extend(self.encoded_account(id)?),
             }
         }
         Ok(out)
+    }
+
+    /// An account's record, left encoded.
+    pub fn encoded_account(&self, id: AccountId) -> Result<Option<EncodedAccount>, StoreError> {
+        Ok(self.read(Account::TREE, &u64_key(id))?.map(|bytes| EncodedAccount::new(id, bytes)))
     }
 
     /// The account a unique covering entry holds.
@@ -169,11 +177,21 @@ impl Store {
 
     /// Accounts by folded surname prefix, then forename prefix.
     pub fn accounts_by_name(&self, last: &str, first: Option<&str>, limit: usize) -> Result<Vec<Account>, StoreError> {
+        self.encoded_accounts_by_name(last, first, limit)?.iter().map(|e| Ok(e.account()?)).collect()
+    }
+
+    /// [`Store::accounts_by_name`], left encoded.
+    pub fn encoded_accounts_by_name(
+        &self,
+        last: &str,
+        first: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<EncodedAccount>, StoreError> {
         let prefix = match first {
             Some(first) => Key::new().text(last).text_prefix(first).build(),
             None => Key::new().text_prefix(last).build(),
         };
-        self.covered_accounts(self.keys_with_prefix(TreeId::AccountsByName, &prefix, None, limit)?, 0)
+        self.covered_encoded(self.keys_with_prefix(TreeId::AccountsByName, &prefix, None, limit)?, 0)
     }
 
     /// Ids of accounts with a word of their name equal to (`exact`) or
@@ -183,8 +201,13 @@ impl Store {
     }
 
     pub fn accounts_in_org(&self, ods: &OdsCode, limit: usize) -> Result<Vec<Account>, StoreError> {
+        self.encoded_accounts_in_org(ods, limit)?.iter().map(|e| Ok(e.account()?)).collect()
+    }
+
+    /// [`Store::accounts_in_org`], left encoded.
+    pub fn encoded_accounts_in_org(&self, ods: &OdsCode, limit: usize) -> Result<Vec<EncodedAccount>, StoreError> {
         let rows = self.keys_with_prefix(TreeId::AccountsByOrg, &Key::new().text(ods.as_str()).build(), None, limit)?;
-        self.covered_accounts(rows, 0)
+        self.covered_encoded(rows, 0)
     }
 
     /// Accounts in `ods` whose folded surname and forename are exactly these.

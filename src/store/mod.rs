@@ -14,6 +14,7 @@
 mod batch;
 mod codec;
 mod commit;
+mod encoded;
 mod erasure;
 mod keys;
 mod lookup;
@@ -32,6 +33,7 @@ use std::path::{Path, PathBuf};
 pub use batch::BATCH_RECORDS;
 pub use codec::{CodecError, LIMIT as MAX_VALUE, decode_message, encode_message};
 pub use commit::Change;
+pub use encoded::{AccountHead, EncodedAccount, PersonalHead};
 pub use erasure::{Compacted, compact};
 pub use lookup::QueueSlot;
 pub use records::{Record, TicketSummary, TreeId, queue_key, v1};
