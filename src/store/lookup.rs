@@ -79,8 +79,9 @@ impl Store {
         for (key, value) in rows {
             let id = if skip == 8 { read_u64(&value, 0) } else { trailing_u64(&key) };
             let Some(id) = id else { continue };
-            match value.get(skip..).filter(|v| !v.is_empty()) {
-                Some(bytes) => out.push(EncodedAccount::new(id, sled::IVec::from(bytes))),
+            match value.len().checked_sub(skip).filter(|len| *len > 0) {
+                // The stored value itself, shared rather than copied.
+                Some(len) => out.push(EncodedAccount::new(id, value.subslice(skip, len))),
                 None => out.extend(self.encoded_account(id)?),
             }
         }
