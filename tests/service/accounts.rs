@@ -272,3 +272,27 @@ fn a_search_term_only_the_organisation_name_matches_still_narrows_and_names_it()
         [("al.hilton@nhs.net V1234".to_owned(), sunrise_care), ("jo.smith1@nhs.net V9999".to_owned(), hilltop)]
     );
 }
+
+/// The same for shared mailboxes: a term only the organisation's name
+/// matches still finds, and names, the organisation's mailbox.
+#[test]
+fn a_mailbox_search_term_only_the_organisation_name_matches_still_narrows_and_names_it() {
+    let desk = Desk::new();
+    sunrise(&desk);
+    desk.add_good_org("V9999", "Hilltop Care");
+    let jo = desk.new_account("Jo", "Smith", &mobile(1), "V1234");
+    let al = desk.new_account("Al", "Jones", &mobile(2), "V9999");
+    desk.new_mailbox("rota.sunrise@nhs.net", "Night Rota", "V1234", jo.address.as_str());
+    desk.new_mailbox("rota.hilltop@nhs.net", "Night Rota", "V9999", al.address.as_str());
+    let find = |text: &str| -> Vec<(String, Option<String>)> {
+        desk.sup(&FindMailboxes { text: text.into(), limit: 10 })
+            .into_iter()
+            .map(|m| (m.mailbox.address.to_string(), m.organisation))
+            .collect()
+    };
+    let hilltop = [("rota.hilltop@nhs.net".to_owned(), Some("Hilltop Care".to_owned()))];
+    assert_eq!(find("rota hilltop"), hilltop);
+    assert_eq!(find("hilltop rota"), hilltop, "terms in any order");
+    assert_eq!(find("night rota").len(), 2, "both by their own name, each with its organisation");
+    assert!(find("night rota").iter().all(|(_, org)| org.is_some()));
+}
