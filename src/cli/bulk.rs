@@ -3,9 +3,10 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::{Origin, Setting};
 use crate::demo::{Scale, build_demo};
@@ -25,13 +26,67 @@ fn bar(len: u64) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} {elapsed_precise} {per_sec} ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar
+    ProgressBar::new(len).with_style(style())
+}
+
+fn style() -> ProgressStyle {
+    ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} {elapsed_precise} {per_sec} ETA {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
+/// The progress of work done in stages, each with a count of its own.
+///
+/// A stage gets a bar of its own, made whole (label, count and length)
+/// before it is first drawn, so that no frame shows one stage's label over
+/// another's count: a bar redraws at most 20 times a second, so a label and
+/// a count set one after the other on one bar could leave the frame drawn
+/// between them on the screen until the next redraw. The elapsed time runs
+/// on from the first stage; the rate and the ETA are the stage's own.
+struct StageBar {
+    bar: ProgressBar,
+    stage: String,
+    started: Instant,
+    target: fn() -> ProgressDrawTarget,
+}
+
+impl StageBar {
+    /// Drawn on stderr when a person is watching, and nowhere otherwise.
+    fn on_stderr() -> StageBar {
+        let watched = std::io::stderr().is_terminal();
+        StageBar::new(if watched { ProgressDrawTarget::stderr } else { ProgressDrawTarget::hidden })
+    }
+
+    fn new(target: fn() -> ProgressDrawTarget) -> StageBar {
+        StageBar {
+            bar: ProgressBar::with_draw_target(Some(0), target()),
+            stage: String::new(),
+            started: Instant::now(),
+            target,
+        }
+    }
+
+    fn show(&mut self, stage: &str, done: u64, total: u64) {
+        if stage != self.stage {
+            self.bar.finish_and_clear();
+            self.bar = ProgressBar::with_draw_target(Some(total), (self.target)())
+                .with_style(style())
+                .with_message(stage.to_owned())
+                .with_position(done)
+                .with_elapsed(self.started.elapsed());
+            self.stage = stage.to_owned();
+            self.bar.tick();
+        } else {
+            self.bar.update(|state| {
+                state.set_pos(done);
+                state.set_len(total);
+            });
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// The page cache of a national demo build unless one is configured, in
@@ -68,19 +123,9 @@ pub fn demo(db: &Path, ctx: &Ctx, scale: &str, cache_mb: &Setting<u64>, json: bo
         .map_err(crate::service::ServiceError::from)?;
     let service = Service::with_store(store)?;
     service.execute(ctx, &Init)?;
-    let progress = bar(0);
-    let summary = build_demo(&service, ctx, scale, &mut |stage, done, total| {
-        if progress.message() != stage {
-            // The rate and ETA of one stage say nothing of the next.
-            progress.reset_eta();
-        }
-        progress.set_message(stage.to_owned());
-        // Position first: a bar drawn between the two never shows the last
-        // stage's count against this stage's total.
-        progress.set_position(done);
-        progress.set_length(total);
-    })?;
-    progress.finish_and_clear();
+    let mut progress = StageBar::on_stderr();
+    let summary = build_demo(&service, ctx, scale, &mut |stage, done, total| progress.show(stage, done, total))?;
+    progress.finish();
     tracing::info!(
         operator = %ctx.operator,
         audit_entries = summary.audit_entries,
@@ -187,4 +232,84 @@ fn refuse_bad_lines(lines: &[BadLine], file: &Path) -> Result<()> {
         lines.len(),
         file.display()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    use indicatif::{ProgressDrawTarget, TermLike};
+
+    use super::StageBar;
+
+    /// Every frame a bar draws, as text.
+    #[derive(Debug, Default)]
+    struct Frames(Mutex<Vec<String>>);
+
+    impl TermLike for &'static Frames {
+        fn width(&self) -> u16 {
+            200
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            if !s.trim().is_empty() {
+                self.0.lock().unwrap().push(s.to_owned());
+            }
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    static FRAMES: OnceLock<Arc<Frames>> = OnceLock::new();
+
+    fn recorded() -> ProgressDrawTarget {
+        let frames: &'static Frames = FRAMES.get_or_init(Arc::default);
+        ProgressDrawTarget::term_like(Box::new(frames))
+    }
+
+    #[test]
+    fn a_new_stage_is_never_drawn_with_the_last_stages_count() {
+        let mut bar = StageBar::new(recorded);
+        bar.show("replaying", 0, 6_000);
+        bar.show("replaying", 6_000, 6_000);
+        bar.show("lifecycle sweep", 0, 320);
+        bar.show("lifecycle sweep", 320, 320);
+        bar.show("mail", 0, 1);
+        bar.show("mail", 1, 1);
+        bar.finish();
+        let frames = FRAMES.get().unwrap().0.lock().unwrap().clone();
+        for stage in ["replaying", "lifecycle sweep", "mail"] {
+            assert!(frames.iter().any(|f| f.contains(stage)), "{stage} was never drawn: {frames:#?}");
+        }
+        for frame in &frames {
+            let (label, count) = (frame.split('[').next().unwrap().trim(), frame.split(']').nth(1).unwrap_or(""));
+            let count = count.split_whitespace().next().unwrap_or("");
+            let fits = match label {
+                "replaying" => ["0/6000", "6000/6000"].contains(&count),
+                "lifecycle sweep" => ["0/320", "320/320"].contains(&count),
+                "mail" => ["0/1", "1/1"].contains(&count),
+                _ => false,
+            };
+            assert!(fits, "a frame mixes one stage's label with another's count: {frame:?} in {frames:#?}");
+        }
+    }
 }
