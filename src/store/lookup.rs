@@ -68,7 +68,7 @@ impl Store {
     /// Accounts from covering index entries: each value is the encoded
     /// account (after `skip` bytes of id), so no record is read.
     fn covered_accounts(&self, rows: Rows, skip: usize) -> Result<Vec<Account>, StoreError> {
-        self.covered_encoded(rows, skip)?.iter().map(|e| Ok(e.account()?)).collect()
+        decoded(self.covered_encoded(rows, skip)?)
     }
 
     /// [`Store::covered_accounts`], left encoded. An entry without an
@@ -178,7 +178,7 @@ impl Store {
 
     /// Accounts by folded surname prefix, then forename prefix.
     pub fn accounts_by_name(&self, last: &str, first: Option<&str>, limit: usize) -> Result<Vec<Account>, StoreError> {
-        self.encoded_accounts_by_name(last, first, limit)?.iter().map(|e| Ok(e.account()?)).collect()
+        decoded(self.encoded_accounts_by_name(last, first, limit)?)
     }
 
     /// [`Store::accounts_by_name`], left encoded.
@@ -202,7 +202,7 @@ impl Store {
     }
 
     pub fn accounts_in_org(&self, ods: &OdsCode, limit: usize) -> Result<Vec<Account>, StoreError> {
-        self.encoded_accounts_in_org(ods, limit)?.iter().map(|e| Ok(e.account()?)).collect()
+        decoded(self.encoded_accounts_in_org(ods, limit)?)
     }
 
     /// [`Store::accounts_in_org`], left encoded.
@@ -523,4 +523,9 @@ fn slot_from(key: &[u8], offset: usize, value: &[u8]) -> Option<QueueSlot> {
 /// Where the first candidate address of a stem that may be free is noted.
 pub(super) fn address_floor_key(stem: &str) -> Vec<u8> {
     [b"address.floor.".as_slice(), stem.as_bytes()].concat()
+}
+
+/// Encoded accounts decoded whole, in their order.
+fn decoded(encoded: Vec<EncodedAccount>) -> Result<Vec<Account>, StoreError> {
+    encoded.iter().map(|e| Ok(e.account()?)).collect()
 }
