@@ -17,10 +17,13 @@
 //! frame) and not the terminal's or the network's.
 //!
 //! The fixture is built once through `Service::execute` and cached under
-//! `target/bench-fixtures/console-v1/`; a `READY` file marks a finished
+//! `target/bench-fixtures/console-v2/`; a `READY` file marks a finished
 //! build and records how long it took. Delete the directory to rebuild. The
-//! benches only read it; the colleague writes to a copy. The figures and the machine they came from are in
-//! docs/performance.md.
+//! benches only read it; the colleague writes to a copy. It holds 2,000
+//! accounts, or as many as `CAREDESK_BENCH_ACCOUNTS` says (50 to an
+//! organisation, up to 1,300,000), cached apart
+//! (`console-v2-1000000/` for a million). The figures and the machine they
+//! came from are in docs/performance.md.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -33,7 +36,7 @@ use caredesk::domain::organisation::IgStatus;
 use caredesk::domain::routing::Queue;
 use caredesk::service::ops::*;
 use caredesk::service::{Answer, ChangeEvent, Ctx, QueueView, Request, Service, ServiceError, TicketFilter};
-use caredesk::store::OpenMode;
+use caredesk::store::{BATCH_RECORDS, OpenMode};
 use chrono::{DateTime, Utc};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use ratatui::Terminal;
@@ -50,8 +53,12 @@ use rng::Rng;
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 50;
 const OPEN_TICKETS: u64 = 20_000;
-const ORGANISATIONS: u64 = 40;
+/// Accounts in the default fixture; `CAREDESK_BENCH_ACCOUNTS` sets another.
 const ACCOUNTS: u64 = 2_000;
+/// Accounts to an organisation: 2,000 accounts make 40 organisations.
+const ACCOUNTS_PER_ORG: u64 = 50;
+/// The most `ods_code` can name, 50 accounts each.
+const MOST_ACCOUNTS: u64 = 26_000 * ACCOUNTS_PER_ORG;
 /// One shared mailbox in each of the first organisations, with two members.
 const MAILBOXES: u64 = 20;
 
@@ -80,8 +87,44 @@ fn ods_code(n: u64) -> String {
     format!("VB{}{:03}", (b'A' + (n / 1000 % 26) as u8) as char, n % 1000)
 }
 
+/// How many accounts the fixture holds, and so how many organisations.
+#[derive(Clone, Copy)]
+struct Size {
+    accounts: u64,
+    organisations: u64,
+}
+
+impl Size {
+    /// The default, or `CAREDESK_BENCH_ACCOUNTS`; a value that is no whole
+    /// number from 50 to [`MOST_ACCOUNTS`] stops the bench with a message.
+    fn from_env() -> Size {
+        let accounts = match std::env::var("CAREDESK_BENCH_ACCOUNTS") {
+            Err(_) => ACCOUNTS,
+            Ok(given) => given
+                .trim()
+                .replace(['_', ','], "")
+                .parse()
+                .ok()
+                .filter(|n| (ACCOUNTS_PER_ORG..=MOST_ACCOUNTS).contains(n))
+                .unwrap_or_else(|| {
+                    panic!("CAREDESK_BENCH_ACCOUNTS={given:?}: give a whole number from {ACCOUNTS_PER_ORG} to {MOST_ACCOUNTS}")
+                }),
+        };
+        Size { accounts, organisations: accounts / ACCOUNTS_PER_ORG }
+    }
+
+    /// Where this size's fixture is cached: the default keeps its old name.
+    fn dir(self) -> std::path::PathBuf {
+        match self.accounts {
+            ACCOUNTS => fixture_dir(&format!("console-v{FIXTURE_VERSION}")),
+            n => fixture_dir(&format!("console-v{FIXTURE_VERSION}-{n}")),
+        }
+    }
+}
+
 /// Builds the fixture through the service and returns the `READY` text.
-fn build(dir: &Path) -> Result<String, ServiceError> {
+fn build(dir: &Path, size: Size) -> Result<String, ServiceError> {
+    let Size { accounts, organisations } = size;
     let started = Instant::now();
     let (service, ctx) = new_database(dir)?;
     let store = service.store();
@@ -90,24 +133,36 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
     store.bulk(|| {
         const PLACES: &[&str] = &["Ashford", "Bramley", "Cheriton", "Dunmore", "Elmstead", "Fairhaven"];
         const KINDS: &[&str] = &["Care Home", "Home Care", "Nursing Home", "Supported Living"];
-        for n in 0..ORGANISATIONS {
+        for n in 0..organisations {
             let name = format!("{} {} {n}", rng.pick(PLACES), rng.pick(KINDS));
             let add = AddOrganisation { ods: ods_code(n), name, ig: IgStatus::DsptStandardsMet, administered_by: None };
             run(&service, &ctx, &add)?;
         }
-        // Account n (id n + 1) belongs to organisation n % ORGANISATIONS.
-        for n in 0..ACCOUNTS {
-            let (first, last) = (rng.pick(FORENAMES), rng.pick(SURNAMES));
-            let local: String = format!("{first}.{last}{n}").chars().filter(char::is_ascii_alphanumeric).collect();
-            let create = CreateAccount {
-                first: first.to_owned(),
-                last: last.to_owned(),
-                mobile: format!("077{:08}", 10_000_000 + n * 7),
-                ods: ods_code(n % ORGANISATIONS),
-                email: format!("{}@example.org", local.to_lowercase()),
-                not_duplicate: true,
-            };
-            run(&service, &ctx, &create)?;
+        // Account n (id n + 1) belongs to organisation n % organisations,
+        // written a batch at a time as an import writes them.
+        let mut n = 0;
+        while n < accounts {
+            let end = (n + BATCH_RECORDS as u64).min(accounts);
+            service.batch(|| {
+                (n..end).try_for_each(|n| {
+                    let (first, last) = (rng.pick(FORENAMES), rng.pick(SURNAMES));
+                    let local: String =
+                        format!("{first}.{last}{n}").chars().filter(char::is_ascii_alphanumeric).collect();
+                    let create = CreateAccount {
+                        first: first.to_owned(),
+                        last: last.to_owned(),
+                        mobile: format!("077{:08}", 10_000_000 + n * 7),
+                        ods: ods_code(n % organisations),
+                        email: format!("{}@example.org", local.to_lowercase()),
+                        not_duplicate: true,
+                    };
+                    run(&service, &ctx, &create)
+                })
+            })??;
+            n = end;
+            if n % 100_000 == 0 {
+                eprintln!("fixture: {n} accounts, {:.0} a second", n as f64 / started.elapsed().as_secs_f64());
+            }
         }
         for n in 0..MAILBOXES {
             let address_of = |id: u64| -> Result<String, ServiceError> {
@@ -127,7 +182,7 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
                     sponsored_by: None,
                 },
             )?;
-            for member in [n + 1 + ORGANISATIONS, n + 1 + 2 * ORGANISATIONS] {
+            for member in [n + 1 + organisations, n + 1 + 2 * organisations] {
                 let add = AddMember {
                     mailbox: format!("team{n}.{}@nhs.net", ods_code(n).to_lowercase()),
                     account: address_of(member)?,
@@ -139,13 +194,13 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
         Ok::<_, ServiceError>(())
     })?;
     let setup_secs = started.elapsed().as_secs_f64();
-    eprintln!("fixture: {ORGANISATIONS} organisations, {ACCOUNTS} accounts, {MAILBOXES} mailboxes in {setup_secs:.1}s");
+    eprintln!("fixture: {organisations} organisations, {accounts} accounts, {MAILBOXES} mailboxes in {setup_secs:.1}s");
 
     let tickets_started = Instant::now();
     let now = fixture_now();
     store.bulk(|| {
         for _ in 0..OPEN_TICKETS {
-            run(&service, &ctx, &fixture_ticket(&service, &mut rng, now)?)?;
+            run(&service, &ctx, &fixture_ticket(&service, &mut rng, now, accounts)?)?;
         }
         Ok::<_, ServiceError>(())
     })?;
@@ -160,7 +215,7 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
         queues.join(", ")
     );
     Ok(format!(
-        "organisations {ORGANISATIONS}\naccounts {ACCOUNTS}\nmailboxes {MAILBOXES}\nopen_tickets {OPEN_TICKETS}\n\
+        "organisations {organisations}\naccounts {accounts}\nmailboxes {MAILBOXES}\nopen_tickets {OPEN_TICKETS}\n\
          queues {}\nsetup_seconds {setup_secs:.1}\ntickets_seconds {tickets_secs:.1}\nbuild_seconds {total_secs:.1}\n",
         queues.join(", ")
     ))
@@ -168,18 +223,24 @@ fn build(dir: &Path) -> Result<String, ServiceError> {
 
 /// A ticket received in the last four weeks, mostly in working hours, so
 /// routing spreads them over the three queues and many are overdue.
-fn fixture_ticket(service: &Service, rng: &mut Rng, now: DateTime<Utc>) -> Result<CreateTicket, ServiceError> {
+fn fixture_ticket(
+    service: &Service,
+    rng: &mut Rng,
+    now: DateTime<Utc>,
+    accounts: u64,
+) -> Result<CreateTicket, ServiceError> {
     fixture::fixture_ticket(rng, now, 28, |rng| {
-        let account = service.store().account(rng.below(ACCOUNTS) + 1)?.expect("account ids run from 1");
+        let account = service.store().account(rng.below(accounts) + 1)?.expect("account ids run from 1");
         let name = format!("{} {}", rng.pick(FORENAMES), rng.pick(SURNAMES));
         Ok(Caller { account, name, phone: format!("07700{:06}", rng.below(1_000_000)) })
     })
 }
 
 /// Opens the cached fixture, building it first if there is no finished one.
-fn fixture() -> Arc<Service> {
-    let dir = fixture_dir(&format!("console-v{FIXTURE_VERSION}"));
-    let report = cached(&dir, &format!("{OPEN_TICKETS} open tickets"), build);
+fn fixture(size: Size) -> Arc<Service> {
+    let dir = size.dir();
+    let what = format!("{} accounts, {OPEN_TICKETS} open tickets", size.accounts);
+    let report = cached(&dir, &what, |dir| build(dir, size));
     eprintln!("fixture: {}\n{report}", dir.display());
     Arc::new(Service::open(&dir.join("db"), OpenMode::Existing).expect("open the fixture"))
 }
@@ -256,7 +317,8 @@ fn keystrokes(
 }
 
 fn console_frames(c: &mut Criterion) {
-    let service = fixture();
+    let size = Size::from_env();
+    let service = fixture(size);
     let mut app = console(&service);
     let mut terminal = terminal();
     frame(&mut terminal, &mut app);
@@ -361,7 +423,7 @@ fn console_frames(c: &mut Criterion) {
     frame(&mut terminal, &mut app);
     let smi = service.find_accounts("smi", usize::MAX).map_or(0, |found| found.len());
     eprintln!(
-        "console: account search \"smi\" matches {smi} accounts; selected {:?}",
+        "console: account search \"smi\" ranks {smi} accounts (a search reads at most 2,000); selected {:?}",
         app.accounts().selected_address()
     );
     group.sampling_mode(SamplingMode::Auto).sample_size(100);
@@ -374,7 +436,7 @@ fn console_frames(c: &mut Criterion) {
     // A colleague assigns the top ticket on screen and takes it back, turn
     // about; the console takes in each change and draws.
     let copy = tempfile::tempdir().expect("a directory for the copy");
-    copy_dir(&fixture_dir(&format!("console-v{FIXTURE_VERSION}")).join("db"), &copy.path().join("db"));
+    copy_dir(&size.dir().join("db"), &copy.path().join("db"));
     let written = Arc::new(Service::open(&copy.path().join("db"), OpenMode::Existing).expect("the copy"));
     let heard = written.subscribe();
     let desk = HearingDesk { local: LocalDesk::new(written.clone(), SUPERVISOR, Clock::Fixed(fixture_now())), heard };

@@ -57,6 +57,9 @@ struct Knobs {
     writer_think_ms: u64,
     /// One round in this many a reader switches tab and lists it whole.
     switch_every: u64,
+    /// Personal accounts in the fixture, ten to an organisation up to
+    /// 20,000 organisations; callers are drawn from them.
+    accounts: u64,
 }
 
 impl Knobs {
@@ -69,6 +72,7 @@ impl Knobs {
             think_ms: 0,
             writer_think_ms: 0,
             switch_every: 10,
+            accounts: 400,
         };
         let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
         let mut it = args.iter();
@@ -84,10 +88,11 @@ impl Knobs {
                 "--think-ms" => knobs.think_ms = value(),
                 "--writer-think-ms" => knobs.writer_think_ms = value(),
                 "--switch-every" => knobs.switch_every = value().max(1),
+                "--accounts" => knobs.accounts = value().clamp(10, MOST_ACCOUNTS),
                 "--help" | "-h" => {
                     println!(
                         "daemon_load [--readers 100] [--writers 10] [--seconds 20] [--tickets 5000] [--think-ms 0] \
-                         [--writer-think-ms 0] [--switch-every 10]"
+                         [--writer-think-ms 0] [--switch-every 10] [--accounts 400]"
                     );
                     std::process::exit(0);
                 }
@@ -99,20 +104,24 @@ impl Knobs {
     }
 }
 
-const ORGANISATIONS: u64 = 40;
-const ACCOUNTS: u64 = 400;
-const POPULATION: Population = Population {
-    ods_tag: 'L',
-    surname_tag: 'T',
-    first_name: "Alex",
-    mobile_base: 20_000_000,
-    organisations: ORGANISATIONS,
-    accounts: ACCOUNTS,
-};
+/// The most `--accounts` may ask for: 8-digit mobiles from the base.
+const MOST_ACCOUNTS: u64 = 10_000_000;
+
+/// The fixture's people: 400 make 40 organisations, a million 20,000.
+fn population(accounts: u64) -> Population {
+    Population {
+        ods_tag: 'L',
+        surname_tag: 'T',
+        first_name: "Alex",
+        mobile_base: 20_000_000,
+        organisations: (accounts / 10).clamp(1, 20_000),
+        accounts,
+    }
+}
 const PAGE: usize = 50;
 
-fn caller(service: &caredesk::service::Service, rng: &mut Rng) -> Result<Caller, ServiceError> {
-    let id = 1 + rng.below(ACCOUNTS);
+fn caller(service: &caredesk::service::Service, rng: &mut Rng, accounts: u64) -> Result<Caller, ServiceError> {
+    let id = 1 + rng.below(accounts);
     let account = service.store().account(id)?.expect("account ids run from 1");
     let name = account.display_name();
     Ok(Caller { account, name, phone: "01632 960123".to_owned() })
@@ -123,9 +132,9 @@ fn build(dir: &std::path::Path, knobs: &Knobs) -> Result<caredesk::service::Serv
     let (service, ctx) = new_database(dir)?;
     let mut rng = Rng(7);
     service.store().bulk(|| {
-        POPULATION.add(&service, &ctx)?;
+        population(knobs.accounts).add(&service, &ctx)?;
         for _ in 0..knobs.tickets {
-            let new = fixture_ticket(&mut rng, fixture_now(), 14, |r| caller(&service, r))?;
+            let new = fixture_ticket(&mut rng, fixture_now(), 14, |r| caller(&service, r, knobs.accounts))?;
             run(&service, &ctx, &new)?;
         }
         for i in 0..knobs.readers.max(knobs.writers) {
@@ -211,12 +220,13 @@ fn writer(
     seed: u64,
     stop: &AtomicBool,
     think: Duration,
+    accounts: u64,
 ) -> Vec<Samples> {
     let mut out: Vec<Samples> = KINDS.iter().map(|_| Samples::default()).collect();
     let mut rng = Rng(seed);
     stagger(think, &mut rng);
     while !stop.load(Ordering::Relaxed) {
-        let new = fixture_ticket(&mut rng, fixture_now(), 1, |r| caller(service, r)).expect("a ticket");
+        let new = fixture_ticket(&mut rng, fixture_now(), 1, |r| caller(service, r, accounts)).expect("a ticket");
         let ticket = out[4].time(|| desk.call(new)).record;
         out[5].time(|| desk.call(Claim { reference: ticket.reference }));
         let _ = desk.events();
@@ -234,8 +244,9 @@ fn main() {
     let started = Instant::now();
     let service = Arc::new(build(dir.path(), &knobs).expect("the load fixture"));
     eprintln!(
-        "fixture: {} open tickets, {ACCOUNTS} accounts, built in {:.1}s",
+        "fixture: {} open tickets, {} accounts, built in {:.1}s",
         knobs.tickets,
+        knobs.accounts,
         started.elapsed().as_secs_f64()
     );
     let daemon = Daemon::without_socket(Arc::clone(&service)).with_clock(Clock::Fixed(fixture_now()));
@@ -259,8 +270,8 @@ fn main() {
             handles.push(s.spawn(move || reader(desk, 100 + i as u64, stop, think, switch_every)));
         }
         for (i, desk) in writers.iter().enumerate() {
-            let (stop, service) = (&stop, &service);
-            handles.push(s.spawn(move || writer(desk, service, 900 + i as u64, stop, writer_think)));
+            let (stop, service, accounts) = (&stop, &service, knobs.accounts);
+            handles.push(s.spawn(move || writer(desk, service, 900 + i as u64, stop, writer_think, accounts)));
         }
         std::thread::sleep(Duration::from_secs(knobs.seconds));
         stop.store(true, Ordering::Relaxed);

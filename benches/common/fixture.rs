@@ -16,7 +16,7 @@ use caredesk::domain::routing::{Category, Channel};
 use caredesk::domain::time::rfc3339;
 use caredesk::service::ops::*;
 use caredesk::service::{Ctx, Registered, Service, ServiceError};
-use caredesk::store::OpenMode;
+use caredesk::store::{BATCH_RECORDS, OpenMode};
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 
 use super::rng::Rng;
@@ -147,16 +147,29 @@ impl Population {
             };
             run(service, ctx, &add)?;
         }
-        for n in 0..self.accounts {
-            let create = CreateAccount {
-                first: self.first_name.to_owned(),
-                last: self.surname(n),
-                mobile: format!("077{:08}", self.mobile_base + n * 7),
-                ods: self.ods_code(n % self.organisations),
-                email: format!("{}.{}@example.org", self.first_name.to_lowercase(), self.surname(n).to_lowercase()),
-                not_duplicate: true,
-            };
-            run(service, ctx, &create)?;
+        // A batch at a time, as an import writes them, so that a million
+        // takes minutes.
+        let mut n = 0;
+        while n < self.accounts {
+            let end = (n + BATCH_RECORDS as u64).min(self.accounts);
+            service.batch(|| {
+                (n..end).try_for_each(|n| {
+                    let create = CreateAccount {
+                        first: self.first_name.to_owned(),
+                        last: self.surname(n),
+                        mobile: format!("077{:08}", self.mobile_base + n * 7),
+                        ods: self.ods_code(n % self.organisations),
+                        email: format!(
+                            "{}.{}@example.org",
+                            self.first_name.to_lowercase(),
+                            self.surname(n).to_lowercase()
+                        ),
+                        not_duplicate: true,
+                    };
+                    run(service, ctx, &create)
+                })
+            })??;
+            n = end;
         }
         Ok(())
     }
