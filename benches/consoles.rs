@@ -2,7 +2,8 @@
 //!
 //! `cargo bench --bench consoles` (add `-- --help` for the knobs; as root,
 //! since it makes an OS account per operator) builds the demo database
-//! with the real binary (`caredesk demo`), makes N OS accounts in the
+//! with the real binary (`caredesk demo`, or `--scale national` for the
+//! brief's million accounts), makes N OS accounts in the
 //! `caredesk` group and an operator for each (`caredesk operator add`),
 //! starts `caredesk serve --group caredesk` on it, and opens N real
 //! consoles (`caredesk` with no command, run as each account through
@@ -42,14 +43,24 @@ struct Knobs {
     consoles: usize,
     seconds: u64,
     think_ms: u64,
+    /// The demo's scale: `demo`, or `national` (a million accounts, about
+    /// ten minutes to build).
+    scale: String,
 }
 
 impl Knobs {
     fn from_args() -> Knobs {
-        let mut knobs = Knobs { consoles: 100, seconds: 20, think_ms: 1000 };
+        let mut knobs = Knobs { consoles: 100, seconds: 20, think_ms: 1000, scale: "demo".into() };
         let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
         let mut it = args.iter();
         while let Some(flag) = it.next() {
+            if flag == "--scale" {
+                knobs.scale = match it.next().map(String::as_str) {
+                    Some(scale @ ("demo" | "national")) => scale.to_owned(),
+                    other => panic!("--scale takes demo or national, not {other:?}"),
+                };
+                continue;
+            }
             let mut value = || -> u64 {
                 it.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{flag} needs a whole number"))
             };
@@ -58,7 +69,7 @@ impl Knobs {
                 "--seconds" => knobs.seconds = value(),
                 "--think-ms" => knobs.think_ms = value().max(1),
                 "--help" | "-h" => {
-                    println!("consoles [--consoles 100] [--seconds 20] [--think-ms 1000]");
+                    println!("consoles [--consoles 100] [--seconds 20] [--think-ms 1000] [--scale demo|national]");
                     std::process::exit(0);
                 }
                 // cargo bench passes filters and its own flags; they mean nothing here.
@@ -237,13 +248,23 @@ fn main() {
         .expect("the temporary directory opened to the operators");
     let db = dir.path().join("demo");
     let started = Instant::now();
-    caredesk(&db, &["demo"]);
+    caredesk(&db, &["demo", "--scale", &knobs.scale]);
+    // The demo's deletions erased data, so `serve` would compact as it
+    // starts; done here, it is not part of the wait for the daemon.
+    let compacting = Instant::now();
+    caredesk(&db, &["compact"]);
+    eprintln!(
+        "demo database built in {:.1} s, compacted in {:.1} s",
+        (compacting - started).as_secs_f64(),
+        compacting.elapsed().as_secs_f64()
+    );
     let accounts = Accounts::create(knobs.consoles);
     for user in &accounts.users {
         caredesk(&db, &["operator", "add", user, "--role", "helpdesk"]);
     }
     eprintln!(
-        "demo database and {} operators' accounts made in {:.1} s",
+        "{} demo database and {} operators' accounts made in {:.1} s",
+        knobs.scale,
         knobs.consoles,
         started.elapsed().as_secs_f64()
     );
