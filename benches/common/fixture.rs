@@ -147,30 +147,37 @@ impl Population {
             };
             run(service, ctx, &add)?;
         }
-        // A batch at a time, as an import writes them, so that a million
-        // takes minutes.
-        let mut n = 0;
-        while n < self.accounts {
-            let end = (n + BATCH_RECORDS as u64).min(self.accounts);
-            service.batch(|| {
-                (n..end).try_for_each(|n| {
-                    let create = CreateAccount {
-                        first: self.first_name.to_owned(),
-                        last: self.surname(n),
-                        mobile: format!("077{:08}", self.mobile_base + n * 7),
-                        ods: self.ods_code(n % self.organisations),
-                        email: format!(
-                            "{}.{}@example.org",
-                            self.first_name.to_lowercase(),
-                            self.surname(n).to_lowercase()
-                        ),
-                        not_duplicate: true,
-                    };
-                    run(service, ctx, &create)
-                })
-            })??;
-            n = end;
-        }
-        Ok(())
+        in_batches(service, self.accounts, |n| {
+            let create = CreateAccount {
+                first: self.first_name.to_owned(),
+                last: self.surname(n),
+                mobile: format!("077{:08}", self.mobile_base + n * 7),
+                ods: self.ods_code(n % self.organisations),
+                email: format!("{}.{}@example.org", self.first_name.to_lowercase(), self.surname(n).to_lowercase()),
+                not_duplicate: true,
+            };
+            run(service, ctx, &create)
+        })
     }
+}
+
+/// Runs `each` for 0 to `count`, [`BATCH_RECORDS`] to a batch of the
+/// store, as an import writes, so that a million records take minutes; a
+/// line every 100,000 tells how fast.
+pub fn in_batches(
+    service: &Service,
+    count: u64,
+    mut each: impl FnMut(u64) -> Result<(), ServiceError>,
+) -> Result<(), ServiceError> {
+    let started = std::time::Instant::now();
+    let mut n = 0;
+    while n < count {
+        let end = (n + BATCH_RECORDS as u64).min(count);
+        service.batch(|| (n..end).try_for_each(&mut each))??;
+        n = end;
+        if n % 100_000 == 0 {
+            eprintln!("fixture: {n} written, {:.0} a second", n as f64 / started.elapsed().as_secs_f64());
+        }
+    }
+    Ok(())
 }
