@@ -88,7 +88,11 @@ impl Knobs {
                 "--think-ms" => knobs.think_ms = value(),
                 "--writer-think-ms" => knobs.writer_think_ms = value(),
                 "--switch-every" => knobs.switch_every = value().max(1),
-                "--accounts" => knobs.accounts = value().clamp(10, MOST_ACCOUNTS),
+                "--accounts" => {
+                    knobs.accounts = Some(value())
+                        .filter(|n| (10..=MOST_ACCOUNTS).contains(n))
+                        .unwrap_or_else(|| panic!("--accounts takes a whole number from 10 to {MOST_ACCOUNTS}"))
+                }
                 "--help" | "-h" => {
                     println!(
                         "daemon_load [--readers 100] [--writers 10] [--seconds 20] [--tickets 5000] [--think-ms 0] \
