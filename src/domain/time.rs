@@ -22,6 +22,36 @@ pub fn canonical(at: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at)
 }
 
+/// Instants from milliseconds since the epoch, for a long run of them
+/// that fall on few days (a queue's due times): the calendar date, the
+/// costly part of the conversion, is worked out once a day.
+#[derive(Debug, Default)]
+pub struct FromMillis {
+    day: Option<(i64, chrono::NaiveDate)>,
+}
+
+impl FromMillis {
+    const DAY: i64 = 86_400_000;
+
+    /// The instant, as `DateTime::from_timestamp_millis` gives it.
+    pub fn at(&mut self, millis: i64) -> Option<DateTime<Utc>> {
+        let (day, of_day) = (millis.div_euclid(Self::DAY), millis.rem_euclid(Self::DAY));
+        let date = match self.day {
+            Some((known, date)) if known == day => date,
+            _ => {
+                let date = DateTime::from_timestamp_millis(day.checked_mul(Self::DAY)?)?.date_naive();
+                self.day = Some((day, date));
+                date
+            }
+        };
+        let time = chrono::NaiveTime::from_num_seconds_from_midnight_opt(
+            (of_day / 1000) as u32,
+            (of_day % 1000) as u32 * 1_000_000,
+        )?;
+        Some(date.and_time(time).and_utc())
+    }
+}
+
 pub mod ts {
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
@@ -30,7 +60,9 @@ pub mod ts {
         if s.is_human_readable() {
             s.serialize_str(&super::rfc3339(*at))
         } else {
-            s.serialize_i64(super::canonical(*at).timestamp_millis())
+            // Already canonical: a leap second's milliseconds run on into
+            // the next day (see `canonical`), without the round trip.
+            s.serialize_i64(at.timestamp_millis())
         }
     }
 
@@ -76,6 +108,45 @@ mod tests {
         at: DateTime<Utc>,
         #[serde(with = "ts_opt")]
         maybe: Option<DateTime<Utc>>,
+    }
+
+    /// Any instant chrono holds, leap seconds included.
+    fn any_instant() -> impl proptest::strategy::Strategy<Value = DateTime<Utc>> {
+        use proptest::prelude::*;
+        (-62_135_596_800i64..253_402_300_799, 0u32..2_000_000_000).prop_filter_map(
+            "a leap second only at :59",
+            |(secs, nanos)| {
+                let at = DateTime::from_timestamp(secs, nanos)?;
+                (nanos < 1_000_000_000 || at.second() == 59).then_some(at)
+            },
+        )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_stored_milliseconds_are_those_of_the_canonical_instant(at in any_instant()) {
+            proptest::prop_assert_eq!(at.timestamp_millis(), canonical(at).timestamp_millis());
+        }
+
+        #[test]
+        fn from_millis_gives_what_chrono_gives(mut runs in proptest::collection::vec((-62_135_596_800_000i64..253_402_300_799_999, 0i64..3 * 86_400_000), 1..20)) {
+            let mut from = FromMillis::default();
+            // Runs of instants close together, as a queue's are, and jumps between them.
+            runs.sort();
+            for (start, step) in runs {
+                for millis in [start, start + step / 7, start + step / 3, start + step] {
+                    proptest::prop_assert_eq!(from.at(millis), DateTime::from_timestamp_millis(millis), "{}", millis);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn from_millis_refuses_what_chrono_refuses() {
+        let mut from = FromMillis::default();
+        for millis in [i64::MIN, i64::MAX, 8_210_298_412_800_000, -8_334_632_851_200_001] {
+            assert_eq!(from.at(millis), DateTime::from_timestamp_millis(millis), "{millis}");
+        }
     }
 
     #[test]
