@@ -21,7 +21,7 @@ use crate::store::{decode_message, encode_message};
 /// The version of this protocol. Change it whenever a message changes
 /// shape; a client and a daemon of different versions refuse each other
 /// at the handshake with a message that says what to do.
-pub const PROTOCOL: u16 = 9;
+pub const PROTOCOL: u16 = 10;
 
 /// The first bytes of both handshake frames.
 const MAGIC: &[u8; 8] = b"caredesk";

@@ -16,6 +16,7 @@ use crate::domain::validate::OdsCode;
 use crate::store::{QueueSlot, TicketSummary};
 
 mod filter;
+mod packed;
 pub use filter::{Sort, SortKey, Term, TicketFilter, Within};
 use filter::{age_passes, due_passes};
 
@@ -260,7 +261,11 @@ impl Operation for FollowTicketSlots {
 pub enum SlotListing {
     /// The whole list; `at` is `None` when it cannot be followed (cut at
     /// [`MAX_SLOTS`], or filtered by the clock).
-    All { slots: Vec<TicketSlot>, at: Option<SlotsAt> },
+    All {
+        #[serde(with = "packed")]
+        slots: Vec<TicketSlot>,
+        at: Option<SlotsAt>,
+    },
     /// Each ticket written since the listing asked about, by reference,
     /// with its slot in the list now, or `None` if it is not in it.
     Changes { changed: Vec<(TicketRef, Option<TicketSlot>)>, at: SlotsAt },
