@@ -22,7 +22,7 @@ use caredesk::daemon::protocol::{Hello, PROTOCOL};
 use caredesk::daemon::{Client, Connection, Daemon, Options, RemoteDesk};
 use caredesk::desk::{Clock, Desk, DeskEvent, DeskExt};
 use caredesk::domain::permission::Role;
-use caredesk::domain::routing::Category;
+use caredesk::domain::routing::{Category, Queue};
 use caredesk::domain::ticket::TicketRef;
 use caredesk::service::ops::*;
 use caredesk::service::{QueueView, ServiceError, TicketFilter, Touched};
@@ -48,6 +48,39 @@ fn desk(daemon: &Daemon, operator: &str) -> RemoteDesk {
 
 fn rev_of(desk: &dyn Desk, r: TicketRef) -> u64 {
     desk.call(ReadTicketRows { refs: [r].to_vec() }).expect("the row")[0].rev
+}
+
+#[test]
+fn a_started_daemon_reads_the_opening_lists_before_a_console_asks_and_sends_them_whole() {
+    let world = World::new();
+    let made: Vec<TicketRef> = (0..40)
+        .map(|i| {
+            let category = if i % 2 == 0 { Category::PasswordReset } else { Category::MailboxAccess };
+            let new = world::ticket(category, "Ann Lee", Some(world::OAK), &format!("ticket {i}"));
+            world.run(SUP, in_hours(), &new).record.reference
+        })
+        .collect();
+    let opening: Vec<QueueView> = [Queue::Nas, Queue::Helpdesk, Queue::Resolver]
+        .into_iter()
+        .map(QueueView::Queue)
+        .chain([QueueView::All])
+        .collect();
+    let open = TicketFilter::default();
+    assert!(opening.iter().all(|v| !world.service.keeps_list(v, &open)), "nothing is kept before the daemon starts");
+    let daemon = daemon(&world);
+    let waited = Instant::now();
+    while !opening.iter().all(|v| world.service.keeps_list(v, &open)) {
+        assert!(waited.elapsed() < Duration::from_secs(20), "the daemon did not read the opening lists");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // What a console is sent whole, packed, is the list as the service holds it.
+    let nina = desk(&daemon, NAS);
+    let all =
+        nina.call(FollowTicketSlots { view: QueueView::All, filter: open.clone(), since: None }).expect("a listing");
+    let mut slots = Vec::new();
+    all.apply(&mut slots);
+    assert_eq!(slots, world.service.ticket_slots(SUP, &QueueView::All, &open).expect("the list"));
+    assert!(made.iter().all(|r| slots.iter().any(|s| s.reference == *r)), "every ticket made is listed");
 }
 
 #[test]

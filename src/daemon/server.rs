@@ -240,7 +240,22 @@ impl Daemon {
         let events = self.shared.service.subscribe();
         let shared = Arc::clone(&self.shared);
         std::thread::Builder::new().name("caredesk-relay".into()).spawn(move || relay(&shared, &events))?;
+        self.start_keeping_the_opening_lists()?;
         self.start_presence_sweep()
+    }
+
+    /// Reads the lists consoles open on in the background, so that the
+    /// first operators in are served kept lists; a console that asks
+    /// before the read is done waits for that same read.
+    fn start_keeping_the_opening_lists(&self) -> Result<()> {
+        let shared = Arc::clone(&self.shared);
+        std::thread::Builder::new().name("caredesk-lists".into()).spawn(move || {
+            if let Err(e) = shared.service.keep_the_opening_lists() {
+                // Not fatal: each list is read when first asked for instead.
+                tracing::warn!("could not read the queue lists ahead of the consoles: {e}");
+            }
+        })?;
+        Ok(())
     }
 
     /// Serves until stopped, then closes every connection, waits for the
