@@ -41,7 +41,7 @@ use caredesk::domain::permission::Role;
 use caredesk::domain::routing::Queue;
 use caredesk::service::ops::*;
 use caredesk::service::{QueueView, ServiceError, TicketFilter};
-use fixture::{Caller, Population, fixture_now, fixture_ticket, new_database, run};
+use fixture::{Caller, Population, fixture_now, fixture_ticket, new_database_with_cache, run};
 use latency::{ms, percentile};
 use rng::Rng;
 
@@ -63,6 +63,8 @@ struct Knobs {
     /// Personal accounts in the fixture, ten to an organisation up to
     /// 20,000 organisations; callers are drawn from them.
     accounts: u64,
+    /// The page cache, in MiB, as the daemon's `cache_mb`.
+    cache_mb: u64,
 }
 
 impl Knobs {
@@ -76,6 +78,7 @@ impl Knobs {
             writer_think_ms: 0,
             switch_every: 10,
             accounts: 400,
+            cache_mb: caredesk::store::DEFAULT_CACHE_BYTES >> 20,
         };
         let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
         let mut it = args.iter();
@@ -96,10 +99,11 @@ impl Knobs {
                         .filter(|n| (10..=MOST_ACCOUNTS).contains(n))
                         .unwrap_or_else(|| panic!("--accounts takes a whole number from 10 to {MOST_ACCOUNTS}"))
                 }
+                "--cache-mb" => knobs.cache_mb = value().max(1),
                 "--help" | "-h" => {
                     println!(
                         "daemon_load [--readers 100] [--writers 10] [--seconds 20] [--tickets 5000] [--think-ms 0] \
-                         [--writer-think-ms 0] [--switch-every 10] [--accounts 400]"
+                         [--writer-think-ms 0] [--switch-every 10] [--accounts 400] [--cache-mb 256]"
                     );
                     std::process::exit(0);
                 }
@@ -136,7 +140,7 @@ fn caller(service: &caredesk::service::Service, rng: &mut Rng, accounts: u64) ->
 
 /// A database with `tickets` open tickets, and the operators the clients act as.
 fn build(dir: &std::path::Path, knobs: &Knobs) -> Result<caredesk::service::Service, ServiceError> {
-    let (service, ctx) = new_database(dir)?;
+    let (service, ctx) = new_database_with_cache(dir, knobs.cache_mb << 20)?;
     let mut rng = Rng(7);
     service.store().bulk(|| {
         population(knobs.accounts).add(&service, &ctx)?;

@@ -55,9 +55,17 @@ pub fn cached(dir: &Path, what: &str, build: impl FnOnce(&Path) -> Result<String
 /// An empty database in `dir` (anything there before is removed) with the
 /// fixtures' supervisor, and the context the build acts in.
 pub fn new_database(dir: &Path) -> Result<(Service, Ctx), ServiceError> {
+    new_database_with_cache(dir, caredesk::store::DEFAULT_CACHE_BYTES)
+}
+
+/// [`new_database`] with a page cache of `cache_bytes`, as the daemon's
+/// `cache_mb` gives it.
+#[allow(dead_code)]
+pub fn new_database_with_cache(dir: &Path, cache_bytes: u64) -> Result<(Service, Ctx), ServiceError> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| ServiceError::BadInput(format!("{}: {e}", dir.display())))?;
-    let service = Service::open(&dir.join("db"), OpenMode::CreateIfMissing)?;
+    let store = caredesk::store::Store::open_with_cache(&dir.join("db"), OpenMode::CreateIfMissing, cache_bytes)?;
+    let service = Service::with_store(store)?;
     let ctx = Ctx::new(SUPERVISOR, fixture_now());
     run(&service, &ctx, &Init)?;
     Ok((service, ctx))
