@@ -262,8 +262,10 @@ pub enum SlotListing {
     /// The whole list; `at` is `None` when it cannot be followed (cut at
     /// [`MAX_SLOTS`], or filtered by the clock).
     All {
+        /// Shared with the kept list it was served from, so a listing
+        /// copies no slots until it is applied.
         #[serde(with = "packed")]
-        slots: Vec<TicketSlot>,
+        slots: std::sync::Arc<Vec<TicketSlot>>,
         at: Option<SlotsAt>,
     },
     /// Each ticket written since the listing asked about, by reference,
@@ -277,7 +279,8 @@ impl SlotListing {
     pub fn apply(self, slots: &mut Vec<TicketSlot>) -> Option<SlotsAt> {
         match self {
             SlotListing::All { slots: all, at } => {
-                *slots = all;
+                // A listing read off the socket is the only holder: no copy.
+                *slots = std::sync::Arc::unwrap_or_clone(all);
                 at
             }
             SlotListing::Changes { changed, at } => {
@@ -431,7 +434,8 @@ impl Service {
         since: Option<SlotsAt>,
     ) -> Result<SlotListing, ServiceError> {
         if filter.is_timed() {
-            return Ok(SlotListing::All { slots: self.ticket_slots_at(operator, view, filter, now)?, at: None });
+            let slots = std::sync::Arc::new(self.ticket_slots_at(operator, view, filter, now)?);
+            return Ok(SlotListing::All { slots, at: None });
         }
         if let Some(changes) = since.and_then(|at| self.slot_cache.changes_since(at)) {
             let mut changed: Vec<(TicketRef, Option<TicketSlot>)> = changes
@@ -449,7 +453,7 @@ impl Service {
         }
         let (generation, list) = self.kept_slots(operator, view, filter)?;
         let at = self.slot_cache.at(generation, &list);
-        Ok(SlotListing::All { slots: list.as_ref().clone(), at })
+        Ok(SlotListing::All { slots: list, at })
     }
 
     /// [`Service::ticket_slots`] with the filter's time words (`due:`,

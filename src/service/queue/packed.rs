@@ -9,6 +9,8 @@
 //! reference, as zig-zag varints (about six bytes a slot), all in one byte
 //! string. Human-readable forms (JSON) keep the plain list of slots.
 
+use std::sync::Arc;
+
 use serde::de::{Error, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -16,14 +18,14 @@ use super::{MAX_SLOTS, TicketSlot};
 use crate::domain::ticket::TicketRef;
 use crate::domain::time::FromMillis;
 
-pub fn serialize<S: Serializer>(slots: &[TicketSlot], s: S) -> Result<S::Ok, S::Error> {
+pub fn serialize<S: Serializer>(slots: &Arc<Vec<TicketSlot>>, s: S) -> Result<S::Ok, S::Error> {
     if s.is_human_readable() {
         return slots.serialize(s);
     }
     let mut out = Vec::with_capacity(10 + slots.len() * 7);
     put(&mut out, slots.len() as u64);
     let (mut due, mut reference) = (0i64, 0u64);
-    for slot in slots {
+    for slot in slots.iter() {
         let millis = slot.due_at.timestamp_millis();
         put(&mut out, zigzag(millis.wrapping_sub(due)));
         put(&mut out, zigzag(slot.reference.0.wrapping_sub(reference) as i64));
@@ -32,11 +34,11 @@ pub fn serialize<S: Serializer>(slots: &[TicketSlot], s: S) -> Result<S::Ok, S::
     s.serialize_bytes(&out)
 }
 
-pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<TicketSlot>, D::Error> {
+pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<Vec<TicketSlot>>, D::Error> {
     if d.is_human_readable() {
-        return Vec::deserialize(d);
+        return Vec::deserialize(d).map(Arc::new);
     }
-    d.deserialize_bytes(Packed)
+    d.deserialize_bytes(Packed).map(Arc::new)
 }
 
 struct Packed;
@@ -140,7 +142,7 @@ mod tests {
             if sorted {
                 slots.sort();
             }
-            let listing = SlotListing::All { slots, at: None };
+            let listing = SlotListing::All { slots: Arc::new(slots), at: None };
             prop_assert_eq!(through_the_socket(&listing).unwrap(), listing);
         }
 
@@ -159,7 +161,7 @@ mod tests {
                 reference: TicketRef((i * 7919) % 20_000 + 1),
             })
             .collect();
-        let listing = SlotListing::All { slots, at: None };
+        let listing = SlotListing::All { slots: Arc::new(slots), at: None };
         let bytes = crate::store::encode_message(9, &listing).unwrap();
         assert!(bytes.len() < 20_000 * 7, "{} bytes for 20,000 slots", bytes.len());
         assert_eq!(through_the_socket(&listing).unwrap(), listing);
@@ -196,7 +198,7 @@ mod tests {
     #[test]
     fn json_keeps_the_plain_list() {
         let slot = TicketSlot { due_at: DateTime::from_timestamp_millis(0).unwrap(), reference: TicketRef(5) };
-        let json = serde_json::to_string(&SlotListing::All { slots: vec![slot], at: None }).unwrap();
+        let json = serde_json::to_string(&SlotListing::All { slots: Arc::new(vec![slot]), at: None }).unwrap();
         assert_eq!(json, r#"{"All":{"slots":[{"due_at":"1970-01-01T00:00:00Z","reference":"CD-000005"}],"at":null}}"#);
     }
 }
