@@ -60,7 +60,6 @@ pub fn new_database(dir: &Path) -> Result<(Service, Ctx), ServiceError> {
 
 /// [`new_database`] with a page cache of `cache_bytes`, as the daemon's
 /// `cache_mb` gives it.
-#[allow(dead_code)]
 pub fn new_database_with_cache(dir: &Path, cache_bytes: u64) -> Result<(Service, Ctx), ServiceError> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| ServiceError::BadInput(format!("{}: {e}", dir.display())))?;

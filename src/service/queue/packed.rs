@@ -43,6 +43,10 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<Vec<TicketSlot
 
 struct Packed;
 
+/// The most a packed list can take: [`MAX_SLOTS`] slots of two ten-byte
+/// varints, and the count.
+const MOST_BYTES: usize = 10 + MAX_SLOTS * 20;
+
 impl<'de> Visitor<'de> for Packed {
     type Value = Vec<TicketSlot>;
 
@@ -57,6 +61,9 @@ impl<'de> Visitor<'de> for Packed {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut bytes = Vec::new();
         while let Some(b) = seq.next_element::<u8>()? {
+            if bytes.len() == MOST_BYTES {
+                return Err(A::Error::custom(format!("a packed list is longer than {MOST_BYTES} bytes")));
+            }
             bytes.push(b);
         }
         self.visit_bytes(&bytes)
@@ -193,6 +200,22 @@ mod tests {
         put(&mut far, zigzag(i64::MAX));
         put(&mut far, 2);
         assert!(unpack(&far).unwrap_err().contains("out of range"));
+    }
+
+    #[test]
+    fn a_packed_list_given_as_a_sequence_is_read_and_held_to_its_bound() {
+        use serde::de::value::{Error as ValueError, SeqDeserializer};
+        let mut bytes = Vec::new();
+        put(&mut bytes, 1);
+        put(&mut bytes, zigzag(86_400_000));
+        put(&mut bytes, 6);
+        let read = Packed.visit_seq(SeqDeserializer::<_, ValueError>::new(bytes.into_iter())).unwrap();
+        assert_eq!(
+            read,
+            [TicketSlot { due_at: DateTime::from_timestamp_millis(86_400_000).unwrap(), reference: TicketRef(3) }]
+        );
+        let endless = SeqDeserializer::<_, ValueError>::new(std::iter::repeat_n(0u8, MOST_BYTES + 1));
+        assert!(Packed.visit_seq(endless).unwrap_err().to_string().contains("longer than"));
     }
 
     #[test]
