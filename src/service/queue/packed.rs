@@ -131,9 +131,10 @@ mod tests {
     use chrono::DateTime;
     use proptest::prelude::*;
 
+    /// As the daemon encodes an answer's body, and a console decodes it.
     fn through_the_socket(listing: &SlotListing) -> Result<SlotListing, String> {
-        let bytes = crate::store::encode_message(9, listing).map_err(|e| e.to_string())?;
-        crate::store::decode_message(9, &bytes).map_err(|e| e.to_string())
+        let bytes = crate::daemon::protocol::encode(listing).map_err(|e| e.to_string())?;
+        crate::daemon::protocol::decode(&bytes).map_err(|e| e.to_string())
     }
 
     fn slot() -> impl Strategy<Value = TicketSlot> {
@@ -169,7 +170,7 @@ mod tests {
             })
             .collect();
         let listing = SlotListing::All { slots: Arc::new(slots), at: None };
-        let bytes = crate::store::encode_message(9, &listing).unwrap();
+        let bytes = crate::daemon::protocol::encode(&listing).unwrap();
         assert!(bytes.len() < 20_000 * 7, "{} bytes for 20,000 slots", bytes.len());
         assert_eq!(through_the_socket(&listing).unwrap(), listing);
     }
