@@ -533,6 +533,49 @@ fn a_stopping_daemon_tells_its_consoles_why() {
 }
 
 #[test]
+fn a_request_in_progress_as_the_daemon_stops_is_answered_before_the_farewell() {
+    use caredesk::daemon::protocol::{self, Body, Envelope, Reply, ServerMessage};
+    use caredesk::domain::validate::OdsCode;
+    let world = World::new();
+    world.run(SUP, in_hours(), &AddOperator { username: os_user(), role: Role::Supervisor });
+    let (socket, stop, running) = serve(&world);
+    let mut stream = std::os::unix::net::UnixStream::connect(&socket).expect("a connection");
+    let welcome = Client::handshake(&mut stream, PROTOCOL).expect("the welcome");
+    assert!(welcome.verdict.is_ok(), "{welcome:?}");
+    // An import of several batches: the stop comes once the first has
+    // landed, with the rest still to write.
+    let lines = 3 * caredesk::store::BATCH_RECORDS;
+    let mut csv = String::from("ods,name,ig_status\n");
+    for i in 0..lines {
+        csv.push_str(&format!("W{i:05},Care home {i},yes\n"));
+    }
+    let import = Envelope { id: 7, at: None, body: Body::Import { kind: "orgs".into(), csv, skip_bad: false } };
+    protocol::write_frame(&mut stream, &protocol::encode(&import).expect("encodes")).expect("sent");
+    let first = OdsCode::parse("W00000").expect("a code");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while world.service.store().organisation(&first).expect("reads").is_none() {
+        assert!(Instant::now() < deadline, "the import never began");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    stop.stop();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut answered = None;
+    loop {
+        let frame = protocol::read_frame(&mut stream).expect("a frame").expect("the connection stays open");
+        match protocol::decode::<ServerMessage>(&frame).expect("readable") {
+            ServerMessage::Answer { id, result } => answered = Some((id, result)),
+            ServerMessage::Closing(_) => break,
+            _ => {}
+        }
+    }
+    match answered {
+        Some((7, Ok(Reply::Imported(report)))) => assert_eq!(report.imported, lines as u64),
+        other => panic!("the import's answer did not come before the farewell: {other:?}"),
+    }
+    running.join().expect("the daemon thread");
+}
+
+#[test]
 fn a_console_reconnects_when_the_daemon_comes_back() {
     let world = World::new();
     world.run(SUP, in_hours(), &AddOperator { username: os_user(), role: Role::Helpdesk });

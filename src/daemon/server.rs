@@ -349,18 +349,10 @@ impl Daemon {
         let conns: Vec<Arc<Conn>> =
             self.shared.conns.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
         tracing::info!(connections = conns.len(), "daemon stopping");
-        let closing = encode(&ServerMessage::Closing(
-            "the caredesk daemon is stopping (for maintenance or a restart); everything you saved is kept, \
-             and the console reconnects when the daemon is back"
-                .to_owned(),
-        ));
         let mut closers = Vec::new();
         for conn in &conns {
-            if let Some(frame) = &closing {
-                let _ = conn.out.try_send(frame.clone());
-            }
             // No more requests are read; one in progress finishes and
-            // answers, and the farewell follows it.
+            // answers, and its thread then queues the farewell.
             let _ = conn.stream.shutdown(std::net::Shutdown::Read);
             closers.extend(conn.stream.try_clone());
         }
@@ -489,6 +481,17 @@ fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Iden
         std::thread::Builder::new().name("caredesk-send".into()).spawn(move || send_frames(writer, &queue, &lagged));
     if let Ok(sender) = sender {
         read_requests(shared, &conn, stream);
+        if shared.stop.is_stopped() {
+            // Queued after the last answer: a console stops reading at the
+            // farewell, so an answer behind it would be lost.
+            if let Some(farewell) = encode(&ServerMessage::Closing(
+                "the caredesk daemon is stopping (for maintenance or a restart); everything you saved is kept, and \
+                 the console reconnects when the daemon is back"
+                    .to_owned(),
+            )) {
+                let _ = conn.out.send(farewell);
+            }
+        }
         shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
         if let Some(news) = shared.presence.gone(id) {
             tell_others(shared, id, &news);
