@@ -14,6 +14,7 @@ pub mod backups;
 mod client;
 mod guard;
 pub mod notify;
+mod outbox;
 mod presence;
 pub mod protocol;
 mod server;

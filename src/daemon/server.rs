@@ -1,20 +1,21 @@
 //! The daemon: accepts connections, recognises each operator, answers their
 //! requests through the service and relays every change to everyone.
 //!
-//! One thread per connection reads requests and answers them in order; a
-//! writer thread per connection owns the socket's sending side, so answers
-//! and events never interleave mid-frame. A slow client cannot hold up the
-//! others: events to it are dropped once its queue is full, and it is told
-//! to reload everything instead. What a peer may cost before and after its
-//! handshake is bounded by `guard`.
+//! One thread per connection reads requests and answers them in order,
+//! through the connection's outbox (`outbox`): its sender thread writes the
+//! answers, and the relay writes each event to every socket itself when it
+//! can do so without waiting. Frames never interleave. A slow client cannot
+//! hold up the others: events to it are dropped once its queue is full, and
+//! it is told to reload everything instead. What a peer may cost before and
+//! after its handshake is bounded by `guard`.
 
 use std::collections::HashMap;
-use std::io::{BufReader, BufWriter, ErrorKind, Read};
+use std::io::{BufReader, ErrorKind, Read};
 use std::os::fd::AsFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,7 @@ use anyhow::{Context, Result};
 
 use super::guard::{self, Admission, Backoff, HANDSHAKE_DEADLINE, RefusalLog, Slot, escaped};
 use super::notify::DaemonEvent;
+use super::outbox::{self, Offered, Outbox, Wire};
 use super::protocol::{self, Body, Envelope, Hello, PROTOCOL, RELEASE, Reply, ServerMessage, Welcome};
 use super::socket;
 use crate::desk::Clock;
@@ -56,9 +58,6 @@ pub struct Schedule {
     pub operator: String,
 }
 
-/// Frames waiting to go to one client. Answers wait for room; events do not.
-const QUEUE: usize = 512;
-
 /// How long the daemon's answer to a hello may take to write: it is small,
 /// so only a peer that stopped reading takes this long.
 const WELCOME_TIMEOUT: Duration = Duration::from_secs(1);
@@ -69,10 +68,7 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 struct Conn {
     id: u64,
     operator: String,
-    out: SyncSender<Arc<[u8]>>,
-    /// Events were dropped; the sender tells the client as soon as it is
-    /// writing again.
-    lagged: Arc<AtomicBool>,
+    outbox: Outbox,
     stream: UnixStream,
 }
 
@@ -375,11 +371,28 @@ impl Daemon {
     }
 }
 
-fn encode(message: &ServerMessage) -> Option<Arc<[u8]>> {
+fn encode(message: &ServerMessage) -> Option<Vec<u8>> {
     match protocol::encode(message) {
-        Ok(bytes) => Some(bytes.into()),
+        Ok(bytes) => Some(bytes),
         Err(e) => {
             tracing::error!("could not encode a message for a client: {e}");
+            None
+        }
+    }
+}
+
+/// `message` encoded and framed for a socket.
+fn framed(message: &ServerMessage) -> Option<Wire> {
+    wire(&encode(message)?)
+}
+
+/// `body` framed for a socket; `None` (logged) for a body too large to
+/// send, which [`read_requests`] refuses before it gets here.
+fn wire(body: &[u8]) -> Option<Wire> {
+    match outbox::wire(body) {
+        Ok(wire) => Some(wire),
+        Err(e) => {
+            tracing::error!("could not frame a message for a client: {e}");
             None
         }
     }
@@ -470,26 +483,25 @@ fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Iden
     let _slot = slot;
     let Some(operator) = handshake(shared, &mut stream, identity) else { return };
     let (Ok(writer), Ok(closer)) = (stream.try_clone(), stream.try_clone()) else { return };
-    let (out, queue) = sync_channel::<Arc<[u8]>>(QUEUE);
-    let lagged = Arc::new(AtomicBool::new(false));
+    let Some(reload) = framed(&ServerMessage::Lagged) else { return };
+    let (outbox, sender) = outbox::outbox(writer);
     let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
-    let conn = Arc::new(Conn { id, operator, out, lagged: Arc::clone(&lagged), stream: closer });
+    let conn = Arc::new(Conn { id, operator, outbox, stream: closer });
     shared.conns.lock().unwrap_or_else(|p| p.into_inner()).insert(id, Arc::clone(&conn));
     shared.live.fetch_add(1, Ordering::SeqCst);
     report(shared, operators_now);
-    let sender =
-        std::thread::Builder::new().name("caredesk-send".into()).spawn(move || send_frames(writer, &queue, &lagged));
+    let sender = std::thread::Builder::new().name("caredesk-send".into()).spawn(move || sender.run(&reload));
     if let Ok(sender) = sender {
         read_requests(shared, &conn, stream);
         if shared.stop.is_stopped() {
             // Queued after the last answer: a console stops reading at the
             // farewell, so an answer behind it would be lost.
-            if let Some(farewell) = encode(&ServerMessage::Closing(
+            if let Some(farewell) = framed(&ServerMessage::Closing(
                 "the caredesk daemon is stopping (for maintenance or a restart); everything you saved is kept, and \
                  the console reconnects when the daemon is back"
                     .to_owned(),
             )) {
-                let _ = conn.out.send(farewell);
+                let _ = conn.outbox.send(farewell);
             }
         }
         shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
@@ -510,22 +522,6 @@ fn serve_connection(shared: &Arc<Shared>, mut stream: UnixStream, identity: Iden
         shared.conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
     }
     shared.live.fetch_sub(1, Ordering::SeqCst);
-}
-
-/// Writes the connection's queue to it. When events were dropped because
-/// the queue was full, the client is told to reload once the writing moves
-/// again: after the drop, so its reload sees what it missed.
-fn send_frames(stream: UnixStream, queue: &Receiver<Arc<[u8]>>, lagged: &AtomicBool) {
-    let Some(reload) = encode(&ServerMessage::Lagged) else { return };
-    let mut w = BufWriter::new(stream);
-    while let Ok(frame) = queue.recv() {
-        if protocol::write_frame(&mut w, &frame).is_err() {
-            break;
-        }
-        if lagged.swap(false, Ordering::SeqCst) && protocol::write_frame(&mut w, &reload).is_err() {
-            break;
-        }
-    }
 }
 
 fn read_requests(shared: &Shared, conn: &Conn, stream: UnixStream) {
@@ -570,7 +566,8 @@ fn read_requests(shared: &Shared, conn: &Conn, stream: UnixStream) {
             let Some(refusal) = encode(&ServerMessage::Answer { id: request.id, result: Err(too_big) }) else { return };
             frame = refusal;
         }
-        if conn.out.send(frame).is_err() {
+        let Some(frame) = wire(&frame) else { return };
+        if conn.outbox.send(frame).is_err() {
             return;
         }
     }
@@ -634,10 +631,10 @@ const PRESENCE_SWEEP: Duration = Duration::from_millis(500);
 /// Tells every connection but `from` what one console has open; dropped
 /// for a console that is not keeping up (presence is repeated anyway).
 fn tell_others(shared: &Shared, from: u64, news: &crate::desk::Seen) {
-    let Some(frame) = encode(&ServerMessage::Presence(news.clone())) else { return };
+    let Some(frame) = framed(&ServerMessage::Presence(news.clone())) else { return };
     let conns: Vec<Arc<Conn>> = shared.conns.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
     for conn in conns.into_iter().filter(|c| c.id != from) {
-        let _ = conn.out.try_send(frame.clone());
+        conn.outbox.offer(&frame, false);
     }
 }
 
@@ -650,17 +647,11 @@ fn relay(shared: &Shared, events: &Receiver<ChangeEvent>) {
             Err(RecvTimeoutError::Timeout) if !shared.stop.is_stopped() => continue,
             Err(_) => return,
         };
-        let Some(frame) = encode(&ServerMessage::Event(event)) else { continue };
+        let Some(frame) = framed(&ServerMessage::Event(event)) else { continue };
         let conns: Vec<Arc<Conn>> = shared.conns.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
         for conn in conns {
-            match conn.out.try_send(frame.clone()) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => {
-                    if !conn.lagged.swap(true, Ordering::SeqCst) {
-                        tracing::warn!(operator = %conn.operator, "a console is not keeping up; it will reload instead");
-                    }
-                }
-                Err(TrySendError::Disconnected(_)) => {}
+            if conn.outbox.offer(&frame, true) == (Offered::Dropped { first: true }) {
+                tracing::warn!(operator = %conn.operator, "a console is not keeping up; it will reload instead");
             }
         }
     }
