@@ -257,6 +257,14 @@ fn serve(world: &World) -> (PathBuf, caredesk::daemon::StopHandle, std::thread::
     (socket, stop, running)
 }
 
+/// A raw connection to `socket`, past the daemon's welcome.
+fn welcomed(socket: &Path) -> std::os::unix::net::UnixStream {
+    let mut stream = std::os::unix::net::UnixStream::connect(socket).expect("a connection");
+    let welcome = Client::handshake(&mut stream, PROTOCOL).expect("the welcome");
+    assert!(welcome.verdict.is_ok(), "{welcome:?}");
+    stream
+}
+
 #[test]
 fn a_user_who_is_not_an_operator_is_refused_and_the_refusal_is_logged() {
     let world = World::new();
@@ -539,9 +547,7 @@ fn a_request_in_progress_as_the_daemon_stops_is_answered_before_the_farewell() {
     let world = World::new();
     world.run(SUP, in_hours(), &AddOperator { username: os_user(), role: Role::Supervisor });
     let (socket, stop, running) = serve(&world);
-    let mut stream = std::os::unix::net::UnixStream::connect(&socket).expect("a connection");
-    let welcome = Client::handshake(&mut stream, PROTOCOL).expect("the welcome");
-    assert!(welcome.verdict.is_ok(), "{welcome:?}");
+    let mut stream = welcomed(&socket);
     // An import of several batches: the stop comes once the first has
     // landed, with the rest still to write.
     let lines = 3 * caredesk::store::BATCH_RECORDS;
@@ -634,9 +640,7 @@ fn a_client_that_stops_reading_is_told_to_reload_instead_of_holding_anyone_up() 
     world.run(SUP, in_hours(), &AddOperator { username: os_user(), role: Role::Helpdesk });
     let (socket, stop, running) = serve(&world);
     // A client that says hello and then reads nothing while the desk is busy.
-    let mut stalled = std::os::unix::net::UnixStream::connect(&socket).expect("a connection");
-    let welcome = Client::handshake(&mut stalled, PROTOCOL).expect("the welcome");
-    assert!(welcome.verdict.is_ok(), "{welcome:?}");
+    let mut stalled = welcomed(&socket);
     let Ok(Connection::Served(reader)) = Client::connect(&socket) else { panic!("not served") };
     let reading = RemoteDesk::new(Arc::new(reader), Clock::System);
     // Far more changes than its queue and the socket's buffers hold; the

@@ -207,12 +207,18 @@ mod tests {
         b
     }
 
-    #[test]
-    fn answers_and_events_arrive_whole_and_in_order_even_when_the_socket_fills() {
+    /// An outbox on one end of a socket pair, its sender running (its
+    /// reload frame is `reload`), and the other end.
+    fn started() -> (Outbox, UnixStream, std::thread::JoinHandle<()>) {
         let (ours, theirs) = UnixStream::pair().expect("a socket pair");
         let (outbox, sender) = outbox(ours);
         let reload = wire(b"reload").expect("framed");
-        let sending = std::thread::spawn(move || sender.run(&reload));
+        (outbox, theirs, std::thread::spawn(move || sender.run(&reload)))
+    }
+
+    #[test]
+    fn answers_and_events_arrive_whole_and_in_order_even_when_the_socket_fills() {
+        let (outbox, theirs, sending) = started();
         // Large enough that the socket's buffer fills and events are split,
         // few enough that the queue never overflows.
         let mut sent = Vec::new();
@@ -234,10 +240,7 @@ mod tests {
 
     #[test]
     fn a_client_that_stops_reading_loses_events_not_answers_and_is_told_once_it_reads() {
-        let (ours, theirs) = UnixStream::pair().expect("a socket pair");
-        let (outbox, sender) = outbox(ours);
-        let reload = wire(b"reload").expect("framed");
-        let sending = std::thread::spawn(move || sender.run(&reload));
+        let (outbox, theirs, sending) = started();
         // Nobody reads: the socket fills, then the queue, then events drop.
         let mut dropped = Vec::new();
         for n in 0..(QUEUE * 4) {
