@@ -32,9 +32,10 @@ pub(super) type Wire = Arc<Vec<u8>>;
 /// whoever hands it a frame.
 struct Line {
     socket: Mutex<UnixStream>,
-    /// Items handed to the queue and not yet written. Changed only under
-    /// `socket`'s lock once the item is written, so that a relay holding the
-    /// lock and finding it 0 knows that nothing is waiting to go first.
+    /// Items handed to the queue and not yet written: raised before an item
+    /// goes in, lowered once it is written (under `socket`'s lock) or if it
+    /// never went in. So a relay holding the lock and finding it 0 knows
+    /// that nothing is waiting to go first.
     queued: AtomicUsize,
     /// Events were dropped; the sender says so after the next thing it writes.
     lagged: AtomicBool,
